@@ -1,0 +1,295 @@
+"""The one cattrs setup: JSON bodies in, frozen records out, ``ResponseError`` for anything else.
+
+Two converters share one set of hooks. The fast one (``detailed_validation=False``, generated
+per-class functions) runs on every body; only when it fails is the body structured again by the
+detailed one, to explain *where* it is wrong (``$.content[3].percent: ...``). Either way the caller
+sees a ``ResponseError`` with a short excerpt, never a ``KeyError`` or a cattrs traceback.
+
+Wire quirks smoothed over here, each once for every record:
+
+* ``"-"`` (the APIs' "no value yet") and ``null`` become ``None`` in an optional field;
+* integers may arrive as strings (``"waiting": "3"``), floats as integers;
+* ``kind="iso"``: ISO 8601 text, ``+0900`` offsets allowed; a time without an offset is read as
+  Korea Standard Time (UTC+9), the zone the services report in;
+* ``kind="epoch_s"`` / ``kind="epoch_ms"``: epoch seconds / milliseconds → aware UTC datetimes;
+* ``OpenStrEnum`` subclasses keep values they do not know;
+* strings must be strings: a number or an object where text belongs is an error, not ``str(x)``.
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, Final, TypeVar, Union, get_args, get_origin
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, override
+
+from .errors import ResponseError, excerpt
+from .records import OpenStrEnum, Recording, StatusStatistics
+
+__all__ = [
+    "structure",
+    "structure_list",
+    "structure_media_ai_result",
+    "structure_records",
+    "structure_statistics",
+    "to_camel",
+]
+
+T = TypeVar("T")
+
+KST: Final = timezone(timedelta(hours=9), "KST")
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_PLACEHOLDERS: Final = frozenset({"-", ""})
+
+
+class _Invalid(ValueError):
+    """A value of the wrong type or form (raised by the hooks below)."""
+
+
+def to_camel(name: str) -> str:
+    """``last_work_time`` → ``lastWorkTime``."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+# -- scalar hooks -----------------------------------------------------------------------------
+
+
+def _str(value: Any, _: Any = None) -> str:
+    if type(value) is str:
+        return value
+    raise _Invalid(f"expected text, got {type(value).__name__}")
+
+
+def _int(value: Any, _: Any = None) -> int:
+    kind = type(value)
+    if kind is int:
+        return value  # type: ignore[no-any-return]
+    if kind is str:
+        try:
+            return int(value.strip())
+        except ValueError:
+            pass
+    elif kind is float and value.is_integer():
+        return int(value)
+    raise _Invalid(f"expected an integer, got {value!r:.40}")
+
+
+def _float(value: Any, _: Any = None) -> float:
+    kind = type(value)
+    if kind is float or kind is int:
+        return float(value)
+    if kind is str:
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    raise _Invalid(f"expected a number, got {value!r:.40}")
+
+
+@functools.lru_cache(maxsize=4096)
+def _iso(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise _Invalid(f"expected an ISO 8601 time, got {value!r:.40}") from None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=KST)
+
+
+def _iso_time(value: Any, _: Any = None) -> datetime:
+    return _iso(_str(value))
+
+
+def _epoch(scale: float) -> Callable[[Any, Any], datetime]:
+    def hook(value: Any, _: Any = None) -> datetime:
+        number = _float(value) if type(value) is not int else value
+        try:
+            return _EPOCH + timedelta(seconds=number / scale)
+        except (OverflowError, ValueError):
+            raise _Invalid(f"epoch time out of range: {value!r:.40}") from None
+
+    return hook
+
+
+_KIND_HOOKS: Final[Mapping[str, Callable[[Any, Any], Any]]] = {
+    "iso": _iso_time,
+    "epoch_s": _epoch(1),
+    "epoch_ms": _epoch(1000),
+    "count": _int,
+}
+
+
+def _optional(hook: Callable[[Any, Any], T]) -> Callable[[Any, Any], T | None]:
+    def optional(value: Any, type_: Any = None) -> T | None:
+        if value is None or (type(value) is str and value in _PLACEHOLDERS):
+            return None
+        return hook(value, type_)
+
+    return optional
+
+
+def _is_optional(type_: Any) -> bool:
+    origin = get_origin(type_)
+    if origin is not Union and origin is not types.UnionType:
+        return False
+    args = get_args(type_)
+    return len(args) == 2 and type(None) in args
+
+
+def _enum_hook(cls: type[OpenStrEnum]) -> Callable[[Any, Any], OpenStrEnum]:
+    known = cls._value2member_map_
+
+    def hook(value: Any, _: Any = None) -> OpenStrEnum:
+        member = known.get(value) if type(value) is str else None
+        if member is not None:
+            return member  # type: ignore[return-value]
+        return cls(_str(value))
+
+    return hook
+
+
+# -- converters -------------------------------------------------------------------------------
+
+
+def _configure(conv: cattrs.Converter, detailed: bool) -> cattrs.Converter:
+    conv.register_structure_hook(str, _str)
+    conv.register_structure_hook(int, _int)
+    conv.register_structure_hook(float, _float)
+    conv.register_structure_hook(datetime, _iso_time)
+    conv.register_structure_hook_factory(
+        lambda t: isinstance(t, type) and issubclass(t, OpenStrEnum), _enum_hook
+    )
+
+    def optional_factory(type_: Any) -> Callable[[Any, Any], Any]:
+        inner = next(a for a in get_args(type_) if a is not type(None))
+        return _optional(conv.get_structure_hook(inner))
+
+    conv.register_structure_hook_factory(_is_optional, optional_factory)
+
+    def record_factory(cls: type[Any]) -> Callable[[Any, Any], Any]:
+        overrides: dict[str, Any] = {}
+        for a in attrs.fields(cls):
+            if a.metadata.get("local"):
+                overrides[a.name] = override(omit=True)
+                continue
+            hook = _KIND_HOOKS.get(a.metadata.get("kind", ""))
+            if hook is not None and _is_optional(a.type):
+                hook = _optional(hook)
+            overrides[a.name] = override(
+                rename=a.metadata.get("wire", to_camel(a.name)), struct_hook=hook
+            )
+        return make_dict_structure_fn(
+            cls,
+            conv,
+            _cattrs_forbid_extra_keys=False,
+            _cattrs_detailed_validation=detailed,
+            **overrides,
+        )
+
+    conv.register_structure_hook_factory(attrs.has, record_factory)
+    return conv
+
+
+_fast: Final = _configure(cattrs.Converter(detailed_validation=False), detailed=False)
+_detailed: Final = _configure(cattrs.Converter(detailed_validation=True), detailed=True)
+
+
+def _explain(body: Any, type_: Any, path: str) -> str:
+    """Why ``body`` does not structure as ``type_``, in one line, from the detailed converter."""
+    try:
+        _detailed.structure(body, type_)
+    except cattrs.BaseValidationError as exc:
+        lines = cattrs.transform_error(exc, path=path)
+        return "; ".join(lines[:3]) + (f" (and {len(lines) - 3} more)" if len(lines) > 3 else "")
+    except Exception as exc:
+        return f"{path}: {exc}"
+    return f"{path}: unexpected value"
+
+
+def _fail(reason: str, raw: Any) -> ResponseError:
+    return ResponseError(f"unexpected response body: {reason}", excerpt=excerpt(repr(raw)))
+
+
+def structure(body: Any, type_: type[T], path: str = "$") -> T:
+    """One record from its JSON object; ``ResponseError`` if the body does not fit."""
+    try:
+        hook = _fast.get_structure_hook(type_)
+        if not isinstance(body, dict):
+            raise _Invalid("expected an object")
+        return hook(body, type_)  # type: ignore[no-any-return]
+    except Exception:
+        raise _fail(_explain(body, type_, path), body) from None
+
+
+def _content(body: Any) -> Any:
+    if not isinstance(body, dict) or "content" not in body:
+        raise _fail("expected an object with a 'content' field", body)
+    return body["content"]
+
+
+def structure_list(body: Any, item_type: type[T]) -> tuple[list[T], int | None]:
+    """A list page ``{"content": [...], "total": N}`` → (records, total).
+
+    A ``total`` that is absent or ``null`` comes back as ``None``; the pager then relies on short
+    pages to know the end.
+    """
+    content = _content(body)
+    if not isinstance(content, list):
+        raise _fail("expected 'content' to be a list", body)
+    hook = _fast.get_structure_hook(item_type)
+    try:
+        items = [hook(item, item_type) for item in content]
+    except Exception:
+        for i, item in enumerate(content):
+            structure(item, item_type, f"$.content[{i}]")
+        raise _fail("$.content: unexpected value", body) from None
+    total = body.get("total")
+    try:
+        return items, None if total is None else _int(total)
+    except _Invalid as exc:
+        raise _fail(f"$.total: {exc}", body) from None
+
+
+def structure_statistics(body: Any) -> StatusStatistics:
+    """``{"content": {...}}``; the document calls ``content`` an array, so ``[{...}]`` works too."""
+    content = _content(body)
+    if isinstance(content, list) and len(content) == 1:
+        content = content[0]
+    return structure(content, StatusStatistics, "$.content")
+
+
+def structure_records(body: Any) -> list[Recording]:
+    """Live Station ``{"content": {"recordList": {"<id>": {...}}}}`` → recordings.
+
+    Each recording gets its map key as ``record_id``.
+
+    The list is a map keyed by record id, not a list; ``total`` need not match its size and is not
+    used. Recordings come back in record-id order (numeric ids numerically).
+    """
+    content = _content(body)
+    records = content.get("recordList") if isinstance(content, dict) else None
+    if records is None and isinstance(content, dict):
+        return []  # a channel that never recorded may leave the map out
+    if not isinstance(records, dict):
+        raise _fail("expected 'content.recordList' to be an object keyed by record id", body)
+    ordered = sorted(records.items(), key=lambda kv: (len(kv[0]), kv[0]))
+    return [
+        structure(
+            {**rec, "recordId": key} if isinstance(rec, dict) else rec,
+            Recording,
+            f"$.content.recordList[{key!r}]",
+        )
+        for key, rec in ordered
+    ]
+
+
+def structure_media_ai_result(body: Any, type_: type[T]) -> T:
+    """Media AI ``{"code": "0", "message": "success", "result": {...}}`` → the result record."""
+    if not isinstance(body, dict) or not isinstance(body.get("result"), dict):
+        raise _fail("expected an object with a 'result' object", body)
+    return structure(body["result"], type_, "$.result")

@@ -1,0 +1,51 @@
+"""Every default of the client in one place. Times are in seconds unless the name says ``_MS``."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Final
+
+# Hosts (public region). Every one can be overridden with ``Endpoints``.
+VOD_STATION_URL: Final = "https://vodstation.apigw.ntruss.com"
+LIVE_STATION_URL: Final = "https://livestation.apigw.ntruss.com"
+# Media AI Understanding was renamed Media Intelligence; the current docs use this host. The older
+# host ``https://maiu.apigw.ntruss.com`` (still in some pages) serves the same data.
+MEDIA_AI_URL: Final = "https://mi.apigw.ntruss.com"
+
+REGION_CODE: Final = "KR"
+
+# Transport
+TIMEOUT: Final = 30.0  # seconds, one attempt from connect to the last body byte
+CONNECT_TIMEOUT: Final = 10.0  # seconds, TCP + TLS connect of one attempt
+MAX_CONNECTIONS: Final = 100  # the connector's pool size across all hosts
+USER_AGENT: Final = "ncp-media-async/0.1.0"
+
+# Retries
+MAX_RETRIES: Final = 4  # retries after the first attempt
+INITIAL_DELAY: Final = 0.5  # seconds, the first back-off ceiling (full jitter below it)
+MAX_DELAY: Final = 20.0  # seconds, the largest single back-off
+RETRY_AFTER_CAP: Final = 60.0  # seconds, the longest ``Retry-After`` the client will honour
+DEADLINE: Final = 120.0  # seconds, one call across all its attempts and back-offs
+
+# Clock skew: the gateway rejects timestamps more than 5 minutes off. The client corrects itself
+# from the response ``Date`` header when its own clock is further off than this.
+CLOCK_SKEW_THRESHOLD: Final = 60.0  # seconds
+GATEWAY_TIMESTAMP_WINDOW: Final = 300.0  # seconds
+
+# Paging
+PAGE_SIZE: Final = 20  # the services' own default ``pageSizeNo``
+MAX_PAGE_SIZE: Final = 1000  # larger sizes cannot be meant; the services document at most 100
+ENCODING_STATUS_MIN_PAGE_SIZE: Final = 10  # documented lower bound of the encoding status list
+
+# Polling
+POLL_CONCURRENCY: Final = 64  # requests in flight across one batch
+POLL_INTERVAL: Final = 2.0  # seconds between two polls of one target
+POLL_JITTER: Final = 0.1  # +/- fraction of the interval
+MEDIA_AI_RATE_LIMIT_PER_MINUTE: Final = 1000  # documented for the Media AI import-status API
+
+# Error excerpts: how much of an unreadable body an exception shows.
+EXCERPT_CHARS: Final = 200
+
+# Injectable time (tests pass fakes): a clock in seconds and an async sleep in seconds.
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
