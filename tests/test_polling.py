@@ -1,0 +1,193 @@
+"""The generic poller against in-memory targets, with a virtual clock (no real waiting)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter
+
+import pytest
+
+import ncp_media_async as ncp
+from ncp_media_async.polling import PollFailure, PollTimeoutError, RateLimit, poll
+
+
+class VirtualTime:
+    """``sleep`` advances a virtual clock; every sleeper wakes in due order."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        wake = self.now + max(seconds, 0.0)
+        while self.now < wake:
+            await asyncio.sleep(0)
+            # The earliest sleeper moves the clock; everyone else yields until their time.
+            self.now = min(wake, self.now + 0.001)
+
+
+class Targets:
+    """Each target becomes terminal after ``polls[target]`` fetches; counts every fetch."""
+
+    def __init__(self, polls: dict[str, int], *, fail: dict[str, Exception] | None = None):
+        self.polls = polls
+        self.fail = fail or {}
+        self.fetches: Counter[str] = Counter()
+        self.after_terminal: Counter[str] = Counter()
+        self.in_flight = 0
+        self.peak = 0
+
+    async def fetch(self, target: str) -> tuple[str, int]:
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        try:
+            await asyncio.sleep(0)
+            self.fetches[target] += 1
+            if self.fetches[target] > self.polls.get(target, 1):
+                self.after_terminal[target] += 1
+            if target in self.fail:
+                raise self.fail[target]
+            return target, self.fetches[target]
+        finally:
+            self.in_flight -= 1
+
+    def terminal(self, result: tuple[str, int]) -> bool:
+        target, n = result
+        return n >= self.polls[target]
+
+
+async def test_every_target_reaches_terminal_once_and_is_never_polled_again() -> None:
+    rng = random.Random(3)
+    polls = {f"t{i}": rng.randint(1, 5) for i in range(500)}
+    targets = Targets(polls)
+    got = [r async for r in poll(polls, targets.fetch, targets.terminal,
+                                 concurrency=16, interval=0)]
+    assert sorted(t for t, _ in got) == sorted(polls)
+    assert targets.fetches == Counter(polls)
+    assert not targets.after_terminal
+    assert targets.peak <= 16
+
+
+async def test_results_are_yielded_as_they_land_not_at_the_end() -> None:
+    targets = Targets({"fast": 1, "slow": 50})
+    stream = poll(["slow", "fast"], targets.fetch, targets.terminal, concurrency=2, interval=0)
+    first = await anext(stream)
+    assert first[0] == "fast"
+    assert targets.fetches["slow"] < 50
+    await stream.aclose()
+
+
+async def test_interval_spaces_polls_of_one_target() -> None:
+    clock = VirtualTime()
+    targets = Targets({"a": 4})
+    got = [r async for r in poll(["a"], targets.fetch, targets.terminal, interval=2.0,
+                                 jitter=0.0, clock=clock, sleep=clock.sleep)]
+    assert got == [("a", 4)]
+    assert clock.now == pytest.approx(6.0, abs=0.01)
+
+
+async def test_failures_do_not_stop_the_others_and_are_reported() -> None:
+    missing = ncp.NotFoundError("no such asset", status=404)
+    targets = Targets({"a": 2, "b": 1, "gone": 1}, fail={"gone": missing})
+    got = []
+    with pytest.raises(ncp.PollingError) as info:
+        async for r in poll(["a", "gone", "b"], targets.fetch, targets.terminal, interval=0):
+            got.append(r)
+    assert sorted(t for t, _ in got) == ["a", "b"]
+    assert info.value.failures == {"gone": missing}
+    assert targets.fetches["gone"] == 1  # a 404 is not polled again
+
+
+async def test_return_exceptions_yields_failures_inline() -> None:
+    boom = ncp.ServerError("down", status=503)
+    targets = Targets({"a": 1, "flaky": 1}, fail={"flaky": boom})
+    got = [r async for r in poll(["a", "flaky"], targets.fetch, targets.terminal, interval=0,
+                                 max_failures=3, return_exceptions=True)]
+    assert ("a", 1) in got
+    assert PollFailure("flaky", boom) in got
+    assert targets.fetches["flaky"] == 3  # transient: retried up to max_failures
+
+
+async def test_authentication_error_stops_the_batch_at_once() -> None:
+    denied = ncp.AuthenticationError("bad key", status=401)
+    targets = Targets({f"t{i}": 100 for i in range(50)}, fail={"t0": denied})
+    with pytest.raises(ncp.AuthenticationError):
+        async for _ in poll(targets.polls, targets.fetch, targets.terminal, concurrency=4,
+                            interval=0):
+            pass
+    assert sum(targets.fetches.values()) < 50 * 100
+    assert _other_tasks() == []
+
+
+async def test_timeout_names_the_pending_targets() -> None:
+    clock = VirtualTime()
+    targets = Targets({"quick": 1, "never": 10**9})
+    got = []
+    with pytest.raises(PollTimeoutError) as info:
+        async for r in poll(["quick", "never"], targets.fetch, targets.terminal, interval=1.0,
+                            timeout=5.0, clock=clock, sleep=clock.sleep):
+            got.append(r)
+    assert got == [("quick", 1)]
+    assert info.value.pending == ("never",)
+    assert isinstance(info.value, TimeoutError)
+
+
+async def test_rate_limit_paces_the_whole_batch() -> None:
+    clock = VirtualTime()
+    targets = Targets({f"t{i}": 1 for i in range(30)})
+    got = [r async for r in poll(targets.polls, targets.fetch, targets.terminal, concurrency=30,
+                                 interval=0, rate_limit=RateLimit.per_second(10),
+                                 clock=clock, sleep=clock.sleep)]
+    assert len(got) == 30
+    assert clock.now == pytest.approx(2.9, abs=0.05)  # 30 calls, 0.1 s apart
+
+
+async def test_cancelling_the_consumer_leaves_no_task() -> None:
+    targets = Targets({f"t{i}": 10**9 for i in range(100)})
+
+    async def consume() -> None:
+        async for _ in poll(targets.polls, targets.fetch, targets.terminal, concurrency=10,
+                            interval=0.001):
+            pass
+
+    task = asyncio.create_task(consume())
+    await asyncio.sleep(0.02)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert _other_tasks() == []
+    assert targets.in_flight == 0
+
+
+async def test_a_bug_in_fetch_surfaces_instead_of_hanging() -> None:
+    async def broken(target: str) -> int:
+        raise ZeroDivisionError("bug")
+
+    with pytest.raises(ZeroDivisionError):
+        async for _ in poll(["a"], broken, lambda r: True, interval=0):
+            pass
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"concurrency": 0}, {"interval": -1}, {"timeout": 0}, {"jitter": 1.5}, {"max_failures": 0}],
+)
+async def test_options_are_validated(kwargs: dict[str, float]) -> None:
+    with pytest.raises(ValueError):
+        async for _ in poll(["a"], Targets({"a": 1}).fetch, lambda r: True, **kwargs):  # type: ignore[arg-type]
+            pass
+
+
+def test_rate_limit_helpers() -> None:
+    assert RateLimit.per_minute(1000).spacing == pytest.approx(0.06)
+    assert RateLimit.per_second(50).spacing == pytest.approx(0.02)
+    with pytest.raises(ValueError):
+        RateLimit(0)
+
+
+def _other_tasks() -> list[asyncio.Task[object]]:
+    current = asyncio.current_task()
+    return [t for t in asyncio.all_tasks() if t is not current and not t.done()]
