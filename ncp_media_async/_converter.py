@@ -19,6 +19,7 @@ Wire quirks smoothed over here, each once for every record:
 from __future__ import annotations
 
 import functools
+import re
 import types
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta, timezone
@@ -124,11 +125,13 @@ _KIND_HOOKS: Final[Mapping[str, Callable[[Any, Any], Any]]] = {
 }
 
 
-def _optional(hook: Callable[[Any, Any], T]) -> Callable[[Any, Any], T | None]:
-    def optional(value: Any, type_: Any = None) -> T | None:
+def _optional(hook: Callable[[Any, Any], T], inner: Any = None) -> Callable[[Any, Any], T | None]:
+    """``hook`` for ``inner``, with ``None``, ``"-"`` and ``""`` read as ``None``."""
+
+    def optional(value: Any, _: Any = None) -> T | None:
         if value is None or (type(value) is str and value in _PLACEHOLDERS):
             return None
-        return hook(value, type_)
+        return hook(value, inner)
 
     return optional
 
@@ -141,48 +144,42 @@ def _is_optional(type_: Any) -> bool:
     return len(args) == 2 and type(None) in args
 
 
-def _enum_hook(cls: type[OpenStrEnum]) -> Callable[[Any, Any], OpenStrEnum]:
-    known = cls._value2member_map_
-
-    def hook(value: Any, _: Any = None) -> OpenStrEnum:
-        member = known.get(value) if type(value) is str else None
-        if member is not None:
-            return member  # type: ignore[return-value]
-        return cls(_str(value))
-
-    return hook
+def _enum(value: Any, cls: type[OpenStrEnum]) -> OpenStrEnum:
+    member = cls._value2member_map_.get(value) if type(value) is str else None
+    if member is not None:
+        return member  # type: ignore[return-value]
+    return cls(_str(value))  # an unknown value becomes a pseudo-member (OpenStrEnum._missing_)
 
 
 # -- converters -------------------------------------------------------------------------------
 
 
 def _configure(conv: cattrs.Converter, detailed: bool) -> cattrs.Converter:
+    # By class (singledispatch, which follows the MRO): ``OpenStrEnum`` is more specific than
+    # ``str``, so enum fields get the enum hook and plain text the strict text hook.
     conv.register_structure_hook(str, _str)
     conv.register_structure_hook(int, _int)
     conv.register_structure_hook(float, _float)
     conv.register_structure_hook(datetime, _iso_time)
-    conv.register_structure_hook_factory(
-        lambda t: isinstance(t, type) and issubclass(t, OpenStrEnum), _enum_hook
-    )
+    conv.register_structure_hook(OpenStrEnum, _enum)
 
     def optional_factory(type_: Any) -> Callable[[Any, Any], Any]:
         inner = next(a for a in get_args(type_) if a is not type(None))
-        return _optional(conv.get_structure_hook(inner))
+        return _optional(conv.get_structure_hook(inner), inner)
 
     conv.register_structure_hook_factory(_is_optional, optional_factory)
 
     def record_factory(cls: type[Any]) -> Callable[[Any, Any], Any]:
         overrides: dict[str, Any] = {}
-        for a in attrs.fields(cls):
+        for a in attrs.fields(attrs.resolve_types(cls)):  # annotations are strings until resolved
             if a.metadata.get("local"):
                 overrides[a.name] = override(omit=True)
                 continue
             hook = _KIND_HOOKS.get(a.metadata.get("kind", ""))
             if hook is not None and _is_optional(a.type):
                 hook = _optional(hook)
-            overrides[a.name] = override(
-                rename=a.metadata.get("wire", to_camel(a.name)), struct_hook=hook
-            )
+            wire = _WIRE_NAMES[a.name] = a.metadata.get("wire", to_camel(a.name))
+            overrides[a.name] = override(rename=wire, struct_hook=hook)
         return make_dict_structure_fn(
             cls,
             conv,
@@ -199,16 +196,32 @@ _fast: Final = _configure(cattrs.Converter(detailed_validation=False), detailed=
 _detailed: Final = _configure(cattrs.Converter(detailed_validation=True), detailed=True)
 
 
+#: Record attribute name → JSON name, filled as hooks are generated (for error messages).
+_WIRE_NAMES: dict[str, str] = {}
+_ATTRIBUTE = re.compile(r"\.([a-z][a-z0-9_]*)")
+
+
 def _explain(body: Any, type_: Any, path: str) -> str:
-    """Why ``body`` does not structure as ``type_``, in one line, from the detailed converter."""
+    """Why ``body`` does not structure as ``type_``, in one line, from the detailed converter.
+
+    Paths name the JSON fields (``$.content[0].lastWorkTime``), not the Python attributes.
+    """
     try:
         _detailed.structure(body, type_)
     except cattrs.BaseValidationError as exc:
-        lines = cattrs.transform_error(exc, path=path)
+        lines = [
+            _ATTRIBUTE.sub(lambda m: "." + _WIRE_NAMES.get(m[1], m[1]), line)
+            for line in cattrs.transform_error(exc, path=path)
+        ]
         return "; ".join(lines[:3]) + (f" (and {len(lines) - 3} more)" if len(lines) > 3 else "")
     except Exception as exc:
         return f"{path}: {exc}"
     return f"{path}: unexpected value"
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
+    return names.get(type(value), "null" if value is None else "a number")
 
 
 def _fail(reason: str, raw: Any) -> ResponseError:
@@ -217,11 +230,10 @@ def _fail(reason: str, raw: Any) -> ResponseError:
 
 def structure(body: Any, type_: type[T], path: str = "$") -> T:
     """One record from its JSON object; ``ResponseError`` if the body does not fit."""
+    if not isinstance(body, dict):
+        raise _fail(f"{path}: expected an object, got {_json_type(body)}", body)
     try:
-        hook = _fast.get_structure_hook(type_)
-        if not isinstance(body, dict):
-            raise _Invalid("expected an object")
-        return hook(body, type_)  # type: ignore[no-any-return]
+        return _fast.get_structure_hook(type_)(body, type_)  # type: ignore[no-any-return]
     except Exception:
         raise _fail(_explain(body, type_, path), body) from None
 
@@ -240,7 +252,7 @@ def structure_list(body: Any, item_type: type[T]) -> tuple[list[T], int | None]:
     """
     content = _content(body)
     if not isinstance(content, list):
-        raise _fail("expected 'content' to be a list", body)
+        raise _fail(f"$.content: expected an array, got {_json_type(content)}", body)
     hook = _fast.get_structure_hook(item_type)
     try:
         items = [hook(item, item_type) for item in content]

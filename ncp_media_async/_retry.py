@@ -114,9 +114,15 @@ class BackoffGate:
         self._open_at = max(self._open_at, self._clock() + delay)
 
     async def wait(self) -> None:
-        """Return when the gate is open; at once if it is."""
-        while (remaining := self._open_at - self._clock()) > 0:
+        """Return when the gate is open; at once if it is.
+
+        Sleeps once for the time left, and again only if another request tripped the gate
+        further meanwhile (so an injected sleep that does not move the clock cannot spin).
+        """
+        while (remaining := (opens := self._open_at) - self._clock()) > 0:
             await self._sleep(remaining)
+            if self._open_at <= opens:
+                return
 
 
 def skew_from_date(date_header: str | None, local_now: float) -> float | None:
