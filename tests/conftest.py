@@ -1,3 +1,32 @@
 """Shared fixtures: the project's own emulator, loaded as the pytest plugin users load."""
 
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import pytest
+
 pytest_plugins = ["ncp_media_async.testing"]
+
+
+async def _leftover_tasks(rounds: int = 20) -> list[asyncio.Task[object]]:
+    """Client-side tasks still pending after the loop ran ``rounds`` times (no real time).
+
+    The emulator's own connection handlers (aiohttp ``RequestHandler``) live on the same loop
+    and are not the client's: they are left out.
+    """
+    for _ in range(rounds):
+        await asyncio.sleep(0)
+    current = asyncio.current_task()
+    return [
+        t
+        for t in asyncio.all_tasks()
+        if t is not current
+        and not t.done()
+        and not t.get_coro().__qualname__.startswith("RequestHandler.")  # type: ignore[union-attr]
+    ]
+
+
+@pytest.fixture
+def leftover_tasks() -> Callable[[], Awaitable[list[asyncio.Task[object]]]]:
+    """``await leftover_tasks()``: the client's tasks still pending (should be none)."""
+    return _leftover_tasks

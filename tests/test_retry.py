@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import itertools
 import random
-from email.utils import format_datetime
 from datetime import UTC, datetime
+from email.utils import format_datetime
 
 import pytest
 

@@ -1,0 +1,862 @@
+"""The emulator by itself, over loopback, with a raw aiohttp session and the real signer."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator, Mapping
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import aiohttp
+import attrs
+import pytest
+import pytest_asyncio
+import yarl
+
+from ncp_media_async._signing import (
+    ACCESS_KEY_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    Signer,
+    encode_path,
+)
+from ncp_media_async.testing import (
+    WORK_START_KEY,
+    Emulator,
+    EmulatorServer,
+    Fault,
+    FaultPlan,
+    ManualClock,
+    Route,
+    Scenario,
+)
+from ncp_media_async.testing._faults import FaultInjector
+
+T0 = 1_755_590_400.0  # 2025-08-19T08:00:00Z, epoch seconds
+KR = {"x-ncp-region_code": "KR"}
+
+
+@attrs.frozen
+class Reply:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class Api:
+    """Signs like a correct client: the encoded path and query exactly as sent."""
+
+    def __init__(self, session: aiohttp.ClientSession, server: EmulatorServer, clock: ManualClock):
+        self.session = session
+        self.server = server
+        self.clock = clock
+        self.signer = Signer(server.emulator.access_key, server.emulator.secret_key)
+
+    def headers(
+        self, path_qs: str, *, skew: float = 0.0, signer: Signer | None = None
+    ) -> dict[str, str]:
+        timestamp_ms = int((self.clock() + skew) * 1000)
+        return (signer or self.signer).headers("GET", path_qs, timestamp_ms)
+
+    async def get(
+        self,
+        path_qs: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        skew: float = 0.0,
+        signed: bool = True,
+        timeout: float | None = None,
+    ) -> Reply:
+        all_headers = self.headers(path_qs, skew=skew) if signed else {}
+        all_headers.update(headers or {})
+        url = yarl.URL(self.server.url + path_qs, encoded=True)
+        client_timeout = aiohttp.ClientTimeout(total=timeout) if timeout else None
+        async with self.session.get(url, headers=all_headers, timeout=client_timeout) as resp:
+            return Reply(resp.status, dict(resp.headers), await resp.read())
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(T0)
+
+
+@pytest.fixture
+def emulator(clock: ManualClock) -> Emulator:
+    return Emulator(Scenario(seed=1), clock=clock)
+
+
+@pytest_asyncio.fixture
+async def api(emulator: Emulator, clock: ManualClock) -> AsyncIterator[Api]:
+    async with EmulatorServer(emulator) as server, aiohttp.ClientSession() as session:
+        yield Api(session, server, clock)
+
+
+def events_path(channel_id: str, query: str = "") -> str:
+    path = encode_path("api", "v2", "channels", channel_id, "events")
+    return f"{path}?{query}" if query else path
+
+
+def records_path(channel_id: str) -> str:
+    return encode_path("api", "v2", "channels", channel_id, "records")
+
+
+def import_path(workspace: str, project: str, asset: str) -> str:
+    return encode_path(
+        "api", "v1", "workspaces", workspace, "projects", project, "video-assets", asset,
+        "import-status",
+    )  # fmt: skip
+
+
+def encoding_item(start_ms: int, status: str = "COMPLETE", **extra: Any) -> dict[str, Any]:
+    return {
+        WORK_START_KEY: start_ms,
+        "categoryId": 1,
+        "categoryName": "c",
+        "filePath": f"f-{start_ms}.mp4",
+        "outputType": "AVC_HD_1Pass_30fps",
+        "link": "https://example.invalid/x.mp4",
+        "outputTotalSize": 1,
+        "lastWorkTime": "2025-08-19T17:08:03+0900",
+        "status": status,
+        "percent": 100.0,
+        **extra,
+    }
+
+
+# ------------------------------------------------------------------------------ signatures
+
+
+async def test_valid_signature_is_accepted_on_every_route(api: Api, emulator: Emulator) -> None:
+    workspace, project, asset = emulator.import_refs()[0]
+    paths = [
+        ("/api/v2/status?pageNo=1&pageSizeNo=20", {}),
+        ("/api/v2/status/status-statistic", {}),
+        (events_path(emulator.vod_channel_ids[0]), {}),
+        (records_path(emulator.live_channel_ids[0]), KR),
+        (import_path(workspace, project, asset), {}),
+    ]
+    for path, headers in paths:
+        reply = await api.get(path, headers=headers)
+        assert reply.status == 200, (path, reply.body)
+        assert reply.headers["Content-Type"] == "application/json;charset=utf-8"
+    assert emulator.stats.total_requests == 5
+    assert emulator.stats.rejected_signatures == 0
+    assert set(emulator.stats.requests) == set(Route)
+
+
+async def test_bad_signature_is_rejected_without_leaking_the_expected_one(
+    api: Api, emulator: Emulator
+) -> None:
+    path = "/api/v2/status?pageNo=1"
+    headers = api.headers(path)
+    expected = headers[SIGNATURE_HEADER]
+    headers[SIGNATURE_HEADER] = Signer(emulator.access_key, "wrong-secret").signature(
+        "GET", path, headers[TIMESTAMP_HEADER]
+    )
+    reply = await api.get(path, headers=headers, signed=False)
+    assert reply.status == 401
+    error = reply.json()["error"]
+    assert error["errorCode"] == "200"
+    assert error["message"] == "Authentication Failed"
+    assert "signature" in error["details"].lower()
+    assert expected.encode() not in reply.body
+    assert emulator.secret_key.encode() not in reply.body
+    assert emulator.stats.rejected_signatures == 1
+    assert emulator.stats.auth_failures == {"bad_signature": 1}
+
+
+async def test_signature_covers_the_query(api: Api) -> None:
+    headers = api.headers("/api/v2/status?pageNo=1")
+    reply = await api.get("/api/v2/status?pageNo=2", headers=headers, signed=False)
+    assert reply.status == 401
+
+
+@pytest.mark.parametrize("missing", [TIMESTAMP_HEADER, ACCESS_KEY_HEADER, SIGNATURE_HEADER])
+async def test_missing_header_is_rejected(api: Api, emulator: Emulator, missing: str) -> None:
+    headers = api.headers("/api/v2/status")
+    del headers[missing]
+    reply = await api.get("/api/v2/status", headers=headers, signed=False)
+    assert reply.status == 401
+    assert missing in reply.json()["error"]["details"]
+    assert emulator.stats.auth_failures == {"missing_header": 1}
+
+
+async def test_unknown_access_key_and_added_credentials(api: Api, emulator: Emulator) -> None:
+    other = Signer("OTHERKEY", "other-secret")
+    path = "/api/v2/status"
+    reply = await api.get(path, headers=api.headers(path, signer=other), signed=False)
+    assert reply.status == 401
+    assert emulator.stats.auth_failures == {"unknown_access_key": 1}
+    emulator.add_credentials("OTHERKEY", "other-secret")
+    reply = await api.get(path, headers=api.headers(path, signer=other), signed=False)
+    assert reply.status == 200
+
+
+@pytest.mark.parametrize(("skew", "status"), [(-300, 200), (300, 200), (-301, 401), (301, 401)])
+async def test_timestamp_window_is_five_minutes(api: Api, skew: float, status: int) -> None:
+    assert (await api.get("/api/v2/status", skew=skew)).status == status
+
+
+async def test_non_numeric_timestamp_is_rejected(api: Api, emulator: Emulator) -> None:
+    headers = api.headers("/api/v2/status")
+    headers[TIMESTAMP_HEADER] = "2025-08-19T08:00:00Z"
+    assert (await api.get("/api/v2/status", headers=headers, signed=False)).status == 401
+    assert emulator.stats.auth_failures == {"invalid_timestamp": 1}
+
+
+async def test_clock_offset_moves_date_header_and_time_window(
+    api: Api, emulator: Emulator, clock: ManualClock
+) -> None:
+    reply = await api.get("/api/v2/status")
+    assert parsedate_to_datetime(reply.headers["Date"]).timestamp() == T0
+
+    emulator.clock_offset = 3600.0
+    rejected = await api.get("/api/v2/status")  # the client's clock is an hour behind
+    assert rejected.status == 401
+    assert emulator.stats.auth_failures == {"timestamp_skew": 1}
+    # Every response, a rejection too, tells the client the server's time.
+    server_time = parsedate_to_datetime(rejected.headers["Date"]).timestamp()
+    assert server_time == T0 + 3600
+    assert (await api.get("/api/v2/status", skew=server_time - clock())).status == 200
+
+
+async def test_escaped_channel_id_round_trips_as_one_segment(api: Api, emulator: Emulator) -> None:
+    channel_id = "vs-a b/ü?x=1"
+    event = {
+        "time": 1755758700,
+        "actionType": "START",
+        "requestType": "API",
+        "resultCode": "SUCCESS",
+        "messageCode": "CHANNEL_START_TO_READY",
+        "message": "m",
+    }
+    emulator.set_channel_events(channel_id, [event])
+    path = events_path(channel_id, "pageNo=1&pageSizeNo=20")
+    assert path == "/api/v2/channels/vs-a%20b%2F%C3%BC%3Fx%3D1/events?pageNo=1&pageSizeNo=20"
+    reply = await api.get(path)
+    assert reply.status == 200
+    assert reply.json() == {"content": [event], "total": 1}
+
+    # Signing the unescaped path (the bug of NCP's Python sample) fails.
+    unescaped = f"/api/v2/channels/{channel_id}/events?pageNo=1&pageSizeNo=20"
+    reply = await api.get(path, headers=api.headers(unescaped), signed=False)
+    assert reply.status == 401
+
+    emulator.set_recordings("ls-ä/b", {"1": {"recordType": "HLS"}})
+    reply = await api.get(records_path("ls-ä/b"), headers=KR)
+    assert reply.json() == {"content": {"recordList": {"1": {"recordType": "HLS"}}}, "total": 1}
+
+    emulator.add_import("my ws/ü", "12 34", 77)
+    reply = await api.get(import_path("my ws/ü", "12 34", "77"))
+    assert reply.json()["result"]["uploadStatus"] == "COMPLETED"
+
+
+async def test_unknown_path_gets_the_gateway_404(api: Api, emulator: Emulator) -> None:
+    reply = await api.get("/api/v2/nothing-here")
+    assert reply.status == 404
+    assert reply.json() == {"error": {"errorCode": "300", "message": "Not Found"}}
+    assert emulator.stats.requests["unmatched"] == 1
+
+
+# ---------------------------------------------------------------------------- error dialects
+
+
+async def test_vod_station_errors(api: Api, emulator: Emulator) -> None:
+    reply = await api.get(events_path("vs-nope"))
+    assert reply.status == 404
+    error = reply.json()["error"]
+    assert error["errorCode"] == "260004"
+    assert "not found" in error["message"]
+
+    channel = emulator.vod_channel_ids[0]
+    reply = await api.get(events_path(channel, "pageNo=0"))
+    assert (reply.status, reply.json()["error"]["errorCode"]) == (400, "260025")
+    for query in ("pageNo=-3", "pageNo=0&pageSizeNo=10"):
+        assert (await api.get(f"/api/v2/status?{query}")).json()["error"]["errorCode"] == "260025"
+    for size in ("0", "-1", "abc", "1000001", "2.5"):
+        reply = await api.get(f"/api/v2/status?pageSizeNo={size}")
+        assert (reply.status, reply.json()["error"]["errorCode"]) == (400, "260002"), size
+    reply = await api.get("/api/v2/status?workStartTimeFrom=yesterday")
+    assert (reply.status, reply.json()["error"]["errorCode"]) == (400, "260026")
+    reply = await api.get("/api/v2/status/status-statistic?workStartTimeTo=1.5")
+    assert (reply.status, reply.json()["error"]["errorCode"]) == (400, "260026")
+
+
+async def test_live_station_errors_have_numeric_codes(api: Api, emulator: Emulator) -> None:
+    channel = emulator.live_channel_ids[0]
+    reply = await api.get(records_path(channel))
+    assert reply.status == 400
+    assert reply.json()["error"] == {
+        "errorCode": 250003, "message": "Missing required header.", "errorName": "EXCEPTION"
+    }  # fmt: skip
+    reply = await api.get(records_path(channel), headers={"x-ncp-region_code": "JP"})
+    assert reply.status == 400
+    assert reply.json()["error"] == {
+        "errorCode": 250020, "message": "Invalid region code JP.", "errorName": "EXCEPTION"
+    }  # fmt: skip
+    reply = await api.get(records_path("ls-nope"), headers=KR)
+    assert reply.status == 400
+    assert reply.json()["error"] == {
+        "errorCode": 250100, "message": "Channel is not found", "errorName": "EXCEPTION"
+    }  # fmt: skip
+
+
+async def test_media_ai_errors(api: Api, emulator: Emulator) -> None:
+    workspace, project, _ = emulator.import_refs()[0]
+    for bad in ("abc", "12a", "-5", "١٢"):
+        reply = await api.get(import_path(workspace, project, bad))
+        assert reply.status == 400, bad
+        assert reply.json() == {"code": "10001", "message": "Invalid Request"}
+    reply = await api.get(import_path(workspace, project, "99999999"))
+    assert reply.status == 404
+    assert reply.json()["code"] == "10404"
+
+
+# ------------------------------------------------------------------------------------- data
+
+
+def test_same_seed_same_data(clock: ManualClock) -> None:
+    scenario = Scenario(seed=42, progressing_encodings=5)
+    a, b = Emulator(scenario, clock=clock), Emulator(scenario, clock=clock)
+    assert a.encoding_statuses() == b.encoding_statuses()
+    assert a.vod_channel_ids == b.vod_channel_ids
+    assert all(a.channel_events(c) == b.channel_events(c) for c in a.vod_channel_ids)
+    assert all(a.recordings(c) == b.recordings(c) for c in a.live_channel_ids)
+    assert a.imports() == b.imports()
+    other = Emulator(Scenario(seed=43), clock=clock)
+    assert other.vod_channel_ids != a.vod_channel_ids
+    assert other.imports() != a.imports()
+
+
+def test_default_scenario_is_realistic(emulator: Emulator) -> None:
+    items = emulator.encoding_statuses()
+    assert len(items) == 300
+    assert {item["status"] for item in items} <= {"COMPLETE", "FAILURE", "CANCELED"}
+    assert all(item["lastWorkTime"].endswith("+0900") for item in items)
+    assert all(WORK_START_KEY not in item for item in items)
+    assert len(emulator.vod_channel_ids) == 3
+    assert all(c.startswith("vs-") for c in emulator.vod_channel_ids)
+    events = emulator.channel_events(emulator.vod_channel_ids[0])
+    assert len(events) == 40
+    times = [e["time"] for e in events]
+    assert times == sorted(times, reverse=True)
+    assert times[0] < T0  # epoch seconds, not milliseconds
+    for channel in emulator.live_channel_ids:
+        assert channel.startswith("ls-")
+        for record in emulator.recordings(channel).values():
+            assert record["recordBeginTime"] > 10**12  # epoch milliseconds
+            if record["recordType"] == "HLS":
+                assert "duration" not in record
+                assert "audioCodec" not in record
+            else:
+                assert record["duration"] > 60_000  # milliseconds
+            if record["status"] != "TRANSFER_FINISH":
+                assert record["objectStorageUrl"] == "-"
+    outcomes = {asset.outcome for asset in emulator.imports()}
+    assert outcomes == {"COMPLETED", "FAILED", "FILE_NOT_EXIST", "INVALID_METADATA"}
+    assert {asset.polls_to_complete for asset in emulator.imports()} == {1, 2, 3, 4}
+
+
+async def test_encoding_pages_and_totals(api: Api, emulator: Emulator) -> None:
+    emulator.clear()
+    minute = 60_000
+    base = int(T0 * 1000)
+    emulator.set_encoding_statuses(encoding_item(base + i * minute) for i in range(45))
+    starts = [base + i * minute for i in reversed(range(45))]  # newest first
+
+    pages = []
+    for page_no in (1, 2, 3, 4):
+        reply = await api.get(f"/api/v2/status?pageNo={page_no}&pageSizeNo=20")
+        body = reply.json()
+        assert body["total"] == 45
+        pages.append([item["filePath"] for item in body["content"]])
+    assert [len(p) for p in pages] == [20, 20, 5, 0]
+    assert [path for page in pages for path in page] == [f"f-{s}.mp4" for s in starts]
+
+    # Default page size is 20; the window is inclusive at both ends (From = start).
+    assert len((await api.get("/api/v2/status")).json()["content"]) == 20
+    query = f"workStartTimeFrom={base + 10 * minute}&workStartTimeTo={base + 19 * minute}"
+    body = (await api.get(f"/api/v2/status?{query}&pageSizeNo=100")).json()
+    assert body["total"] == 10
+    assert [i["filePath"] for i in body["content"]] == [f"f-{s}.mp4" for s in starts[25:35]]
+    empty = (await api.get(f"/api/v2/status?workStartTimeFrom={base + 99 * minute}")).json()
+    assert empty == {"content": [], "total": 0}
+
+
+async def test_generated_encodings_walk_completely(api: Api, emulator: Emulator) -> None:
+    seen: list[dict[str, Any]] = []
+    page_no = 1
+    while True:
+        body = (await api.get(f"/api/v2/status?pageNo={page_no}&pageSizeNo=100")).json()
+        assert body["total"] == 300
+        if not body["content"]:
+            break
+        seen += body["content"]
+        page_no += 1
+    assert seen == emulator.encoding_statuses()
+
+
+async def test_status_statistics_match_the_list(api: Api, emulator: Emulator) -> None:
+    emulator.clear()
+    base = int(T0 * 1000)
+    statuses = ["COMPLETE"] * 5 + ["FAILURE"] * 2 + ["WAITING", "CANCELED", "MYSTERY"]
+    emulator.set_encoding_statuses(encoding_item(base + i, s) for i, s in enumerate(statuses))
+    body = (await api.get("/api/v2/status/status-statistic")).json()
+    assert body == {
+        "content": {"waiting": 1, "running": 0, "complete": 5, "failure": 2, "canceled": 1}
+    }
+    # A window: From = start, To = end, both inclusive.
+    query = f"workStartTimeFrom={base + 4}&workStartTimeTo={base + 6}"
+    body = (await api.get(f"/api/v2/status/status-statistic?{query}")).json()
+    assert body["content"] == {
+        "waiting": 0,
+        "running": 0,
+        "complete": 1,
+        "failure": 2,
+        "canceled": 0,
+    }
+
+    emulator.status_statistics_as_strings = True
+    body = (await api.get("/api/v2/status/status-statistic")).json()
+    assert body["content"] == {
+        "waiting": "1", "running": "0", "complete": 5, "failure": "2", "canceled": 1
+    }  # fmt: skip
+
+    emulator.set_status_statistics([{"waiting": "7"}])
+    assert (await api.get("/api/v2/status/status-statistic")).json() == {
+        "content": [{"waiting": "7"}]
+    }
+
+
+async def test_raw_items_are_served_as_given(api: Api, emulator: Emulator) -> None:
+    emulator.clear()
+    quirky = encoding_item(1, status="PAUSED", percent="12.5", link="-", extra=None)
+    emulator.set_encoding_statuses([quirky])
+    content = (await api.get("/api/v2/status")).json()["content"]
+    assert content == [{k: v for k, v in quirky.items() if k != WORK_START_KEY}]
+
+    emulator.set_recordings("ls-x", {"5": {"objectStorageUrl": "-"}}, total=6)
+    assert (await api.get(records_path("ls-x"), headers=KR)).json()["total"] == 6
+
+
+async def test_encodings_progress_with_the_clock(
+    api: Api, emulator: Emulator, clock: ManualClock
+) -> None:
+    emulator.clear()
+    emulator.add_progressing_encoding(queue_seconds=10, run_seconds=100)
+    emulator.add_progressing_encoding(
+        work_start_ms=int(T0 * 1000) - 1, run_seconds=50, outcome="FAILURE", final_percent=40.0
+    )
+
+    async def snapshot() -> list[tuple[str, float]]:
+        items = (await api.get("/api/v2/status")).json()["content"]
+        stats = (await api.get("/api/v2/status/status-statistic")).json()["content"]
+        assert sum(stats.values()) == len(items)
+        return [(item["status"], item["percent"]) for item in items]
+
+    assert await snapshot() == [("WAITING", 0.0), ("RUNNING", 0.0)]
+    clock.advance(35)
+    assert await snapshot() == [("RUNNING", 25.0), ("RUNNING", 28.0)]
+    clock.advance(60)
+    assert await snapshot() == [("RUNNING", 85.0), ("FAILURE", 40.0)]
+    clock.advance(60)
+    items = (await api.get("/api/v2/status")).json()["content"]
+    assert [(i["status"], i["percent"]) for i in items] == [("COMPLETE", 100.0), ("FAILURE", 40.0)]
+    assert items[0]["outputTotalSize"] > 0
+    assert items[1]["outputTotalSize"] == 0
+    assert items[0]["lastWorkTime"] == "2025-08-19T17:01:50+0900"  # start + 10 s + 100 s
+
+
+def test_demo_scenario_has_progressing_encodings(clock: ManualClock) -> None:
+    emulator = Emulator(Scenario.demo(), clock=clock)
+    before = {item["status"] for item in emulator.encoding_statuses()}
+    clock.advance(3600)
+    after = {item["status"] for item in emulator.encoding_statuses()}
+    assert {"WAITING", "RUNNING"} & before
+    assert not {"WAITING", "RUNNING"} & after
+    assert len(emulator.import_refs()) == 3000
+
+
+async def test_channel_event_pages(api: Api, emulator: Emulator) -> None:
+    channel = emulator.vod_channel_ids[1]
+    expected = emulator.channel_events(channel)
+    pages = []
+    for page_no in (1, 2, 3, 4):
+        body = (await api.get(events_path(channel, f"pageNo={page_no}&pageSizeNo=15"))).json()
+        assert body["total"] == 40
+        pages.append(body["content"])
+    assert [len(p) for p in pages] == [15, 15, 10, 0]
+    assert [event for page in pages for event in page] == expected
+
+
+async def test_after_page_hook_changes_the_list_mid_walk(api: Api, emulator: Emulator) -> None:
+    channel = emulator.vod_channel_ids[0]
+    served: list[tuple[str, int]] = []
+
+    def grow(route: str, page_no: int) -> None:
+        served.append((route, page_no))
+        if route == Route.CHANNEL_EVENTS:
+            emulator.add_channel_events(channel, [{"time": 2_000_000_000, "actionType": "NEW"}])
+        else:
+            emulator.remove_encoding_statuses(5)
+
+    emulator.after_page = grow
+    totals = [
+        (await api.get(events_path(channel, f"pageNo={n}&pageSizeNo=10"))).json()["total"]
+        for n in (1, 2)
+    ]
+    assert totals == [40, 41]
+    totals = [(await api.get(f"/api/v2/status?pageNo={n}")).json()["total"] for n in (1, 2)]
+    assert totals == [300, 295]
+    assert served == [("channel_events", 1), ("channel_events", 2),
+                      ("encoding_statuses", 1), ("encoding_statuses", 2)]  # fmt: skip
+
+
+# ----------------------------------------------------------------------------------- imports
+
+
+async def test_import_progression_and_polls_after_terminal(api: Api, emulator: Emulator) -> None:
+    emulator.add_import("ws", "1", "5678", outcome="FAILED", polls=3)
+    path = import_path("ws", "1", "5678")
+    statuses = []
+    for _ in range(4):
+        body = (await api.get(path)).json()
+        assert (body["code"], body["message"]) == ("0", "success")
+        assert body["result"]["videoId"] == 5678
+        statuses.append(body["result"]["uploadStatus"])
+    assert statuses == ["IN_PROGRESS", "IN_PROGRESS", "FAILED", "FAILED"]
+    key = ("ws", "1", "5678")
+    assert emulator.stats.import_polls[key] == 4
+    assert emulator.stats.polls_after_terminal == {key: 1}
+    assert emulator.stats.total_polls_after_terminal == 1
+    asset = emulator.import_asset("ws", "1", 5678)
+    assert (asset.polls, asset.terminal_reported) == (4, True)
+
+
+async def test_import_result_body(api: Api, emulator: Emulator) -> None:
+    meta = {"resolution": "1920x1080", "durationMs": 253702, "size": 120333399, "format": "mp4"}
+    emulator.add_import("ws", "1234", 5678, metadata=meta)
+    assert (await api.get(import_path("ws", "1234", "5678"))).json() == {
+        "code": "0",
+        "message": "success",
+        "result": {"videoId": 5678, "uploadStatus": "COMPLETED",
+                   "uploadResult": "Video copy completed", "metaData": meta},
+    }  # fmt: skip
+    emulator.add_import("ws", "1234", 9, result={"videoId": "9", "uploadStatus": "NEW_STATE"})
+    result = (await api.get(import_path("ws", "1234", "9"))).json()["result"]
+    assert result == {"videoId": "9", "uploadStatus": "NEW_STATE"}
+
+
+async def test_a_damaged_terminal_answer_does_not_count_as_reported(
+    api: Api, emulator: Emulator
+) -> None:
+    emulator.add_import("ws", "1", "7", polls=1)
+    path = import_path("ws", "1", "7")
+    emulator.force_faults(Fault.TRUNCATED_JSON)
+    assert (await api.get(path)).status == 200  # truncated: the client learned nothing
+    assert (await api.get(path)).json()["result"]["uploadStatus"] == "COMPLETED"
+    assert emulator.stats.total_polls_after_terminal == 0
+    await api.get(path)
+    assert emulator.stats.total_polls_after_terminal == 1
+
+
+async def test_a_gateway_fault_is_not_a_poll(api: Api, emulator: Emulator) -> None:
+    emulator.add_import("ws", "1", "7", polls=2)
+    emulator.force_faults(Fault.UNAVAILABLE)
+    assert (await api.get(import_path("ws", "1", "7"))).status == 503
+    assert emulator.import_asset("ws", "1", "7").polls == 0
+
+
+# ----------------------------------------------------------------------------- instrumentation
+
+
+async def test_peak_in_flight_counts_concurrent_requests(api: Api, emulator: Emulator) -> None:
+    gate = asyncio.Event()
+    delays: list[float] = []
+
+    async def held(seconds: float) -> None:
+        delays.append(seconds)
+        await gate.wait()
+
+    emulator.sleep = held
+    emulator.latency = 0.25
+    emulator.route_latency[Route.RECORDS] = 0.5
+    tasks = [asyncio.create_task(api.get("/api/v2/status")) for _ in range(8)]
+    tasks.append(asyncio.create_task(api.get(records_path("ls-x"), headers=KR)))
+    for _ in range(500):
+        if emulator.stats.in_flight == 9:
+            break
+        await asyncio.sleep(0.002)
+    assert emulator.stats.in_flight == 9
+    gate.set()
+    replies = await asyncio.gather(*tasks)
+    assert [r.status for r in replies] == [200] * 8 + [400]
+    assert emulator.stats.peak_in_flight == 9
+    assert emulator.stats.in_flight == 0
+    assert sorted(delays) == [0.25] * 8 + [0.5]
+    assert emulator.stats.statuses == {200: 8, 400: 1}
+
+    emulator.reset_stats()
+    assert (emulator.stats.total_requests, emulator.stats.peak_in_flight) == (0, 0)
+
+
+async def test_admin_routes_are_not_counted(api: Api, emulator: Emulator) -> None:
+    await api.get("/api/v2/status")
+    reply = await api.get("/_emulator/stats", signed=False)
+    assert reply.json()["total_requests"] == 1
+    info = (await api.get("/_emulator/info", signed=False)).json()
+    assert info["vod_channels"] == emulator.vod_channel_ids
+    assert info["imports"][0] == list(emulator.import_refs()[0])
+    assert emulator.stats.total_requests == 1
+
+
+# ------------------------------------------------------------------------------------ faults
+
+
+async def test_throttle(api: Api, emulator: Emulator) -> None:
+    for code, message in (("400", "Quota Exceeded"), ("410", "Throttle Limited"),
+                          ("420", "Rate Limited")):  # fmt: skip
+        emulator.force_faults(Fault.THROTTLE, throttle_code=code)
+        reply = await api.get("/api/v2/status")
+        assert reply.status == 429
+        assert reply.json() == {"error": {"errorCode": code, "message": message}}
+        assert reply.headers["Retry-After"] == "0"
+        assert "Date" in reply.headers
+    emulator.force_faults(Fault.THROTTLE, retry_after=None)
+    reply = await api.get("/api/v2/status")
+    assert reply.status == 429
+    assert "Retry-After" not in reply.headers
+    assert emulator.stats.faults == {Fault.THROTTLE: 4}
+
+
+async def test_plan_throttle_retry_after(api: Api, emulator: Emulator) -> None:
+    emulator.fault_plan = FaultPlan(rate=1.0, kinds={Fault.THROTTLE}, retry_after=2)
+    assert (await api.get("/api/v2/status")).headers["Retry-After"] == "2"
+    emulator.fault_plan = FaultPlan(rate=1.0, kinds={Fault.THROTTLE}, retry_after=None)
+    assert "Retry-After" not in (await api.get("/api/v2/status")).headers
+
+
+async def test_status_code_faults(api: Api) -> None:
+    emulator = api.server.emulator
+    emulator.force_faults(Fault.BAD_GATEWAY_HTML, Fault.UNAVAILABLE, Fault.GATEWAY_TIMEOUT)
+    bad_gateway = await api.get("/api/v2/status")
+    assert bad_gateway.status == 502
+    assert bad_gateway.headers["Content-Type"] == "text/html"
+    assert bad_gateway.body.startswith(b"<html>")
+    unavailable = await api.get("/api/v2/status")
+    assert unavailable.status == 503
+    assert unavailable.json() == {"error": {"errorCode": "500", "message": "Endpoint Error"}}
+    timeout = await api.get("/api/v2/status")
+    assert timeout.status == 504
+    assert timeout.json() == {"error": {"errorCode": "510", "message": "Endpoint Timeout"}}
+
+
+async def test_reset_before_body(api: Api, emulator: Emulator) -> None:
+    # aiohttp resends an idempotent request once, on a new connection, when the connection
+    # drops before a response: one reset is absorbed, two in a row reach the caller.
+    emulator.force_faults(Fault.RESET_BEFORE_BODY)
+    assert (await api.get("/api/v2/status")).status == 200
+    assert emulator.stats.total_requests == 2
+    emulator.force_faults(Fault.RESET_BEFORE_BODY, Fault.RESET_BEFORE_BODY)
+    with pytest.raises(aiohttp.ServerDisconnectedError):
+        await api.get("/api/v2/status")
+    assert emulator.stats.faults == {Fault.RESET_BEFORE_BODY: 3}
+    assert emulator.stats.statuses == {200: 1}
+
+
+async def test_reset_mid_body(api: Api, emulator: Emulator) -> None:
+    emulator.force_faults(Fault.RESET_MID_BODY)
+    url = yarl.URL(api.server.url + "/api/v2/status", encoded=True)
+    async with api.session.get(url, headers=api.headers("/api/v2/status")) as resp:
+        assert resp.status == 200
+        announced = int(resp.headers["Content-Length"])
+        with pytest.raises(aiohttp.ClientPayloadError):
+            await resp.read()
+    intact = await api.get("/api/v2/status")
+    assert announced == len(intact.body)
+    assert emulator.stats.faults == {Fault.RESET_MID_BODY: 1}
+
+
+async def test_truncated_json(api: Api, emulator: Emulator) -> None:
+    emulator.force_faults(Fault.TRUNCATED_JSON)
+    reply = await api.get("/api/v2/status")
+    assert reply.status == 200
+    assert int(reply.headers["Content-Length"]) == len(reply.body)
+    with pytest.raises(json.JSONDecodeError):
+        reply.json()
+    assert reply.body == (await api.get("/api/v2/status")).body[: len(reply.body)]
+
+
+async def test_wrong_shape(api: Api, emulator: Emulator) -> None:
+    workspace, project, asset = emulator.import_refs()[0]
+    emulator.force_faults(Fault.WRONG_SHAPE, Fault.WRONG_SHAPE)
+    body = (await api.get("/api/v2/status")).json()
+    assert isinstance(body["content"], str)
+    body = (await api.get(import_path(workspace, project, asset))).json()
+    assert isinstance(body["result"], str)
+
+
+async def test_slow_holds_the_answer_back(api: Api, emulator: Emulator) -> None:
+    delays: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        delays.append(seconds)
+
+    emulator.sleep = fake_sleep
+    emulator.force_faults(Fault.SLOW, slow_seconds=30)
+    assert (await api.get("/api/v2/status")).status == 200
+    assert delays == [30]
+
+
+async def test_slow_outlasts_a_client_timeout(api: Api, emulator: Emulator) -> None:
+    emulator.force_faults(Fault.SLOW, slow_seconds=30)
+    with pytest.raises(asyncio.TimeoutError):
+        await api.get("/api/v2/status", timeout=0.05)
+    for _ in range(500):  # the server drops the abandoned request
+        if emulator.stats.in_flight == 0:
+            break
+        await asyncio.sleep(0.002)
+    assert emulator.stats.in_flight == 0
+    assert emulator.stats.faults == {Fault.SLOW: 1}
+
+
+async def test_gateway_faults_come_before_auth_and_body_faults_after(
+    api: Api, emulator: Emulator
+) -> None:
+    emulator.force_faults(Fault.THROTTLE)
+    assert (await api.get("/api/v2/status", skew=-3600)).status == 429
+    assert emulator.stats.rejected_signatures == 0
+
+    emulator.force_faults(Fault.TRUNCATED_JSON)
+    reply = await api.get("/api/v2/status", skew=-3600)
+    assert reply.status == 401
+    assert reply.json()["error"]["errorCode"] == "200"  # intact
+    assert emulator.stats.faults == {Fault.THROTTLE: 1}
+
+
+async def test_faults_can_be_limited_to_routes(api: Api, emulator: Emulator) -> None:
+    emulator.fault_plan = FaultPlan(rate=1.0, kinds={Fault.UNAVAILABLE}, routes=[Route.RECORDS])
+    assert (await api.get("/api/v2/status")).status == 200
+    assert (await api.get(records_path("ls-x"), headers=KR)).status == 503
+    emulator.force_faults(Fault.GATEWAY_TIMEOUT, routes=Route.IMPORT_STATUS)
+    assert (await api.get("/api/v2/status")).status == 200
+    assert (await api.get(import_path("w", "p", "1"))).status == 504
+
+
+async def test_max_faults_then_success(api: Api, emulator: Emulator) -> None:
+    with emulator.faults(FaultPlan(rate=1.0, kinds={Fault.UNAVAILABLE}, max_faults=2)):
+        statuses = [(await api.get("/api/v2/status")).status for _ in range(4)]
+    assert statuses == [503, 503, 200, 200]
+    assert emulator.fault_plan is None
+
+
+async def test_same_seed_same_faults(api: Api, emulator: Emulator) -> None:
+    kinds = {Fault.THROTTLE, Fault.UNAVAILABLE, Fault.GATEWAY_TIMEOUT, Fault.BAD_GATEWAY_HTML}
+
+    async def run(seed: int) -> list[tuple[int, str]]:
+        emulator.fault_plan = FaultPlan(seed=seed, rate=0.5, kinds=kinds)
+        out = []
+        for _ in range(30):
+            reply = await api.get("/api/v2/status?pageSizeNo=10")
+            code = reply.json()["error"]["errorCode"] if reply.status in (429, 503, 504) else ""
+            out.append((reply.status, code))
+        return out
+
+    first = await run(7)
+    assert await run(7) == first
+    assert await run(8) != first
+    assert 5 < sum(status != 200 for status, _ in first) < 25
+
+
+def test_fault_sequence_is_reproducible_without_a_network() -> None:
+    def sequence(seed: int) -> list[object]:
+        injector = FaultInjector(FaultPlan(seed=seed, rate=0.3, kinds=set(Fault)))
+        return [injector.decide("import_status") for _ in range(200)]
+
+    assert sequence(1) == sequence(1)
+    assert sequence(1) != sequence(2)
+    drawn = {d.fault for d in sequence(1) if d is not None}
+    assert drawn == set(Fault)
+
+
+def test_fault_plan_validation() -> None:
+    with pytest.raises(ValueError, match="rate"):
+        FaultPlan(rate=1.5)
+    with pytest.raises(ValueError, match="kind"):
+        FaultPlan(rate=0.5, kinds=())
+    assert FaultPlan(kinds=["throttle"]).kinds == {Fault.THROTTLE}
+
+
+# ------------------------------------------------------------------------ running it elsewhere
+
+
+async def test_command_line_server() -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "ncp_media_async.testing", "--port", "0", "--scenario", "empty",
+        "--clock-offset", "0", stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None
+    try:
+        first = (await asyncio.wait_for(process.stdout.readline(), 20)).decode()
+        assert first.startswith("listening on http://127.0.0.1:")
+        url = first.removeprefix("listening on ").strip()
+        keys = {}
+        for _ in range(2):
+            name, _, value = (await process.stdout.readline()).decode().strip().partition("=")
+            keys[name] = value
+        signer = Signer(keys["NCP_ACCESS_KEY"], keys["NCP_SECRET_KEY"])
+        path = "/api/v2/status?pageNo=1"
+        async with aiohttp.ClientSession() as session:
+            headers = signer.headers("GET", path, int(time.time() * 1000))
+            async with session.get(yarl.URL(url + path, encoded=True), headers=headers) as resp:
+                assert resp.status == 200
+                assert await resp.json() == {"content": [], "total": 0}
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(process.wait(), 20) == 0
+        await process.stdout.read()
+
+
+async def test_package_imports_without_loading_pytest() -> None:
+    code = "import sys, ncp_media_async.testing as t; assert 'pytest' not in sys.modules, 1"
+    process = await asyncio.create_subprocess_exec(sys.executable, "-c", code)
+    assert await asyncio.wait_for(process.wait(), 20) == 0
+
+
+async def test_server_lifecycle(clock: ManualClock) -> None:
+    server = EmulatorServer(Emulator(Scenario.empty(), clock=clock))
+    with pytest.raises(RuntimeError):
+        _ = server.url
+    async with server:
+        assert server.url == f"http://127.0.0.1:{server.port}"
+        assert server.port > 0
+        with pytest.raises(RuntimeError):
+            await server.start()
+    await server.close()  # idempotent
+
+
+# ------------------------------------------------------------------------------ pytest plugin
+
+
+async def test_plugin_fixtures(
+    ncp_emulator: Emulator, ncp_emulator_server: EmulatorServer, ncp_client: Any
+) -> None:
+    import ncp_media_async as ncp
+
+    assert ncp_emulator_server.emulator is ncp_emulator
+    assert ncp_emulator_server.credentials == ncp.Credentials(
+        ncp_emulator.access_key, ncp_emulator.secret_key
+    )
+    asset = ncp_emulator.imports()[0]
+    status = await ncp_client.media_ai.import_status(*asset.ref)
+    expected = "IN_PROGRESS" if asset.polls_to_complete > 1 else asset.outcome
+    assert status.upload_status == expected
+    assert ncp_emulator.stats.import_polls[asset.ref] == 1
