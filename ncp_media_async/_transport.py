@@ -309,8 +309,6 @@ class Transport:
             ) from exc
 
         resign = self._calibrate(date, rejected=status == 401)
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("%s -> %d (attempt %d)", label, status, attempt)
         if status >= 400 or status < 200:
             error = error_from_response(
                 status, body, service=service.name, request=label,
@@ -378,20 +376,30 @@ class Transport:
         error: NcpError | None,
         retry_in: float | None,
     ) -> None:
-        if self._on_attempt is None:
+        """One DEBUG line per attempt, and the ``on_attempt`` hook; free when neither is on."""
+        debug = logger.isEnabledFor(logging.DEBUG)
+        if self._on_attempt is None and not debug:
             return
-        self._on_attempt(
-            AttemptEvent(
-                service=service.name,
-                method=method,
-                path=url.raw_path,
-                attempt=attempt,
-                status=status,
-                elapsed_ms=(self._monotonic() - started) * 1000.0,
-                error=None if error is None else str(error),
-                retry_in=retry_in,
+        elapsed_ms = (self._monotonic() - started) * 1000.0
+        if debug:
+            outcome = status if status is not None else (error.args[0] if error else "?")
+            logger.debug(
+                "%s %s -> %s (attempt %d, %.1f ms)",
+                method, url.raw_path, outcome, attempt, elapsed_ms,
             )
-        )
+        if self._on_attempt is not None:
+            self._on_attempt(
+                AttemptEvent(
+                    service=service.name,
+                    method=method,
+                    path=url.raw_path,
+                    attempt=attempt,
+                    status=status,
+                    elapsed_ms=elapsed_ms,
+                    error=None if error is None else str(error),
+                    retry_in=retry_in,
+                )
+            )
 
 
 def _describe(exc: BaseException) -> str:
