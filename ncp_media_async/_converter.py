@@ -151,7 +151,7 @@ def _opt_str(value: Any, _: Any = None) -> str | None:
 
 def _opt_int(value: Any, _: Any = None) -> int | None:
     if type(value) is int:
-        return value  # type: ignore[no-any-return]
+        return value
     if value is None or value == "-" or value == "":
         return None
     return _int(value)
