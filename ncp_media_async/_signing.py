@@ -76,7 +76,7 @@ class Signer:
     def signature(self, method: str, path_and_query: str, timestamp: str) -> str:
         """The signature-v2 header value for one attempt."""
         mac = self._mac.copy()
-        mac.update(f"{method} {path_and_query}\n{timestamp}\n{self._access_key}".encode())
+        mac.update(string_to_sign(method, path_and_query, timestamp, self._access_key).encode())
         return base64.b64encode(mac.digest()).decode("ascii")
 
     def headers(self, method: str, path_and_query: str, timestamp_ms: int) -> dict[str, str]:
