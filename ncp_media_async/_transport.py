@@ -294,7 +294,10 @@ class Transport:
                 total=max(remaining, 0.001), sock_connect=timeout.sock_connect
             )
         try:
-            async with session.request(method, url, headers=headers, timeout=timeout) as resp:
+            # No redirects: a signature is only valid for the path it was made for.
+            async with session.request(
+                method, url, headers=headers, timeout=timeout, allow_redirects=False
+            ) as resp:
                 body = await resp.read()
                 status = resp.status
                 date = resp.headers.get("Date")
@@ -309,7 +312,7 @@ class Transport:
             ) from exc
 
         resign = self._calibrate(date, rejected=status == 401)
-        if status >= 400 or status < 200:
+        if not 200 <= status < 300:
             error = error_from_response(
                 status, body, service=service.name, request=label,
                 retry_after=retry_after, now=self._clock(),

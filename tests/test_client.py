@@ -362,3 +362,32 @@ async def test_a_fresh_scenario_from_the_plugin_fixture(ncp_client: ncp.MediaCli
         total += len(page.items)
         assert page.total == Scenario().encodings
     assert total == Scenario().encodings
+
+
+async def test_redirects_are_not_followed() -> None:
+    """A signature is valid for one path only: a 3xx is an ApiError, not a silent re-request."""
+    from aiohttp import web
+
+    hits: list[str] = []
+
+    async def redirect(request: web.Request) -> web.Response:
+        hits.append(request.path)
+        raise web.HTTPFound("/elsewhere")
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", redirect)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        async with ncp.MediaClient(ncp.Credentials("AKEY", "SECRET"),
+                                   endpoints=ncp.Endpoints.at(f"http://127.0.0.1:{port}"),
+                                   retry=FAST) as client:
+            with pytest.raises(ncp.ApiError) as info:
+                await client.vod_station.status_statistics()
+        assert info.value.status == 302
+        assert hits == ["/api/v2/status/status-statistic"]
+    finally:
+        await runner.cleanup()
