@@ -1,0 +1,547 @@
+"""The ``ncp-media`` command against a real emulator over loopback (no mocks).
+
+The emulator runs in a background thread with its own event loop; each command runs through
+click's ``CliRunner`` with its own ``asyncio.run``, exactly as from a shell. ``--json`` output is
+parsed back and checked against the emulator's own data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import attrs
+import pytest
+from click.testing import CliRunner, Result
+
+from ncp_media_async.cli import cli, fit_widths, parse_asset_ref, to_jsonable
+from ncp_media_async.records import EncodingState, VideoAssetRef
+from ncp_media_async.testing import Emulator, EmulatorServer, Scenario
+
+# -------------------------------------------------------------------------------- fixtures
+
+
+class LoopbackEmulator:
+    """An ``EmulatorServer`` on a free loopback port, served by a loop in its own thread."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.server = EmulatorServer(emulator)
+
+    def __enter__(self) -> LoopbackEmulator:
+        self.thread.start()
+        asyncio.run_coroutine_threadsafe(self.server.start(), self.loop).result(10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        asyncio.run_coroutine_threadsafe(self.server.close(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def env(self) -> dict[str, str | None]:
+        """The environment a user of this emulator would set (and nothing inherited)."""
+        return {
+            "NCP_ACCESS_KEY": self.emulator.access_key,
+            "NCP_SECRET_KEY": self.emulator.secret_key,
+            "NCLOUD_ACCESS_KEY": None,
+            "NCLOUD_SECRET_KEY": None,
+            "NCP_MEDIA_ENDPOINT": None,
+            "COLUMNS": None,
+        }
+
+    def invoke(
+        self, *args: str, input: str | None = None, env: dict[str, str | None] | None = None
+    ) -> Result:
+        """``ncp-media --endpoint URL ARGS...`` with the emulator's credentials."""
+        return CliRunner().invoke(
+            cli,
+            ["--endpoint", self.url, *args],
+            input=input,
+            env={**self.env(), **(env or {})},
+            catch_exceptions=False,
+        )
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[LoopbackEmulator]:
+    """The default seeded data, shared by the tests that only read it."""
+    with LoopbackEmulator(Emulator(Scenario.default(seed=7))) as loopback:
+        yield loopback
+
+
+@pytest.fixture
+def fresh() -> Iterator[LoopbackEmulator]:
+    """An empty emulator for tests that shape their own data."""
+    with LoopbackEmulator(Emulator(Scenario.empty())) as loopback:
+        yield loopback
+
+
+def json_lines(result: Result) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+
+
+def ok(result: Result) -> Result:
+    assert result.exit_code == 0, (result.exit_code, result.stdout, result.stderr)
+    return result
+
+
+def same_instant(iso: str, wire: str) -> bool:
+    """An ISO 8601 time from the CLI and a ``+0900`` time from the wire mean the same instant."""
+    return datetime.fromisoformat(iso) == datetime.strptime(wire, "%Y-%m-%dT%H:%M:%S%z")
+
+
+# ------------------------------------------------------------------------- VOD Station
+
+
+def test_encoding_status_json_matches_the_emulator(served: LoopbackEmulator) -> None:
+    result = ok(served.invoke("--json", "encoding-status", "--page-size", "25", "--prefetch", "4"))
+    lines = json_lines(result)
+    raw = served.emulator.encoding_statuses()
+    assert len(lines) == len(raw) == 300
+    for line, item in zip(lines, raw, strict=True):
+        assert line["status"] == item["status"]
+        assert line["category_id"] == item["categoryId"]
+        assert line["file_path"] == item["filePath"]
+        assert line["output_type"] == item["outputType"]
+        assert line["output_total_size"] == item["outputTotalSize"]
+        assert line["percent"] == item["percent"]
+        assert same_instant(line["last_work_time"], item["lastWorkTime"])
+    assert "300 encoding statuses" in result.stderr
+
+
+def test_encoding_status_window_and_max_items(served: LoopbackEmulator) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    start, end = now - timedelta(hours=12), now - timedelta(hours=2)
+    expected = served.emulator.encoding_statuses(
+        int(start.timestamp() * 1000), int(end.timestamp() * 1000)
+    )
+    assert 0 < len(expected) < 300
+    args = ["--start", start.isoformat(), "--end", end.astimezone().isoformat()]
+    lines = json_lines(ok(served.invoke("encoding-status", *args, "--json", "--page-size", "10")))
+    assert [x["file_path"] for x in lines] == [x["filePath"] for x in expected]
+
+    lines = json_lines(ok(served.invoke("--json", "encoding-status", "--max-items", "7")))
+    assert [x["file_path"] for x in lines] == [
+        x["filePath"] for x in served.emulator.encoding_statuses()[:7]
+    ]
+
+
+def test_statistics_counts_match(served: LoopbackEmulator) -> None:
+    (stats,) = json_lines(ok(served.invoke("--json", "statistics")))
+    counts = Counter(item["status"].lower() for item in served.emulator.encoding_statuses())
+    assert stats == {
+        "waiting": counts["waiting"],
+        "running": counts["running"],
+        "complete": counts["complete"],
+        "failure": counts["failure"],
+        "canceled": counts["canceled"],
+    }
+
+
+def test_channel_events_paged_with_prefetch(served: LoopbackEmulator) -> None:
+    channel = served.emulator.vod_channel_ids[0]
+    raw = served.emulator.channel_events(channel)
+    lines = json_lines(
+        ok(
+            served.invoke(
+                "--json", "channel-events", channel, "--page-size", "7", "--prefetch", "3"
+            )
+        )
+    )
+    assert len(lines) == len(raw) > 7
+    for line, event in zip(lines, raw, strict=True):
+        assert datetime.fromisoformat(line["time"]).timestamp() == event["time"]
+        assert line["action_type"] == event["actionType"]
+        assert line["request_type"] == event["requestType"]
+        assert line["result_code"] == event["resultCode"]
+        assert line["message"] == event["message"]
+
+    lines = json_lines(ok(served.invoke("channel-events", channel, "--max-items", "5", "--json")))
+    assert len(lines) == 5
+
+
+# -------------------------------------------------------------------- Live Station, Media AI
+
+
+def test_records_json(served: LoopbackEmulator) -> None:
+    channel = served.emulator.live_channel_ids[0]
+    raw = served.emulator.recordings(channel)
+    lines = json_lines(ok(served.invoke("--json", "records", channel)))
+    assert sorted(x["record_id"] for x in lines) == sorted(raw)
+    for line in lines:
+        item = raw[line["record_id"]]
+        assert line["record_type"] == item["recordType"]
+        assert line["duration_ms"] == item.get("duration")
+        url = item["objectStorageUrl"]
+        assert line["object_storage_url"] == (None if url == "-" else url)
+        began = datetime.fromisoformat(line["record_begin_time"])
+        assert round(began.timestamp() * 1000) == item["recordBeginTime"]
+
+
+def test_import_status(fresh: LoopbackEmulator) -> None:
+    fresh.emulator.add_import("cli-ws", 77, 5001, outcome="INVALID_METADATA", polls=1)
+    (line,) = json_lines(ok(fresh.invoke("--json", "import-status", "cli-ws", "77", "5001")))
+    assert line["upload_status"] == "INVALID_METADATA"
+    assert line["video_id"] == 5001
+    assert line["asset"] == {"workspace": "cli-ws", "project_id": "77", "video_asset_id": "5001"}
+    assert set(line["metadata"]) == {"resolution", "duration_ms", "size", "format"}
+
+
+# ------------------------------------------------------------------------------- tables
+
+
+def test_tables_render(served: LoopbackEmulator) -> None:
+    channel = served.emulator.live_channel_ids[0]
+    out = ok(served.invoke("records", channel)).stdout
+    assert out.splitlines()[0].split()[:3] == ["record", "type", "status"]
+    for record_id, record in served.emulator.recordings(channel).items():
+        assert f"\n{record_id} " in out
+        assert f" {record['fileName']} " in out  # a pipe gets the whole table, nothing cut
+        assert f" {record['objectStorageUrl']}" in out
+
+    out = ok(served.invoke("statistics")).stdout
+    assert out.split()[:6] == ["waiting", "running", "complete", "failure", "canceled", "total"]
+
+    narrow = ok(served.invoke("encoding-status", "--max-items", "30", env={"COLUMNS": "90"}))
+    lines = narrow.stdout.splitlines()
+    assert len(lines) == 2 + 30  # header, rule, one line per item
+    assert all(len(line) <= 90 for line in lines)
+    assert "COMPLETE" in narrow.stdout
+
+
+def test_global_options_also_after_the_subcommand(served: LoopbackEmulator) -> None:
+    channel = served.emulator.live_channel_ids[0]
+    result = CliRunner().invoke(
+        cli,
+        ["records", channel, "--json", "--endpoint", served.url],
+        env=served.env(),
+        catch_exceptions=False,
+    )
+    assert len(json_lines(ok(result))) == len(served.emulator.recordings(channel))
+
+
+# ------------------------------------------------------------------------------- errors
+
+
+def test_unknown_channel_is_one_line_and_exit_1(served: LoopbackEmulator) -> None:
+    result = served.invoke("records", "nope")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        "error: HTTP 400 code 250100: Channel is not found "
+        "(live_station: GET /api/v2/channels/nope/records)\n"
+    )
+
+
+def test_wrong_secret_is_reported_and_never_printed(served: LoopbackEmulator) -> None:
+    secret = "wrong-secret-do-not-print-me"
+    result = served.invoke(
+        "-v", "--access-key", served.emulator.access_key, "--secret-key", secret, "statistics"
+    )
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        "error: HTTP 401 code 200: Authentication Failed: The signature does not match the "
+        "request. (vod_station: GET /api/v2/status/status-statistic)"
+    )
+    assert "Traceback" not in result.stderr
+    assert secret not in result.stdout + result.stderr
+    assert served.emulator.secret_key not in result.stdout + result.stderr
+
+
+def test_missing_credentials(served: LoopbackEmulator) -> None:
+    result = served.invoke("statistics", env={"NCP_ACCESS_KEY": None, "NCP_SECRET_KEY": None})
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: no credentials: set NCP_ACCESS_KEY")
+    assert len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["statistics", "--start", "2025-08-01T00:00:00"], "has no UTC offset"),
+        (["statistics", "--start", "yesterday"], "is not an ISO 8601 date"),
+        (
+            ["statistics", "--start", "2025-08-02T00:00Z", "--end", "2025-08-01T00:00Z"],
+            "is after --end",
+        ),
+        (["encoding-status", "--page-size", "5"], "'--page-size'"),
+        (["channel-events", "vs-1", "--prefetch", "0"], "'--prefetch'"),
+        (["wait-imports", "just-one-part"], "is not workspace/project_id/video_asset_id"),
+        (["wait-imports"], "no targets"),
+        (["--endpoint", "ftp://example.com", "statistics"], "is not an http(s) URL"),
+        (["--access-key", "AKIA", "statistics"], "give both --access-key and --secret-key"),
+        (["no-such-command"], "No such command"),
+    ],
+)
+def test_bad_command_lines_are_one_line_and_exit_2(
+    served: LoopbackEmulator, args: list[str], message: str
+) -> None:
+    result = served.invoke(*args)
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.startswith("error: ")
+    assert message in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stdout == ""
+
+
+def test_verbose_logs_requests_to_stderr(served: LoopbackEmulator) -> None:
+    result = ok(served.invoke("-v", "--json", "statistics"))
+    assert "debug ncp_media_async: GET /api/v2/status/status-statistic -> 200" in result.stderr
+    assert len(json_lines(result)) == 1  # stdout stays data only
+
+
+# ------------------------------------------------------------------------- wait-imports
+
+
+def test_wait_imports_json_small_batch(fresh: LoopbackEmulator) -> None:
+    emulator = fresh.emulator
+    outcomes = ["COMPLETED", "FAILED", "FILE_NOT_EXIST", "INVALID_METADATA"] * 3
+    for i, outcome in enumerate(outcomes):
+        emulator.add_import("ws", "p1", 100 + i, outcome=outcome, polls=1 + i % 3)
+    targets = [f"ws/p1/{100 + i}" for i in range(len(outcomes))] + ["ws/p1/999"]
+    result = fresh.invoke(
+        "--json", "wait-imports", *targets, "--interval", "0.01", "--concurrency", "4"
+    )
+    assert result.exit_code == 1  # some imports failed
+    lines = json_lines(result)
+    assert len(lines) == len(targets)
+    statuses = {x["asset"]["video_asset_id"]: x for x in lines if "upload_status" in x}
+    assert {k: v["upload_status"] for k, v in statuses.items()} == {
+        str(100 + i): outcome for i, outcome in enumerate(outcomes)
+    }
+    (failure,) = [x for x in lines if "error" in x]
+    assert failure["asset"]["video_asset_id"] == "999"
+    assert failure["error"]["type"] == "NotFoundError"
+    assert failure["error"]["status"] == 404
+    # Plain progress (stderr is not a terminal), then the summary and the failures.
+    assert "progress: imports 13/13 (100%)" in result.stderr
+    assert "13 imports in" in result.stderr
+    assert "3 COMPLETED, 3 FAILED, 3 FILE_NOT_EXIST, 3 INVALID_METADATA" in result.stderr
+    assert "1 could not be polled" in result.stderr
+    assert "ws/p1/999  NotFoundError (HTTP 404, code 10404)" in result.stderr
+    assert "9 did not complete" in result.stderr
+    assert emulator.stats.total_polls_after_terminal == 0
+    assert emulator.stats.peak_in_flight <= 4
+
+
+def test_wait_imports_from_stdin_all_complete(fresh: LoopbackEmulator) -> None:
+    for i in range(5):
+        fresh.emulator.add_import("ws", "p2", 200 + i, outcome="COMPLETED", polls=2)
+    text = "# assets to wait for\n\n" + "".join(f" ws/p2/{200 + i}\n" for i in range(5))
+    result = ok(
+        fresh.invoke("wait-imports", "--file", "-", "ws/p2/200", "--interval", "0.01", input=text)
+    )
+    rows = result.stdout.splitlines()
+    assert rows[0].split()[:2] == ["asset", "status"]
+    assert sorted(row.split()[0] for row in rows[1:]) == [f"ws/p2/{200 + i}" for i in range(5)]
+    assert all(row.split()[1] == "COMPLETED" for row in rows[1:])
+    assert "5 imports in" in result.stderr
+    assert "did not complete" not in result.stderr
+
+
+def test_wait_imports_timeout_names_the_pending(fresh: LoopbackEmulator) -> None:
+    fresh.emulator.add_import("ws", "p3", 300, outcome="COMPLETED", polls=1)
+    fresh.emulator.add_import("ws", "p3", 301, outcome="COMPLETED", polls=10_000)
+    result = fresh.invoke(
+        "--json",
+        "wait-imports",
+        "ws/p3/300",
+        "ws/p3/301",
+        "--interval",
+        "0.02",
+        "--timeout",
+        "0.3",
+    )
+    assert result.exit_code == 1
+    assert [x["asset"]["video_asset_id"] for x in json_lines(result)] == ["300"]
+    assert "1 still pending (timed out)" in result.stderr
+    assert "still pending: ws/p3/301" in result.stderr
+
+
+# ---------------------------------------------------------------------- watch-encodings
+
+
+def test_watch_encodings_prints_changes_until_done(fresh: LoopbackEmulator) -> None:
+    fresh.emulator.add_progressing_encoding(queue_seconds=0.0, run_seconds=0.8)
+    result = ok(fresh.invoke("--json", "watch-encodings", "--interval", "0.1", "--timeout", "10"))
+    states = [x["status"] for x in json_lines(result)]
+    assert states[0] == "RUNNING"
+    assert states[-1] == "COMPLETE"
+    assert len(states) >= 3  # the first walk, at least one change of percent, the end
+    assert "every encoding finished" in result.stderr
+
+
+def test_watch_encodings_timeout(fresh: LoopbackEmulator) -> None:
+    fresh.emulator.add_progressing_encoding(queue_seconds=0.0, run_seconds=600)
+    result = fresh.invoke("watch-encodings", "--interval", "0.05", "--timeout", "0.2")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0].split()[:2] == ["status", "%"]
+    assert "RUNNING" in result.stdout
+    assert result.stderr.startswith("error: 1 encodings still unfinished after 0.2 s")
+
+
+# ---------------------------------------------------------------------------------- demo
+
+
+def test_demo_json_summary_matches_the_scenario() -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "demo",
+            "--json",
+            "--imports",
+            "200",
+            "--interval",
+            "0.02",
+            "--watch",
+            "0",
+            "--latency-ms",
+            "1",
+        ],
+        env={"NCP_ACCESS_KEY": None, "NCP_SECRET_KEY": None},  # needs none
+        catch_exceptions=False,
+    )
+    (report,) = json_lines(ok(result))
+    expected = Counter(
+        asset.outcome for asset in Emulator(attrs.evolve(Scenario.demo(0), imports=200)).imports()
+    )
+    imports = report["imports"]
+    assert imports["states"] == dict(expected)
+    assert imports["total"] == 203
+    assert len(imports["poll_errors"]) == 3
+    assert len(imports["failures"]) == 200 - expected["COMPLETED"]
+    assert report["polls_after_terminal"] == 0
+    assert 1 <= report["peak_in_flight"] <= 64
+    assert report["encoding_walk"]["items"] == 660
+    assert set(report["encoding_walk"]["seconds_by_prefetch"]) == {"1", "8"}
+    assert report["total_requests"] == sum(report["requests"].values())
+    assert report["requests"]["import_status"] == imports["requests"]
+
+
+def test_demo_table_with_watch() -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["demo", "--imports", "40", "--interval", "0.02", "--watch", "0.6", "--latency-ms", "1"],
+        catch_exceptions=False,
+    )
+    out = ok(result).stdout
+    for text in (
+        "1. Waiting for 43 imports",
+        "prefetch=8",
+        "3. Watching encodings",
+        "Summary",
+        "polls after terminal",
+        "wall time",
+    ):
+        assert text in out
+    assert "progress: imports 43/43 (100%)" in result.stderr
+
+
+# ----------------------------------------------------------- processes: Ctrl-C, emulator
+
+
+def _python_m(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "ncp_media_async", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": "error::ResourceWarning", **env},
+    )
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery")
+def test_ctrl_c_exits_130_cleanly(fresh: LoopbackEmulator) -> None:
+    fresh.emulator.add_progressing_encoding(queue_seconds=0.0, run_seconds=600)
+    env = {k: v for k, v in fresh.env().items() if v is not None}
+    process = _python_m("--endpoint", fresh.url, "watch-encodings", "--interval", "0.05", env=env)
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().split()[:2] == ["status", "%"]  # it is running
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=10)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+    assert process.returncode == 130
+    assert err.strip() == "error: interrupted"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery")
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_emulator_command_serves_until_stopped(stop: signal.Signals) -> None:
+    process = _python_m("emulator", "--port", "0", "--seed", "3", env={})
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline().split()
+        assert first[:2] == ["listening", "on"]
+        url = first[2]
+        exports = dict(
+            process.stdout.readline().removeprefix("export ").split("#")[0].strip().split("=", 1)
+            for _ in range(3)
+        )
+        assert exports["NCP_MEDIA_ENDPOINT"] == url
+        result = CliRunner().invoke(
+            cli, ["--json", "statistics"], env=exports, catch_exceptions=False
+        )
+        (stats,) = json_lines(ok(result))
+        assert sum(stats.values()) == Scenario.default(3).encodings
+        deadline = time.monotonic() + 5
+        while "press Ctrl-C" not in process.stdout.readline() and time.monotonic() < deadline:
+            pass
+        process.send_signal(stop)
+        _, err = process.communicate(timeout=10)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+    assert process.returncode == 0
+    assert "emulator stopped" in err
+    assert "Traceback" not in err
+
+
+# ---------------------------------------------------------------------------------- units
+
+
+def test_to_jsonable() -> None:
+    when = datetime(2025, 8, 1, 9, 0, tzinfo=UTC)
+    assert to_jsonable({"t": when, "s": EncodingState("PAUSED"), "x": (1, 2)}) == {
+        "t": "2025-08-01T09:00:00+00:00",
+        "s": "PAUSED",
+        "x": [1, 2],
+    }
+    assert to_jsonable(VideoAssetRef("w", "1", "2")) == {
+        "workspace": "w",
+        "project_id": "1",
+        "video_asset_id": "2",
+    }
+
+
+def test_parse_asset_ref() -> None:
+    assert parse_asset_ref(" w/1/2 ") == VideoAssetRef("w", "1", "2")
+    for bad in ("w/1", "w//2", "/1/2", ""):
+        with pytest.raises(ValueError, match="workspace/project_id/video_asset_id"):
+            parse_asset_ref(bad)
+
+
+def test_fit_widths_narrows_flex_columns_first() -> None:
+    assert fit_widths([10, 40, 30], [False, True, True], 200) == [10, 40, 30]
+    assert fit_widths([10, 40, 30], [False, True, True], 60) == [10, 25, 25]
+    assert fit_widths([10, 40, 30], [False, True, True], 10) == [10, 5, 5]  # floor, overflow
