@@ -133,7 +133,8 @@ class VodStation(Resource):
                 return
             if deadline is not None and clock() + interval >= deadline:
                 raise PollTimeoutError(
-                    f"{len(unfinished)} encodings still unfinished after {timeout} s",
+                    f"{len(unfinished)} encoding{'' if len(unfinished) == 1 else 's'} "
+                    f"still unfinished after {timeout} s",
                     pending=tuple(unfinished),
                 )
             await sleep(interval)
