@@ -8,12 +8,13 @@ ships an emulator of the APIs for tests.
 
 from ._retry import RetryPolicy
 from ._transport import AttemptEvent
-from .client import ConfigurationError, Credentials, Endpoints, MediaClient
+from .client import Credentials, Endpoints, MediaClient
 from .errors import (
     LIVE_STATION_CODES,
     ApiError,
     AuthenticationError,
     BadRequestError,
+    ConfigurationError,
     NcpError,
     NotFoundError,
     PermissionDeniedError,

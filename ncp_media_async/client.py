@@ -17,16 +17,12 @@ from . import _defaults
 from ._retry import RetryPolicy
 from ._signing import Signer
 from ._transport import AttemptEvent, Service, Transport
-from .errors import NcpError
+from .errors import ConfigurationError
 from .live_station import LiveStation
 from .media_ai import MediaAI
 from .vod_station import VodStation
 
 __all__ = ["ConfigurationError", "Credentials", "Endpoints", "MediaClient"]
-
-
-class ConfigurationError(NcpError, ValueError):
-    """The client cannot be set up as asked (missing credentials, a bad endpoint URL)."""
 
 
 def _mask(access_key: str) -> str:

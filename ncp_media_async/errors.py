@@ -12,7 +12,8 @@
     │   └── ServerError            5xx
     ├── TransportError             connection failures and timeouts, after retries ran out
     ├── ResponseError              a success status whose body cannot be understood
-    └── PollingError               a batch poll that did not end well (``ncp_media_async.polling``)
+    ├── PollingError               a batch poll that did not end well (``ncp_media_async.polling``)
+    └── ConfigurationError         missing credentials, a bad endpoint URL (also a ``ValueError``)
 
 Meaning comes from the service's code where one exists, else from the HTTP status; an error status
 is classified by its status even when the body is HTML or unreadable. No exception ever holds a
@@ -32,6 +33,7 @@ __all__ = [
     "ApiError",
     "AuthenticationError",
     "BadRequestError",
+    "ConfigurationError",
     "NcpError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -165,6 +167,10 @@ class ResponseError(NcpError):
         where = f" ({self.request})" if self.request else ""
         body = f"; body starts: {self.excerpt!r}" if self.excerpt else ""
         return f"{self.args[0]}{where}{body}"
+
+
+class ConfigurationError(NcpError, ValueError):
+    """The client cannot be set up as asked (missing credentials, a bad endpoint URL)."""
 
 
 class PollingError(NcpError):
