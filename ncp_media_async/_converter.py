@@ -19,6 +19,8 @@ Wire quirks smoothed over here, each once for every record:
 from __future__ import annotations
 
 import functools
+import itertools
+import linecache
 import re
 import types
 from collections.abc import Callable, Mapping
@@ -201,6 +203,99 @@ def _enum(value: Any, cls: type[OpenStrEnum]) -> OpenStrEnum:
     return cls(_str(value))  # an unknown value becomes a pseudo-member (OpenStrEnum._missing_)
 
 
+# -- the exact-type fast path ------------------------------------------------------------------
+
+_MISSING: Final = object()
+_fast_sources = itertools.count()
+
+
+def _exact_hook(
+    cls: type[Any], fallback: Callable[[Any, Any], Any], conv: cattrs.Converter
+) -> Callable[[Any, Any], Any]:
+    """A structure hook for bodies that already carry exactly the expected JSON types.
+
+    Generated once per record class. Each field is read straight off the dict and stored in the
+    record's slot when its value has the exact type the wire normally uses: text that is not the
+    ``"-"`` placeholder, an int, a float (or an int where a float belongs), a known enumeration
+    value, ISO text, epoch integers, a nested object. Anything else (a count sent as a string,
+    ``"-"``, an unknown enumeration value, a missing required field, a wrong type) makes the
+    generated ``exact`` give up, and the *whole item* goes to ``fallback``, the cattrs-generated
+    hook: both paths give identical records and identical errors. Storing into the slots skips
+    attrs' frozen ``__init__`` (one ``object.__setattr__`` per field), which is sound because
+    the records have no validators, converters or ``__attrs_post_init__``; that is checked here.
+    """
+    if getattr(cls, "__attrs_post_init__", None) is not None or "__slots__" not in vars(cls):
+        return fallback
+    ns: dict[str, Any] = {"cls": cls, "fallback": fallback, "new": object.__new__,
+                          "MISSING": _MISSING, "iso": _iso}
+    body = [
+        "def structure(o, _=None):",
+        "  r = exact(o)",
+        "  return fallback(o, cls) if r is MISSING else r",  # outside exact(): errors raise once
+        "def exact(o):",
+        "  try:",
+        "    get = o.get",
+    ]
+    stores = []
+    for i, a in enumerate(attrs.fields(cls)):
+        if a.validator is not None or a.converter is not None:
+            return fallback
+        ns[f"set{i}"] = getattr(cls, a.name).__set__
+        if a.metadata.get("local"):
+            ns[f"d{i}"] = a.default
+            stores.append(f"  set{i}(r, d{i})")
+            continue
+        v, wire = f"v{i}", a.metadata.get("wire", to_camel(a.name))
+        optional = _is_optional(a.type)
+        inner = next(t for t in get_args(a.type) if t is not type(None)) if optional else a.type
+        kind = a.metadata.get("kind")
+        if a.default is attrs.NOTHING:
+            body.append(f"    {v} = o[{wire!r}]")
+        else:
+            ns[f"d{i}"] = a.default
+            body.append(f"    {v} = get({wire!r}, MISSING)")
+            body.append(f"    if {v} is MISSING: {v} = d{i}")
+        indent = "    "
+        if optional:
+            body.append(f"    if {v} is not None:")
+            indent = "      "
+        if kind == "iso":
+            check = [f"if type({v}) is not str: return MISSING", f"{v} = iso({v})"]
+        elif kind in ("epoch_s", "epoch_ms"):
+            ns[f"k{i}"] = _KIND_HOOKS[kind]
+            check = [f"if type({v}) is not int: return MISSING", f"{v} = k{i}({v})"]
+        elif kind == "count" or inner is int:
+            check = [f"if type({v}) is not int: return MISSING"]
+        elif inner is float:
+            check = [
+                f"if type({v}) is not float:",
+                f"  if type({v}) is not int: return MISSING",
+                f"  {v} = float({v})",
+            ]
+        elif inner is str:
+            dash = f" or {v} == '-'" if optional else ""
+            check = [f"if type({v}) is not str{dash}: return MISSING"]
+        elif isinstance(inner, type) and issubclass(inner, OpenStrEnum):
+            ns[f"m{i}"] = inner._value2member_map_
+            check = [
+                f"{v} = m{i}.get({v}) if type({v}) is str else None",
+                f"if {v} is None: return MISSING",
+            ]
+        elif attrs.has(inner):
+            ns[f"h{i}"] = conv.get_structure_hook(inner)
+            check = [f"if type({v}) is not dict: return MISSING", f"{v} = h{i}({v})"]
+        else:
+            return fallback
+        body += [indent + line for line in check]
+        stores.append(f"  set{i}(r, {v})")
+    body += ["  except Exception:", "    return MISSING", "  r = new(cls)", *stores, "  return r"]
+    source = "\n".join(body) + "\n"
+    filename = f"<ncp_media_async exact hook for {cls.__name__} #{next(_fast_sources)}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), ns)
+    return ns["structure"]  # type: ignore[no-any-return]
+
+
 # -- converters -------------------------------------------------------------------------------
 
 
@@ -230,13 +325,14 @@ def _configure(conv: cattrs.Converter, detailed: bool) -> cattrs.Converter:
                 hook = _OPTIONAL_HOOKS.get(hook) or _optional(hook)
             wire = _WIRE_NAMES[a.name] = a.metadata.get("wire", to_camel(a.name))
             overrides[a.name] = override(rename=wire, struct_hook=hook)
-        return make_dict_structure_fn(
+        generated = make_dict_structure_fn(
             cls,
             conv,
             _cattrs_forbid_extra_keys=False,
             _cattrs_detailed_validation=detailed,
             **overrides,
         )
+        return generated if detailed else _exact_hook(cls, generated, conv)
 
     conv.register_structure_hook_factory(attrs.has, record_factory)
     return conv

@@ -6,6 +6,7 @@ import contextlib
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -284,3 +285,49 @@ def test_items_with_wrong_types_only_raise_response_error(item: dict[str, Any]) 
         structure_list({"content": [{"time": item.get("status", 0)}]}, ChannelEvent)
     except ncp.ResponseError:
         pass
+
+
+# The fast path (generated exact-type hooks) must agree with cattrs' own generated hooks.
+
+
+def _wire_names(record: type) -> list[str]:
+    from ncp_media_async._converter import to_camel
+
+    return [
+        a.metadata.get("wire", to_camel(a.name))
+        for a in attrs.fields(record)
+        if not a.metadata.get("local")
+    ]
+
+
+record_types = [EncodingStatus, ChannelEvent, Recording, ImportStatus, ncp.StatusStatistics]
+wire_values = st.one_of(
+    json_values,
+    st.sampled_from(["-", "", "COMPLETE", "MP4", "IN_PROGRESS", "2025-08-19T17:08:03+0900"]),
+    st.integers(-(2**40), 2**40), st.floats(allow_nan=False),
+)
+
+
+def _outcome(fn: Any, item: Any) -> Any:
+    try:
+        return fn(item)
+    except Exception as exc:
+        return type(exc)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(record_types),
+    st.dictionaries(
+        st.sampled_from(sorted({w for t in record_types for w in _wire_names(t)})), wire_values
+    ),
+)
+def test_fast_path_agrees_with_cattrs(record: type, item: dict[str, Any]) -> None:
+    from ncp_media_async._converter import _detailed, _fast
+
+    fast = _outcome(lambda i: _fast.structure(i, record), item)
+    reference = _outcome(lambda i: _detailed.structure(i, record), item)
+    if isinstance(fast, type):  # both failed
+        assert isinstance(reference, type)
+    else:
+        assert fast == reference
