@@ -12,6 +12,7 @@ and the call is re-signed and sent once more.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import random
@@ -168,6 +169,14 @@ class Transport:
             )
         return self._session
 
+    @property
+    def connection_limit(self) -> int | None:
+        """The most connections the session will open at once (``None``: no limit)."""
+        if self._session is None or self._owns_session:
+            return self._max_connections
+        connector = self._session.connector
+        return (connector.limit or None) if connector is not None else None
+
     async def close(self) -> None:
         """Close the session if this transport created it. Idempotent."""
         self._closed = True
@@ -184,8 +193,7 @@ class Transport:
         ``path`` is already encoded (``_signing.encode_path``); the query is encoded here, in the
         given order. The URL is marked encoded so aiohttp sends these exact bytes.
         """
-        path_qs = f"{path}?{encode_query(query)}" if query else path
-        url = URL(service.base_url.rstrip("/") + path_qs, encoded=True)
+        url = _encoded_url(service.base_url, f"{path}?{encode_query(query)}" if query else path)
         return url, url.raw_path_qs
 
     async def get(
@@ -234,7 +242,8 @@ class Transport:
         skew_retried = False
         while True:
             attempt += 1
-            await self.gate.wait()
+            if self.gate.closed_for > 0:
+                await self.gate.wait()
             started = self._monotonic()
             status: int | None = None
             try:
@@ -311,7 +320,11 @@ class Transport:
                 TransportError(what, host=service.host, request=label, attempts=attempt)
             ) from exc
 
-        resign = self._calibrate(date, rejected=status == 401)
+        resign = (
+            self._calibrate(date, rejected=status == 401)
+            if status == 401 or not self._calibrated
+            else False
+        )
         if not 200 <= status < 300:
             error = error_from_response(
                 status, body, service=service.name, request=label,
@@ -403,6 +416,13 @@ class Transport:
                     retry_in=retry_in,
                 )
             )
+
+
+@functools.lru_cache(maxsize=1024)
+def _encoded_url(base_url: str, path_qs: str) -> URL:
+    """``base_url`` + an encoded ``path?query`` as a URL aiohttp must not re-quote (cached:
+    the same statistics or status URL is asked for again and again)."""
+    return URL(base_url.rstrip("/") + path_qs, encoded=True)
 
 
 def _describe(exc: BaseException) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterable
 from typing import Any, Literal, overload
 
@@ -14,6 +15,8 @@ from .polling import PollFailure, RateLimit, poll
 from .records import ImportStatus, VideoAssetRef
 
 __all__ = ["MediaAI"]
+
+logger = logging.getLogger("ncp_media_async")
 
 
 def _parse_import_status(body: Any) -> ImportStatus:
@@ -94,14 +97,23 @@ class MediaAI(Resource):
         """Poll many imports until each reaches a terminal state; yield each as it lands.
 
         Terminal states: COMPLETED, FAILED, FILE_NOT_EXIST, INVALID_METADATA. ``concurrency``
-        bounds the requests in flight; ``interval`` is the pause in seconds between two polls of
-        one asset; ``timeout`` in seconds bounds the whole wait (``PollTimeoutError``). An asset
+        bounds the requests in flight (and is itself bounded by the client's
+        ``max_connections``, 100 by default: a warning says so); ``interval`` is the pause in
+        seconds between two polls of one asset; ``timeout`` in seconds bounds the whole wait
+        (``PollTimeoutError``). An asset
         that fails for good (not found, bad request) does not stop the others: the failures are
         raised together as ``PollingError`` (``.failures`` maps ref to error) after the rest
         finished, or yielded as ``PollFailure`` with ``return_exceptions=True``. An
         authentication error stops the whole batch at once. See ``ncp_media_async.polling.poll``.
         """
         refs = list(refs)
+        limit = self._transport.connection_limit
+        if limit is not None and concurrency > limit:
+            logger.warning(
+                "wait_for_imports(concurrency=%d) is capped at the client's %d connections; "
+                "raise MediaClient(max_connections=...) to go higher",
+                concurrency, limit,
+            )
         for ref in refs:
             if not isinstance(ref, VideoAssetRef):
                 raise TypeError(f"refs must be VideoAssetRef objects, got {type(ref).__name__}")

@@ -206,3 +206,16 @@ async def test_watch_encodings_times_out(
             interval=0.01, timeout=0.05
         ):
             pass
+
+
+async def test_concurrency_above_the_connection_pool_is_warned_about(
+    ncp_emulator_server: EmulatorServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    load_imports(ncp_emulator_server.emulator, 20, seed=6)
+    refs = [ncp.VideoAssetRef("ws", "9", str(1000 + i)) for i in range(20)]
+    async with client_for(ncp_emulator_server, max_connections=4) as client:
+        got = [s async for s in client.media_ai.wait_for_imports(
+            refs, concurrency=16, interval=0.001)]
+    assert len(got) == 20
+    assert "capped at the client's 4 connections" in caplog.text
+    assert ncp_emulator_server.emulator.stats.peak_in_flight <= 4
