@@ -1,0 +1,94 @@
+"""Realistic, deterministic bodies: encoding statuses shaped like the API page's example.
+
+Every item is distinct (input file and output type differ), as on a real account, so the pager's
+repeated-page and overlap checks see what they would see in production. One encoding job has one
+to three outputs sharing its ``lastWorkTime``; jobs are 37 s apart, so a body of a few thousand
+items has thousands of distinct times (more than the converter's ISO cache holds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from typing import Any, Final
+
+__all__ = [
+    "ANCHOR_MS",
+    "FIRST_ASSET_ID",
+    "PROJECT_ID",
+    "WORKSPACE",
+    "encoding_items",
+    "encoding_pages",
+]
+
+#: Where the benchmark emulator's Media AI imports live (ids FIRST_ASSET_ID, +1, ...).
+WORKSPACE: Final = "bench-workspace"
+PROJECT_ID: Final = "4242"
+FIRST_ASSET_ID: Final = 100_000
+
+KST: Final = timezone(timedelta(hours=9))
+#: The newest work start, epoch milliseconds (2025-08-19T17:00:00+09:00).
+ANCHOR_MS: Final = 1_755_590_400_000
+_CATEGORIES: Final = (
+    (48211, "VOD-Category"),
+    (51873, "news"),
+    (60442, "sports"),
+    (71209, "education"),
+    (83365, "ads"),
+)
+_OUTPUTS: Final = (
+    ("AVC_FHD_2Pass_30fps", 4.0),
+    ("AVC_HD_1Pass_30fps", 2.0),
+    ("AVC_SD_1Pass_30fps", 0.7),
+    ("AVC_SD_1Pass_30fps_1", 1.0),
+)
+_WORK_START_KEY: Final = "_workStartTimeMs"  # the emulator's key for an item's work start
+
+
+def encoding_items(count: int, *, work_start: bool = False) -> Iterator[dict[str, Any]]:
+    """``count`` camelCase encoding-status items, newest first.
+
+    With ``work_start``, each item also carries the emulator's ``_workStartTimeMs`` (the
+    emulator strips it from what it serves).
+    """
+    made = job = 0
+    anchor = datetime.fromtimestamp(ANCHOR_MS / 1000, tz=KST)
+    while made < count:
+        start_ms = ANCHOR_MS - job * 37_000
+        finished = anchor + timedelta(milliseconds=start_ms - ANCHOR_MS + 60_000 + job % 700_000)
+        last_work_time = finished.strftime("%Y-%m-%dT%H:%M:%S%z")
+        category_id, category_name = _CATEGORIES[job % len(_CATEGORIES)]
+        roll = job % 20
+        status = "COMPLETE" if roll < 17 else "FAILURE" if roll < 19 else "CANCELED"
+        base_size = 200_000 + (job * 7_919_993) % 400_000_000
+        stem = f"input/clip-{job:07d}"
+        for output_type, factor in _OUTPUTS[job % 2 : job % 2 + 1 + job % 3]:
+            if made == count:
+                break
+            item: dict[str, Any] = {
+                "categoryId": category_id,
+                "categoryName": category_name,
+                "filePath": f"{stem}.mp4",
+                "outputType": output_type,
+                "link": (
+                    f"https://kr.object.ncloudstorage.com/station-000/{category_name}/"
+                    f"{stem}_{output_type}.mp4"
+                ),
+                "outputTotalSize": int(base_size * factor) if status == "COMPLETE" else 0,
+                "lastWorkTime": last_work_time,
+                "status": status,
+                "percent": 100.0 if status == "COMPLETE" else float(job % 99) + 0.5,
+            }
+            if work_start:
+                item[_WORK_START_KEY] = start_ms
+            made += 1
+            yield item
+        job += 1
+
+
+def encoding_pages(count: int, page_size: int) -> list[dict[str, Any]]:
+    """``count`` items as list-page bodies ``{"content": [...], "total": count}``."""
+    items = list(encoding_items(count))
+    return [
+        {"content": items[i : i + page_size], "total": count} for i in range(0, count, page_size)
+    ]
