@@ -27,7 +27,7 @@ from click.testing import CliRunner, Result
 
 from ncp_media_async.cli import cli, fit_widths, parse_asset_ref, to_jsonable
 from ncp_media_async.records import EncodingState, VideoAssetRef
-from ncp_media_async.testing import Emulator, EmulatorServer, Scenario
+from ncp_media_async.testing import Emulator, EmulatorServer, ManualClock, Route, Scenario
 
 # -------------------------------------------------------------------------------- fixtures
 
@@ -379,14 +379,30 @@ def test_wait_imports_timeout_names_the_pending(fresh: LoopbackEmulator) -> None
 # ---------------------------------------------------------------------- watch-encodings
 
 
-def test_watch_encodings_prints_changes_until_done(fresh: LoopbackEmulator) -> None:
-    fresh.emulator.add_progressing_encoding(queue_seconds=0.0, run_seconds=0.8)
-    result = ok(fresh.invoke("--json", "watch-encodings", "--interval", "0.1", "--timeout", "10"))
-    states = [x["status"] for x in json_lines(result)]
-    assert states[0] == "RUNNING"
-    assert states[-1] == "COMPLETE"
-    assert len(states) >= 3  # the first walk, at least one change of percent, the end
-    assert "every encoding finished" in result.stderr
+def test_watch_encodings_prints_changes_until_done() -> None:
+    # The emulator's clock moves only when a walk has read the list: each walk sees the one-second
+    # encoding a quarter of a second further on, whatever the speed of the machine.
+    clock = ManualClock(float(int(time.time())))  # a whole second: exact quarters
+    emulator = Emulator(Scenario.empty(), clock=clock)
+    emulator.add_progressing_encoding(queue_seconds=0.0, run_seconds=1.0)
+
+    def tick(route: str, page_no: int) -> None:
+        if route == Route.ENCODING_STATUSES and page_no == 1:
+            clock.advance(0.25)
+
+    emulator.after_page = tick
+    with LoopbackEmulator(emulator) as loopback:
+        result = ok(
+            loopback.invoke("--json", "watch-encodings", "--interval", "0", "--timeout", "30")
+        )
+    assert [(x["status"], x["percent"]) for x in json_lines(result)] == [
+        ("RUNNING", 0.0),  # the first walk prints every status
+        ("RUNNING", 25.0),  # then each change
+        ("RUNNING", 50.0),
+        ("RUNNING", 75.0),
+        ("COMPLETE", 100.0),
+    ]
+    assert "every encoding finished (5 statuses and changes printed)" in result.stderr
 
 
 def test_watch_encodings_timeout(fresh: LoopbackEmulator) -> None:
@@ -395,7 +411,7 @@ def test_watch_encodings_timeout(fresh: LoopbackEmulator) -> None:
     assert result.exit_code == 1
     assert result.stdout.splitlines()[0].split()[:2] == ["status", "%"]
     assert "RUNNING" in result.stdout
-    assert result.stderr.startswith("error: 1 encodings still unfinished after 0.2 s")
+    assert result.stderr.startswith("error: 1 encoding still unfinished after 0.2 s")
 
 
 # ---------------------------------------------------------------------------------- demo

@@ -1,0 +1,414 @@
+"""The subcommands, one thin function each: check the options, call the client (or run the
+emulator, the demo), render. ``COMMANDS`` lists them for the group."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+from typing import IO
+
+import click
+
+from .. import _defaults
+from ..polling import RateLimit
+from ..records import VideoAssetRef
+from ._columns import (
+    ENCODING_COLUMNS,
+    EVENT_COLUMNS,
+    IMPORT_COLUMNS,
+    RECORD_COLUMNS,
+    STATISTICS_COLUMNS,
+)
+from ._demo import Demo, DemoOptions
+from ._emulator import SCENARIOS, serve
+from ._errors import EXIT_FAILED
+from ._imports import report_imports, wait_imports
+from ._output import closing
+from ._params import (
+    ASSET_REF,
+    check_window,
+    command,
+    max_items_option,
+    prefetch_option,
+    progress_option,
+    read_targets,
+    window_options,
+)
+from ._progress import ProgressMode
+from ._settings import Settings
+
+# ------------------------------------------------------------------------- VOD Station
+
+
+@command("encoding-status")
+@window_options
+@click.option(
+    "--page-size",
+    type=click.IntRange(_defaults.ENCODING_STATUS_MIN_PAGE_SIZE, _defaults.MAX_PAGE_SIZE),
+    default=100,
+    show_default=True,
+    help="Items per page (pageSizeNo, from 10).",
+)
+@max_items_option
+@prefetch_option
+@click.pass_obj
+def encoding_status(
+    settings: Settings,
+    start: datetime | None,
+    end: datetime | None,
+    page_size: int,
+    max_items: int | None,
+    prefetch: int,
+) -> None:
+    """VOD Station encoding status of every output file (GET /api/v2/status)."""
+    check_window(start, end)
+    output = settings.output()
+    settings.call(
+        lambda client: output.list(
+            ENCODING_COLUMNS,
+            client.vod_station.encoding_statuses(
+                start=start, end=end, page_size=page_size, max_items=max_items, prefetch=prefetch
+            ),
+            noun="encoding statuses",
+        )
+    )
+
+
+@command("statistics")
+@window_options
+@click.pass_obj
+def statistics(settings: Settings, start: datetime | None, end: datetime | None) -> None:
+    """VOD Station encoding job counts per state (GET /api/v2/status/status-statistic)."""
+    check_window(start, end)
+    output = settings.output()
+    counts = settings.call(
+        lambda client: client.vod_station.status_statistics(start=start, end=end)
+    )
+    output.table(STATISTICS_COLUMNS, [counts])
+
+
+@command("channel-events")
+@click.argument("channel_id")
+@click.option(
+    "--page-size",
+    type=click.IntRange(1, _defaults.MAX_PAGE_SIZE),
+    default=100,
+    show_default=True,
+    help="Items per page (pageSizeNo).",
+)
+@max_items_option
+@prefetch_option
+@click.pass_obj
+def channel_events(
+    settings: Settings, channel_id: str, page_size: int, max_items: int | None, prefetch: int
+) -> None:
+    """VOD Station events of a channel, newest first (GET /api/v2/channels/{id}/events)."""
+    output = settings.output()
+    settings.call(
+        lambda client: output.list(
+            EVENT_COLUMNS,
+            client.vod_station.channel_events(
+                channel_id, page_size=page_size, max_items=max_items, prefetch=prefetch
+            ),
+            noun="events",
+        )
+    )
+
+
+@command("watch-encodings")
+@window_options
+@click.option(
+    "--interval",
+    type=click.FloatRange(0),
+    default=5.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Pause between two walks of the list.",
+)
+@click.option(
+    "--timeout",
+    "watch_timeout",
+    type=click.FloatRange(0, min_open=True),
+    metavar="SECONDS",
+    help="Give up after this long (default: wait until every encoding is finished).",
+)
+@click.pass_obj
+def watch_encodings(
+    settings: Settings,
+    start: datetime | None,
+    end: datetime | None,
+    interval: float,
+    watch_timeout: float | None,
+) -> None:
+    """Print every encoding status, then each change, until all are finished.
+
+    Re-walks GET /api/v2/status every --interval seconds; exits 0 once every encoding in the
+    window is COMPLETE, FAILURE or CANCELED, 1 if --timeout passes first.
+    """
+    check_window(start, end)
+    output = settings.output()
+
+    async def watch() -> int:
+        # The header only once the event loop runs: a reader that sees it and presses Ctrl-C
+        # gets a clean 130 (not an interrupted import of the loop). Hence no settings.call here.
+        output.header(ENCODING_COLUMNS)
+        changes = 0
+        async with settings.client() as client:
+            stream = client.vod_station.watch_encoding_statuses(
+                start=start, end=end, interval=interval, timeout=watch_timeout
+            )
+            async with closing(stream) as statuses:
+                async for status in statuses:
+                    output.row(ENCODING_COLUMNS, status)
+                    changes += 1
+        return changes
+
+    changes = settings.run(watch)
+    output.note(f"every encoding finished ({changes:,} statuses and changes printed)")
+
+
+# ------------------------------------------------------------------------- Live Station
+
+
+@command("records")
+@click.argument("channel_id")
+@click.pass_obj
+def records(settings: Settings, channel_id: str) -> None:
+    """Live Station recordings of a channel (GET /api/v2/channels/{id}/records)."""
+    output = settings.output()
+    found = settings.call(lambda client: client.live_station.records(channel_id))
+    output.table(RECORD_COLUMNS, found)
+    output.note(f"{len(found):,} recordings")
+
+
+# ------------------------------------------------------------------------------ Media AI
+
+
+@command("import-status")
+@click.argument("workspace")
+@click.argument("project_id")
+@click.argument("asset_id")
+@click.pass_obj
+def import_status(settings: Settings, workspace: str, project_id: str, asset_id: str) -> None:
+    """Media AI import status of one video asset
+    (GET /api/v1/workspaces/{w}/projects/{p}/video-assets/{a}/import-status)."""
+    output = settings.output()
+    status = settings.call(
+        lambda client: client.media_ai.import_status(workspace, project_id, asset_id)
+    )
+    output.table(IMPORT_COLUMNS, [status])
+
+
+@command("wait-imports")
+@click.argument("targets", nargs=-1, type=ASSET_REF)
+@click.option(
+    "--file",
+    "target_file",
+    type=click.File("r"),
+    metavar="PATH",
+    help="Read targets from a file, one workspace/project/asset per line (- for stdin).",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 1000),
+    default=_defaults.POLL_CONCURRENCY,
+    show_default=True,
+    help="Requests in flight at most.",
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(0),
+    default=_defaults.POLL_INTERVAL,
+    show_default=True,
+    metavar="SECONDS",
+    help="Pause between two polls of one asset.",
+)
+@click.option(
+    "--timeout",
+    "wait_timeout",
+    type=click.FloatRange(0, min_open=True),
+    metavar="SECONDS",
+    help="Give up on the assets still unfinished after this long (default: no limit).",
+)
+@click.option(
+    "--rate-limit",
+    type=click.IntRange(1),
+    metavar="PER_MINUTE",
+    help="Pace requests to at most this many a minute (the service documents 1000).",
+)
+@progress_option
+@click.pass_obj
+def wait_imports_command(
+    settings: Settings,
+    targets: tuple[VideoAssetRef, ...],
+    target_file: IO[str] | None,
+    concurrency: int,
+    interval: float,
+    wait_timeout: float | None,
+    rate_limit: int | None,
+    progress: ProgressMode,
+) -> None:
+    """Wait until video asset imports finish; print each final status as it lands.
+
+    TARGETS are workspace/project_id/video_asset_id. Exits 1 unless every import COMPLETED
+    (a failed state, an asset that could not be polled, or a --timeout); the failures are
+    listed on stderr at the end.
+    """
+    refs = read_targets(targets, target_file)
+    output = settings.output()
+    tally = settings.call(
+        lambda client: wait_imports(
+            client,
+            refs,
+            output,
+            concurrency=concurrency,
+            interval=interval,
+            timeout=wait_timeout,
+            rate_limit=None if rate_limit is None else RateLimit.per_minute(rate_limit),
+            progress=progress,
+        ),
+        max_connections=max(concurrency, 1),
+    )
+    report_imports(output, tally)
+    if not tally.ok:
+        raise click.exceptions.Exit(EXIT_FAILED)
+
+
+# ------------------------------------------------------------------- emulator and demo
+
+
+@command("emulator", connect=False)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8080,
+    show_default=True,
+    help="Port (0: any free port).",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the data.")
+@click.option(
+    "--latency-ms",
+    type=click.FloatRange(0),
+    default=0.0,
+    show_default=True,
+    help="Delay of every request, milliseconds.",
+)
+@click.option(
+    "--scenario",
+    type=click.Choice(SCENARIOS),
+    default="default",
+    show_default=True,
+    help="Data set: a few hundred of everything, the demo's thousands, or nothing.",
+)
+@click.pass_obj
+def emulator_command(
+    settings: Settings, host: str, port: int, seed: int, latency_ms: float, scenario: str
+) -> None:
+    """Serve the NCP media API emulator until Ctrl-C or SIGTERM (signatures are checked).
+
+    Prints the URL and the emulator's (public, fake) key pair to use with --endpoint.
+    """
+    output = settings.output()
+    # Ctrl-C or SIGTERM is how a server stops: exit 0.
+    with contextlib.suppress(KeyboardInterrupt):
+        settings.run(
+            lambda: serve(
+                output, host=host, port=port, seed=seed, latency_ms=latency_ms, scenario=scenario
+            )
+        )
+    output.note("emulator stopped")
+
+
+_DEMO = DemoOptions()
+
+
+@command("demo", connect=False)
+@click.option(
+    "--imports",
+    type=click.IntRange(0, 100_000),
+    default=_DEMO.imports,
+    show_default=True,
+    help="Video assets to import and wait for.",
+)
+@click.option(
+    "--bad-refs",
+    type=click.IntRange(0, 100),
+    default=_DEMO.bad_refs,
+    show_default=True,
+    help="Extra refs that cannot be polled (not found, malformed).",
+)
+@click.option("--seed", type=int, default=_DEMO.seed, show_default=True, help="Seed of the data.")
+@click.option(
+    "--latency-ms",
+    type=click.FloatRange(0),
+    default=_DEMO.latency_ms,
+    show_default=True,
+    help="Emulated latency; each request waits 0.5x to 2x this.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 1000),
+    default=_DEMO.concurrency,
+    show_default=True,
+    help="Import polls in flight at most.",
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(0),
+    default=_DEMO.interval,
+    show_default=True,
+    metavar="SECONDS",
+    help="Pause between two polls of one asset.",
+)
+@click.option(
+    "--watch",
+    type=click.FloatRange(0),
+    default=_DEMO.watch,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to watch encodings progress (0: skip).",
+)
+@progress_option
+@click.pass_obj
+def demo(
+    settings: Settings,
+    imports: int,
+    bad_refs: int,
+    seed: int,
+    latency_ms: float,
+    concurrency: int,
+    interval: float,
+    watch: float,
+    progress: ProgressMode,
+) -> None:
+    """Run the client against an in-process emulator: no credentials, no network.
+
+    Waits for thousands of imports concurrently (with a progress bar), walks the encoding list
+    with and without prefetch, watches encodings progress, and prints what it took.
+    """
+    options = DemoOptions(
+        imports=imports,
+        bad_refs=bad_refs,
+        seed=seed,
+        latency_ms=latency_ms,
+        concurrency=concurrency,
+        interval=interval,
+        watch=watch,
+        progress=progress,
+    )
+    runner = Demo(options, settings.output())
+    runner.summary(settings.run(runner.run))
+
+
+COMMANDS: tuple[click.Command, ...] = (
+    encoding_status,
+    statistics,
+    channel_events,
+    watch_encodings,
+    records,
+    import_status,
+    wait_imports_command,
+    emulator_command,
+    demo,
+)

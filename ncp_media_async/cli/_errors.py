@@ -1,0 +1,123 @@
+"""How a command fails: every expected failure (a bad command line, an error of the service or
+the network, Ctrl-C, a closed pipe) ends as one ``error: ...`` line on stderr and an exit status,
+never a traceback; and the one-line texts of errors used for it and for failed targets."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from ..errors import ApiError, NcpError
+
+#: Exit statuses: the service said no, a request failed, or what was awaited did not happen;
+#: a bad command line; interrupted.
+EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
+
+
+# ------------------------------------------------------------------------------ error texts
+
+
+def one_line(text: str) -> str:
+    """``text`` with every run of whitespace (newlines included) made one space."""
+    return " ".join(text.split())
+
+
+def error_message(error: BaseException) -> str:
+    """``str(error)`` on one line (the type's name if that is empty)."""
+    return one_line(str(error)) or type(error).__name__
+
+
+def describe(error: NcpError) -> str:
+    """The ``error:`` line of a failed command: ``str(error)``, with an API error's ``details``
+    before the request when they are a sentence (the gateway's reason, e.g. why a signature was
+    refused), not a bare error name such as Live Station's ``EXCEPTION``."""
+    if (
+        isinstance(error, ApiError)
+        and error.details
+        and " " in error.details.strip()
+        and error.details != error.message
+    ):
+        code = f" code {error.code}" if error.code is not None else ""
+        where = f" ({error.service}: {error.request})" if error.request else ""
+        return one_line(f"HTTP {error.status}{code}: {error.message}: {error.details}{where}")
+    return error_message(error)
+
+
+def short_reason(error: BaseException) -> str:
+    """Why one target failed, without the request line (the target is shown beside it)."""
+    if isinstance(error, ApiError):
+        code = f", code {error.code}" if error.code is not None else ""
+        return f"{type(error).__name__} (HTTP {error.status}{code}): {one_line(error.message)}"
+    return f"{type(error).__name__}: {error_message(error)}"
+
+
+def error_json(error: BaseException) -> dict[str, Any]:
+    """An exception as a JSON object (type, message and, for API errors, status and code)."""
+    data: dict[str, Any] = {"type": type(error).__name__, "message": error_message(error)}
+    if isinstance(error, ApiError):
+        data["status"] = error.status
+        data["code"] = error.code
+    return data
+
+
+# ------------------------------------------------------------------------------- the group
+
+
+class ErrorLineGroup(click.Group):
+    """A group whose ``main`` turns every expected failure into one ``error:`` line."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            code = _exit_code(
+                super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            )
+        except click.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+            _error(f"{exc.format_message()}{hint}")
+            code = EXIT_USAGE
+        except click.ClickException as exc:
+            _error(exc.format_message())
+            code = exc.exit_code
+        except click.Abort:  # Ctrl-C (click turns KeyboardInterrupt into Abort)
+            _error("interrupted")
+            code = EXIT_INTERRUPTED
+        except NcpError as exc:
+            _error(describe(exc))
+            code = EXIT_FAILED
+        except OSError as exc:
+            if exc.errno != errno.EPIPE:
+                raise
+            code = EXIT_FAILED  # stdout closed early (| head): nothing more to say
+            _silence_stdout()
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the flush at exit does not complain of a broken pipe
+    (the recipe of Python's ``signal`` documentation)."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _exit_code(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _error(message: str) -> None:
+    click.echo(f"error: {message}", err=True)

@@ -1,0 +1,166 @@
+"""Waiting for many Media AI imports (``wait-imports`` and the demo): ``wait_imports`` polls
+them with a progress display and prints each final status as it lands, ``ImportTally`` counts
+how they ended, and ``report_imports`` sums it up on stderr."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Sequence
+
+import attrs
+from rich.table import Table
+from rich.text import Text
+
+from ..client import MediaClient
+from ..polling import PollFailure, PollTimeoutError, RateLimit
+from ..records import ImportStatus, UploadStatus, VideoAssetRef
+from ._columns import IMPORT_COLUMNS, Col
+from ._errors import error_json, short_reason
+from ._output import Output, closing
+from ._progress import ProgressMode, ProgressReporter
+
+#: An asset and why it went wrong.
+Problem = tuple[VideoAssetRef, str]
+
+
+@attrs.define
+class ImportTally:
+    """How a batch of imports ended."""
+
+    total: int
+    #: Assets per terminal state reached.
+    states: Counter[str] = attrs.field(factory=Counter)
+    #: Assets that ended in a state other than COMPLETED, with the state and its message.
+    failures: list[Problem] = attrs.field(factory=list)
+    #: Assets whose polling itself failed (not found, bad request, repeated errors), with why.
+    poll_errors: list[Problem] = attrs.field(factory=list)
+    #: Assets still unfinished when the timeout passed.
+    pending: tuple[VideoAssetRef, ...] = ()
+    elapsed: float = 0.0
+
+    @property
+    def done(self) -> int:
+        """Assets that reached an end (a terminal state or a polling failure)."""
+        return sum(self.states.values()) + len(self.poll_errors)
+
+    @property
+    def failed(self) -> int:
+        """Assets that ended badly, either way."""
+        return len(self.failures) + len(self.poll_errors)
+
+    @property
+    def ok(self) -> bool:
+        """Every asset imported (COMPLETED) and nothing pending."""
+        return not self.failed and not self.pending
+
+    def add(self, result: ImportStatus | PollFailure[VideoAssetRef]) -> None:
+        """Count one asset that reached an end."""
+        if isinstance(result, PollFailure):
+            self.poll_errors.append((result.target, short_reason(result.error)))
+            return
+        self.states[result.upload_status.value] += 1
+        if result.upload_status != UploadStatus.COMPLETED and result.asset:
+            why = result.upload_status.value
+            if result.upload_result:
+                why += f": {result.upload_result}"
+            self.failures.append((result.asset, why))
+
+
+def first_problems(problems: Sequence[Problem], limit: int) -> tuple[list[str], int]:
+    """The first ``limit`` problems as ``asset  why`` lines, and how many more there are."""
+    return [f"{ref}  {why}" for ref, why in problems[:limit]], max(len(problems) - limit, 0)
+
+
+async def wait_imports(
+    client: MediaClient,
+    refs: Sequence[VideoAssetRef],
+    output: Output,
+    *,
+    concurrency: int,
+    interval: float,
+    timeout: float | None,
+    rate_limit: RateLimit | None,
+    progress: ProgressMode,
+    print_each: bool = True,
+) -> ImportTally:
+    """Poll ``refs`` until each lands, printing each final status (and a progress display) as
+    they do; a timeout ends the wait with ``pending`` set rather than an exception."""
+    tally = ImportTally(total=len(refs))
+    start = time.monotonic()
+    widest = max((len(str(ref)) for ref in refs), default=0)
+    columns = (attrs.evolve(IMPORT_COLUMNS[0], width=max(widest, 5)), *IMPORT_COLUMNS[1:])
+    with ProgressReporter(output, len(refs), label="imports", mode=progress) as bar:
+        if print_each:
+            output.header(columns)
+        stream = client.media_ai.wait_for_imports(
+            refs,
+            concurrency=concurrency,
+            interval=interval,
+            timeout=timeout,
+            rate_limit=rate_limit,
+            return_exceptions=True,
+        )
+        try:
+            async with closing(stream) as results:
+                async for result in results:
+                    tally.add(result)
+                    if print_each:
+                        _show(output, columns, result)
+                    bar.update(done=tally.done, failed=tally.failed)
+        except PollTimeoutError as exc:
+            tally.pending = tuple(exc.pending)
+    tally.elapsed = time.monotonic() - start
+    return tally
+
+
+def _show(
+    output: Output,
+    columns: Sequence[Col[ImportStatus]],
+    result: ImportStatus | PollFailure[VideoAssetRef],
+) -> None:
+    """One asset that reached an end: its status, or why it could not be polled (as a row
+    lined up with the statuses, or a JSON line)."""
+    if not isinstance(result, PollFailure):
+        output.row(columns, result)
+        return
+    if output.as_json:
+        output.json_line({"asset": result.target, "error": error_json(result.error)})
+        return
+    table = Table.grid(padding=(0, 1), collapse_padding=False, pad_edge=False)
+    table.add_column(width=columns[0].width, no_wrap=True, overflow="ellipsis")
+    table.add_column(width=columns[1].width, no_wrap=True)
+    table.add_column(no_wrap=True, overflow="ellipsis")
+    table.add_row(
+        Text(str(result.target)), Text("POLL FAILED", "red"), Text(short_reason(result.error))
+    )
+    output.print_rows(table)
+
+
+def report_imports(output: Output, tally: ImportTally, *, limit: int = 20) -> None:
+    """The end of a batch on stderr: counts per state, then what failed (first ``limit``)."""
+    parts = [f"{n:,} {state}" for state, n in sorted(tally.states.items())]
+    if tally.poll_errors:
+        parts.append(f"{len(tally.poll_errors):,} could not be polled")
+    if tally.pending:
+        parts.append(f"{len(tally.pending):,} still pending (timed out)")
+    output.note(
+        f"{tally.total:,} imports in {tally.elapsed:.1f}s: {', '.join(parts) or 'nothing to do'}",
+        style="bold",
+    )
+    for title, problems in (
+        ("could not be polled", tally.poll_errors),
+        ("did not complete", tally.failures),
+    ):
+        if not problems:
+            continue
+        output.note(f"{len(problems):,} {title}:", style="red")
+        lines, more = first_problems(problems, limit)
+        for line in lines:
+            output.note(f"  {line}", style=None)
+        if more:
+            output.note(f"  ... and {more:,} more")
+    if tally.pending:
+        shown = ", ".join(str(r) for r in tally.pending[:5])
+        more_pending = " ..." if len(tally.pending) > 5 else ""
+        output.note(f"still pending: {shown}{more_pending}", style="yellow")

@@ -1,0 +1,271 @@
+"""The command line's vocabulary: parameter types (aware datetimes, asset refs), the global
+options (accepted before the subcommand and after it), options shared by several subcommands,
+checks across options, and ``command``, which makes a subcommand with the global options."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import IO, TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from .. import _defaults
+from ..client import ConfigurationError, Endpoints
+from ..records import VideoAssetRef
+from ._progress import PROGRESS_MODES
+from ._settings import Settings
+
+if TYPE_CHECKING:
+    # click >= 8.2 types ParamType by the value it converts to; older clicks are not generic.
+    _DateTimeParam = click.ParamType[datetime, Any]
+    _AssetRefParam = click.ParamType[VideoAssetRef, Any]
+else:
+    _DateTimeParam = _AssetRefParam = click.ParamType
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Environment variable read by ``--endpoint``.
+ENDPOINT_ENV = "NCP_MEDIA_ENDPOINT"
+
+#: Context settings of the group and of every subcommand.
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+# --------------------------------------------------------------------------- parameter types
+
+
+class AwareDateTime(_DateTimeParam):
+    """An ISO 8601 date and time with a UTC offset (``2025-08-01T09:00:00+09:00``, ``...Z``)."""
+
+    name = "datetime"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        if isinstance(value, datetime):
+            when = value
+        else:
+            try:
+                when = datetime.fromisoformat(str(value).strip())
+            except ValueError:
+                self.fail(f"{value!r} is not an ISO 8601 date and time", param, ctx)
+        if when.tzinfo is None or when.utcoffset() is None:
+            self.fail(
+                f"{value!r} has no UTC offset; add one, e.g. {when.isoformat()}+09:00 or "
+                f"{when.isoformat()}Z",
+                param,
+                ctx,
+            )
+        return when
+
+
+def parse_asset_ref(text: str) -> VideoAssetRef:
+    """``workspace/project_id/video_asset_id`` → ``VideoAssetRef`` (``ValueError`` if not)."""
+    parts = text.strip().rsplit("/", 2)
+    if len(parts) != 3 or not all(part.strip() for part in parts):
+        raise ValueError(f"{text.strip()!r} is not workspace/project_id/video_asset_id")
+    return VideoAssetRef(*(part.strip() for part in parts))
+
+
+class AssetRefType(_AssetRefParam):
+    """A ``workspace/project_id/video_asset_id`` target."""
+
+    name = "workspace/project/asset"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> VideoAssetRef:
+        if isinstance(value, VideoAssetRef):
+            return value
+        try:
+            return parse_asset_ref(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+DATETIME = AwareDateTime()
+ASSET_REF = AssetRefType()
+
+
+# ------------------------------------------------------------------- checks across options
+
+
+def check_window(start: datetime | None, end: datetime | None) -> None:
+    """``--start`` must not be after ``--end``."""
+    if start is not None and end is not None and start > end:
+        raise click.BadParameter(
+            f"--start ({start.isoformat()}) is after --end ({end.isoformat()})",
+            param_hint="'--start'/'--end'",
+        )
+
+
+def read_targets(args: Sequence[VideoAssetRef], file: IO[str] | None) -> list[VideoAssetRef]:
+    """Targets from the arguments and ``--file`` (one per line; blank lines and ``#`` comments
+    skipped), duplicates dropped, order kept."""
+    refs = list(args)
+    if file is not None:
+        for number, line in enumerate(file, 1):
+            text = line.strip()
+            if not text or text.startswith("#"):
+                continue
+            try:
+                refs.append(parse_asset_ref(text))
+            except ValueError as exc:
+                raise click.BadParameter(f"line {number}: {exc}", param_hint="'--file'") from None
+    if not refs:
+        raise click.UsageError("no targets: give workspace/project/asset arguments or --file")
+    return list(dict.fromkeys(refs))
+
+
+# ---------------------------------------------------------------------------- global options
+
+
+def _set(attribute: str) -> Callable[[click.Context, click.Parameter, Any], None]:
+    """An option callback storing a value that was given into ``Settings``."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+        if value is None or value is False:
+            return
+        settings = ctx.ensure_object(Settings)
+        if attribute == "verbose":
+            settings.verbose += int(value)
+        else:
+            setattr(settings, attribute, value)
+
+    return callback
+
+
+def _check_endpoint(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        try:
+            Endpoints.at(value)
+        except ConfigurationError:
+            raise click.BadParameter(f"{value!r} is not an http(s) URL") from None
+    _set("endpoint")(ctx, param, value)
+
+
+def connection_params(*, envvar: bool = False) -> list[click.Parameter]:
+    """``--access-key``, ``--secret-key``, ``--endpoint``, ``--max-retries``: accepted before
+    the subcommand and after it."""
+    return [
+        click.Option(
+            ["--access-key"],
+            metavar="KEY",
+            expose_value=False,
+            callback=_set("access_key"),
+            help="Access key id (default: $NCP_ACCESS_KEY, else $NCLOUD_ACCESS_KEY).",
+        ),
+        click.Option(
+            ["--secret-key"],
+            metavar="SECRET",
+            expose_value=False,
+            callback=_set("secret_key"),
+            help="Secret key (default: $NCP_SECRET_KEY, else $NCLOUD_SECRET_KEY).",
+        ),
+        click.Option(
+            ["--endpoint"],
+            metavar="URL",
+            expose_value=False,
+            callback=_check_endpoint,
+            envvar=ENDPOINT_ENV if envvar else None,
+            show_envvar=envvar,
+            help="Base URL for every service (the emulator, a proxy); "
+            "default: the public NCP hosts.",
+        ),
+        click.Option(
+            ["--max-retries"],
+            type=click.IntRange(0),
+            metavar="N",
+            expose_value=False,
+            callback=_set("max_retries"),
+            help=f"Retries after a failed attempt (default {_defaults.MAX_RETRIES}).",
+        ),
+    ]
+
+
+def output_params() -> list[click.Parameter]:
+    """``--json`` and ``-v``: accepted before the subcommand and after it."""
+    return [
+        click.Option(
+            ["--json", "json_"],
+            is_flag=True,
+            default=False,
+            expose_value=False,
+            callback=_set("json"),
+            help="JSON lines on stdout, one object per record.",
+        ),
+        click.Option(
+            ["-v", "--verbose"],
+            count=True,
+            expose_value=False,
+            callback=_set("verbose"),
+            help="Log every request of the client to stderr.",
+        ),
+    ]
+
+
+def group_params() -> list[click.Parameter]:
+    """The options of ``ncp-media`` itself: the connection (``--endpoint`` also from
+    ``$NCP_MEDIA_ENDPOINT``), ``--timeout`` (only here), and the output."""
+    return [
+        *connection_params(envvar=True),
+        click.Option(
+            ["--timeout"],
+            type=click.FloatRange(0, min_open=True),
+            metavar="SECONDS",
+            expose_value=False,
+            callback=_set("timeout"),
+            help=f"Timeout of one request attempt (default {_defaults.TIMEOUT:g}).",
+        ),
+        *output_params(),
+    ]
+
+
+def command(name: str, *, connect: bool = True) -> Callable[[Callable[..., Any]], click.Command]:
+    """A subcommand that also accepts the output options after its name and, if it talks to
+    the service (``connect``), the connection options."""
+
+    def decorate(f: Callable[..., Any]) -> click.Command:
+        made = click.command(name, context_settings=CONTEXT)(f)
+        made.params.extend(output_params())
+        if connect:
+            made.params.extend(connection_params())
+        return made
+
+    return decorate
+
+
+# ---------------------------------------------------------------------------- shared options
+
+_start = click.option(
+    "--start",
+    type=DATETIME,
+    help="Work start from (ISO 8601 with offset, e.g. 2025-08-01T00:00:00+09:00).",
+)
+_end = click.option("--end", type=DATETIME, help="Work start until (ISO 8601 with offset).")
+
+
+def window_options(f: F) -> F:
+    """``--start`` and ``--end``: a window of work start times (see ``check_window``)."""
+    return _start(_end(f))
+
+
+max_items_option = click.option(
+    "--max-items", type=click.IntRange(0), metavar="N", help="Stop after N items."
+)
+prefetch_option = click.option(
+    "--prefetch",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Pages fetched concurrently (1: one after another).",
+)
+progress_option = click.option(
+    "--progress",
+    "progress",
+    type=click.Choice(PROGRESS_MODES),
+    default="auto",
+    show_default=True,
+    help="Progress on stderr: a live bar (auto: if stderr is a terminal), plain lines, or none.",
+)

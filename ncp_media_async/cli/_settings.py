@@ -1,0 +1,120 @@
+"""``Settings``: what the global options asked for (``ctx.obj`` of every command), and how a
+command runs with them: the client, a fresh event loop, and the package's log on stderr."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from typing import Any, TypeVar
+
+import attrs
+import click
+
+from .. import _defaults
+from ..client import Credentials, Endpoints, MediaClient
+from ._output import Output
+
+T = TypeVar("T")
+
+#: Where ``--verbose`` sends the package's log records.
+LOGGER_NAME = "ncp_media_async"
+
+
+@attrs.define
+class Settings:
+    """What the global options asked for; ``ctx.obj`` of every command."""
+
+    access_key: str | None = None
+    secret_key: str | None = attrs.field(default=None, repr=False)
+    endpoint: str | None = None
+    timeout: float | None = None
+    max_retries: int | None = None
+    json: bool = False
+    verbose: int = 0
+
+    def credentials(self) -> Credentials:
+        """The flags' key pair if given, else ``Credentials.from_env()``."""
+        if self.access_key is not None or self.secret_key is not None:
+            if self.access_key is None or self.secret_key is None:
+                raise click.UsageError("give both --access-key and --secret-key, or neither")
+            return Credentials(self.access_key, self.secret_key)
+        return Credentials.from_env()
+
+    def client(self, *, max_connections: int = _defaults.MAX_CONNECTIONS) -> MediaClient:
+        """A ``MediaClient`` as the options describe (create it inside the event loop)."""
+        return MediaClient(
+            self.credentials(),
+            endpoints=Endpoints.at(self.endpoint) if self.endpoint else None,
+            timeout=_defaults.TIMEOUT if self.timeout is None else self.timeout,
+            max_retries=self.max_retries,
+            max_connections=max_connections,
+        )
+
+    def output(self) -> Output:
+        """The renderer for this invocation (table or JSON lines)."""
+        return Output(as_json=self.json)
+
+    def run(self, main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        """Run one coroutine in a fresh event loop (uvloop if importable), with logging set up
+        as ``--verbose`` says. ``KeyboardInterrupt`` propagates (the group turns it into 130)."""
+        with _logging(self.verbose), asyncio.Runner(loop_factory=_loop_factory()) as runner:
+            return runner.run(main())
+
+    def call(
+        self,
+        work: Callable[[MediaClient], Awaitable[T]],
+        *,
+        max_connections: int = _defaults.MAX_CONNECTIONS,
+    ) -> T:
+        """``work(client)`` with a client as the options describe, closed afterwards; run as
+        ``run`` runs a coroutine."""
+
+        async def main() -> T:
+            async with self.client(max_connections=max_connections) as client:
+                return await work(client)
+
+        return self.run(main)
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
+class _EchoHandler(logging.Handler):
+    """Writes ``level[ logger]: message`` to whatever ``sys.stderr`` is at the time (so a live
+    progress display, which redirects it, prints the line above the bar)."""
+
+    def __init__(self, *, show_logger: bool) -> None:
+        super().__init__()
+        self.show_logger = show_logger
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            where = f" {record.name}" if self.show_logger else ""
+            click.echo(f"{record.levelname.lower()}{where}: {record.getMessage()}", err=True)
+        except Exception:  # logging must never break the command
+            self.handleError(record)
+
+
+@contextlib.contextmanager
+def _logging(verbose: int) -> Iterator[None]:
+    """Warnings of the package (retries, clock skew) always reach stderr; ``-v`` adds a line
+    per request (DEBUG). The logger is restored afterwards."""
+    logger = logging.getLogger(LOGGER_NAME)
+    handler = _EchoHandler(show_logger=bool(verbose))
+    saved = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]
