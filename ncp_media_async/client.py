@@ -22,7 +22,7 @@ from .live_station import LiveStation
 from .media_ai import MediaAI
 from .vod_station import VodStation
 
-__all__ = ["ConfigurationError", "Credentials", "Endpoints", "MediaClient"]
+__all__ = ["Credentials", "Endpoints", "MediaClient"]
 
 
 def _mask(access_key: str) -> str:

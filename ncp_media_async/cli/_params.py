@@ -11,7 +11,8 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 import click
 
 from .. import _defaults
-from ..client import ConfigurationError, Endpoints
+from ..client import Endpoints
+from ..errors import ConfigurationError
 from ..records import VideoAssetRef
 from ._progress import PROGRESS_MODES
 from ._settings import Settings
