@@ -32,10 +32,11 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, override
 
 from .errors import ResponseError, excerpt
-from .records import OpenStrEnum, Recording, StatusStatistics
+from .records import ImportStatus, OpenStrEnum, Recording, StatusStatistics, VideoAssetRef
 
 __all__ = [
     "structure",
+    "structure_import_status",
     "structure_list",
     "structure_media_ai_result",
     "structure_records",
@@ -451,3 +452,14 @@ def structure_media_ai_result(body: Any, type_: type[T]) -> T:
     if not isinstance(body, dict) or not isinstance(body.get("result"), dict):
         raise _fail("expected an object with a 'result' object", body)
     return structure(body["result"], type_, "$.result")
+
+
+def structure_import_status(body: Any, asset: VideoAssetRef) -> ImportStatus:
+    """A Media AI import-status body → ``ImportStatus`` carrying the ``asset`` asked about.
+
+    ``asset`` is not on the wire. The record was just built and is not shared yet, so its slot is
+    filled in place instead of copying the record with ``attrs.evolve``.
+    """
+    status = structure_media_ai_result(body, ImportStatus)
+    object.__setattr__(status, "asset", asset)
+    return status

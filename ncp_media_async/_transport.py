@@ -221,12 +221,12 @@ class Transport:
         """Send a prepared request with retries. ``path_qs`` must be ``url.raw_path_qs``."""
         probe = False if self._calibrated else await self._await_calibration()
         try:
-            return await self._send(service, method, url, path_qs, parse)
+            return await self._retrying(service, method, url, path_qs, parse)
         finally:
             if probe:
                 self._release_calibration()
 
-    async def _send(
+    async def _retrying(
         self,
         service: Service,
         method: str,
@@ -234,6 +234,7 @@ class Transport:
         path_qs: str,
         parse: Callable[[Any], T],
     ) -> T:
+        """The retry loop: one ``_attempt`` after another until success or a final error."""
         policy = self.policy
         label = f"{method} {url.raw_path}"
         deadline = None if policy.deadline is None else self._monotonic() + policy.deadline

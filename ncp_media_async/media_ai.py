@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator, Iterable
 from typing import Any, Literal, overload
 
-import attrs
-
 from . import _defaults
-from ._converter import structure_media_ai_result
+from ._converter import structure_import_status
 from ._resource import Resource, segment
 from .polling import PollFailure, RateLimit, poll
 from .records import ImportStatus, VideoAssetRef
@@ -17,10 +16,6 @@ from .records import ImportStatus, VideoAssetRef
 __all__ = ["MediaAI"]
 
 logger = logging.getLogger("ncp_media_async")
-
-
-def _parse_import_status(body: Any) -> ImportStatus:
-    return structure_media_ai_result(body, ImportStatus)
 
 
 class MediaAI(Resource):
@@ -48,14 +43,13 @@ class MediaAI(Resource):
 
     async def import_status_of(self, ref: VideoAssetRef) -> ImportStatus:
         """``import_status`` for a ``VideoAssetRef``."""
-        status = await self._get(
+        return await self._get(
             (
                 "api", "v1", "workspaces", ref.workspace, "projects", ref.project_id,
                 "video-assets", ref.video_asset_id, "import-status",
             ),
-            _parse_import_status,
+            functools.partial(structure_import_status, asset=ref),
         )
-        return attrs.evolve(status, asset=ref)
 
     @overload
     def wait_for_imports(
