@@ -163,7 +163,6 @@ class Transport:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._max_connections),
                 timeout=self._timeout,
-                headers={"User-Agent": _defaults.USER_AGENT, "Accept": "application/json"},
                 trace_configs=self._trace_configs or None,
                 raise_for_status=False,
             )

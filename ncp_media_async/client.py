@@ -159,10 +159,13 @@ class MediaClient:
             sleep=sleep,
             rng=rng,
         )
-        json_headers = {"Content-Type": "application/json"}
+        # Sent with every request of a service, merged once here rather than by aiohttp per
+        # request from session defaults. Live Station and Media AI document a JSON content type.
+        common = {"User-Agent": _defaults.USER_AGENT, "Accept": "application/json"}
+        json_headers = {**common, "Content-Type": "application/json"}
         #: VOD Station: encoding statuses, status statistics, channel events.
         self.vod_station = VodStation(
-            self._transport, Service("vod_station", self.endpoints.vod_station)
+            self._transport, Service("vod_station", self.endpoints.vod_station, common)
         )
         #: Live Station: channel recordings.
         self.live_station = LiveStation(
