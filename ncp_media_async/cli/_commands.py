@@ -28,10 +28,13 @@ from ._params import (
     ASSET_REF,
     check_window,
     command,
+    concurrency_option,
+    interval_option,
     max_items_option,
     prefetch_option,
     progress_option,
     read_targets,
+    timeout_option,
     window_options,
 )
 from ._progress import ProgressMode
@@ -117,20 +120,9 @@ def channel_events(
 
 @command("watch-encodings")
 @window_options
-@click.option(
-    "--interval",
-    type=click.FloatRange(0),
-    default=5.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="Pause between two walks of the list.",
-)
-@click.option(
-    "--timeout",
-    "watch_timeout",
-    type=click.FloatRange(0, min_open=True),
-    metavar="SECONDS",
-    help="Give up after this long (default: wait until every encoding is finished).",
+@interval_option(5.0, "Pause between two walks of the list.")
+@timeout_option(
+    "watch_timeout", "Give up after this long (default: wait until every encoding is finished)."
 )
 @click.pass_obj
 def watch_encodings(
@@ -208,27 +200,10 @@ def import_status(settings: Settings, workspace: str, project_id: str, asset_id:
     metavar="PATH",
     help="Read targets from a file, one workspace/project/asset per line (- for stdin).",
 )
-@click.option(
-    "--concurrency",
-    type=click.IntRange(1, 1000),
-    default=_defaults.POLL_CONCURRENCY,
-    show_default=True,
-    help="Requests in flight at most.",
-)
-@click.option(
-    "--interval",
-    type=click.FloatRange(0),
-    default=_defaults.POLL_INTERVAL,
-    show_default=True,
-    metavar="SECONDS",
-    help="Pause between two polls of one asset.",
-)
-@click.option(
-    "--timeout",
-    "wait_timeout",
-    type=click.FloatRange(0, min_open=True),
-    metavar="SECONDS",
-    help="Give up on the assets still unfinished after this long (default: no limit).",
+@concurrency_option(_defaults.POLL_CONCURRENCY, "Requests in flight at most.")
+@interval_option(_defaults.POLL_INTERVAL, "Pause between two polls of one asset.")
+@timeout_option(
+    "wait_timeout", "Give up on the assets still unfinished after this long (default: no limit)."
 )
 @click.option(
     "--rate-limit",
@@ -346,21 +321,8 @@ _DEMO = DemoOptions()
     show_default=True,
     help="Emulated latency; each request waits 0.5x to 2x this.",
 )
-@click.option(
-    "--concurrency",
-    type=click.IntRange(1, 1000),
-    default=_DEMO.concurrency,
-    show_default=True,
-    help="Import polls in flight at most.",
-)
-@click.option(
-    "--interval",
-    type=click.FloatRange(0),
-    default=_DEMO.interval,
-    show_default=True,
-    metavar="SECONDS",
-    help="Pause between two polls of one asset.",
-)
+@concurrency_option(_DEMO.concurrency, "Import polls in flight at most.")
+@interval_option(_DEMO.interval, "Pause between two polls of one asset.")
 @click.option(
     "--watch",
     type=click.FloatRange(0),

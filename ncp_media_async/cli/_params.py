@@ -252,6 +252,32 @@ def window_options(f: F) -> F:
     return _start(_end(f))
 
 
+def interval_option(default: float, help: str) -> Callable[[F], F]:
+    """``--interval SECONDS``: a pause, in seconds, between two polls or walks."""
+    return click.option(
+        "--interval",
+        type=click.FloatRange(0),
+        default=default,
+        show_default=True,
+        metavar="SECONDS",
+        help=help,
+    )
+
+
+def concurrency_option(default: int, help: str) -> Callable[[F], F]:
+    """``--concurrency N``: requests in flight at most (1 to 1000)."""
+    return click.option(
+        "--concurrency", type=click.IntRange(1, 1000), default=default, show_default=True, help=help
+    )
+
+
+def timeout_option(dest: str, help: str) -> Callable[[F], F]:
+    """``--timeout SECONDS`` of a whole wait (the global ``--timeout`` is per attempt)."""
+    return click.option(
+        "--timeout", dest, type=click.FloatRange(0, min_open=True), metavar="SECONDS", help=help
+    )
+
+
 max_items_option = click.option(
     "--max-items", type=click.IntRange(0), metavar="N", help="Stop after N items."
 )
