@@ -19,17 +19,14 @@ import json
 import time
 import tracemalloc
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
-import msgspec
 import orjson
-import pydantic
-from pydantic.alias_generators import to_camel
 
 from ncp_media_async._converter import structure_list
-from ncp_media_async.records import EncodingState, EncodingStatus
+from ncp_media_async.records import EncodingStatus
 
+from . import _rivals
 from ._common import Options, Report, Table
 from ._data import encoding_pages
 
@@ -37,44 +34,6 @@ NAME = "structuring"
 TITLE = "page bodies to records: converter vs dict access, pydantic v2, msgspec"
 PAGE_SIZE = 100
 TARGET = 2.0
-
-
-class PydanticStatus(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(frozen=True, alias_generator=to_camel)
-
-    status: EncodingState
-    category_id: int | None = None
-    category_name: str | None = None
-    file_path: str | None = None
-    output_type: str | None = None
-    link: str | None = None
-    output_total_size: int | None = None
-    last_work_time: datetime | None = None
-    percent: float | None = None
-
-
-class PydanticPage(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(frozen=True)
-
-    content: list[PydanticStatus]
-    total: int | None = None
-
-
-class MsgspecStatus(msgspec.Struct, frozen=True, rename="camel"):
-    status: EncodingState
-    category_id: int | None = None
-    category_name: str | None = None
-    file_path: str | None = None
-    output_type: str | None = None
-    link: str | None = None
-    output_total_size: int | None = None
-    last_work_time: datetime | None = None
-    percent: float | None = None
-
-
-class MsgspecPage(msgspec.Struct, frozen=True):
-    content: list[MsgspecStatus]
-    total: int | None = None
 
 
 def _dict_access(body: dict[str, Any]) -> list[tuple[Any, ...]]:
@@ -98,23 +57,18 @@ def _converter(body: dict[str, Any]) -> object:
     return structure_list(body, EncodingStatus)
 
 
-_msgspec_decoder = msgspec.json.Decoder(MsgspecPage)
+Variant = tuple[Callable[[Any], object], Callable[[bytes], object]]
 
-#: name -> (from decoded dict, from JSON bytes)
-VARIANTS: dict[str, tuple[Callable[[Any], object], Callable[[bytes], object]]] = {
+#: name -> (from decoded dict, from JSON bytes); pydantic and msgspec join when installed.
+VARIANTS: dict[str, Variant] = {
     "dict access (floor)": (_dict_access, lambda raw: _dict_access(orjson.loads(raw))),
     "ncp converter": (_converter, lambda raw: _converter(orjson.loads(raw))),
-    "pydantic v2": (PydanticPage.model_validate, PydanticPage.model_validate_json),
-    "msgspec": (
-        lambda body: msgspec.convert(body, MsgspecPage),
-        _msgspec_decoder.decode,
-    ),
+    **_rivals.available(),
 }
 BYTES_NOTE = {
     "dict access (floor)": "orjson.loads, then dict access",
     "ncp converter": "orjson.loads, then structure_list",
-    "pydantic v2": "model_validate_json",
-    "msgspec": "msgspec.json.Decoder(Page).decode",
+    **_rivals.BYTES_NOTE,
 }
 
 
@@ -147,16 +101,14 @@ def _held_bytes(fn: Callable[[Any], object], inputs: list[Any], items: int) -> f
 
 def _check_same(bodies: list[dict[str, Any]]) -> None:
     """Every variant must read the same values (a benchmark of wrong answers is worthless)."""
-    body = bodies[0]
-    ours = structure_list(body, EncodingStatus)[0][5]
-    theirs = [
-        PydanticPage.model_validate(body).content[5],
-        msgspec.convert(body, MsgspecPage).content[5],
-    ]
-    for other in theirs:
-        for field in ("status", "category_id", "output_total_size", "last_work_time", "percent"):
-            if getattr(ours, field) != getattr(other, field):
-                raise AssertionError(f"{type(other).__name__}.{field} differs")
+    ours = structure_list(bodies[0], EncodingStatus)[0][5]
+    fields = ("status", "category_id", "output_total_size", "last_work_time", "percent")
+    for name, (from_dict, _) in VARIANTS.items():
+        if name in _rivals.BYTES_NOTE:
+            other = from_dict(bodies[0]).content[5]  # type: ignore[attr-defined]
+            for field in fields:
+                if getattr(ours, field) != getattr(other, field):
+                    raise AssertionError(f"{name}: {field} differs")
 
 
 def run(options: Options) -> Report:
@@ -205,6 +157,9 @@ def run(options: Options) -> Report:
     )
     report.tables.append(table_b)
 
+    if "pydantic v2" not in rates:
+        report.notes.append(f"pydantic and msgspec not installed: {_rivals.INSTALL}.")
+        return report  # no baseline, no verdict (n/a)
     ratio = ours / rates["pydantic v2"]
     report.notes.append(f"ncp converter / pydantic v2 items/s = {ratio:.2f}× (from dicts).")
     report.notes.append(
