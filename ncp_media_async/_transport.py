@@ -314,17 +314,14 @@ class Transport:
         except asyncio.CancelledError:
             raise
         except (aiohttp.ClientError, TimeoutError) as exc:
-            self._calibrate(None)
+            self._release_calibration()
             what = "timed out" if isinstance(exc, TimeoutError) else _describe(exc)
             raise _Attempt(
                 TransportError(what, host=service.host, request=label, attempts=attempt)
             ) from exc
 
-        resign = (
-            self._calibrate(date, rejected=status == 401)
-            if status == 401 or not self._calibrated
-            else False
-        )
+        # The first answer calibrates the clock; later ones only when the gateway says 401.
+        resign = (status == 401 or not self._calibrated) and self._calibrate(date, status == 401)
         if not 200 <= status < 300:
             error = error_from_response(
                 status, body, service=service.name, request=label,
@@ -359,10 +356,14 @@ class Transport:
         await asyncio.shield(self._calibration)
         return False
 
-    def _calibrate(self, date: str | None, rejected: bool = False) -> bool:
-        """Learn the clock offset from ``Date``; True if a rejected request should be re-signed."""
+    def _calibrate(self, date: str | None, rejected: bool) -> bool:
+        """Learn the clock offset from ``Date``; True if a rejected request should be re-signed.
+
+        Called with the first answer and with every 401 (``rejected``); also lets the requests
+        that waited for the first answer go.
+        """
         corrected = False
-        if date is not None and (rejected or not self._calibrated):
+        if date is not None:
             skew = skew_from_date(date, self._clock())
             if skew is not None and abs(skew - self.clock_offset) > _defaults.CLOCK_SKEW_THRESHOLD:
                 if logger.isEnabledFor(logging.WARNING):
