@@ -179,6 +179,7 @@ def _opt_iso(value: Any, _: Any = None) -> datetime | None:
     raise _Invalid(f"expected an ISO 8601 time, got {type(value).__name__}")
 
 
+#: Keyed by the type inside ``X | None``, or by the ``kind=`` hook of a field.
 _OPTIONAL_HOOKS: Final[Mapping[Any, Callable[[Any, Any], Any]]] = {
     str: _opt_str,
     int: _opt_int,
@@ -187,6 +188,16 @@ _OPTIONAL_HOOKS: Final[Mapping[Any, Callable[[Any, Any], Any]]] = {
     _iso_time: _opt_iso,
     _int: _opt_int,
 }
+
+
+def _wire_name(a: attrs.Attribute[Any]) -> str:
+    """The JSON name of a record field: its ``wire=`` name, else the camelCase of its name."""
+    return str(a.metadata.get("wire", to_camel(a.name)))
+
+
+def _inner(optional: Any) -> Any:
+    """``X`` of ``X | None``."""
+    return next(t for t in get_args(optional) if t is not type(None))
 
 
 def _is_optional(type_: Any) -> bool:
@@ -246,9 +257,9 @@ def _exact_hook(
             ns[f"d{i}"] = a.default
             stores.append(f"  set{i}(r, d{i})")
             continue
-        v, wire = f"v{i}", a.metadata.get("wire", to_camel(a.name))
+        v, wire = f"v{i}", _wire_name(a)
         optional = _is_optional(a.type)
-        inner = next(t for t in get_args(a.type) if t is not type(None)) if optional else a.type
+        inner = _inner(a.type) if optional else a.type
         kind = a.metadata.get("kind")
         if a.default is attrs.NOTHING:
             body.append(f"    {v} = o[{wire!r}]")
@@ -310,7 +321,7 @@ def _configure(conv: cattrs.Converter, detailed: bool) -> cattrs.Converter:
     conv.register_structure_hook(OpenStrEnum, _enum)
 
     def optional_factory(type_: Any) -> Callable[[Any, Any], Any]:
-        inner = next(a for a in get_args(type_) if a is not type(None))
+        inner = _inner(type_)
         return _OPTIONAL_HOOKS.get(inner) or _optional(conv.get_structure_hook(inner), inner)
 
     conv.register_structure_hook_factory(_is_optional, optional_factory)
@@ -324,8 +335,7 @@ def _configure(conv: cattrs.Converter, detailed: bool) -> cattrs.Converter:
             hook = _KIND_HOOKS.get(a.metadata.get("kind", ""))
             if hook is not None and _is_optional(a.type):
                 hook = _OPTIONAL_HOOKS.get(hook) or _optional(hook)
-            wire = _WIRE_NAMES[a.name] = a.metadata.get("wire", to_camel(a.name))
-            overrides[a.name] = override(rename=wire, struct_hook=hook)
+            overrides[a.name] = override(rename=_wire_name(a), struct_hook=hook)
         generated = make_dict_structure_fn(
             cls,
             conv,
@@ -333,6 +343,7 @@ def _configure(conv: cattrs.Converter, detailed: bool) -> cattrs.Converter:
             _cattrs_detailed_validation=detailed,
             **overrides,
         )
+        # ``resolve_types`` above made every ``a.type`` a real type for ``_exact_hook`` too.
         return generated if detailed else _exact_hook(cls, generated, conv)
 
     conv.register_structure_hook_factory(attrs.has, record_factory)
@@ -343,9 +354,19 @@ _fast: Final = _configure(cattrs.Converter(detailed_validation=False), detailed=
 _detailed: Final = _configure(cattrs.Converter(detailed_validation=True), detailed=True)
 
 
-#: Record attribute name → JSON name, filled as hooks are generated (for error messages).
-_WIRE_NAMES: dict[str, str] = {}
 _ATTRIBUTE = re.compile(r"\.([a-z][a-z0-9_]*)")
+
+
+@functools.cache
+def _wire_names(type_: Any) -> Mapping[str, str]:
+    """Attribute name → JSON name for a record and the records inside it (for messages)."""
+    names: dict[str, str] = {}
+    if attrs.has(type_):
+        for a in attrs.fields(attrs.resolve_types(type_)):
+            names[a.name] = _wire_name(a)
+            inner = _inner(a.type) if _is_optional(a.type) else a.type
+            names.update(_wire_names(inner))
+    return names
 
 
 def _explain(body: Any, type_: Any, path: str) -> str:
@@ -356,8 +377,9 @@ def _explain(body: Any, type_: Any, path: str) -> str:
     try:
         _detailed.structure(body, type_)
     except cattrs.BaseValidationError as exc:
+        names = _wire_names(type_)
         lines = [
-            _ATTRIBUTE.sub(lambda m: "." + _WIRE_NAMES.get(m[1], m[1]), line)
+            _ATTRIBUTE.sub(lambda m: "." + names.get(m[1], m[1]), line)
             for line in cattrs.transform_error(exc, path=path)
         ]
         return "; ".join(lines[:3]) + (f" (and {len(lines) - 3} more)" if len(lines) > 3 else "")

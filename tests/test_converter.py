@@ -291,13 +291,9 @@ def test_items_with_wrong_types_only_raise_response_error(item: dict[str, Any]) 
 
 
 def _wire_names(record: type) -> list[str]:
-    from ncp_media_async._converter import to_camel
+    from ncp_media_async._converter import _wire_name
 
-    return [
-        a.metadata.get("wire", to_camel(a.name))
-        for a in attrs.fields(record)
-        if not a.metadata.get("local")
-    ]
+    return [_wire_name(a) for a in attrs.fields(record) if not a.metadata.get("local")]
 
 
 record_types = [EncodingStatus, ChannelEvent, Recording, ImportStatus, ncp.StatusStatistics]
