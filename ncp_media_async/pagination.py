@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Generic, TypeVar
 
 from . import _defaults
@@ -89,12 +89,13 @@ class Pager(Generic[T]):
         prefetch: int = 1,
         min_page_size: int = 1,
         max_page_size: int = _defaults.MAX_PAGE_SIZE,
-        key: Callable[[T], Hashable] | None = None,
     ) -> None:
         self.page_size = validate_page_size(page_size, min_page_size, max_page_size)
         if isinstance(start_page, bool) or not isinstance(start_page, int) or start_page < 1:
             raise ValueError(f"start_page must be an int >= 1, got {start_page!r}")
-        if max_items is not None and (not isinstance(max_items, int) or max_items < 0):
+        if max_items is not None and (
+            isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 0
+        ):
             raise ValueError(f"max_items must be an int >= 0 or None, got {max_items!r}")
         if isinstance(prefetch, bool) or not isinstance(prefetch, int) or prefetch < 1:
             raise ValueError(f"prefetch must be an int >= 1, got {prefetch!r}")
@@ -102,7 +103,6 @@ class Pager(Generic[T]):
         self.start_page = start_page
         self.max_items = max_items
         self.prefetch = prefetch
-        self._key = key
 
     def __repr__(self) -> str:
         return (
@@ -135,12 +135,14 @@ class Pager(Generic[T]):
             cap = page_cap(self.start_page, page.total, size)
             next_no = self.start_page + 1
             given = 0
-            previous: frozenset[Hashable] = frozenset()
+            previous: frozenset[T] = frozenset()
             while True:
-                keys = frozenset(self._keys(page.items))
+                # Records are frozen and hashable: an item equal to one of the page before is
+                # the same item, pushed along by an insertion at the head of the list.
+                keys = frozenset(page.items)
                 items = page.items
                 if previous and not previous.isdisjoint(keys):
-                    items = tuple(i for i in items if self._keyof(i) not in previous)
+                    items = tuple(i for i in items if i not in previous)
                 if self.max_items is not None:
                     items = items[: self.max_items - given]
                 given += len(items)
@@ -167,18 +169,12 @@ class Pager(Generic[T]):
             if inflight:
                 await asyncio.gather(*inflight, return_exceptions=True)
 
-    def _keyof(self, item: T) -> Hashable:
-        return item if self._key is None else self._key(item)
-
-    def _keys(self, items: tuple[T, ...]) -> tuple[Hashable, ...] | list[Hashable]:
-        return items if self._key is None else [self._key(i) for i in items]
-
     def _is_last(self, page: Page[T], repeated: bool, given: int, cap: int | None) -> bool:
         n = len(page.items)
         return (
             n == 0
             or n < self.page_size
-            or (repeated and n > 0)
+            or repeated
             or (self.max_items is not None and given >= self.max_items)
             or (page.total is not None and page.page_no * self.page_size >= page.total)
             or (cap is not None and page.page_no >= cap)
