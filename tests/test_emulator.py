@@ -178,6 +178,30 @@ async def test_signature_covers_the_query(api: Api) -> None:
     assert reply.status == 401
 
 
+async def test_undecodable_signature_is_a_401_not_a_500(api: Api, emulator: Emulator) -> None:
+    # aiohttp's client will not send raw bytes in a header; write the request by hand.
+    path = "/api/v2/status"
+    headers = api.headers(path)
+    del headers[SIGNATURE_HEADER]
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items()).encode()
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: emulator\r\nConnection: close\r\n".encode()
+        + head
+        + SIGNATURE_HEADER.encode()
+        + b": \xff\xfe\r\n\r\n"
+    )
+    reader, writer = await asyncio.open_connection(api.server.host, api.server.port)
+    try:
+        writer.write(request)
+        status_line = await asyncio.wait_for(reader.readline(), 5)
+        await reader.read()
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    assert status_line.startswith(b"HTTP/1.1 401 ")
+    assert emulator.stats.auth_failures == {"bad_signature": 1}
+
+
 @pytest.mark.parametrize("missing", [TIMESTAMP_HEADER, ACCESS_KEY_HEADER, SIGNATURE_HEADER])
 async def test_missing_header_is_rejected(api: Api, emulator: Emulator, missing: str) -> None:
     headers = api.headers("/api/v2/status")
@@ -643,8 +667,7 @@ async def test_plan_throttle_retry_after(api: Api, emulator: Emulator) -> None:
     assert "Retry-After" not in (await api.get("/api/v2/status")).headers
 
 
-async def test_status_code_faults(api: Api) -> None:
-    emulator = api.server.emulator
+async def test_status_code_faults(api: Api, emulator: Emulator) -> None:
     emulator.force_faults(Fault.BAD_GATEWAY_HTML, Fault.UNAVAILABLE, Fault.GATEWAY_TIMEOUT)
     bad_gateway = await api.get("/api/v2/status")
     assert bad_gateway.status == 502

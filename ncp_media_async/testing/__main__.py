@@ -20,6 +20,8 @@ from ._data import Scenario
 from ._faults import DEFAULT_FAULT_KINDS, Fault, FaultPlan
 from ._server import EmulatorServer
 
+_SCENARIOS = {"default": Scenario.default, "demo": Scenario.demo, "empty": Scenario.empty}
+
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
@@ -30,9 +32,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port, 0 for any free (8080)")
     parser.add_argument("--seed", type=int, default=0, help="data and fault seed (0)")
-    parser.add_argument(
-        "--scenario", choices=("default", "demo", "empty"), default="default", help="data set"
-    )
+    parser.add_argument("--scenario", choices=tuple(_SCENARIOS), default="default", help="data set")
     parser.add_argument(
         "--latency-ms", type=float, default=0.0, help="delay per request, milliseconds (0)"
     )
@@ -76,11 +76,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def build_emulator(args: argparse.Namespace) -> Emulator:
     """The emulator the command-line options describe."""
-    scenario = {
-        "default": Scenario.default,
-        "demo": Scenario.demo,
-        "empty": Scenario.empty,
-    }[args.scenario](args.seed)
+    scenario = _SCENARIOS[args.scenario](args.seed)
     plan = None
     if args.fault_rate > 0:
         plan = FaultPlan(

@@ -45,11 +45,13 @@ from ._data import (
     ProgressingEncoding,
     Scenario,
     default_metadata,
+    encoding_fields,
     generate_channel_events,
     generate_encodings,
     generate_imports,
     generate_progressing_encodings,
     generate_recordings,
+    remove_from_end,
     work_start_of,
 )
 from ._faults import (
@@ -65,6 +67,7 @@ from ._faults import (
 from ._wire import (
     gateway_error,
     http_date,
+    is_decimal,
     json_response,
     live_error,
     media_ai_error,
@@ -89,7 +92,8 @@ REGION_HEADER: Final = "x-ncp-region_code"
 UNMATCHED: Final = "unmatched"
 """Route name counted in ``stats.requests`` for paths no route matches."""
 
-_FAULT_KEY: Final = web.RequestKey("ncp_emulator_fault", FaultDecision)
+_BODY_FAULT_KEY: Final = web.RequestKey("ncp_emulator_body_fault", FaultDecision)
+"""Set on a request whose successful answer a body fault will damage."""
 _INT_RE: Final = re.compile(r"-?[0-9]{1,18}")
 
 
@@ -284,7 +288,7 @@ class Emulator:
 
     def now_ms(self) -> int:
         """The emulator's time in epoch *milliseconds*."""
-        return int((self.clock() + self.clock_offset) * 1000)
+        return int(self.now() * 1000)
 
     def add_credentials(self, access_key: str, secret_key: str) -> None:
         """Accept another key pair (e.g. to test a client that rotates keys)."""
@@ -333,7 +337,7 @@ class Emulator:
         """
         self._faults.force(
             kinds,
-            routes=[routes] if isinstance(routes, str) else routes,
+            routes=routes,
             throttle_code=throttle_code,
             retry_after=retry_after,
             slow_seconds=slow_seconds,
@@ -419,16 +423,7 @@ class Emulator:
         100 for ``COMPLETE`` and 50 otherwise. ``fields`` overrides the constant fields.
         """
         start = self.now_ms() if work_start_ms is None else work_start_ms
-        base = {
-            "categoryId": 10_001,
-            "categoryName": "VOD-Category",
-            "filePath": "upload/progressing.mp4",
-            "outputType": "AVC_HD_1Pass_30fps",
-            "link": (
-                "https://kr.object.ncloudstorage.com/station-000/VOD-Category/"
-                "progressing_AVC_HD_1Pass_30fps.mp4"
-            ),
-        }
+        base = encoding_fields((10_001, "VOD-Category"), "upload/progressing", "AVC_HD_1Pass_30fps")
         base.update(fields or {})
         if final_percent is None:
             final_percent = 100.0 if outcome == "COMPLETE" else 50.0
@@ -482,13 +477,7 @@ class Emulator:
 
     def remove_channel_events(self, channel_id: str, count: int, *, newest: bool = True) -> int:
         """Remove ``count`` events from the head (newest) or tail; return how many went."""
-        current = self._events[channel_id]
-        count = max(0, min(count, len(current)))
-        if newest:
-            del current[:count]
-        else:
-            del current[len(current) - count :]
-        return count
+        return remove_from_end(self._events[channel_id], count, newest=newest)
 
     def remove_vod_channel(self, channel_id: str) -> None:
         """Forget a VOD channel (its events route then answers 404 ``260004``)."""
@@ -548,7 +537,7 @@ class Emulator:
         service's ``videoId`` is an integer.
         """
         asset_id = str(video_asset_id)
-        if not asset_id.isascii() or not asset_id.isdigit():
+        if not is_decimal(asset_id):
             raise ValueError(f"video_asset_id must be numeric, got {video_asset_id!r}")
         if polls < 1:
             raise ValueError(f"polls must be >= 1, got {polls!r}")
@@ -685,7 +674,7 @@ class Emulator:
             return self._finish(json_response(body, 401))
 
         if body_fault is not None:
-            request[_FAULT_KEY] = body_fault
+            request[_BODY_FAULT_KEY] = body_fault
         try:
             response = await handler(request)
         except _Rejection as rejection:
@@ -704,7 +693,7 @@ class Emulator:
         return response
 
     def _http_date(self) -> str:
-        second = int(self.clock() + self.clock_offset)
+        second = int(self.now())
         cached_second, text = self._date_cache
         if cached_second != second:
             text = http_date(second)
@@ -746,12 +735,12 @@ class Emulator:
             return "missing_header", f"Missing required header {ACCESS_KEY_HEADER}."
         if not signature:
             return "missing_header", f"Missing required header {SIGNATURE_HEADER}."
-        if not timestamp.isascii() or not timestamp.isdigit():
+        if not is_decimal(timestamp):
             return "invalid_timestamp", f"{TIMESTAMP_HEADER} must be epoch milliseconds."
         signer = self._signers.get(access_key)
         if signer is None:
             return "unknown_access_key", "The access key is not registered."
-        skew = int(timestamp) / 1000 - (self.clock() + self.clock_offset)
+        skew = int(timestamp) / 1000 - self.now()
         if abs(skew) > self.timestamp_tolerance:
             return (
                 "timestamp_skew",
@@ -759,7 +748,9 @@ class Emulator:
                 f"{self.timestamp_tolerance:g} seconds.",
             )
         expected = signer.signature(request.method, request.raw_path, timestamp)
-        if not hmac.compare_digest(expected.encode(), signature.encode()):
+        # A header that is not ASCII (undecodable bytes arrive as surrogates) cannot match a
+        # base64 signature, and compare_digest only takes ASCII strings.
+        if not signature.isascii() or not hmac.compare_digest(expected, signature):
             return "bad_signature", "The signature does not match the request."
         return None
 
@@ -836,7 +827,7 @@ class Emulator:
         if self._statistics_override is not None:
             return json_response({"content": self._statistics_override})
         lo, hi = self._encodings.window(start_ms, end_ms)
-        counts: dict[str, Any] = dict(self._encodings.counts(lo, hi, self.now_ms()))
+        counts: dict[str, Any] = self._encodings.counts(lo, hi, self.now_ms())
         if self.status_statistics_as_strings:
             # The page's field table types these three as String (the example sends numbers).
             for key in ("waiting", "running", "failure"):
@@ -863,12 +854,12 @@ class Emulator:
         """Live Station records: a map keyed by record id, times in epoch milliseconds."""
         region = request.headers.get(REGION_HEADER)
         if not region:
-            raise _Rejection(400, live_error(250003, "Missing required header."))
+            raise _Rejection(400, live_error(250003))
         if region not in self.regions:
-            raise _Rejection(400, live_error(250020, f"Invalid region code {region}."))
+            raise _Rejection(400, live_error(250020, region))
         entry = self._records.get(request.match_info["channelId"])
         if entry is None:
-            raise _Rejection(400, live_error(250100, "Channel is not found"))
+            raise _Rejection(400, live_error(250100))
         record_map, total = entry
         return json_response(
             {
@@ -881,7 +872,7 @@ class Emulator:
         """Media AI import status; each poll advances the asset toward its outcome."""
         info = request.match_info
         asset_id = info["videoAssetId"]
-        if not asset_id.isascii() or not asset_id.isdigit():
+        if not is_decimal(asset_id):
             raise _Rejection(400, media_ai_error("10001", "Invalid Request"))
         key = (info["workspace"], info["projectId"], asset_id)
         state = self._imports.get(key)
@@ -893,8 +884,7 @@ class Emulator:
             stats.polls_after_terminal[key] += 1
         state.polls += 1
         result, final = state.body_for_poll(state.polls)
-        decision = request.get(_FAULT_KEY)
-        if final and (decision is None or decision.fault not in BODY_FAULTS):
+        if final and _BODY_FAULT_KEY not in request:  # a damaged answer reports nothing
             state.terminal_reported = True
         return json_response({"code": "0", "message": "success", "result": result})
 

@@ -28,11 +28,13 @@ __all__ = [
     "ImportState",
     "ProgressingEncoding",
     "Scenario",
+    "encoding_fields",
     "generate_channel_events",
     "generate_encodings",
     "generate_imports",
     "generate_progressing_encodings",
     "generate_recordings",
+    "remove_from_end",
     "work_start_of",
 ]
 
@@ -79,6 +81,16 @@ def _fraction(_instance: object, attribute: attrs.Attribute[float], value: float
 def _positive(_instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
     if value <= 0:
         raise ValueError(f"{attribute.name} must be > 0, got {value!r}")
+
+
+def remove_from_end(items: list[Any], count: int, *, newest: bool) -> int:
+    """Delete up to ``count`` items from the head (``newest``) or the tail; return how many."""
+    count = max(0, min(count, len(items)))
+    if newest:
+        del items[:count]
+    else:
+        del items[len(items) - count :]
+    return count
 
 
 @attrs.frozen(kw_only=True)
@@ -260,12 +272,8 @@ class EncodingStore:
 
     def remove(self, count: int, *, newest: bool = True) -> int:
         """Remove up to ``count`` entries from the newest (or oldest) end; return how many."""
-        count = max(0, min(count, len(self._entries)))
+        count = remove_from_end(self._entries, count, newest=newest)
         if count:
-            if newest:
-                del self._entries[:count]
-            else:
-                del self._entries[len(self._entries) - count :]
             self._dirty = True
         return count
 
@@ -302,17 +310,16 @@ class EncodingStore:
     ) -> list[dict[str, Any]]:
         """Page ``page_no`` (from 1) of the window ``[lo, hi)``, rendered at ``now_ms``."""
         first = lo + (page_no - 1) * page_size
-        last = min(hi, first + page_size)
-        items: list[dict[str, Any]] = []
-        for _, entry in self._entries[first:last]:
-            items.append(entry.render(now_ms) if isinstance(entry, ProgressingEncoding) else entry)
-        return items
+        return [
+            entry.render(now_ms) if isinstance(entry, ProgressingEncoding) else entry
+            for _, entry in self._entries[first : min(hi, first + page_size)]
+        ]
 
     def counts(self, lo: int, hi: int, now_ms: int) -> dict[str, int]:
         """Status counts over the window ``[lo, hi)`` at ``now_ms`` (unknown statuses skipped)."""
         if self._dirty:
             self._rebuild()
-        result = [p[hi] - p[lo] for p in self._prefix] if self._prefix else [0] * 5
+        result = [p[hi] - p[lo] for p in self._prefix]
         dynamic = self._dynamic_positions
         start = bisect.bisect_left(dynamic, lo)
         stop = bisect.bisect_left(dynamic, hi)
@@ -346,7 +353,11 @@ def _categories(seed: int) -> list[tuple[int, str]]:
     return [(rng.randrange(10_000, 99_999), name) for name in _CATEGORY_NAMES]
 
 
-def _encoding_fields(category: tuple[int, str], stem: str, output_type: str) -> dict[str, Any]:
+def encoding_fields(category: tuple[int, str], stem: str, output_type: str) -> dict[str, Any]:
+    """The constant camelCase fields of an encoding item.
+
+    ``category`` is ``(categoryId, categoryName)``; ``stem`` is the input path without ``.mp4``.
+    """
     category_id, category_name = category
     return {
         "categoryId": category_id,
@@ -381,7 +392,7 @@ def generate_encodings(scenario: Scenario, anchor_ms: int) -> list[tuple[int, di
         for output_type, factor in outputs:
             if len(result) == scenario.encodings:
                 break
-            item = _encoding_fields(category, stem, output_type)
+            item = encoding_fields(category, stem, output_type)
             complete = status == "COMPLETE"
             item["outputTotalSize"] = int(base_size * factor) if complete else 0
             item["lastWorkTime"] = kst_iso(start + duration_ms)
@@ -408,7 +419,7 @@ def generate_progressing_encodings(scenario: Scenario, now_ms: int) -> list[Prog
                 outcome=outcome,
                 final_percent=100.0 if outcome == "COMPLETE" else round(rng.uniform(5, 95), 1),
                 output_size=int(rng.randrange(1_000_000, 300_000_000) * factor),
-                fields=_encoding_fields(
+                fields=encoding_fields(
                     categories[rng.randrange(len(categories))],
                     f"upload/live-{index:04d}",
                     output_type,

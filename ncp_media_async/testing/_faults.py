@@ -174,9 +174,12 @@ class FaultDecision:
     """One injected fault with everything needed to put it on the wire."""
 
     fault: Fault
-    throttle_code: str = "410"
-    retry_after: str | None = "0"
-    slow_seconds: float = 5.0
+    throttle_code: str
+    """The gateway code of a ``THROTTLE`` (``"400"``, ``"410"`` or ``"420"``)."""
+    retry_after: str | None
+    """The ``Retry-After`` header of a ``THROTTLE``, *seconds* (``None``: no header)."""
+    slow_seconds: float
+    """How long a ``SLOW`` request is held back, *seconds*."""
 
 
 @attrs.frozen
@@ -260,8 +263,8 @@ class FaultInjector:
         rng = self._rng
         if rng.random() >= plan.rate:
             return None
-        kind = self._kinds[rng.randrange(len(self._kinds))]
-        code = _THROTTLE_CODES[rng.randrange(3)] if kind is Fault.THROTTLE else "410"
+        kind = rng.choice(self._kinds)
+        code = rng.choice(_THROTTLE_CODES) if kind is Fault.THROTTLE else "410"
         self._injected += 1
         return FaultDecision(kind, code, plan.retry_after, plan.slow_seconds)
 
@@ -294,9 +297,9 @@ def wrong_shape(body: bytes) -> bytes:
     try:
         obj: Any = json.loads(body)
     except ValueError:
+        obj = None
+    if not isinstance(obj, dict):
         return dumps({"content": "unexpected"})
-    if isinstance(obj, dict):
-        key = "result" if "result" in obj and "content" not in obj else "content"
-        obj[key] = "unexpected"
-        return dumps(obj)
-    return dumps({"content": "unexpected"})
+    key = "result" if "result" in obj and "content" not in obj else "content"
+    obj[key] = "unexpected"
+    return dumps(obj)

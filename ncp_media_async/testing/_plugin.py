@@ -9,17 +9,15 @@ test starts with, or ``ncp_emulator`` to configure the emulator itself.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
 
 import pytest
 import pytest_asyncio
 
+from .._retry import RetryPolicy
+from ..client import Endpoints, MediaClient
 from ._app import Emulator
 from ._data import Scenario
 from ._server import EmulatorServer
-
-if TYPE_CHECKING:
-    from ..client import MediaClient
 
 __all__ = ["ncp_client", "ncp_emulator", "ncp_emulator_server", "ncp_scenario"]
 
@@ -46,12 +44,10 @@ async def ncp_emulator_server(ncp_emulator: Emulator) -> AsyncIterator[EmulatorS
 @pytest_asyncio.fixture
 async def ncp_client(ncp_emulator_server: EmulatorServer) -> AsyncIterator[MediaClient]:
     """A ``MediaClient`` for the emulator, with millisecond retry back-off, closed after."""
-    import ncp_media_async as ncp
-
-    client = ncp.MediaClient(
+    client = MediaClient(
         ncp_emulator_server.credentials,
-        endpoints=ncp.Endpoints.at(ncp_emulator_server.url),
-        retry=ncp.RetryPolicy(initial_delay=0.001, max_delay=0.01),
+        endpoints=Endpoints.at(ncp_emulator_server.url),
+        retry=RetryPolicy(initial_delay=0.001, max_delay=0.01),
     )
     async with client:
         yield client

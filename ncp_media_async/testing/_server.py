@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import Self
 
 from aiohttp import web
 
+from ..client import Credentials
 from ._app import Emulator
-
-if TYPE_CHECKING:
-    from ..client import Credentials
 
 __all__ = ["EmulatorServer"]
 
@@ -60,8 +58,6 @@ class EmulatorServer:
     @property
     def credentials(self) -> Credentials:
         """``ncp_media_async.Credentials`` for the emulator's key pair."""
-        from ..client import Credentials
-
         return Credentials(self.emulator.access_key, self.emulator.secret_key)
 
     async def start(self) -> Self:

@@ -14,12 +14,15 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from ..errors import LIVE_STATION_CODES
+
 __all__ = [
     "JSON_CONTENT_TYPE",
     "KST",
     "dumps",
     "gateway_error",
     "http_date",
+    "is_decimal",
     "json_response",
     "kst_iso",
     "live_error",
@@ -54,6 +57,11 @@ def _load_dumps() -> Callable[[Any], bytes]:
 
 dumps: Final = _load_dumps()
 """Serialize a JSON value to compact UTF-8 bytes (orjson when installed, else :mod:`json`)."""
+
+
+def is_decimal(text: str) -> bool:
+    """Whether ``text`` is one or more ASCII digits (``str.isdigit`` alone accepts ``"١٢"``)."""
+    return text.isascii() and text.isdigit()
 
 
 def http_date(epoch_seconds: float) -> str:
@@ -96,11 +104,14 @@ def vod_error(code: str, message: str, details: str | None = None) -> dict[str, 
     return gateway_error(code, message, details)
 
 
-def live_error(code: int, message: str) -> dict[str, Any]:
+def live_error(code: int, *fill: object) -> dict[str, Any]:
     """Live Station's body: ``{"error": {"errorCode": 250100, "message": ..., "errorName": ...}}``.
 
-    Unlike the gateway and VOD Station, Live Station sends ``errorCode`` as a *number*.
+    The message is the document's text for ``code`` (``LIVE_STATION_CODES``), its ``{0}``
+    placeholders filled with ``fill``. Unlike the gateway and VOD Station, Live Station sends
+    ``errorCode`` as a *number*.
     """
+    message = LIVE_STATION_CODES[str(code)].format(*fill)
     return {"error": {"errorCode": code, "message": message, "errorName": "EXCEPTION"}}
 
 
