@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import contextlib
 from datetime import datetime
-from typing import IO
+from typing import IO, Any
 
 import click
 
 from .. import _defaults
+from ..client import MediaClient
 from ..polling import RateLimit
 from ..records import VideoAssetRef
 from ._columns import (
@@ -140,22 +141,21 @@ def watch_encodings(
     check_window(start, end)
     output = settings.output()
 
-    async def watch() -> int:
+    async def watch(client: MediaClient) -> int:
         # The header only once the event loop runs: a reader that sees it and presses Ctrl-C
-        # gets a clean 130 (not an interrupted import of the loop). Hence no settings.call here.
+        # gets a clean 130 (not an interrupted import of the loop).
         output.header(ENCODING_COLUMNS)
         changes = 0
-        async with settings.client() as client:
-            stream = client.vod_station.watch_encoding_statuses(
-                start=start, end=end, interval=interval, timeout=watch_timeout
-            )
-            async with closing(stream) as statuses:
-                async for status in statuses:
-                    output.row(ENCODING_COLUMNS, status)
-                    changes += 1
+        stream = client.vod_station.watch_encoding_statuses(
+            start=start, end=end, interval=interval, timeout=watch_timeout
+        )
+        async with closing(stream) as statuses:
+            async for status in statuses:
+                output.row(ENCODING_COLUMNS, status)
+                changes += 1
         return changes
 
-    changes = settings.run(watch)
+    changes = settings.call(watch)
     output.note(f"every encoding finished ({changes:,} statuses and changes printed)")
 
 
@@ -242,7 +242,7 @@ def wait_imports_command(
             rate_limit=None if rate_limit is None else RateLimit.per_minute(rate_limit),
             progress=progress,
         ),
-        max_connections=max(concurrency, 1),
+        max_connections=concurrency,
     )
     report_imports(output, tally)
     if not tally.ok:
@@ -333,33 +333,14 @@ _DEMO = DemoOptions()
 )
 @progress_option
 @click.pass_obj
-def demo(
-    settings: Settings,
-    imports: int,
-    bad_refs: int,
-    seed: int,
-    latency_ms: float,
-    concurrency: int,
-    interval: float,
-    watch: float,
-    progress: ProgressMode,
-) -> None:
+def demo(settings: Settings, /, **options: Any) -> None:
     """Run the client against an in-process emulator: no credentials, no network.
 
     Waits for thousands of imports concurrently (with a progress bar), walks the encoding list
     with and without prefetch, watches encodings progress, and prints what it took.
     """
-    options = DemoOptions(
-        imports=imports,
-        bad_refs=bad_refs,
-        seed=seed,
-        latency_ms=latency_ms,
-        concurrency=concurrency,
-        interval=interval,
-        watch=watch,
-        progress=progress,
-    )
-    runner = Demo(options, settings.output())
+    # The options are DemoOptions' fields by name, each checked by its click type.
+    runner = Demo(DemoOptions(**options), settings.output())
     runner.summary(settings.run(runner.run))
 
 

@@ -60,7 +60,8 @@ class ImportTally:
             self.poll_errors.append((result.target, short_reason(result.error)))
             return
         self.states[result.upload_status.value] += 1
-        if result.upload_status != UploadStatus.COMPLETED and result.asset:
+        if result.upload_status != UploadStatus.COMPLETED:
+            assert result.asset is not None  # wait_for_imports names every status's asset
             why = result.upload_status.value
             if result.upload_result:
                 why += f": {result.upload_result}"

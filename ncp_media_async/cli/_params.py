@@ -123,18 +123,19 @@ def read_targets(args: Sequence[VideoAssetRef], file: IO[str] | None) -> list[Vi
 
 
 def _set(attribute: str) -> Callable[[click.Context, click.Parameter, Any], None]:
-    """An option callback storing a value that was given into ``Settings``."""
+    """An option callback storing a value that was given into ``Settings`` (an option left out,
+    ``None`` or an unset flag, keeps what the same option before the subcommand stored)."""
 
     def callback(ctx: click.Context, param: click.Parameter, value: Any) -> None:
-        if value is None or value is False:
-            return
-        settings = ctx.ensure_object(Settings)
-        if attribute == "verbose":
-            settings.verbose += int(value)
-        else:
-            setattr(settings, attribute, value)
+        if value is not None and value is not False:
+            setattr(ctx.ensure_object(Settings), attribute, value)
 
     return callback
+
+
+def _add_verbose(ctx: click.Context, param: click.Parameter, value: int) -> None:
+    """``-v`` before and after the subcommand add up."""
+    ctx.ensure_object(Settings).verbose += value
 
 
 def _check_endpoint(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
@@ -200,7 +201,7 @@ def output_params() -> list[click.Parameter]:
             ["-v", "--verbose"],
             count=True,
             expose_value=False,
-            callback=_set("verbose"),
+            callback=_add_verbose,
             help="Log every request of the client to stderr.",
         ),
     ]

@@ -29,7 +29,7 @@ class Settings:
     access_key: str | None = None
     secret_key: str | None = attrs.field(default=None, repr=False)
     endpoint: str | None = None
-    timeout: float | None = None
+    timeout: float = _defaults.TIMEOUT
     max_retries: int | None = None
     json: bool = False
     verbose: int = 0
@@ -47,7 +47,7 @@ class Settings:
         return MediaClient(
             self.credentials(),
             endpoints=Endpoints.at(self.endpoint) if self.endpoint else None,
-            timeout=_defaults.TIMEOUT if self.timeout is None else self.timeout,
+            timeout=self.timeout,
             max_retries=self.max_retries,
             max_connections=max_connections,
         )
