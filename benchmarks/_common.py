@@ -8,12 +8,11 @@ import gc
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -33,7 +32,6 @@ __all__ = [
     "cpu_split",
     "environment",
     "measure",
-    "median",
     "run_async",
 ]
 
@@ -170,19 +168,15 @@ def _has_uvloop() -> bool:
 # -- running and measuring --------------------------------------------------------------------
 
 
-def run_async(main: Callable[[], Awaitable[T]], *, use_uvloop: bool = False) -> T:
+def run_async(main: Callable[[], Coroutine[Any, Any, T]], *, use_uvloop: bool = False) -> T:
     """Run ``main()`` in a fresh event loop (uvloop's when asked)."""
     factory: Callable[[], asyncio.AbstractEventLoop] | None = None
     if use_uvloop:
         import uvloop
 
         factory = uvloop.new_event_loop
-
-    async def wrapper() -> T:
-        return await main()
-
     with asyncio.Runner(loop_factory=factory) as runner:
-        return runner.run(wrapper())
+        return runner.run(main())
 
 
 @dataclass(frozen=True)
@@ -204,11 +198,6 @@ def measure() -> Iterator[list[Measure]]:
     wall0, cpu0 = time.perf_counter(), time.process_time()
     yield out
     out.append(Measure(time.perf_counter() - wall0, time.process_time() - cpu0))
-
-
-def median(values: Sequence[float]) -> float:
-    """The median (the lower one of two middles is not special-cased)."""
-    return statistics.median(values)
 
 
 # -- the emulator, in its own process ---------------------------------------------------------
@@ -255,7 +244,7 @@ class EmulatorProcess:
         self._proc: subprocess.Popen[str] | None = None
         self._affinity: set[int] | None = None
         self.url = ""
-        self.credentials: Credentials | None = None
+        self._credentials: Credentials | None = None
 
     def __enter__(self) -> Self:
         self._proc = subprocess.Popen(
@@ -285,7 +274,7 @@ class EmulatorProcess:
                 access = value
             elif key == "NCP_SECRET_KEY":
                 secret = value
-        self.credentials = Credentials(access, secret)
+        self._credentials = Credentials(access, secret)
         return self
 
     def __exit__(
@@ -311,11 +300,11 @@ class EmulatorProcess:
                 stream.close()
 
     @property
-    def creds(self) -> Credentials:
-        """The key pair (the process must be running)."""
-        if self.credentials is None:
+    def credentials(self) -> Credentials:
+        """The emulator's key pair (once it has started)."""
+        if self._credentials is None:
             raise RuntimeError("the emulator process is not running")
-        return self.credentials
+        return self._credentials
 
     def cpu_seconds(self) -> float:
         """CPU seconds the emulator process has used so far (user + system).
@@ -339,9 +328,3 @@ class EmulatorProcess:
         """The emulator's counters (``GET /_emulator/stats``)."""
         with urllib.request.urlopen(f"{self.url}/_emulator/stats", timeout=10) as resp:
             return json.loads(resp.read())  # type: ignore[no-any-return]
-
-    def reset_stats(self) -> None:
-        """Start the emulator's counters afresh."""
-        request = urllib.request.Request(f"{self.url}/_emulator/reset-stats", method="POST")
-        with urllib.request.urlopen(request, timeout=10):
-            pass

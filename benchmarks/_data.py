@@ -12,6 +12,9 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any, Final
 
+from ncp_media_async.testing import WORK_START_KEY
+from ncp_media_async.testing._data import encoding_fields
+
 __all__ = [
     "ANCHOR_MS",
     "FIRST_ASSET_ID",
@@ -42,14 +45,14 @@ _OUTPUTS: Final = (
     ("AVC_SD_1Pass_30fps", 0.7),
     ("AVC_SD_1Pass_30fps_1", 1.0),
 )
-_WORK_START_KEY: Final = "_workStartTimeMs"  # the emulator's key for an item's work start
 
 
 def encoding_items(count: int, *, work_start: bool = False) -> Iterator[dict[str, Any]]:
     """``count`` camelCase encoding-status items, newest first.
 
-    With ``work_start``, each item also carries the emulator's ``_workStartTimeMs`` (the
-    emulator strips it from what it serves).
+    With ``work_start``, each item also carries the emulator's ``WORK_START_KEY`` (the
+    emulator strips it from what it serves). The identity fields (category, file, output type,
+    link) are spelt as the emulator's own data spells them.
     """
     made = job = 0
     anchor = datetime.fromtimestamp(ANCHOR_MS / 1000, tz=KST)
@@ -57,7 +60,7 @@ def encoding_items(count: int, *, work_start: bool = False) -> Iterator[dict[str
         start_ms = ANCHOR_MS - job * 37_000
         finished = anchor + timedelta(milliseconds=start_ms - ANCHOR_MS + 60_000 + job % 700_000)
         last_work_time = finished.strftime("%Y-%m-%dT%H:%M:%S%z")
-        category_id, category_name = _CATEGORIES[job % len(_CATEGORIES)]
+        category = _CATEGORIES[job % len(_CATEGORIES)]
         roll = job % 20
         status = "COMPLETE" if roll < 17 else "FAILURE" if roll < 19 else "CANCELED"
         base_size = 200_000 + (job * 7_919_993) % 400_000_000
@@ -65,22 +68,15 @@ def encoding_items(count: int, *, work_start: bool = False) -> Iterator[dict[str
         for output_type, factor in _OUTPUTS[job % 2 : job % 2 + 1 + job % 3]:
             if made == count:
                 break
-            item: dict[str, Any] = {
-                "categoryId": category_id,
-                "categoryName": category_name,
-                "filePath": f"{stem}.mp4",
-                "outputType": output_type,
-                "link": (
-                    f"https://kr.object.ncloudstorage.com/station-000/{category_name}/"
-                    f"{stem}_{output_type}.mp4"
-                ),
+            item = {
+                **encoding_fields(category, stem, output_type),
                 "outputTotalSize": int(base_size * factor) if status == "COMPLETE" else 0,
                 "lastWorkTime": last_work_time,
                 "status": status,
                 "percent": 100.0 if status == "COMPLETE" else float(job % 99) + 0.5,
             }
             if work_start:
-                item[_WORK_START_KEY] = start_ms
+                item[WORK_START_KEY] = start_ms
             made += 1
             yield item
         job += 1

@@ -23,7 +23,7 @@ from typing import Any
 
 import ncp_media_async as ncp
 
-from ._common import REPO_ROOT, EmulatorProcess, Options, Report, Table
+from ._common import REPO_ROOT, EmulatorProcess, Options, Report, Table, run_async
 
 NAME = "memory"
 TITLE = "peak RSS: async for over 100k and 1M items vs to_list()"
@@ -51,7 +51,7 @@ def _peak_rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-async def _child_walk(mode: str, count: int, use_uvloop: bool) -> dict[str, Any]:
+async def _child_walk(mode: str, count: int) -> dict[str, Any]:
     creds = ncp.Credentials.from_env()
     async with ncp.MediaClient(creds, endpoints=ncp.Endpoints.at(os.environ[URL_ENV])) as client:
         pager = client.vod_station.encoding_statuses(page_size=PAGE_SIZE, max_items=count)
@@ -73,24 +73,18 @@ def child_main(argv: Sequence[str]) -> int:
     parser.add_argument("count", type=int)
     parser.add_argument("--uvloop", action="store_true")
     args = parser.parse_args(argv)
-    from ._common import run_async
-
-    result = run_async(
-        lambda: _child_walk(args.mode, args.count, args.uvloop), use_uvloop=args.uvloop
-    )
+    result = run_async(lambda: _child_walk(args.mode, args.count), use_uvloop=args.uvloop)
     print(json.dumps(result), flush=True)
     return 0
 
 
 def _measure(emu: EmulatorProcess, mode: str, count: int, options: Options) -> dict[str, Any]:
-    env = dict(os.environ)
-    env.update(
-        {
-            URL_ENV: emu.url,
-            "NCP_ACCESS_KEY": emu.creds.access_key,
-            "NCP_SECRET_KEY": emu.creds.secret_key,
-        }
-    )
+    env = {
+        **os.environ,
+        URL_ENV: emu.url,
+        "NCP_ACCESS_KEY": emu.credentials.access_key,
+        "NCP_SECRET_KEY": emu.credentials.secret_key,
+    }
     cmd = [sys.executable, "-m", "benchmarks.memory", "--child", mode, str(count)]
     if options.uvloop:
         cmd.append("--uvloop")

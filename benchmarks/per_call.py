@@ -15,6 +15,7 @@ import asyncio
 import itertools
 import time
 from collections.abc import Awaitable, Callable
+from statistics import median
 
 import aiohttp
 from yarl import URL
@@ -22,7 +23,7 @@ from yarl import URL
 import ncp_media_async as ncp
 from ncp_media_async._signing import Signer
 
-from ._common import EmulatorProcess, Measure, Options, Report, Table, measure, median, run_async
+from ._common import EmulatorProcess, Measure, Options, Report, Table, measure, run_async
 
 NAME = "per_call"
 TITLE = "one signed GET: client vs raw aiohttp (CPU per request)"
@@ -33,6 +34,11 @@ TARGET_LEVEL = 50
 TARGET = 0.85
 
 Call = Callable[[], Awaitable[object]]
+
+
+def _requests_at(concurrency: int, requests: int) -> int:
+    """Requests per variant at a level: half as many (at least 200) one at a time."""
+    return max(requests // 2, 200) if concurrency == 1 else requests
 
 
 async def _drive(call: Call, requests: int, concurrency: int) -> Measure:
@@ -74,7 +80,7 @@ async def _bench(
 
         await asyncio.gather(raw(), full())
         for concurrency in LEVELS:
-            n = max(requests // 2, 200) if concurrency == 1 else requests
+            n = _requests_at(concurrency, requests)
             for _ in range(rounds):
                 for variant, call in (("raw", raw), ("client", full)):
                     m = await _drive(call, n, concurrency)
@@ -93,7 +99,7 @@ def run(options: Options) -> Report:
     )
     with EmulatorProcess() as emu:
         results = run_async(
-            lambda: _bench(emu.url, emu.creds, requests, rounds), use_uvloop=options.uvloop
+            lambda: _bench(emu.url, emu.credentials, requests, rounds), use_uvloop=options.uvloop
         )
     table = Table(
         [
@@ -124,7 +130,7 @@ def run(options: Options) -> Report:
         )
     report.tables.append(table)
     report.notes.append(
-        f"{requests:,} requests per variant and level ({max(requests // 2, 200):,} at "
+        f"{requests:,} requests per variant and level ({_requests_at(1, requests):,} at "
         f"concurrency 1), median of {rounds} alternating round(s); CPU is the client "
         "process's only (the emulator runs in its own process)."
     )

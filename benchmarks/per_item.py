@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Awaitable, Callable
+from statistics import median
 from typing import Any
 
 import aiohttp
@@ -24,7 +25,7 @@ from ncp_media_async._converter import structure_list
 from ncp_media_async._signing import Signer, encode_query
 from ncp_media_async.records import EncodingStatus
 
-from ._common import EmulatorProcess, Measure, Options, Report, Table, measure, median, run_async
+from ._common import EmulatorProcess, Measure, Options, Report, Table, measure, run_async
 
 NAME = "per_item"
 TITLE = "walking encoding statuses: client records vs raw aiohttp + json.loads (CPU per item)"
@@ -103,7 +104,7 @@ def run(options: Options) -> Report:
     report = Report(NAME, TITLE, f"raw (json.loads) / client CPU per item ≥ {TARGET}")
     with EmulatorProcess(encodings=items) as emu:
         results = run_async(
-            lambda: _bench(emu.url, emu.creds, items, rounds), use_uvloop=options.uvloop
+            lambda: _bench(emu.url, emu.credentials, items, rounds), use_uvloop=options.uvloop
         )
     baseline = median([m.cpu for m in results["raw + json.loads"]])
     table = Table(["variant", "CPU µs/item", "wall µs/item", "items/s (wall)", "raw/this CPU"])

@@ -90,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         async def go() -> None:
             async with ncp.MediaClient(
-                emu.creds, endpoints=ncp.Endpoints.at(emu.url), max_connections=CONCURRENCY
+                emu.credentials, endpoints=ncp.Endpoints.at(emu.url), max_connections=CONCURRENCY
             ) as client:
                 await workload(client, profiler)
 

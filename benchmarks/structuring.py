@@ -57,13 +57,13 @@ def _converter(body: dict[str, Any]) -> object:
     return structure_list(body, EncodingStatus)
 
 
-Variant = tuple[Callable[[Any], object], Callable[[bytes], object]]
-
-#: name -> (from decoded dict, from JSON bytes); pydantic and msgspec join when installed.
-VARIANTS: dict[str, Variant] = {
+#: pydantic and msgspec, when installed.
+RIVALS = _rivals.available()
+#: name -> (from decoded dict, from JSON bytes).
+VARIANTS: dict[str, _rivals.Variant] = {
     "dict access (floor)": (_dict_access, lambda raw: _dict_access(orjson.loads(raw))),
     "ncp converter": (_converter, lambda raw: _converter(orjson.loads(raw))),
-    **_rivals.available(),
+    **RIVALS,
 }
 BYTES_NOTE = {
     "dict access (floor)": "orjson.loads, then dict access",
@@ -103,12 +103,11 @@ def _check_same(bodies: list[dict[str, Any]]) -> None:
     """Every variant must read the same values (a benchmark of wrong answers is worthless)."""
     ours = structure_list(bodies[0], EncodingStatus)[0][5]
     fields = ("status", "category_id", "output_total_size", "last_work_time", "percent")
-    for name, (from_dict, _) in VARIANTS.items():
-        if name in _rivals.BYTES_NOTE:
-            other = from_dict(bodies[0]).content[5]  # type: ignore[attr-defined]
-            for field in fields:
-                if getattr(ours, field) != getattr(other, field):
-                    raise AssertionError(f"{name}: {field} differs")
+    for name, (from_dict, _) in RIVALS.items():
+        other = from_dict(bodies[0]).content[5]  # type: ignore[attr-defined]
+        for field in fields:
+            if getattr(ours, field) != getattr(other, field):
+                raise AssertionError(f"{name}: {field} differs")
 
 
 def run(options: Options) -> Report:
