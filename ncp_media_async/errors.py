@@ -84,8 +84,14 @@ class ApiError(NcpError):
 
     def __str__(self) -> str:
         code = f" code {self.code}" if self.code is not None else ""
+        reason = self.message
+        details = (self.details or "").strip()
+        if " " in details and details != self.message:
+            # The gateway's reason (why a signature was refused, say), not a bare error name
+            # such as Live Station's ``EXCEPTION``.
+            reason = f"{self.message}: {details}"
         where = f" ({self.service}: {self.request})" if self.request else ""
-        return f"HTTP {self.status}{code}: {self.message}{where}"
+        return f"HTTP {self.status}{code}: {reason}{where}"
 
     def __repr__(self) -> str:
         return (

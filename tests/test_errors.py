@@ -127,3 +127,15 @@ def test_excerpt_is_short_and_single_line() -> None:
     assert len(text) <= 200
     assert "\n" not in text
     assert excerpt(b"\xff\xfe broken") .endswith("broken")
+
+
+def test_str_carries_the_gateways_reason_but_not_a_bare_error_name() -> None:
+    e = err(401, {"error": {"errorCode": "200", "message": "Authentication Failed",
+                            "details": "The signature does not match the request."}})
+    assert str(e) == (
+        "HTTP 401 code 200: Authentication Failed: The signature does not match the request. "
+        "(svc: GET /x)"
+    )
+    named = err(400, {"error": {"errorCode": 250100, "message": "Channel is not found",
+                                "errorName": "EXCEPTION"}})
+    assert "EXCEPTION" not in str(named)

@@ -33,22 +33,6 @@ def error_message(error: BaseException) -> str:
     return one_line(str(error)) or type(error).__name__
 
 
-def describe(error: NcpError) -> str:
-    """The ``error:`` line of a failed command: ``str(error)``, with an API error's ``details``
-    before the request when they are a sentence (the gateway's reason, e.g. why a signature was
-    refused), not a bare error name such as Live Station's ``EXCEPTION``."""
-    if (
-        isinstance(error, ApiError)
-        and error.details
-        and " " in error.details.strip()
-        and error.details != error.message
-    ):
-        code = f" code {error.code}" if error.code is not None else ""
-        where = f" ({error.service}: {error.request})" if error.request else ""
-        return one_line(f"HTTP {error.status}{code}: {error.message}: {error.details}{where}")
-    return error_message(error)
-
-
 def short_reason(error: BaseException) -> str:
     """Why one target failed, without the request line (the target is shown beside it)."""
     if isinstance(error, ApiError):
@@ -95,7 +79,7 @@ class ErrorLineGroup(click.Group):
             _error("interrupted")
             code = EXIT_INTERRUPTED
         except NcpError as exc:
-            _error(describe(exc))
+            _error(error_message(exc))
             code = EXIT_FAILED
         except OSError as exc:
             if exc.errno != errno.EPIPE:
