@@ -199,6 +199,12 @@ class EncodingStatus:
     last_work_time: datetime | None = _field(kind="iso", default=None)
     percent: float | None = _field(default=None)
 
+    @property
+    def output_key(self) -> tuple[int | None, str | None, str | None]:
+        """``(category_id, file_path, output_type)``: the same output file across walks, while
+        its ``status`` and ``percent`` change."""
+        return (self.category_id, self.file_path, self.output_type)
+
 
 @attrs.frozen
 class StatusStatistics:

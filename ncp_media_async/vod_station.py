@@ -18,11 +18,6 @@ from .records import ChannelEvent, EncodingStatus, StatusStatistics
 __all__ = ["VodStation"]
 
 
-def encoding_key(status: EncodingStatus) -> Hashable:
-    """What identifies one output file across walks: category, input file and output type."""
-    return (status.category_id, status.file_path, status.output_type)
-
-
 class VodStation(Resource):
     """VOD Station APIs (``client.vod_station``)."""
 
@@ -107,9 +102,9 @@ class VodStation(Resource):
         """Re-walk the encoding status list every ``interval`` seconds and yield what changed.
 
         The first walk yields every status; later walks yield a status whose ``status`` or
-        ``percent`` changed (an output file is identified by category, input file and output
-        type). Ends when every status in the window is terminal (COMPLETE, FAILURE, CANCELED);
-        raises ``PollTimeoutError`` if ``timeout`` seconds pass first.
+        ``percent`` changed (an output file is identified by ``EncodingStatus.output_key``).
+        Ends when every status in the window is terminal (COMPLETE, FAILURE, CANCELED); raises
+        ``PollTimeoutError`` if ``timeout`` seconds pass first.
         """
         if interval < 0:
             raise ValueError(f"interval must be >= 0 seconds, got {interval}")
@@ -122,7 +117,7 @@ class VodStation(Resource):
             )
             async with contextlib.aclosing(pager.__aiter__()) as walk:
                 async for status in walk:
-                    key = encoding_key(status)
+                    key = status.output_key
                     state = (status.status.value, status.percent)
                     if seen.get(key) != state:
                         seen[key] = state

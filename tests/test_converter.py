@@ -327,3 +327,11 @@ def test_fast_path_agrees_with_cattrs(record: type, item: dict[str, Any]) -> Non
         assert isinstance(reference, type)
     else:
         assert fast == reference
+
+
+def test_output_key_names_one_output_file_across_walks() -> None:
+    (a,), _ = structure_list({"content": [ENCODING | {"status": "RUNNING", "percent": 5}]},
+                             EncodingStatus)
+    (b,), _ = structure_list({"content": [ENCODING]}, EncodingStatus)
+    assert a != b
+    assert a.output_key == b.output_key == (12345, "VODStation.mp4", "AVC_HD_1Pass_30fps")

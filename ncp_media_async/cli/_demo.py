@@ -21,7 +21,6 @@ from .. import _defaults
 from ..client import Endpoints, MediaClient
 from ..polling import PollTimeoutError
 from ..records import EncodingStatus, StatusStatistics, VideoAssetRef
-from ..vod_station import encoding_key
 from ._columns import fmt_opt, fmt_percent
 from ._imports import ImportTally, first_problems, wait_imports
 from ._output import Output, closing, to_jsonable
@@ -254,7 +253,7 @@ class Demo:
         with contextlib.suppress(PollTimeoutError):
             async with closing(stream) as statuses:
                 async for status in statuses:
-                    key = encoding_key(status)
+                    key = status.output_key
                     before = seen.get(key)
                     seen[key] = status
                     if before is None:
