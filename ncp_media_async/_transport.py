@@ -347,7 +347,12 @@ class Transport:
                 resigned = True
                 self._report(request, attempt, 401, started, error, 0.0)
                 continue
-            wait = self._backoff(request, outcome, attempt, next(delays))
+            delay = self.policy.delay_for(error, next(delays))
+            if outcome.status == 429:
+                # The gateway throttles the client, not one call: every request waits, even
+                # when this call gives up (its deadline, its retries, or a write).
+                self.gate.trip(delay)
+            wait = delay if self._may_retry(request, outcome, attempt, delay) else None
             self._report(request, attempt, outcome.status, started, error, wait)
             if wait is None:
                 if isinstance(error, TransportError):
@@ -358,25 +363,20 @@ class Transport:
                     "retrying %s in %.3f s after %s (attempt %d of %d)",
                     request.label, wait, _reason(error), attempt, self.policy.max_retries + 1,
                 )
-            if outcome.status == 429:
-                self.gate.trip(wait)  # the next admission waits at the gate, with every other
-            else:
+            if outcome.status != 429:  # after a 429 the next admission waits at the gate
                 await self._sleep(wait)
 
-    def _backoff(
-        self, request: Request, outcome: _Outcome[Any], attempt: int, jittered: float
-    ) -> float | None:
-        """Seconds to wait before the next attempt, or None to give up with ``outcome.error``."""
+    def _may_retry(
+        self, request: Request, outcome: _Outcome[Any], attempt: int, delay: float
+    ) -> bool:
+        """Whether to try again after ``outcome`` failed, waiting ``delay`` seconds first."""
         error = outcome.error
         assert error is not None
         if classify(error) is not Verdict.TRANSIENT or attempt > self.policy.max_retries:
-            return None
+            return False
         if not request.idempotent and outcome.sent and outcome.status != 429:
-            return None  # it may have taken effect: never repeated
-        wait = self.policy.delay_for(error, jittered)
-        if request.deadline is not None and self._monotonic() + wait >= request.deadline:
-            return None
-        return wait
+            return False  # it may have taken effect: never repeated
+        return request.deadline is None or self._monotonic() + delay < request.deadline
 
     async def _admit(self, request: Request) -> str | None:
         """Wait at the 429 gate and for a rate-limit slot; the reason when the deadline would
