@@ -191,20 +191,19 @@ async def test_calibration_holds_only_requests_to_the_same_host() -> None:
 
 
 async def test_a_hung_first_request_holds_its_host_only_for_the_connect_timeout(
-    empty_emulator: Emulator,
+    server: EmulatorServer,
 ) -> None:
-    empty_emulator.latency = 30.0
-    async with EmulatorServer(empty_emulator) as server:
-        async with client_for(server, connect_timeout=0.1) as client:
-            calls = [
-                asyncio.ensure_future(client.vod_station.status_statistics()) for _ in range(3)
-            ]
-            await asyncio.sleep(0.5)
-            # The two held behind the hung probe went after 0.1 s.
-            assert empty_emulator.stats.total_requests == 3
-            for call in calls:
-                call.cancel()
-            await asyncio.gather(*calls, return_exceptions=True)
+    server.emulator.latency = 30.0
+    async with client_for(server, connect_timeout=0.1) as client:
+        calls = [
+            asyncio.ensure_future(client.vod_station.status_statistics()) for _ in range(3)
+        ]
+        await asyncio.sleep(0.5)
+        # The two held behind the hung probe went after 0.1 s.
+        assert server.emulator.stats.total_requests == 3
+        for call in calls:
+            call.cancel()
+        await asyncio.gather(*calls, return_exceptions=True)
 
 
 # -- writes ---------------------------------------------------------------------------------
