@@ -599,11 +599,18 @@ class Transport:
 
 
 async def _read(resp: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
-    """The body, read chunk by chunk (decompressed) up to ``limit`` bytes, and whether it was
-    complete. A declared ``Content-Length`` over the limit is not read at all."""
+    """The body, up to ``limit`` bytes after decompression, and whether it was complete.
+
+    A body of declared length that is not compressed is read in one go when it fits (aiohttp
+    reads exactly ``Content-Length`` bytes) and not at all when it does not. Anything else (a
+    compressed or chunked body, whose size only shows while reading) is read chunk by chunk and
+    counted, stopping past the limit: a gzip bomb or an endless body costs at most ``limit``.
+    """
     declared = resp.content_length
-    if declared is not None and declared > limit:
-        return b"", False
+    if declared is not None and "Content-Encoding" not in resp.headers:
+        if declared > limit:
+            return b"", False
+        return await resp.read(), True
     chunks: list[bytes] = []
     size = 0
     async for chunk in resp.content.iter_any():
