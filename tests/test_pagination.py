@@ -423,6 +423,35 @@ async def test_a_server_repeating_a_page_ends_the_walk(prefetch: int) -> None:
     assert sorted(requests) == pages_of(1 + prefetch)
 
 
+async def test_a_server_repeating_a_page_of_two_ends_the_walk() -> None:
+    requests: list[int] = []
+
+    async def stuck(page_no: int, size: int) -> Page[str]:
+        requests.append(page_no)
+        return Page(("a", "b"), page_no, size, 1000)
+
+    assert await Pager(stuck, page_size=2).to_list() == ["a", "b"]
+    assert requests == [1, 2]
+
+
+async def test_without_totals_equal_items_across_pages_are_all_given() -> None:
+    server = FakeList(["a", "b", "x", "x", "c", "d"])
+    server.total_of = lambda _: None  # no total: no growth can be told, nothing is skipped
+    assert await Pager(server.fetch, page_size=3).to_list() == ["a", "b", "x", "x", "c", "d"]
+    assert server.requests == [1, 2, 3]
+
+
+@pytest.mark.parametrize("prefetch", [1, 8])
+async def test_total_vanishing_mid_walk_falls_back_to_one_page_at_a_time(prefetch: int) -> None:
+    server = FakeList(list(range(35)))
+    server.total_of = lambda page_no: 1000 if page_no == 1 else None
+    got = await Pager(server.fetch, page_size=10, prefetch=prefetch).to_list()
+    assert got == list(range(35))
+    # Page 1's total (1000) sends pages 2-9 at once with prefetch; page 2 has no total, so the
+    # walk goes on page by page from what is in flight, and page 4 (short, no total) ends it.
+    assert sorted(server.requests) == pages_of(1 + prefetch if prefetch > 1 else 4)
+
+
 async def test_a_whole_page_pushed_along_by_the_total_is_a_shift_not_a_repetition() -> None:
     server = FakeList(list(range(20)))
     fresh = iter(range(-1, -1000, -1))
