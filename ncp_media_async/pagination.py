@@ -7,10 +7,11 @@ A list method returns a ``Pager`` at once (nothing is sent until it is iterated)
     items = await pager.to_list()
 
 The pager knows no wire dialect: it calls ``fetch(page_no, size)`` and reads the ``Page`` that
-comes back (``items``, ``total`` or ``None``). VOD Station and Live Station send
-``pageNo``/``pageSizeNo`` and read ``content``/``total``; Media Intelligence sends
-``pageNum``/``pageSize`` and reads ``result.content``/``result.totalCount``; the resource's
-``fetch`` does that translation, the rules below are the same for all.
+comes back (``items``, and ``total`` or ``None``; the page keeps the number it was asked for,
+whatever number ``fetch`` put on it). VOD Station and Live Station send ``pageNo``/``pageSizeNo``
+and read ``content``/``total``; Media Intelligence sends ``pageNum``/``pageSize`` and reads
+``result.content``/``result.totalCount``; the resource's ``fetch`` does that translation, and
+the rules below are the same for all.
 
 Pages and offsets. Page ``k`` asked at size ``s`` holds the items at offsets ``[(k-1)*s, k*s)``
 of the list as it stands when the server serves that page. ``start_page`` is a page number in
@@ -215,7 +216,7 @@ class Pager(Generic[T]):
             return
         inflight: deque[asyncio.Task[Page[T]]] = deque()
         try:
-            page = await self._fetch(self.start_page, self.page_size)
+            page = await self._page(self.start_page, self.page_size)
             size = served_size(page, self.page_size, self._min_page_size)
             walk = _Walk(page, size, self.start_page, self.max_items)
             while True:
@@ -225,7 +226,7 @@ class Pager(Generic[T]):
                 if walk.ended:
                     return
                 while len(inflight) < self.prefetch and walk.next_no <= walk.horizon(page):
-                    inflight.append(asyncio.ensure_future(self._fetch(walk.next_no, walk.size)))
+                    inflight.append(asyncio.ensure_future(self._page(walk.next_no, walk.size)))
                     walk.next_no += 1
                 page = await inflight.popleft()
         finally:
@@ -233,6 +234,13 @@ class Pager(Generic[T]):
                 task.cancel()
             if inflight:
                 await asyncio.gather(*inflight, return_exceptions=True)
+
+
+    async def _page(self, page_no: int, size: int) -> Page[T]:
+        """Page ``page_no`` as asked for: numbered by the walk, whatever number ``fetch`` put
+        on it (a dialect that echoes the server's own, 0-based say, cannot skew the walk)."""
+        page = await self._fetch(page_no, size)
+        return Page(page.items, page_no, page.page_size, page.total)
 
 
 class _Walk(Generic[T]):

@@ -229,6 +229,20 @@ async def test_pages_carry_numbers_and_total() -> None:
     assert pages[1].items == tuple(range(20, 40))
 
 
+async def test_pages_are_numbered_by_the_walk_not_by_the_fetch() -> None:
+    server = FakeList(list(range(25)))
+
+    async def zero_based(page_no: int, size: int) -> Page[Any]:
+        page = await server.fetch(page_no, size)
+        return Page(page.items, page_no - 1, size, page.total)  # echoes a 0-based number
+
+    pages = [p async for p in Pager(zero_based, page_size=10, prefetch=2).pages()]
+    assert [(p.page_no, p.items[0], p.page_size, p.total) for p in pages] == [
+        (1, 0, 10, 25), (2, 10, 10, 25), (3, 20, 10, 25),
+    ]
+    assert sorted(server.requests) == [1, 2, 3]
+
+
 async def test_iterating_the_pager_gives_the_items() -> None:
     server = FakeList(list(range(7)))
     assert [item async for item in Pager(server.fetch, page_size=3)] == list(range(7))
