@@ -1,0 +1,128 @@
+"""VOD Station records: encoding statuses, status statistics, channel events.
+
+Fields are optional (``None``) except an encoding's ``status`` and an event's ``time``; a count
+the statistics leave out is 0.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+
+from ._base import OpenStrEnum, wire_field
+
+__all__ = [
+    "ChannelEvent",
+    "EncodingState",
+    "EncodingStatus",
+    "EventAction",
+    "EventRequestType",
+    "EventResult",
+    "StatusStatistics",
+]
+
+
+class EncodingState(OpenStrEnum):
+    """VOD Station encoding status of one output file."""
+
+    WAITING = "WAITING"
+    RUNNING = "RUNNING"
+    COMPLETE = "COMPLETE"
+    FAILURE = "FAILURE"
+    CANCELED = "CANCELED"
+
+    @property
+    def terminal(self) -> bool:
+        """COMPLETE, FAILURE and CANCELED do not change any more."""
+        return self in _ENCODING_TERMINAL
+
+
+_ENCODING_TERMINAL = frozenset(
+    {EncodingState.COMPLETE, EncodingState.FAILURE, EncodingState.CANCELED}
+)
+
+
+class EventAction(OpenStrEnum):
+    """VOD Station channel event ``actionType``."""
+
+    CREATE = "CREATE"
+    START = "START"
+    STOP = "STOP"
+    DELETE = "DELETE"
+
+
+class EventRequestType(OpenStrEnum):
+    """Who asked for a channel event: the console (``MC``), the API, or ``MCC``."""
+
+    MC = "MC"
+    API = "API"
+    MCC = "MCC"
+
+
+class EventResult(OpenStrEnum):
+    """VOD Station channel event ``resultCode``."""
+
+    SUCCESS = "SUCCESS"
+    FAILED = "FAILED"
+
+
+@attrs.frozen
+class EncodingStatus:
+    """One output file of a VOD Station encoding (``GET /api/v2/status``).
+
+    ``output_total_size`` is in bytes; ``percent`` is 0-100; ``last_work_time`` is aware (the API
+    sends ISO 8601 with a ``+0900`` offset, kept as given).
+    """
+
+    status: EncodingState
+    category_id: int | None = None
+    category_name: str | None = None
+    file_path: str | None = None
+    output_type: str | None = None
+    link: str | None = None
+    output_total_size: int | None = wire_field(kind="count", default=None)
+    last_work_time: datetime | None = wire_field(kind="iso", default=None)
+    percent: float | None = None
+
+    @property
+    def output_key(self) -> tuple[int | None, str | None, str | None]:
+        """``(category_id, file_path, output_type)``: the same output file across walks, while
+        its ``status`` and ``percent`` change."""
+        return (self.category_id, self.file_path, self.output_type)
+
+
+@attrs.frozen
+class StatusStatistics:
+    """Encoding job counts of VOD Station categories (``GET /api/v2/status/status-statistic``).
+
+    The document's field table says the counts are strings and omits ``complete``; its example sends
+    integers and has ``complete``. Both are accepted; every count is an ``int``, and a count the
+    body leaves out is 0.
+    """
+
+    waiting: int = wire_field(kind="count", default=0)
+    running: int = wire_field(kind="count", default=0)
+    complete: int = wire_field(kind="count", default=0)
+    failure: int = wire_field(kind="count", default=0)
+    canceled: int = wire_field(kind="count", default=0)
+
+    @property
+    def total(self) -> int:
+        """All jobs counted, in every state."""
+        return self.waiting + self.running + self.complete + self.failure + self.canceled
+
+
+@attrs.frozen
+class ChannelEvent:
+    """One event of a VOD Station channel (``GET /api/v2/channels/{channelId}/events``).
+
+    ``time`` is sent as epoch *seconds* and given here as an aware UTC datetime.
+    """
+
+    time: datetime = wire_field(kind="epoch_s")
+    action_type: EventAction | None = None
+    request_type: EventRequestType | None = None
+    result_code: EventResult | None = None
+    message_code: str | None = None
+    message: str | None = None
