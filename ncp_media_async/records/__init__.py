@@ -8,7 +8,7 @@ states without notice.
 
 Every public name is re-exported here (``from ncp_media_async.records import EncodingStatus``):
 a service module lists its records in its ``__all__`` and nothing else needs editing.
-``records._base`` holds what they share (``OpenStrEnum``, ``Page``, the field helpers).
+``records._base`` holds what they share (``OpenStrEnum``, ``Page``, ``KST``, the field helpers).
 """
 
 from . import _base, live_station, media_ai, vod_station

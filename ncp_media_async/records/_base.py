@@ -1,9 +1,9 @@
-"""What every service's records share: ``OpenStrEnum``, ``Page`` and the field helpers.
+"""What every service's records share: ``OpenStrEnum``, ``Page``, ``KST`` and the field helpers.
 
 A record field declares how it is read off the wire next to its type, and nothing else does:
 ``wire_field(wire=...)`` for a JSON name that is not the camelCase of the field,
-``wire_field(kind=...)`` for a conversion (ISO 8601 text, epoch seconds or milliseconds, a
-count that may be sent as text), ``local_field()`` for a field the client fills
+``wire_field(kind=...)`` for a conversion the type alone does not say (epoch seconds or
+milliseconds), ``local_field()`` for a field the client fills
 in and never reads off the wire. ``ncp_media_async._converter`` turns these declarations into
 cattrs hooks once per record class.
 """
@@ -11,7 +11,8 @@ cattrs hooks once per record class.
 from __future__ import annotations
 
 import enum
-from typing import Any, Generic, Literal, TypeVar
+from datetime import timedelta, timezone
+from typing import Any, Final, Generic, Literal, TypeVar
 
 import attrs
 
@@ -19,10 +20,16 @@ __all__ = ["OpenStrEnum", "Page"]
 
 T = TypeVar("T")
 
-#: How a field is converted from JSON (see ``ncp_media_async._converter``):
-#: ``iso`` ISO 8601 text (``+0900`` offsets allowed); ``epoch_s`` epoch seconds; ``epoch_ms`` epoch
-#: milliseconds; ``count`` an integer that may be sent as a string.
-Kind = Literal["iso", "epoch_s", "epoch_ms", "count"]
+#: Korea Standard Time (UTC+9, no daylight saving time), the zone the services report in: an ISO
+#: 8601 time sent without an offset is read in it. The client's one definition (the emulator
+#: spells its own on purpose: it must not import the client's constants).
+KST: Final = timezone(timedelta(hours=9), "KST")
+
+#: How a field is converted from JSON when its type does not say it all: ``epoch_s`` epoch
+#: *seconds*, ``epoch_ms`` epoch *milliseconds*, both to an aware UTC ``datetime``. (By type
+#: alone: ``datetime`` is ISO 8601 text, ``+0900`` offsets allowed; ``int`` is a JSON integer or
+#: its text; ``float`` a JSON number or its text; ``str`` text only.)
+Kind = Literal["epoch_s", "epoch_ms"]
 
 
 def wire_field(

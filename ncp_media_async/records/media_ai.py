@@ -55,8 +55,8 @@ class VideoMetadata:
     """
 
     resolution: str | None = None
-    duration_ms: int | None = wire_field(kind="count", default=None)
-    size: int | None = wire_field(kind="count", default=None)
+    duration_ms: int | None = None
+    size: int | None = None
     format: str | None = None
 
 
@@ -65,7 +65,9 @@ class ImportStatus:
     """The import (registration) state of one Media AI Understanding video asset.
 
     ``asset`` names the asset asked about (the response itself only has ``video_id``).
-    ``upload_result`` is the service's human-readable message for the state.
+    ``upload_result`` is the service's human-readable message for the state. ``metadata`` is
+    ``None`` when the body has no ``metaData`` object; a ``metaData`` that is not an object (text,
+    an array) is a ``ResponseError``, not a ``VideoMetadata`` of ``None``s.
     """
 
     upload_status: UploadStatus

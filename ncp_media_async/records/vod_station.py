@@ -81,8 +81,8 @@ class EncodingStatus:
     file_path: str | None = None
     output_type: str | None = None
     link: str | None = None
-    output_total_size: int | None = wire_field(kind="count", default=None)
-    last_work_time: datetime | None = wire_field(kind="iso", default=None)
+    output_total_size: int | None = None
+    last_work_time: datetime | None = None
     percent: float | None = None
 
     @property
@@ -101,11 +101,11 @@ class StatusStatistics:
     body leaves out is 0.
     """
 
-    waiting: int = wire_field(kind="count", default=0)
-    running: int = wire_field(kind="count", default=0)
-    complete: int = wire_field(kind="count", default=0)
-    failure: int = wire_field(kind="count", default=0)
-    canceled: int = wire_field(kind="count", default=0)
+    waiting: int = 0
+    running: int = 0
+    complete: int = 0
+    failure: int = 0
+    canceled: int = 0
 
     @property
     def total(self) -> int:
