@@ -36,6 +36,7 @@ from ncp_media_async.records import (
     VideoMetadata,
 )
 from ncp_media_async.records._base import KST as CLIENT_KST
+from ncp_media_async.testing import Emulator, Route
 
 KST = timezone(timedelta(hours=9))
 
@@ -224,8 +225,11 @@ def test_booleans_are_not_counts() -> None:
 text = st.text(max_size=20)
 maybe = lambda s: st.one_of(st.none(), st.just("-"), s)  # noqa: E731
 encoding_item = st.fixed_dictionaries(
-    {"status": st.sampled_from(["COMPLETE", "WAITING", "RUNNING", "FAILURE", "CANCELED"]) | text},
+    {},
     optional={
+        "status": maybe(
+            st.sampled_from(["COMPLETE", "WAITING", "RUNNING", "FAILURE", "CANCELED"]) | text
+        ),
         "categoryId": maybe(st.integers(0, 2**53) | st.integers(0, 10**6).map(str)),
         "categoryName": maybe(text),
         "filePath": maybe(text),
@@ -245,7 +249,7 @@ encoding_item = st.fixed_dictionaries(
     },
 )
 event_item = st.fixed_dictionaries(
-    {"time": st.integers(0, 4_000_000_000)},
+    {"time": maybe(st.integers(0, 4_000_000_000))},
     optional={
         "actionType": text, "requestType": text, "resultCode": text,
         "messageCode": text, "message": text,
@@ -267,14 +271,16 @@ def test_valid_encoding_bodies_always_structure(
 ) -> None:
     records, got = structure_list({"content": items, "total": total}, EncodingStatus)
     assert got == total
-    assert [r.status for r in records] == [i["status"] for i in items]
+    sent = [i.get("status") for i in items]
+    assert [r.status for r in records] == [None if s in (None, "-", "") else s for s in sent]
 
 
 @settings(max_examples=100, deadline=None)
 @given(st.lists(event_item, max_size=5))
 def test_valid_event_bodies_always_structure(items: list[dict[str, Any]]) -> None:
     records, _ = structure_list({"content": items}, ChannelEvent)
-    assert [int(r.time.timestamp()) for r in records] == [i["time"] for i in items]
+    times = [None if r.time is None else int(r.time.timestamp()) for r in records]
+    assert times == [None if i["time"] == "-" else i["time"] for i in items]
 
 
 @settings(max_examples=300, deadline=None)
@@ -354,6 +360,85 @@ def test_output_key_names_one_output_file_across_walks() -> None:
 
 
 # -- record edges ------------------------------------------------------------------------------
+
+
+def test_a_missing_or_null_status_does_not_fail_the_page() -> None:
+    body = {"content": [ENCODING, ENCODING | {"status": None}, {"percent": 3}, ENCODING],
+            "total": 4}
+    items, total = structure_list(body, EncodingStatus)
+    assert total == 4
+    assert [s.status for s in items] == [ncp.EncodingState.COMPLETE, None, None,
+                                         ncp.EncodingState.COMPLETE]
+    assert items[2] == EncodingStatus(percent=3.0)
+    assert [s.terminal for s in items] == [True, False, False, True]  # no status: not finished
+    (running,), _ = structure_list({"content": [ENCODING | {"status": "RUNNING"}]},
+                                   EncodingStatus)
+    assert not running.terminal
+
+
+def test_a_missing_or_null_event_time_does_not_fail_the_page() -> None:
+    events = [{"time": 1755758700, "actionType": "START"}, {"time": None, "actionType": "STOP"},
+              {"actionType": "DELETE"}, {"time": "-"}]
+    items, _ = structure_list({"content": events, "total": 4}, ChannelEvent)
+    assert [e.time for e in items] == [datetime(2025, 8, 21, 6, 45, tzinfo=UTC), None, None, None]
+    assert [e.action_type for e in items] == ["START", "STOP", "DELETE", None]
+
+
+# Through the public API: the emulator serves the items as given.
+
+
+def _encoding_item(i: int, **fields: Any) -> dict[str, Any]:
+    item = ENCODING | {"filePath": f"in/{i}.mp4", "_workStartTimeMs": 1_755_590_400_000 - i}
+    return {k: v for k, v in (item | fields).items() if v is not _DROP}
+
+
+_DROP = object()
+_NO_STATUS: list[Any] = [_DROP, None, "-"]  # missing, null, the placeholder
+
+
+async def test_a_walk_goes_past_items_without_status(
+    ncp_client: ncp.MediaClient, ncp_emulator: Emulator
+) -> None:
+    ncp_emulator.set_encoding_statuses(
+        _encoding_item(i, status=_NO_STATUS[i // 3 % 3] if i % 3 == 0 else "RUNNING")
+        for i in range(25)
+    )
+    got = await ncp_client.vod_station.encoding_statuses(page_size=10).to_list()
+    assert [s.file_path for s in got] == [f"in/{i}.mp4" for i in range(25)]
+    assert [s.status for s in got] == [None if i % 3 == 0 else "RUNNING" for i in range(25)]
+    assert ncp_emulator.stats.requests[Route.ENCODING_STATUSES] == 3
+
+
+async def test_a_walk_goes_past_events_without_time(
+    ncp_client: ncp.MediaClient, ncp_emulator: Emulator
+) -> None:
+    times: list[Any] = [1755758700 - i if i % 4 else _NO_STATUS[i // 4 % 3] for i in range(25)]
+    events = [{"time": t, "actionType": "START", "message": str(i)} for i, t in enumerate(times)]
+    ncp_emulator.set_channel_events("vs-edges", [{k: v for k, v in e.items() if v is not _DROP}
+                                                 for e in events])
+    got = await ncp_client.vod_station.channel_events("vs-edges", page_size=10).to_list()
+    assert [e.message for e in got] == [str(i) for i in range(25)]
+    assert [None if e.time is None else int(e.time.timestamp()) for e in got] == [
+        t if type(t) is int else None for t in times
+    ]
+
+
+async def test_watching_counts_an_output_without_status_as_unfinished(
+    ncp_client: ncp.MediaClient, ncp_emulator: Emulator
+) -> None:
+    ncp_emulator.set_encoding_statuses([_encoding_item(0, status=None), _encoding_item(1)])
+    sleeps: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        ncp_emulator.set_encoding_statuses([_encoding_item(0), _encoding_item(1)])
+
+    seen = [
+        (s.file_path, s.status)
+        async for s in ncp_client.vod_station.watch_encoding_statuses(interval=5, sleep=sleep)
+    ]
+    assert seen == [("in/0.mp4", None), ("in/1.mp4", "COMPLETE"), ("in/0.mp4", "COMPLETE")]
+    assert sleeps == [5]
 
 
 def _import_body(**result: Any) -> dict[str, Any]:
@@ -518,7 +603,7 @@ def _wire_field_values(record: type) -> st.SearchStrategy[dict[str, Any]]:
     return st.dictionaries(st.sampled_from(_wire_names(record)), wire_values, max_size=8)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.data())
 def test_random_items_give_records_or_response_errors(data: st.DataObject) -> None:
     record = data.draw(st.sampled_from([EncodingStatus, ChannelEvent]))

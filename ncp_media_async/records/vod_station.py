@@ -1,7 +1,8 @@
 """VOD Station records: encoding statuses, status statistics, channel events.
 
-Fields are optional (``None``) except an encoding's ``status`` and an event's ``time``; a count
-the statistics leave out is 0.
+The VOD Station pages mark every response field optional, so every field here may be ``None``
+(a count the statistics leave out is 0): one item with a null or missing ``status`` or ``time``
+does not fail its page.
 """
 
 from __future__ import annotations
@@ -72,10 +73,11 @@ class EncodingStatus:
     """One output file of a VOD Station encoding (``GET /api/v2/status``).
 
     ``output_total_size`` is in bytes; ``percent`` is 0-100; ``last_work_time`` is aware (the API
-    sends ISO 8601 with a ``+0900`` offset, kept as given).
+    sends ISO 8601 with a ``+0900`` offset, kept as given). ``status`` is ``None`` when the item
+    has none (the page marks it optional); ``terminal`` then says the output is not finished.
     """
 
-    status: EncodingState
+    status: EncodingState | None = None
     category_id: int | None = None
     category_name: str | None = None
     file_path: str | None = None
@@ -84,6 +86,12 @@ class EncodingStatus:
     output_total_size: int | None = None
     last_work_time: datetime | None = None
     percent: float | None = None
+
+    @property
+    def terminal(self) -> bool:
+        """Whether this output's encoding finished (see ``EncodingState.terminal``); an output
+        without a ``status`` or with an unknown one counts as not finished."""
+        return self.status is not None and self.status.terminal
 
     @property
     def output_key(self) -> tuple[int | None, str | None, str | None]:
@@ -117,10 +125,11 @@ class StatusStatistics:
 class ChannelEvent:
     """One event of a VOD Station channel (``GET /api/v2/channels/{channelId}/events``).
 
-    ``time`` is sent as epoch *seconds* and given here as an aware UTC datetime.
+    ``time`` is sent as epoch *seconds* and given here as an aware UTC datetime; ``None`` when
+    the event has none (the page marks it optional).
     """
 
-    time: datetime = wire_field(kind="epoch_s")
+    time: datetime | None = wire_field(kind="epoch_s", default=None)
     action_type: EventAction | None = None
     request_type: EventRequestType | None = None
     result_code: EventResult | None = None
