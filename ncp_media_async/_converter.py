@@ -206,6 +206,22 @@ def _enum(value: Any, cls: type[OpenStrEnum]) -> OpenStrEnum:
     raise _Invalid(f"expected text, got {_json_type(value)}")
 
 
+def _optional_enum(cls: type[OpenStrEnum]) -> Hook:
+    """The hook of ``cls | None``: a known value costs one call and one dict lookup; anything
+    else (``null``, ``"-"``, an unknown value, a wrong type) goes through ``_optional(_enum)``."""
+    members = cls._value2member_map_
+    general = _optional(_enum, cls)
+
+    def optional_enum(value: Any, _: Any = None) -> Any:
+        if type(value) is str:
+            member = members.get(value)
+            if member is not None:
+                return member
+        return general(value, cls)
+
+    return optional_enum
+
+
 def _is_optional(type_: Any) -> bool:
     """Whether ``type_`` is ``X | None`` (or ``Optional[X]``)."""
     origin = get_origin(type_)
@@ -256,7 +272,8 @@ def _record_factory(conv: cattrs.Converter) -> Callable[[type[Any]], Hook]:
     return factory
 
 
-#: ``X | None`` hooks written out for the common ``X``; any other ``X`` gets ``_optional``.
+#: ``X | None`` hooks written out for the common ``X``; enums get ``_optional_enum``, any other
+#: ``X`` (a nested record) ``_optional``.
 _OPTIONAL_HOOKS: Final[dict[Any, Hook]] = {
     str: _opt_str, int: _opt_int, float: _opt_float, datetime: _opt_iso,
 }  # fmt: skip
@@ -273,6 +290,8 @@ def _converter(detailed: bool) -> cattrs.Converter:
 
     def optional(type_: Any) -> Hook:
         inner = _inner(type_)
+        if isinstance(inner, type) and issubclass(inner, OpenStrEnum):
+            return _optional_enum(inner)
         return _OPTIONAL_HOOKS.get(inner) or _optional(conv.get_structure_hook(inner), inner)
 
     conv.register_structure_hook_factory(_is_optional, optional)
