@@ -23,8 +23,9 @@ Wire quirks smoothed over here, each once for every record:
 * ``kind="epoch_s"`` / ``kind="epoch_ms"``: epoch seconds / milliseconds → aware UTC datetimes;
 * ``OpenStrEnum`` subclasses keep values they do not know;
 * strings must be strings (a number where text belongs is an error, not ``str(x)``), booleans
-  are not numbers, and a nested record must be a JSON object (``"metaData": "x"`` is an error,
-  not a record of ``None``s).
+  are JSON booleans (or ``"true"``/``"false"``) and not numbers, a nested record must be a JSON
+  object (``"metaData": "x"`` is an error, not a record of ``None``s), and a ``tuple[X, ...]``
+  field a JSON array (never the characters of a string or the keys of an object).
 """
 
 from __future__ import annotations
@@ -125,6 +126,15 @@ def _float(value: Any, _: Any = None) -> float:
         except (ValueError, OverflowError):  # not a number; an integer beyond a float's range
             pass
     raise _Invalid(f"expected a number, got {_show(value)}")
+
+
+def _bool(value: Any, _: Any = None) -> bool:
+    """A JSON boolean, or its text (``"true"``/``"false"``); never a number or other text."""
+    if type(value) is bool:
+        return value
+    if type(value) is str and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise _Invalid(f"expected a boolean, got {_show(value)}")
 
 
 def _iso(value: Any, _: Any = None) -> datetime:
@@ -279,12 +289,34 @@ _OPTIONAL_HOOKS: Final[dict[Any, Hook]] = {
 }  # fmt: skip
 
 
+def _is_tuple(type_: Any) -> bool:
+    return get_origin(type_) is tuple and len(args := get_args(type_)) == 2 and args[1] is ...
+
+
+def _tuple_factory(conv: cattrs.Converter) -> Callable[[Any], Hook]:
+    """``tuple[X, ...]`` from a JSON array only (cattrs' own would iterate the characters of a
+    string or the keys of an object); each item by ``X``'s hook."""
+
+    def factory(type_: Any) -> Hook:
+        item_hook = conv.get_structure_hook(args := get_args(type_)[0])
+
+        def array(value: Any, _: Any = None) -> tuple[Any, ...]:
+            if type(value) is not list:
+                raise _Invalid(f"expected an array, got {_json_type(value)}")
+            return tuple(item_hook(item, args) for item in value)
+
+        return array
+
+    return factory
+
+
 def _converter(detailed: bool) -> cattrs.Converter:
     conv = cattrs.Converter(detailed_validation=detailed)
     # By class (cattrs' singledispatch, tried first, follows the MRO): ``OpenStrEnum`` is more
     # specific than ``str``, so enum fields get the enum hook and plain text the text hook.
     for cls, hook in (
-        (str, _str), (int, _int), (float, _float), (datetime, _iso), (OpenStrEnum, _enum)
+        (str, _str), (int, _int), (float, _float), (bool, _bool), (datetime, _iso),
+        (OpenStrEnum, _enum),
     ):  # fmt: skip
         conv.register_structure_hook(cls, hook)
 
@@ -295,6 +327,7 @@ def _converter(detailed: bool) -> cattrs.Converter:
         return _OPTIONAL_HOOKS.get(inner) or _optional(conv.get_structure_hook(inner), inner)
 
     conv.register_structure_hook_factory(_is_optional, optional)
+    conv.register_structure_hook_factory(_is_tuple, _tuple_factory(conv))
     conv.register_structure_hook_factory(attrs.has, _record_factory(conv))
     return conv
 

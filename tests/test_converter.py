@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -643,3 +644,42 @@ def test_random_record_maps_give_records_or_response_errors(records: dict[str, A
         return
     assert sorted(r.record_id for r in got) == sorted(records)
     assert all(isinstance(rec, dict) for rec in records.values())
+
+
+@attrs.frozen
+class _Listing:
+    """A record shaped like the ones with arrays and flags (categories, channels, projects)."""
+
+    ids: tuple[int, ...] = ()
+    names: tuple[str, ...] | None = None
+    enabled: bool | None = None
+    base: bool = False
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"ids": [1, "2"], "names": ["a"], "enabled": True, "base": "false"},
+         _Listing((1, 2), ("a",), True, False)),
+        ({"ids": [], "names": None, "enabled": "TRUE"}, _Listing((), None, True, False)),
+        ({}, _Listing()),
+    ],
+)
+def test_arrays_and_booleans(body: dict[str, Any], expected: _Listing) -> None:
+    assert structure(body, _Listing) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ({"ids": "123"}, "$.ids"),  # not the characters of a string
+        ({"ids": {"1": 2}}, "$.ids"),  # not the keys of an object
+        ({"ids": [1, "x"]}, "$.ids"),
+        ({"names": "a"}, "$.names"),
+        ({"enabled": 1}, "$.enabled"),  # a number is not a boolean
+        ({"base": "yes"}, "$.base"),
+    ],
+)
+def test_arrays_and_booleans_of_the_wrong_shape(body: dict[str, Any], where: str) -> None:
+    with pytest.raises(ncp.ResponseError, match=re.escape(where)):
+        structure(body, _Listing)
