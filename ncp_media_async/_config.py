@@ -77,8 +77,8 @@ class Config:
         max_connections: the connection pool's size across all hosts.
         max_body_size: the largest response body read, counted after decompression; a larger
             one raises ``BodyTooLargeError``.
-        region_code: Live Station's ``x-ncp-region_code`` header (``KR``; the financial zone
-            uses ``FKR``).
+        region_code: Live Station's ``x-ncp-region_code`` header; ``None`` (the default) takes
+            the zone's (``KR``; ``FKR`` in the financial zone, see ``Endpoints``).
         rate_limit: a ``RateLimit`` every request of the client keeps to (retries included),
             or ``None``.
         json_loads: a JSON decoder taking bytes (default: orjson if installed, else json).
@@ -99,7 +99,7 @@ class Config:
     max_retries: int | None = attrs.field(default=None)
     max_connections: int = attrs.field(default=_defaults.MAX_CONNECTIONS, validator=_count(1))
     max_body_size: int = attrs.field(default=_defaults.MAX_BODY_SIZE, validator=_count(1024))
-    region_code: str = attrs.field(default=_defaults.REGION_CODE)
+    region_code: str | None = attrs.field(default=None)
     rate_limit: RateLimit | None = attrs.field(default=None, validator=_optional(RateLimit))
     json_loads: Callable[[bytes], Any] | None = None
     on_attempt: Callable[[AttemptEvent], None] | None = None
@@ -115,8 +115,9 @@ class Config:
             _count(0)(self, attribute, value)
 
     @region_code.validator
-    def _check_region(self, attribute: attrs.Attribute[str], value: Any) -> None:
-        check_header_value("region_code", value)
+    def _check_region(self, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is not None:
+            check_header_value("region_code", value)
 
     @property
     def retry_policy(self) -> RetryPolicy:
@@ -135,7 +136,7 @@ class ClientOptions(TypedDict, total=False):
     max_retries: int | None
     max_connections: int
     max_body_size: int
-    region_code: str
+    region_code: str | None
     rate_limit: RateLimit | None
     json_loads: Callable[[bytes], Any] | None
     on_attempt: Callable[[AttemptEvent], None] | None

@@ -7,14 +7,24 @@ from typing import Final
 
 from ._version import __version__
 
-# Hosts (public region). Every one can be overridden with ``Endpoints``.
+# Hosts, API path prefixes and Live Station region codes, per zone (``Endpoints.public()``,
+# ``.gov()``, ``.fin()``). Every host can be overridden with ``Endpoints``.
 VOD_STATION_URL: Final = "https://vodstation.apigw.ntruss.com"
 LIVE_STATION_URL: Final = "https://livestation.apigw.ntruss.com"
 # Media AI Understanding was renamed Media Intelligence; the current docs use this host. The older
 # host ``https://maiu.apigw.ntruss.com`` (still in some pages) serves the same data.
 MEDIA_AI_URL: Final = "https://mi.apigw.ntruss.com"
-
+# Government zone: VOD Station only (its docs use the hyphenated host; an OpenAPI file the other).
+VOD_STATION_GOV_URL: Final = "https://vod-station.apigw.gov-ntruss.com"
+# Financial zone: VOD Station on its own host; Live Station on the public host under
+# ``/api/fin-v2`` with region code ``FKR``; no Media Intelligence.
+VOD_STATION_FIN_URL: Final = "https://vodstation.apigw.fin-ntruss.com"
+VOD_STATION_PREFIX: Final = "/api/v2"
+LIVE_STATION_PREFIX: Final = "/api/v2"
+LIVE_STATION_FIN_PREFIX: Final = "/api/fin-v2"
+MEDIA_AI_PREFIX: Final = "/api/v1"
 REGION_CODE: Final = "KR"
+FIN_REGION_CODE: Final = "FKR"
 
 # Transport
 TIMEOUT: Final = 30.0  # seconds, one attempt from connect to the last body byte

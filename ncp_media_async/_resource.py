@@ -14,6 +14,7 @@ from . import _defaults
 from ._converter import structure_list
 from ._signing import encode_path
 from ._transport import Query, Service, Transport
+from .errors import ConfigurationError
 from .pagination import Pager
 from .records import Page
 
@@ -61,14 +62,25 @@ def segment(name: str, value: str | int) -> str:
 
 
 class Resource:
-    """Base of the service classes: holds the transport and the service's endpoint."""
+    """Base of the service classes: holds the transport and the service's endpoint.
 
-    def __init__(self, transport: Transport, service: Service) -> None:
+    ``service`` is the ``Service``, or the reason the client's zone does not offer it (every
+    call then raises ``ConfigurationError`` with that reason).
+    """
+
+    def __init__(self, transport: Transport, service: Service | str) -> None:
         self._transport = transport
-        self._service = service
+        self._where = service
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._service.base_url!r})"
+        where = self._where
+        return f"{type(self).__name__}({where.base_url if isinstance(where, Service) else None!r})"
+
+    @property
+    def _service(self) -> Service:
+        if isinstance(self._where, str):
+            raise ConfigurationError(self._where)
+        return self._where
 
     async def _get(
         self, segments: Sequence[str], parse: Callable[[Any], T], query: Query = ()

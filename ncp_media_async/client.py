@@ -28,6 +28,13 @@ __all__ = ["ENDPOINT_ENV", "Credentials", "Endpoints", "MediaClient"]
 ENDPOINT_ENV: Final = "NCP_MEDIA_ENDPOINT"
 
 
+_TITLES: Final = {
+    "vod_station": "VOD Station",
+    "live_station": "Live Station",
+    "media_ai": "Media Intelligence",
+}
+
+
 def _mask(access_key: str) -> str:
     return access_key[:4] + "…" if len(access_key) > 4 else "…"
 
@@ -100,27 +107,102 @@ def _check_url(instance: Any, attribute: attrs.Attribute[str], value: str) -> No
     check_base_url(attribute.name, value)
 
 
+def _check_optional_url(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None:
+        check_base_url(attribute.name, value)
+
+
+def _check_prefix(instance: Any, attribute: attrs.Attribute[str], value: Any) -> None:
+    if not isinstance(value, str) or not value.startswith("/") or value.endswith("/"):
+        raise ConfigurationError(f"{attribute.name} must be a path like '/api/v2', got {value!r}")
+    check_base_url(attribute.name, "http://h" + value)
+
+
+def _check_region(instance: Any, attribute: attrs.Attribute[str], value: Any) -> None:
+    check_header_value(attribute.name, value)
+
+
 @attrs.frozen
 class Endpoints:
-    """Base URLs of the three services; the public NCP hosts by default.
+    """Where the three services live, for one zone: base URLs, API path prefixes, region code.
 
-    ``Endpoints.at(url)`` points every service at one base URL (the emulator, a proxy). A base
-    URL may carry a path prefix; it is then part of what is signed. URLs are checked here, when
-    the client is built (``check_base_url``).
+    ``Endpoints.public()`` (the default), ``Endpoints.gov()`` and ``Endpoints.fin()`` hold each
+    zone's documented hosts, path prefixes and Live Station region code:
+
+    ========  ==========================================  ==================================  ===
+    zone      VOD Station                                 Live Station                        MI
+    ========  ==========================================  ==================================  ===
+    public    ``vodstation.apigw.ntruss.com/api/v2``      ``livestation.apigw.ntruss.com``    yes
+                                                          ``/api/v2``, region ``KR``
+    gov       ``vod-station.apigw.gov-ntruss.com/api/v2``  not offered                         no
+    fin       ``vodstation.apigw.fin-ntruss.com/api/v2``   ``livestation.apigw.ntruss.com``    no
+                                                          ``/api/fin-v2``, region ``FKR``
+    ========  ==========================================  ==================================  ===
+
+    (Media Intelligence, ``mi.apigw.ntruss.com/api/v1``, is documented for the public zone only.
+    The government VOD Station host is the hyphenated one its docs use; an OpenAPI file names
+    ``vodstation.apigw.gov-ntruss.com``: pass it as ``vod_station=`` if yours answers there.)
+    A service a zone does not offer is ``None``; calling it raises ``ConfigurationError``.
+
+    ``Endpoints.at(url)`` points every service of the public zone at one base URL (the emulator,
+    a proxy); ``Endpoints.fin(at=url)`` and ``Endpoints.gov(at=url)`` do the same with that
+    zone's prefixes and region code. A base URL may carry a path prefix of its own (a proxy's),
+    which then comes before the API prefix and is signed as part of every path. URLs are checked
+    here, when the client is built (``check_base_url``).
     """
 
-    vod_station: str = attrs.field(default=_defaults.VOD_STATION_URL, validator=_check_url)
-    live_station: str = attrs.field(default=_defaults.LIVE_STATION_URL, validator=_check_url)
-    media_ai: str = attrs.field(default=_defaults.MEDIA_AI_URL, validator=_check_url)
+    vod_station: str | None = attrs.field(
+        default=_defaults.VOD_STATION_URL, validator=_check_optional_url
+    )
+    live_station: str | None = attrs.field(
+        default=_defaults.LIVE_STATION_URL, validator=_check_optional_url
+    )
+    media_ai: str | None = attrs.field(
+        default=_defaults.MEDIA_AI_URL, validator=_check_optional_url
+    )
+    zone: str = "public"
+    live_station_prefix: str = attrs.field(
+        default=_defaults.LIVE_STATION_PREFIX, validator=_check_prefix
+    )
+    live_station_region: str = attrs.field(default=_defaults.REGION_CODE, validator=_check_region)
+
+    @classmethod
+    def public(cls) -> Endpoints:
+        """The public zone (the default)."""
+        return cls()
+
+    @classmethod
+    def gov(cls, *, at: str | None = None) -> Endpoints:
+        """The government zone: VOD Station only (``at``: at that base URL instead)."""
+        return cls(
+            vod_station=at or _defaults.VOD_STATION_GOV_URL,
+            live_station=None,
+            media_ai=None,
+            zone="gov",
+        )
+
+    @classmethod
+    def fin(cls, *, at: str | None = None) -> Endpoints:
+        """The financial zone: VOD Station on its own host, Live Station under
+        ``/api/fin-v2`` with region ``FKR``, no Media Intelligence (``at``: every offered
+        service at that base URL instead)."""
+        return cls(
+            vod_station=at or _defaults.VOD_STATION_FIN_URL,
+            live_station=at or _defaults.LIVE_STATION_URL,
+            media_ai=None,
+            zone="fin",
+            live_station_prefix=_defaults.LIVE_STATION_FIN_PREFIX,
+            live_station_region=_defaults.FIN_REGION_CODE,
+        )
 
     @classmethod
     def at(cls, base_url: str) -> Endpoints:
-        """Every service at ``base_url``."""
+        """Every service of the public zone at ``base_url``."""
         return cls(vod_station=base_url, live_station=base_url, media_ai=base_url)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Endpoints:
-        """``Endpoints.at($NCP_MEDIA_ENDPOINT)`` when that is set, else the public hosts."""
+        """``Endpoints.at($NCP_MEDIA_ENDPOINT)`` when that is set, else the public zone."""
         env = os.environ if environ is None else environ
         url = env.get(ENDPOINT_ENV)
         if not url:
@@ -129,6 +211,16 @@ class Endpoints:
             return cls.at(url)
         except ConfigurationError as exc:
             raise ConfigurationError(f"${ENDPOINT_ENV}: {exc}") from None
+
+    def service_url(self, service: str) -> str | None:
+        """The API root of ``service`` (``"vod_station"``, ...): base URL plus the zone's path
+        prefix, or ``None`` when the zone does not offer it."""
+        base, prefix = {
+            "vod_station": (self.vod_station, _defaults.VOD_STATION_PREFIX),
+            "live_station": (self.live_station, self.live_station_prefix),
+            "media_ai": (self.media_ai, _defaults.MEDIA_AI_PREFIX),
+        }[service]
+        return None if base is None else base.rstrip("/") + prefix
 
 
 class MediaClient:
@@ -141,9 +233,9 @@ class MediaClient:
 
     Args:
         credentials: the key pair; ``None`` reads ``Credentials.from_env()``.
-        endpoints: base URLs (``Endpoints.at("http://127.0.0.1:8080")`` for the emulator);
-            ``None`` reads ``$NCP_MEDIA_ENDPOINT`` (one base URL for every service), else the
-            public NCP hosts.
+        endpoints: the zone and base URLs (``Endpoints.public()``, ``.gov()``, ``.fin()``;
+            ``Endpoints.at("http://127.0.0.1:8080")`` for the emulator); ``None`` reads
+            ``$NCP_MEDIA_ENDPOINT`` (one base URL for every service), else the public zone.
         session: a caller-owned ``aiohttp.ClientSession``; the client uses it and does not
             close it (its own connector then applies, and aiohttp may send a PUT or DELETE
             again after a dropped keep-alive connection, which the client's own session never
@@ -183,23 +275,26 @@ class MediaClient:
         # JSON content type on every request; Live Station requires its region header.
         common = {"User-Agent": _defaults.USER_AGENT, "Accept": "application/json"}
         json_headers = {**common, "Content-Type": "application/json"}
-        #: VOD Station: encoding statuses, status statistics, channel events.
-        self.vod_station = VodStation(
-            self._transport, Service("vod_station", self.endpoints.vod_station, common)
-        )
-        #: Live Station: channel recordings.
+        region = self.config.region_code or self.endpoints.live_station_region
+        #: VOD Station: encodings, categories, channels, statistics, channel events.
+        self.vod_station = VodStation(self._transport, self._service("vod_station", common))
+        #: Live Station: channels, recordings.
         self.live_station = LiveStation(
             self._transport,
-            Service(
-                "live_station",
-                self.endpoints.live_station,
-                {**json_headers, "x-ncp-region_code": self.config.region_code},
-            ),
+            self._service("live_station", {**json_headers, "x-ncp-region_code": region}),
         )
-        #: Media Intelligence (formerly Media AI Understanding): import status, bulk waiting.
-        self.media_ai = MediaAI(
-            self._transport, Service("media_ai", self.endpoints.media_ai, json_headers)
-        )
+        #: Media Intelligence (formerly Media AI Understanding; the attribute keeps its name):
+        #: workspaces, assets, imports, indexes.
+        self.media_ai = MediaAI(self._transport, self._service("media_ai", json_headers))
+
+    def _service(self, name: str, headers: Mapping[str, str]) -> Service | str:
+        """The ``Service`` for ``name`` in this zone, or why it cannot be called."""
+        url = self.endpoints.service_url(name)
+        if url is None:
+            zone = self.endpoints.zone
+            title = _TITLES[name]
+            return f"{title} is not offered in the {zone} zone (Endpoints.{zone}())"
+        return Service(name, url, headers)
 
     def __repr__(self) -> str:
         return f"MediaClient({self.credentials!r}, endpoints={self.endpoints!r})"
@@ -217,7 +312,7 @@ class MediaClient:
 
     def clock_offset_of(self, base_url: str) -> float:
         """The clock offset learnt for the host of ``base_url`` (seconds, 0 until learnt)."""
-        return self._transport.clock_offset(Service("", base_url).host)
+        return self._transport.clock_offset(Service("", check_base_url("base_url", base_url)).host)
 
     async def close(self) -> None:
         """Close the HTTP session the client created (a caller-owned one stays open)."""

@@ -21,6 +21,6 @@ class LiveStation(Resource):
         ``NotFoundError``.
         """
         return await self._get(
-            ("api", "v2", "channels", segment("channel_id", channel_id), "records"),
+            ("channels", segment("channel_id", channel_id), "records"),
             structure_records,
         )

@@ -42,7 +42,7 @@ class MediaAI(Resource):
         """``import_status`` for a ``VideoAssetRef``."""
         return await self._get(
             (
-                "api", "v1", "workspaces", ref.workspace, "projects", ref.project_id,
+                "workspaces", ref.workspace, "projects", ref.project_id,
                 "video-assets", ref.video_asset_id, "import-status",
             ),
             functools.partial(structure_import_status, asset=ref),
@@ -94,6 +94,7 @@ class MediaAI(Resource):
         finished, or yielded as ``PollFailure`` with ``return_exceptions=True``. An
         authentication error stops the whole batch at once. See ``ncp_media_async.polling.poll``.
         """
+        self._service  # noqa: B018 (a zone without the service fails here, not mid-batch)
         refs = list(refs)
         concurrency = self._transport.concurrency(concurrency, "wait_for_imports")
         for ref in refs:

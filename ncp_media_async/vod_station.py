@@ -38,7 +38,7 @@ class VodStation(Resource):
         (``pageSizeNo``) is documented from 10 up. Returns a ``Pager`` at once.
         """
         return self._list(
-            ("api", "v2", "status"),
+            ("status",),
             EncodingStatus,
             time_window(start, end),
             page_size=page_size,
@@ -58,7 +58,7 @@ class VodStation(Resource):
         Counts sent as strings or numbers both come back as ``int``.
         """
         return await self._get(
-            ("api", "v2", "status", "status-statistic"),
+            ("status", "status-statistic"),
             structure_statistics,
             time_window(start, end),
         )
@@ -79,7 +79,7 @@ class VodStation(Resource):
         raises ``NotFoundError``.
         """
         return self._list(
-            ("api", "v2", "channels", segment("channel_id", channel_id), "events"),
+            ("channels", segment("channel_id", channel_id), "events"),
             ChannelEvent,
             page_size=page_size,
             start_page=start_page,

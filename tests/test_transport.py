@@ -220,7 +220,7 @@ async def _write(
     )
 
 
-STATS_PATH = ("api", "v2", "status", "status-statistic")
+STATS_PATH = ("status", "status-statistic")
 
 
 @pytest.mark.parametrize("fault", [Fault.RESET_MID_BODY, Fault.RESET_BEFORE_BODY, Fault.SLOW])
