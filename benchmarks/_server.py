@@ -31,9 +31,9 @@ def build_emulator(
     """An emulator holding exactly the benchmark data asked for."""
     emulator = Emulator(Scenario.empty(), latency=latency_ms / 1000)
     if encodings:
-        emulator.set_encoding_statuses(encoding_items(encodings, work_start=True))
+        emulator.vod_station.set_encoding_statuses(encoding_items(encodings, work_start=True))
     for i in range(imports):
-        emulator.add_import(
+        emulator.media_ai.add_import(
             WORKSPACE, PROJECT_ID, FIRST_ASSET_ID + i, outcome="COMPLETED", polls=import_polls
         )
     return emulator

@@ -15,9 +15,9 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from ._app import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Emulator
 from ._data import Scenario
 from ._faults import DEFAULT_FAULT_KINDS, Fault, FaultPlan
+from ._gateway import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Emulator
 from ._server import EmulatorServer
 
 _SCENARIOS = {"default": Scenario.default, "demo": Scenario.demo, "empty": Scenario.empty}
@@ -86,15 +86,16 @@ def build_emulator(args: argparse.Namespace) -> Emulator:
             retry_after=None if args.retry_after.lower() == "none" else args.retry_after,
             slow_seconds=args.slow_seconds,
         )
-    return Emulator(
+    emulator = Emulator(
         scenario,
         access_key=args.access_key,
         secret_key=args.secret_key,
         clock_offset=args.clock_offset,
         latency=args.latency_ms / 1000,
         fault_plan=plan,
-        status_statistics_as_strings=args.statistics_as_strings,
     )
+    emulator.vod_station.status_statistics_as_strings = args.statistics_as_strings
+    return emulator
 
 
 async def _serve(args: argparse.Namespace) -> None:

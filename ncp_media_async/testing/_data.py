@@ -593,6 +593,18 @@ class ImportState:
         """Whether the outcome is a terminal ``uploadStatus`` (unknown values are not)."""
         return self.outcome in IMPORT_TERMINAL_STATES
 
+    def view(self) -> ImportAsset:
+        """A snapshot of this import."""
+        return ImportAsset(
+            workspace=self.workspace,
+            project_id=self.project_id,
+            video_asset_id=self.video_asset_id,
+            outcome=self.outcome,
+            polls_to_complete=self.polls_to_complete,
+            polls=self.polls,
+            terminal_reported=self.terminal_reported,
+        )
+
     def body_for_poll(self, poll: int) -> tuple[dict[str, Any], bool]:
         """The ``result`` object for the ``poll``-th poll (from 1), and whether it is final."""
         if poll < self.polls_to_complete:
