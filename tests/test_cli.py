@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -512,10 +513,9 @@ def test_emulator_command_serves_until_stopped(stop: signal.Signals) -> None:
         first = process.stdout.readline().split()
         assert first[:2] == ["listening", "on"]
         url = first[2]
-        exports = dict(
-            process.stdout.readline().removeprefix("export ").split("#")[0].strip().split("=", 1)
-            for _ in range(3)
-        )
+        export, *assignments = shlex.split(process.stdout.readline())  # as a shell reads it
+        assert export == "export"
+        exports = dict(assignment.split("=", 1) for assignment in assignments)
         assert exports["NCP_MEDIA_ENDPOINT"] == url
         result = CliRunner().invoke(
             cli, ["--json", "statistics"], env=exports, catch_exceptions=False

@@ -8,7 +8,9 @@ import asyncio
 import contextlib
 import json
 import pathlib
+import re
 import signal
+import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -21,6 +23,7 @@ import pytest
 import pytest_asyncio
 import yarl
 from aiohttp import web
+from click.testing import CliRunner
 
 import ncp_media_async.testing
 from ncp_media_async._signing import (
@@ -30,20 +33,25 @@ from ncp_media_async._signing import (
     Signer,
     encode_path,
 )
+from ncp_media_async.cli import cli
 from ncp_media_async.testing import (
     WORK_START_KEY,
+    Banner,
     Call,
     Emulator,
     EmulatorServer,
     Fault,
     FaultPlan,
+    LaunchOptions,
     ManualClock,
     Route,
     Scenario,
     Store,
     StoreRoute,
 )
+from ncp_media_async.testing.__main__ import main as module_main
 from ncp_media_async.testing._faults import FaultInjector
+from ncp_media_async.testing._launch import FLAGS, argument_parser, banner
 from ncp_media_async.testing._protocol import authenticate, signature_v2
 
 T0 = 1_755_590_400.0  # 2025-08-19T08:00:00Z, epoch seconds
@@ -1123,35 +1131,150 @@ async def test_a_body_over_the_limit_is_the_gateways_413(
     assert seen == [["x" * 96]]
 
 
-# ------------------------------------------------------------------------ running it elsewhere
+# ----------------------------------------------------------------------------- launcher
 
 
-async def test_command_line_server() -> None:
+async def _launch(*argv: str) -> tuple[list[str], str, int]:
+    """Start a launcher, read its banner, stop it with SIGTERM: (banner, stderr, exit status)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    assert process.stdout is not None and process.stderr is not None
+    lines: list[str] = []
+    try:
+        while not lines or lines[-1] != "press Ctrl-C to stop":
+            line = await asyncio.wait_for(process.stdout.readline(), 20)
+            if not line:
+                break
+            lines.append(line.decode().rstrip("\n"))
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(process.communicate(), 20)
+    return lines, err.decode(), await process.wait()
+
+
+LAUNCHERS = {
+    "python -m ncp_media_async.testing": ("-m", "ncp_media_async.testing"),
+    "ncp-media emulator": ("-m", "ncp_media_async", "emulator"),
+}
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM delivery")
+async def test_both_commands_print_the_same_banner_and_serve_it() -> None:
+    args = ("--port", "0", "--seed", "3", "--fault-rate", "0.5", "--fault-kinds", "throttle")
+    (lines_m, err_m, status_m), (lines_cli, err_cli, status_cli) = await asyncio.gather(
+        *(_launch(*launcher, *args) for launcher in LAUNCHERS.values())
+    )
+    assert (status_m, status_cli) == (0, 0)
+    assert err_m == err_cli == "emulator stopped\n"
+    urls = []
+    for lines in (lines_m, lines_cli):
+        assert re.fullmatch(r"listening on http://127\.0\.0\.1:\d+", lines[0])
+        urls.append(Banner.parse(lines).url)
+    assert [line.replace(urls[0], "URL") for line in lines_m] == [
+        line.replace(urls[1], "URL") for line in lines_cli
+    ]
+    expected = LaunchOptions(seed=3, fault_rate=0.5, fault_kinds="throttle").make_emulator()
+    assert lines_m[1:] == [line.replace("URL", urls[0]) for line in banner("URL", expected)[1:]]
+    assert lines_m[-2] == f"faults: {FaultPlan(seed=3, rate=0.5, kinds={Fault.THROTTLE})}"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery")
+async def test_the_banner_gives_what_a_client_needs() -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "ncp_media_async.testing", "--port", "0", "--scenario", "empty",
-        "--clock-offset", "0", stdout=asyncio.subprocess.PIPE,
+        "--encodings", "3", "--access-key", "MY KEY", stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     assert process.stdout is not None
     try:
-        first = (await asyncio.wait_for(process.stdout.readline(), 20)).decode()
-        assert first.startswith("listening on http://127.0.0.1:")
-        url = first.removeprefix("listening on ").strip()
-        keys = {}
-        for _ in range(2):
-            name, _, value = (await process.stdout.readline()).decode().strip().partition("=")
-            keys[name] = value
-        signer = Signer(keys["NCP_ACCESS_KEY"], keys["NCP_SECRET_KEY"])
+        lines = [(await asyncio.wait_for(process.stdout.readline(), 20)).decode() for _ in "12"]
+        found = Banner.parse(lines)
+        assert (found.access_key, found.secret_key) == ("MY KEY", LaunchOptions().secret_key)
+        assert "'MY KEY'" in lines[1]  # quoted for the shell
+        signer = Signer(found.access_key, found.secret_key)
         path = "/api/v2/status?pageNo=1"
         async with aiohttp.ClientSession() as session:
             headers = signer.headers("GET", path, int(time.time() * 1000))
-            async with session.get(yarl.URL(url + path, encoded=True), headers=headers) as resp:
+            url = yarl.URL(found.url + path, encoded=True)
+            async with session.get(url, headers=headers) as resp:
                 assert resp.status == 200
-                assert await resp.json() == {"content": [], "total": 0}
+                assert (await resp.json())["total"] == 3
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGINT)
         assert await asyncio.wait_for(process.wait(), 20) == 0
         await process.stdout.read()
+
+
+@pytest.mark.parametrize("launcher", LAUNCHERS)
+async def test_a_port_in_use_is_one_error_line(launcher: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, *LAUNCHERS[launcher], "--port", str(port), "--scenario", "empty",
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await asyncio.wait_for(process.communicate(), 20)
+    assert process.returncode == 1
+    assert out == b""
+    assert err.decode().startswith(f"error: cannot listen on 127.0.0.1:{port}: ")
+    assert len(err.decode().splitlines()) == 1
+
+
+def test_both_commands_take_the_same_options_and_only_the_emulators() -> None:
+    result = CliRunner().invoke(cli, ["emulator", "--help"], catch_exceptions=False)
+    assert result.exit_code == 0
+    declared = {flag.option for flag in FLAGS}
+    assert set(re.findall(r"(--[a-z-]+)", result.stdout)) == declared | {"--help"}
+    argparse_help = argument_parser("x").format_help()
+    assert set(re.findall(r"(--[a-z-]+)", argparse_help)) == declared | {"--help"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--fault-rate", "2"], "--fault-rate must be between 0 and 1, got 2.0"),
+        (["--fault-kinds", "nope"], "--fault-kinds: 'nope' is not a valid Fault"),
+        (["--import-polls", "0"], "--import-polls must be at least 1, got 0"),
+        (["--port", "70000"], "--port must be from 0 to 65535, got 70000"),
+    ],
+)
+def test_bad_options_are_usage_errors_in_both_commands(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = CliRunner().invoke(cli, ["emulator", *args])
+    assert result.exit_code == 2
+    assert message in result.stderr
+    with pytest.raises(SystemExit) as exit_info:
+        module_main(args)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_launch_options_build_the_emulator_asked_for() -> None:
+    options = LaunchOptions.from_flags(
+        {"scenario": "empty", "imports": 50, "import_polls": 3, "import_failure_rate": 0.0,
+         "encodings": 7, "page_size_cap": 9, "statistics_as_strings": True, "latency_ms": 20.0,
+         "retry_after": "none", "fault_rate": 0.1, "seed": 5, "host": None}
+    )  # fmt: skip
+    emulator = options.make_emulator()
+    assert len(emulator.vod_station.encoding_statuses()) == 7
+    imports = emulator.media_ai.imports()
+    assert {(i.outcome, i.polls_to_complete) for i in imports} == {("COMPLETED", 3)}
+    assert len(imports) == 50
+    assert [store.page_size_cap for store in emulator.stores] == [9, 9, 9]
+    assert emulator.vod_station.status_statistics_as_strings
+    assert emulator.latency == 0.02
+    assert emulator.fault_plan == FaultPlan(seed=5, rate=0.1, retry_after=None)
+    assert options.host == "127.0.0.1"
+    assert "secret" not in repr(options)
+
+
+# ------------------------------------------------------------------------ running it elsewhere
 
 
 async def test_package_imports_without_loading_pytest() -> None:

@@ -21,7 +21,8 @@ counts, ``"-"`` URLs, a record *map*, seconds vs milliseconds), let encodings pr
 emulator's clock and imports progress with each poll.
 
 Run it with :class:`EmulatorServer` (``async with``), from the command line with
-``python -m ncp_media_async.testing --port 8080``, or use the pytest fixtures
+``python -m ncp_media_async.testing --port 8080`` (the same launcher and banner as
+``ncp-media emulator``: :class:`LaunchOptions`, :class:`Banner`), or use the pytest fixtures
 ``ncp_emulator``, ``ncp_emulator_server`` and ``ncp_client`` (``pytest -p
 ncp_media_async.testing``). The fixtures are defined only when pytest and pytest-asyncio are
 installed and the package is imported inside a pytest run; the rest of this package needs
@@ -36,6 +37,7 @@ import sys
 from ._data import WORK_START_KEY, ImportAsset, ProgressingEncoding, Scenario
 from ._faults import BODY_FAULTS, DEFAULT_FAULT_KINDS, GATEWAY_FAULTS, Fault, FaultPlan
 from ._gateway import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Emulator, ManualClock
+from ._launch import Banner, LaunchOptions
 from ._live_station import LiveStationError, LiveStationStore
 from ._media_ai import MediaAiError, MediaAiStore
 from ._routes import Route
@@ -51,6 +53,7 @@ __all__ = [
     "DEFAULT_SECRET_KEY",
     "GATEWAY_FAULTS",
     "WORK_START_KEY",
+    "Banner",
     "Call",
     "Emulator",
     "EmulatorServer",
@@ -58,6 +61,7 @@ __all__ = [
     "Fault",
     "FaultPlan",
     "ImportAsset",
+    "LaunchOptions",
     "LiveStationError",
     "LiveStationStore",
     "ManualClock",
