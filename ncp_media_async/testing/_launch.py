@@ -65,8 +65,13 @@ SCENARIOS: Final[Mapping[str, Callable[[int], Scenario]]] = {
 # ---------------------------------------------------------------------------------- options
 
 
+def _option(field_name: str) -> str:
+    """The command-line option of a :class:`LaunchOptions` field: ``--name-with-dashes``."""
+    return "--" + field_name.replace("_", "-")
+
+
 def _flag_name(attribute: attrs.Attribute[Any]) -> str:
-    return "--" + attribute.name.replace("_", "-")
+    return _option(attribute.name)
 
 
 def _at_least(minimum: float) -> Callable[[object, attrs.Attribute[Any], Any], None]:
@@ -197,7 +202,7 @@ class Flag:
     @property
     def option(self) -> str:
         """``--name-with-dashes``."""
-        return "--" + self.name.replace("_", "-")
+        return _option(self.name)
 
     @property
     def help_text(self) -> str:
