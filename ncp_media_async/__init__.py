@@ -1,22 +1,28 @@
 """asyncio client for the NAVER Cloud Platform media APIs.
 
-VOD Station, Live Station and Media AI Understanding: every request signed (API Gateway
-signature v2), lists walked as async iterators, bodies structured into frozen attrs records,
-retries with back-off, thousands of statuses polled concurrently. ``ncp_media_async.testing``
-ships an emulator of the APIs for tests.
+VOD Station, Live Station and Media Intelligence (formerly Media AI Understanding): every
+request signed (API Gateway signature v2), lists walked as async iterators, bodies structured
+into frozen attrs records, retries with back-off, thousands of statuses polled concurrently.
+``ncp_media_async.testing`` ships an emulator of the APIs for tests.
 """
 
+from ._config import ClientOptions, Config
+from ._ratelimit import RateLimit
 from ._retry import RetryPolicy
 from ._transport import AttemptEvent
+from ._version import __version__
 from .client import Credentials, Endpoints, MediaClient
 from .errors import (
-    LIVE_STATION_CODES,
     ApiError,
     AuthenticationError,
     BadRequestError,
+    BodyTooLargeError,
+    ClientClosedError,
     ConfigurationError,
+    ConflictError,
     NcpError,
     NotFoundError,
+    OutcomeUnknownError,
     PermissionDeniedError,
     PollingError,
     RateLimitError,
@@ -27,7 +33,7 @@ from .errors import (
 from .live_station import LiveStation
 from .media_ai import MediaAI
 from .pagination import Pager
-from .polling import PollFailure, PollTimeoutError, RateLimit, poll
+from .polling import PollFailure, PollTimeoutError, poll, sweep
 from .records import (
     ChannelEvent,
     EncodingState,
@@ -47,16 +53,18 @@ from .records import (
 )
 from .vod_station import VodStation
 
-__version__ = "0.1.0"
-
 __all__ = [
-    "LIVE_STATION_CODES",
     "ApiError",
     "AttemptEvent",
     "AuthenticationError",
     "BadRequestError",
+    "BodyTooLargeError",
     "ChannelEvent",
+    "ClientClosedError",
+    "ClientOptions",
+    "Config",
     "ConfigurationError",
+    "ConflictError",
     "Credentials",
     "EncodingState",
     "EncodingStatus",
@@ -70,6 +78,7 @@ __all__ = [
     "MediaClient",
     "NcpError",
     "NotFoundError",
+    "OutcomeUnknownError",
     "Page",
     "Pager",
     "PermissionDeniedError",
@@ -92,4 +101,5 @@ __all__ = [
     "VodStation",
     "__version__",
     "poll",
+    "sweep",
 ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Final
 
+from ._version import __version__
+
 # Hosts (public region). Every one can be overridden with ``Endpoints``.
 VOD_STATION_URL: Final = "https://vodstation.apigw.ntruss.com"
 LIVE_STATION_URL: Final = "https://livestation.apigw.ntruss.com"
@@ -18,7 +20,13 @@ REGION_CODE: Final = "KR"
 TIMEOUT: Final = 30.0  # seconds, one attempt from connect to the last body byte
 CONNECT_TIMEOUT: Final = 10.0  # seconds, TCP + TLS connect of one attempt
 MAX_CONNECTIONS: Final = 100  # the connector's pool size across all hosts
-USER_AGENT: Final = "ncp-media-async/0.1.0"
+USER_AGENT: Final = f"ncp-media-async/{__version__}"
+# Bodies: the most a response may carry, counted after decompression while reading (bytes). A
+# page of 1,000 encoding statuses is about 300 KB; a gzip bomb or an endless chunked body stops
+# here with ``BodyTooLargeError`` instead of taking the machine's memory.
+MAX_BODY_SIZE: Final = 32 * 1024 * 1024
+# An error response is only read this far (bytes): its code and message sit at the start.
+MAX_ERROR_BODY: Final = 64 * 1024
 
 # Retries
 MAX_RETRIES: Final = 4  # retries after the first attempt
@@ -41,10 +49,13 @@ ENCODING_STATUS_MIN_PAGE_SIZE: Final = 10  # documented lower bound of the encod
 POLL_CONCURRENCY: Final = 64  # requests in flight across one batch
 POLL_INTERVAL: Final = 2.0  # seconds between two polls of one target
 POLL_JITTER: Final = 0.1  # +/- fraction of the interval
-MEDIA_AI_RATE_LIMIT_PER_MINUTE: Final = 1000  # documented for the Media AI import-status API
+MEDIA_AI_RATE_LIMIT_PER_MINUTE: Final = 1000  # documented for Media Intelligence's asset search
+POLL_MAX_FAILURES: Final = 3  # transient failures in a row (after the transport's retries)
 
-# Error excerpts: how much of an unreadable body an exception shows.
+# Error texts: how much of an unreadable body an exception shows, and how long a server's message
+# or details may be in an exception (characters).
 EXCERPT_CHARS: Final = 200
+MESSAGE_CHARS: Final = 500
 
 # Injectable time (tests pass fakes): a clock in seconds and an async sleep in seconds.
 Clock = Callable[[], float]

@@ -1,4 +1,8 @@
-"""What every resource class shares: one GET, one paginated list, one time window."""
+"""What every resource class shares: one call, one paginated list, path and time parameters.
+
+A resource method reads like the API page it implements: the path (as segments), the
+parameters, the record type. Signing, retries, error mapping and paging live below it.
+"""
 
 from __future__ import annotations
 
@@ -40,12 +44,19 @@ def time_window(start: datetime | None, end: datetime | None) -> list[tuple[str,
 
 
 def segment(name: str, value: str | int) -> str:
-    """A path parameter as text; empty values are refused (they would change the route)."""
+    """A path parameter as text, checked: a str (or an int id), not empty, not ``.`` or ``..``.
+
+    Each segment is percent-encoded exactly once on the way out, so ``/``, ``?`` or ``#`` inside an
+    id cannot change the route; an empty segment or a dot segment would (servers and proxies
+    collapse ``/./`` and ``/x/../``), so those are refused here with a ``ValueError``.
+    """
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise TypeError(f"{name} must be a str, got {type(value).__name__}")
     text = str(value)
     if not text:
         raise ValueError(f"{name} must not be empty")
+    if text in (".", ".."):
+        raise ValueError(f"{name} must not be {text!r} (a dot segment would change the path)")
     return text
 
 
@@ -62,7 +73,36 @@ class Resource:
     async def _get(
         self, segments: Sequence[str], parse: Callable[[Any], T], query: Query = ()
     ) -> T:
-        return await self._transport.get(self._service, encode_path(*segments), parse, query)
+        """``GET`` the path made of ``segments`` (each escaped once) with ``query``."""
+        return await self._transport.call(
+            self._service, "GET", encode_path(*segments), parse, query
+        )
+
+    async def _write(
+        self,
+        method: str,
+        segments: Sequence[str],
+        parse: Callable[[Any], T],
+        *,
+        json: Any = None,
+        query: Query = (),
+        idempotent: bool = False,
+    ) -> T:
+        """A ``POST``/``PUT``/``PATCH``/``DELETE`` with an optional JSON body.
+
+        ``idempotent`` says whether the service does the same thing when the call arrives twice;
+        when it is False (the default), the call is never sent again once it may have reached the
+        server (see ``Request.idempotent``).
+        """
+        return await self._transport.call(
+            self._service,
+            method,
+            encode_path(*segments),
+            parse,
+            query,
+            json=json,
+            idempotent=idempotent,
+        )
 
     def _list(
         self,
@@ -77,6 +117,7 @@ class Resource:
         min_page_size: int = 1,
         max_page_size: int = _defaults.MAX_PAGE_SIZE,
     ) -> Pager[T]:
+        """A ``Pager`` over a ``pageNo``/``pageSizeNo`` list answering ``{content, total}``."""
         path = encode_path(*segments)  # once per walk, not once per page
         transport, service, extra = self._transport, self._service, tuple(query)
 
@@ -84,8 +125,8 @@ class Resource:
             return structure_list(body, item_type)
 
         async def fetch(page_no: int, size: int) -> Page[T]:
-            items, total = await transport.get(
-                service, path, parse, (("pageNo", page_no), ("pageSizeNo", size), *extra)
+            items, total = await transport.call(
+                service, "GET", path, parse, (("pageNo", page_no), ("pageSizeNo", size), *extra)
             )
             return Page(tuple(items), page_no, size, total)
 

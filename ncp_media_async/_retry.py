@@ -1,51 +1,101 @@
-"""The retry policy: what is retried, how long to wait, the shared back-off gate, clock skew.
+"""The retry policy: what is worth another attempt, how long to wait, the shared back-off gate.
 
-Pure decisions (``RetryPolicy.reason``, ``RetryPolicy.delays``, ``skew_from_date``) are separate
-from waiting, and every wait goes through an injected ``sleep`` and ``clock``, so tests check exact
+Pure decisions (``classify``, ``RetryPolicy.delays``, ``RetryPolicy.delay_for``) are separate from
+waiting, and every wait goes through an injected ``sleep`` and ``clock``, so tests check exact
 delays without sleeping. The back-off schedule is ``backoff.expo`` (doubling from
 ``initial_delay``, capped at ``max_delay``) with full jitter drawn from an injected ``random``.
 The loop itself lives in the transport, not in ``backoff``'s decorator: the decorator hard-wires
 ``asyncio.sleep`` and wall-clock time, which rules out injected clocks, per-call deadlines, the
 shared 429 gate and the one re-signed attempt after a clock-skew rejection.
+
+``classify`` is the one place that says which failures are transient: the transport retries
+them and the poller polls a target again after them, so the two can never disagree.
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import random
 import time
 from collections.abc import Iterator
-from email.utils import parsedate_to_datetime
 from typing import Final
 
 import attrs
 import backoff
 
 from . import _defaults
-from .errors import ApiError, RateLimitError, ResponseError, TransportError
+from .errors import (
+    ApiError,
+    AuthenticationError,
+    BodyTooLargeError,
+    OutcomeUnknownError,
+    PermissionDeniedError,
+    ResponseError,
+    TransportError,
+)
 
-__all__ = ["BackoffGate", "RetryPolicy", "Sleep", "skew_from_date"]
+__all__ = ["BackoffGate", "RetryPolicy", "Verdict", "classify"]
 
 Sleep = _defaults.Sleep
 Clock = _defaults.Clock
 
-#: HTTP statuses retried whatever their body says.
-RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
+#: HTTP statuses that are transient whatever their body says: request timeout, throttling, and
+#: the gateway's or a proxy's 500/502/503/504. Any other 5xx (501 Not Implemented, 505, ...) is a
+#: server that will answer the same again.
+TRANSIENT_STATUSES: Final = frozenset({408, 429, 500, 502, 503, 504})
+#: Statuses whose ``Retry-After`` is honoured (RFC 9110 defines it for 429 and 503).
+RETRY_AFTER_STATUSES: Final = frozenset({429, 503})
+
+
+class Verdict(enum.Enum):
+    """What a failure means for another try."""
+
+    TRANSIENT = "transient"
+    """Likely to pass: retried by the transport, polled again by the poller."""
+    PERMANENT = "permanent"
+    """Will fail the same way again (a 4xx answer, a 501, a body too large, an unknown write)."""
+    FATAL = "fatal"
+    """No other request of the client can succeed either (credentials refused): stop a batch."""
+
+
+def classify(error: BaseException) -> Verdict:
+    """The one classifier of failures, used by the transport and by the poller.
+
+    * ``TRANSIENT``: HTTP 408, 429, 500, 502, 503, 504 (by status, even with an HTML body);
+      connection failures and timeouts (``TransportError``); a success status whose body could not
+      be read (truncated, HTML from a proxy, wrong shape).
+    * ``FATAL``: ``AuthenticationError`` and ``PermissionDeniedError``.
+    * ``PERMANENT``: everything else, including ``OutcomeUnknownError`` (a write that may have
+      taken effect is never repeated) and ``BodyTooLargeError``.
+
+    Whether a transient failure is actually retried also depends on the request: a write that
+    may have reached the server is not repeated (``Transport``).
+    """
+    if isinstance(error, AuthenticationError | PermissionDeniedError):
+        return Verdict.FATAL
+    if isinstance(error, ApiError):
+        return Verdict.TRANSIENT if error.status in TRANSIENT_STATUSES else Verdict.PERMANENT
+    if isinstance(error, OutcomeUnknownError | BodyTooLargeError):
+        return Verdict.PERMANENT
+    if isinstance(error, TransportError | ResponseError):
+        return Verdict.TRANSIENT
+    return Verdict.PERMANENT
 
 
 @attrs.frozen
 class RetryPolicy:
     """How a call is retried. Times in seconds.
 
-    * Retried: HTTP 429, 500, 502, 503, 504 (classified by status even when the body is HTML),
-      connection errors and timeouts (``TransportError``), and success responses whose body cannot
-      be read (truncated, HTML from a proxy, wrong shape: a GET is idempotent, and a proxy's glitch
-      is the likely cause). Never retried: 400, 401, 403, 404, other 4xx, and cancellation.
+    * What is retried: see ``classify``; a write that may have reached the server is never
+      repeated (only a failed connect, a 429 and the one re-signed attempt after a clock-skew
+      rejection are, since the service cannot have seen those).
     * Delay before retry *n* (1-based): full jitter, uniform in
-      ``[0, min(max_delay, initial_delay * 2**(n-1))]``; a ``Retry-After`` the server sent wins,
-      up to ``retry_after_cap``.
-    * ``max_retries`` retries after the first attempt; ``deadline`` bounds a whole call (attempts
-      and back-offs); a retry whose delay would end past the deadline is not made.
+      ``[0, min(max_delay, initial_delay * 2**(n-1))]``; a ``Retry-After`` sent with a 429 or
+      503 wins, up to ``retry_after_cap``.
+    * ``max_retries`` retries after the first attempt; ``deadline`` bounds a whole call (attempts,
+      back-offs and every wait before sending: the 429 gate, the rate limit, calibration); a retry
+      whose delay would end past the deadline is not made.
     """
 
     max_retries: int = _defaults.MAX_RETRIES
@@ -55,21 +105,16 @@ class RetryPolicy:
     deadline: float | None = _defaults.DEADLINE
 
     def __attrs_post_init__(self) -> None:
+        if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int):
+            raise TypeError(f"max_retries must be an int, got {self.max_retries!r}")
         if self.max_retries < 0:
             raise ValueError(f"max_retries must be >= 0, got {self.max_retries}")
-        if self.initial_delay < 0 or self.max_delay < 0 or self.retry_after_cap < 0:
-            raise ValueError("retry delays must be >= 0 seconds")
-        if self.deadline is not None and self.deadline <= 0:
+        if not 0 <= self.initial_delay <= self.max_delay or self.retry_after_cap < 0:
+            raise ValueError(
+                "retry delays must be >= 0 seconds, with initial_delay <= max_delay"
+            )
+        if self.deadline is not None and not self.deadline > 0:
             raise ValueError(f"deadline must be > 0 seconds or None, got {self.deadline}")
-
-    @staticmethod
-    def reason(error: BaseException) -> str | None:
-        """Why ``error`` is worth another attempt (for the log), or ``None`` if it is not."""
-        if isinstance(error, ApiError):
-            return f"HTTP {error.status}" if error.status in RETRY_STATUSES else None
-        if isinstance(error, TransportError | ResponseError):
-            return str(error.args[0]) if error.args else type(error).__name__
-        return None
 
     def ceilings(self) -> Iterator[float]:
         """Back-off ceilings before jitter: ``initial_delay``, doubling, capped at ``max_delay``."""
@@ -83,8 +128,13 @@ class RetryPolicy:
             yield rng.uniform(0.0, ceiling)
 
     def delay_for(self, error: BaseException, jittered: float) -> float:
-        """The wait before the next attempt: ``Retry-After`` (capped) if sent, else ``jittered``."""
-        if isinstance(error, RateLimitError) and error.retry_after is not None:
+        """The wait before the next attempt: ``Retry-After`` (capped) on a 429 or 503 that sent
+        one, else ``jittered``."""
+        if (
+            isinstance(error, ApiError)
+            and error.status in RETRY_AFTER_STATUSES
+            and error.retry_after is not None
+        ):
             return min(error.retry_after, self.retry_after_cap)
         return jittered
 
@@ -113,30 +163,17 @@ class BackoffGate:
         """Close the gate for ``delay`` seconds from now (never shortens a longer closure)."""
         self._open_at = max(self._open_at, self._clock() + delay)
 
-    async def wait(self) -> None:
-        """Return when the gate is open; at once if it is.
+    async def wait(self, deadline: float | None = None) -> bool:
+        """Return True once the gate is open (at once if it is), False without waiting if it
+        will still be closed at ``deadline`` (the ``clock``'s time).
 
-        Sleeps once for the time left, and again only if another request tripped the gate
-        further meanwhile (so an injected sleep that does not move the clock cannot spin).
+        Sleeps for the time left, and again only if another request tripped the gate further
+        meanwhile (so an injected sleep that does not move the clock cannot spin).
         """
         while (remaining := (opens := self._open_at) - self._clock()) > 0:
+            if deadline is not None and opens > deadline:
+                return False
             await self._sleep(remaining)
             if self._open_at <= opens:
-                return
-
-
-def skew_from_date(date_header: str | None, local_now: float) -> float | None:
-    """Server clock minus local clock in seconds, from an HTTP ``Date`` header, or ``None``.
-
-    ``Date`` has a resolution of one second, so the answer is good to about a second: plenty for a
-    gateway that accepts timestamps within five minutes.
-    """
-    if not date_header:
-        return None
-    try:
-        server = parsedate_to_datetime(date_header)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if server.tzinfo is None:
-        return None
-    return server.timestamp() + 0.5 - local_now
+                return True
+        return True

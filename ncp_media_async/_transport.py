@@ -1,48 +1,63 @@
-"""One aiohttp session: build the URL once, sign each attempt, send, retry, decode, structure.
+"""The one place that talks HTTP, and the owner of every policy that spans requests.
 
-Every request of the package goes through ``Transport.get``. The URL is encoded once (each path
-segment escaped exactly once), signed as the exact ``path?query`` string that goes on the wire, and
-sent as a ``yarl.URL(..., encoded=True)`` so aiohttp cannot re-quote it. Each attempt gets a fresh
-timestamp and signature. Error responses become typed exceptions in one place
-(``errors.error_from_response``); retries follow ``RetryPolicy``; a 429 closes the client-wide
-``BackoffGate``; a 401 whose ``Date`` shows the local clock is off teaches the client the offset,
-and the call is re-signed and sent once more.
+Every request of the package is a ``Request`` (method, service, the exact URL, an optional JSON
+body, whether it may be sent twice, its deadline) passed to ``Transport.send``. The URL is encoded
+once (each path segment escaped exactly once) and signed as the exact ``path?query`` that goes on
+the wire, sent as a ``yarl.URL(..., encoded=True)`` so aiohttp cannot re-quote it. Each attempt
+gets a fresh timestamp and signature.
+
+What the transport owns, for all requests of a client at once:
+
+* the retry decision (``_retry.classify``; a write that may have reached the server is never
+  repeated, see ``Request.idempotent``);
+* the 429 back-off gate, the optional rate limit, and the connection pool's limit;
+* clock calibration, per host: the first request to a host goes alone, a request rejected for
+  its timestamp is re-signed once with the offset the gateway's ``Date`` shows;
+* body limits: a body is read in chunks and counted after decompression, never past
+  ``max_body_size``;
+* every wait before sending (the gate, the rate limit, calibration) ends by the call's deadline.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import logging
 import random
-import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 import aiohttp
 import attrs
 from yarl import URL
 
 from . import _defaults
-from ._retry import BackoffGate, Clock, RetryPolicy, Sleep, skew_from_date
+from ._config import Config
+from ._http import parse_http_date
+from ._ratelimit import Pacer
+from ._retry import BackoffGate, Verdict, classify
 from ._signing import Signer, encode_query
 from .errors import (
     ApiError,
-    AuthenticationError,
+    BodyTooLargeError,
+    ClientClosedError,
     NcpError,
+    OutcomeUnknownError,
     ResponseError,
     TransportError,
     error_from_response,
     excerpt,
 )
 
-__all__ = ["AttemptEvent", "Service", "Transport", "default_json_loads"]
+__all__ = ["AttemptEvent", "Request", "Service", "Transport", "default_json_loads"]
 
 logger: Final = logging.getLogger("ncp_media_async")
 
 T = TypeVar("T")
 Query = Sequence[tuple[str, str | int]]
+
+#: Methods that are safe to send twice unless a resource says otherwise.
+_SAFE_METHODS: Final = frozenset({"GET", "HEAD"})
 
 
 def default_json_loads() -> Callable[[bytes], Any]:
@@ -54,23 +69,59 @@ def default_json_loads() -> Callable[[bytes], Any]:
     return orjson.loads
 
 
+def encode_json(value: Any) -> bytes:
+    """A request body: compact UTF-8 JSON."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 @attrs.frozen
 class Service:
     """Where one API lives and what it needs beyond the signature.
 
     ``name`` is what errors report (``"vod_station"``, ``"live_station"``, ``"media_ai"``);
-    ``base_url`` may carry a path prefix (a proxy), which is then part of what is signed.
+    ``base_url`` may carry a path prefix (a proxy, the financial zone), which is then part of what
+    is signed; ``headers`` go with every request to the service. ``host`` (``host:port``) keys the
+    per-host clock calibration and names the host in errors.
     """
 
     name: str
     base_url: str
     headers: Mapping[str, str] = attrs.field(factory=dict)
+    host: str = attrs.field(init=False)
 
-    @property
-    def host(self) -> str:
-        """``host:port`` of ``base_url``, for error messages."""
+    @host.default
+    def _host(self) -> str:
         url = URL(self.base_url)
         return f"{url.host}:{url.port}" if url.port else str(url.host)
+
+
+@attrs.frozen
+class Request:
+    """One call, as the transport sends it (every attempt signs it afresh).
+
+    ``url`` is the base URL plus the encoded ``path?query``, sent exactly as is; ``body`` is the
+    JSON body, encoded once. ``idempotent`` says whether sending it twice is harmless: a request
+    that is not is only sent again when it cannot have reached the service (the connection was
+    never made, the gateway answered 429, or it rejected the timestamp). ``deadline`` is the
+    ``monotonic`` time (seconds) by which the call gives up, waits included.
+    """
+
+    method: str
+    service: Service
+    url: URL
+    body: bytes | None = None
+    idempotent: bool = True
+    deadline: float | None = None
+
+    @property
+    def path_qs(self) -> str:
+        """The encoded ``path?query``: what is signed."""
+        return self.url.raw_path_qs
+
+    @property
+    def label(self) -> str:
+        """``"GET /api/v2/status"``: method and path, for logs and errors (no query, no keys)."""
+        return f"{self.method} {self.url.raw_path}"
 
 
 @attrs.frozen
@@ -92,89 +143,107 @@ class AttemptEvent:
     retry_in: float | None
 
 
-class _Attempt(Exception):
-    """A failed attempt that the loop may retry: ``error`` is what the caller sees if not.
+@attrs.frozen
+class _Outcome(Generic[T]):
+    """What one attempt gave: a value, or an error with what the loop needs to decide.
 
-    ``resign`` is set when the gateway rejected the signature and its ``Date`` header showed the
-    local clock off: the call is then signed again with the learnt offset and sent once more.
+    ``sent`` is False only when the request certainly did not leave (the connection failed).
+    ``date`` is the response's raw ``Date`` header.
     """
 
-    def __init__(self, error: NcpError, *, resign: bool = False) -> None:
-        self.error = error
-        self.resign = resign
+    value: T | None = None
+    error: NcpError | None = None
+    status: int | None = None
+    sent: bool = True
+    date: str | None = None
+
+
+class _HostClock:
+    """One host's gateway clock: the learnt offset, the last ``Date`` read, and the
+    first-request hold."""
+
+    __slots__ = ("answered", "last_date", "offset", "probe")
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+        self.last_date: str | None = None
+        self.answered = False
+        self.probe: asyncio.Future[None] | None = None
 
 
 class Transport:
-    """The single place that talks HTTP. Created by ``MediaClient``; not public API.
-
-    ``clock`` (epoch seconds) stamps signatures; ``monotonic`` and ``sleep`` time back-offs and
-    deadlines; ``rng`` draws jitter. All four are injectable for tests.
-    """
+    """The single place that talks HTTP. Created by ``MediaClient`` from its ``Config``."""
 
     def __init__(
         self,
         signer: Signer,
-        *,
-        policy: RetryPolicy,
-        timeout: float = _defaults.TIMEOUT,
-        connect_timeout: float = _defaults.CONNECT_TIMEOUT,
-        max_connections: int = _defaults.MAX_CONNECTIONS,
+        config: Config,
         session: aiohttp.ClientSession | None = None,
-        json_loads: Callable[[bytes], Any] | None = None,
-        on_attempt: Callable[[AttemptEvent], None] | None = None,
-        trace_configs: Sequence[aiohttp.TraceConfig] | None = None,
-        clock: Clock = time.time,
-        monotonic: Clock = time.monotonic,
-        sleep: Sleep = asyncio.sleep,
-        rng: random.Random | None = None,
     ) -> None:
-        if timeout <= 0 or connect_timeout <= 0:
-            raise ValueError("timeouts must be > 0 seconds")
-        if max_connections < 1:
-            raise ValueError(f"max_connections must be >= 1, got {max_connections}")
         self._signer = signer
-        self.policy = policy
-        self._timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=connect_timeout)
-        self._timeout_s = timeout
-        self._max_connections = max_connections
+        self.config = config
+        self.policy = config.retry_policy
+        self._timeout = aiohttp.ClientTimeout(
+            total=config.timeout, sock_connect=config.connect_timeout
+        )
         self._session = session
         self._owns_session = session is None
-        self._loads = json_loads or default_json_loads()
-        self._on_attempt = on_attempt
-        self._trace_configs = list(trace_configs or ())
-        self._clock = clock
-        self._monotonic = monotonic
-        self._sleep = sleep
-        self._rng = rng or random.Random()
-        self.gate = BackoffGate(monotonic, sleep)
-        #: Server clock minus local clock, in seconds, once learnt from a ``Date`` header.
-        self.clock_offset = 0.0
-        self._calibrated = False
-        self._calibration: asyncio.Future[None] | None = None
+        self._loads = config.json_loads or default_json_loads()
+        self._clock = config.clock
+        self._monotonic = config.monotonic
+        self._sleep = config.sleep
+        self._rng = config.rng or random.Random()
+        self.gate = BackoffGate(config.monotonic, config.sleep)
+        self.pacer = (
+            None
+            if config.rate_limit is None
+            else Pacer(config.rate_limit, config.monotonic, config.sleep)
+        )
+        self._hosts: dict[str, _HostClock] = {}
         self._closed = False
 
     # -- session ------------------------------------------------------------------------------
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._closed:
-            raise RuntimeError("this MediaClient is closed")
-        if self._session is None:
+            raise ClientClosedError("this MediaClient is closed")
+        session = self._session
+        if session is None:
             # Created on first use, inside the running loop, as aiohttp requires.
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._max_connections),
+            session = self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self.config.max_connections),
                 timeout=self._timeout,
-                trace_configs=self._trace_configs or None,
+                trace_configs=list(self.config.trace_configs or ()) or None,
                 raise_for_status=False,
             )
-        return self._session
+            # aiohttp silently sends a PUT or DELETE again after a dropped keep-alive connection;
+            # a write that may have reached the server is never repeated here, so that is off
+            # (aiohttp's own test client does the same). The transport retries what is safe.
+            session._retry_connection = False
+        elif session.closed:
+            raise ClientClosedError("the aiohttp session given to this MediaClient is closed")
+        return session
 
     @property
     def connection_limit(self) -> int | None:
         """The most connections the session will open at once (``None``: no limit)."""
         if self._session is None or self._owns_session:
-            return self._max_connections
+            return self.config.max_connections
         connector = self._session.connector
         return (connector.limit or None) if connector is not None else None
+
+    def concurrency(self, wanted: int, what: str) -> int:
+        """``wanted`` concurrent requests, capped at the connection limit (with a warning):
+        more would only queue inside aiohttp's connector, costing CPU for nothing."""
+        limit = self.connection_limit
+        if limit is None or wanted <= limit:
+            return wanted
+        logger.warning(
+            "%s(concurrency=%d) is capped at the client's %d connections; "
+            "raise MediaClient(max_connections=...) to go higher",
+            what, wanted, limit,
+        )
+        return limit
 
     async def close(self) -> None:
         """Close the session if this transport created it. Idempotent."""
@@ -183,90 +252,108 @@ class Transport:
         if session is not None and self._owns_session:
             await session.close()
 
+    def clock_offset(self, host: str | None = None) -> float:
+        """Seconds the gateway's clock at ``host`` is ahead of the local one (0 until learnt);
+        without a host, the offset of the host that taught one most recently."""
+        if host is not None:
+            clock = self._hosts.get(host)
+            return 0.0 if clock is None else clock.offset
+        offsets = [c.offset for c in self._hosts.values() if c.offset]
+        return offsets[-1] if offsets else 0.0
+
     # -- requests -----------------------------------------------------------------------------
 
-    @staticmethod
-    def url(service: Service, path: str, query: Query = ()) -> tuple[URL, str]:
-        """The URL to send and the ``path?query`` string to sign, built once.
-
-        ``path`` is already encoded (``_signing.encode_path``); the query is encoded here, in the
-        given order. The URL is marked encoded so aiohttp sends these exact bytes.
-        """
-        url = _encoded_url(service.base_url, f"{path}?{encode_query(query)}" if query else path)
-        return url, url.raw_path_qs
-
-    async def get(
+    def request(
         self,
         service: Service,
+        method: str,
+        path: str,
+        query: Query = (),
+        *,
+        json: Any = None,
+        idempotent: bool | None = None,
+    ) -> Request:
+        """A ``Request`` for an encoded ``path`` (``_signing.encode_path``) and ``query``
+        (encoded here, in the given order), with the policy's deadline from now. ``idempotent``
+        defaults to True for GET and HEAD only."""
+        path_qs = f"{path}?{encode_query(query)}" if query else path
+        deadline = self.policy.deadline
+        return Request(
+            method,
+            service,
+            URL(service.base_url.rstrip("/") + path_qs, encoded=True),
+            None if json is None else encode_json(json),
+            method in _SAFE_METHODS if idempotent is None else idempotent,
+            None if deadline is None else self._monotonic() + deadline,
+        )
+
+    async def call(
+        self,
+        service: Service,
+        method: str,
         path: str,
         parse: Callable[[Any], T],
         query: Query = (),
+        *,
+        json: Any = None,
+        idempotent: bool | None = None,
     ) -> T:
-        """GET an encoded ``path`` with ``query``; ``parse`` the decoded JSON.
+        """Build a ``Request`` (see ``request``) and ``send`` it."""
+        request = self.request(service, method, path, query, json=json, idempotent=idempotent)
+        return await self.send(request, parse)
 
-        Raises ``ApiError`` subclasses, ``TransportError`` or ``ResponseError`` after retries.
+    async def send(self, request: Request, parse: Callable[[Any], T]) -> T:
+        """Send ``request`` with retries; ``parse`` the decoded JSON of the success.
+
+        Raises ``ApiError`` subclasses, ``TransportError`` (``OutcomeUnknownError`` for a write
+        that may have taken effect), ``ResponseError`` or ``ClientClosedError``.
         """
-        url, path_qs = self.url(service, path, query)
-        return await self.send(service, "GET", url, path_qs, parse)
-
-    async def send(
-        self,
-        service: Service,
-        method: str,
-        url: URL,
-        path_qs: str,
-        parse: Callable[[Any], T],
-    ) -> T:
-        """Send a prepared request with retries. ``path_qs`` must be ``url.raw_path_qs``."""
-        probe = False if self._calibrated else await self._await_calibration()
+        self._get_session()  # fail fast on a closed client, before any waiting
+        host = request.service.host
+        probe = await self._hold_for_calibration(host, request.deadline)
         try:
-            return await self._retrying(service, method, url, path_qs, parse)
+            return await self._retrying(request, parse)
         finally:
             if probe:
-                self._release_calibration()
+                self._answered(host)
 
-    async def _retrying(
-        self,
-        service: Service,
-        method: str,
-        url: URL,
-        path_qs: str,
-        parse: Callable[[Any], T],
-    ) -> T:
-        """The retry loop: one ``_attempt`` after another until success or a final error."""
-        policy = self.policy
-        label = f"{method} {url.raw_path}"
-        deadline = None if policy.deadline is None else self._monotonic() + policy.deadline
-        delays = policy.delays(self._rng)
+    async def _retrying(self, request: Request, parse: Callable[[Any], T]) -> T:
+        """One attempt after another until a value or a final error."""
+        host = request.service.host
+        delays = self.policy.delays(self._rng)
         attempt = 0
-        skew_retried = False
+        resigned = False
+        last: NcpError | None = None
         while True:
+            blocked = await self._admit(request)
+            if blocked is not None:
+                raise last if last is not None else self._deadline_error(request, attempt, blocked)
             attempt += 1
-            if self.gate.closed_for > 0:
-                await self.gate.wait()
+            offset = self.clock_offset(host)
             started = self._monotonic()
-            status: int | None = None
-            try:
-                status, result = await self._attempt(
-                    service, method, url, path_qs, parse, label, deadline, attempt
-                )
-                self._report(service, method, url, attempt, status, started, None, None)
-                return result
-            except _Attempt as failed:
-                error, resign = failed.error, failed.resign
-            status = error.status if isinstance(error, ApiError) else None
-
-            if resign and not skew_retried:
-                skew_retried = True  # re-sign with the learnt offset; not a retry
-                self._report(service, method, url, attempt, status, started, error, 0.0)
+            outcome = await self._attempt(request, parse, offset, attempt)
+            self._answered(host)
+            error = outcome.error
+            if error is None:
+                self._learn(host, outcome.date, offset, rejected=False)
+                self._report(request, attempt, outcome.status, started, None, None)
+                return outcome.value  # type: ignore[return-value]
+            last = error
+            # A rejection always teaches the clock (a second one corrects a bogus first Date),
+            # but a call is re-signed only once.
+            rejected = outcome.status == 401
+            learnt = rejected and self._learn(host, outcome.date, offset, rejected=True)
+            if learnt and not resigned:  # re-signed with the learnt offset: not a retry
+                resigned = True
+                self._report(request, attempt, 401, started, error, 0.0)
                 continue
-            reason = policy.reason(error)
-            wait: float | None = None
-            if reason is not None and attempt <= policy.max_retries:
-                wait = policy.delay_for(error, next(delays))
-                if deadline is not None and self._monotonic() + wait >= deadline:
-                    wait = None
-            self._report(service, method, url, attempt, status, started, error, wait)
+            delay = self.policy.delay_for(error, next(delays))
+            if outcome.status == 429:
+                # The gateway throttles the client, not one call: every request waits, even
+                # when this call gives up (its deadline, its retries, or a write).
+                self.gate.trip(delay)
+            wait = delay if self._may_retry(request, outcome, attempt, delay) else None
+            self._report(request, attempt, outcome.status, started, error, wait)
             if wait is None:
                 if isinstance(error, TransportError):
                     error.attempts = attempt
@@ -274,119 +361,209 @@ class Transport:
             if logger.isEnabledFor(logging.WARNING):
                 logger.warning(
                     "retrying %s in %.3f s after %s (attempt %d of %d)",
-                    label, wait, reason, attempt, policy.max_retries + 1,
+                    request.label, wait, _reason(error), attempt, self.policy.max_retries + 1,
                 )
-            if status == 429:
-                self.gate.trip(wait)
-                await self.gate.wait()
-            else:
+            if outcome.status != 429:  # after a 429 the next admission waits at the gate
                 await self._sleep(wait)
 
+    def _may_retry(
+        self, request: Request, outcome: _Outcome[Any], attempt: int, delay: float
+    ) -> bool:
+        """Whether to try again after ``outcome`` failed, waiting ``delay`` seconds first."""
+        error = outcome.error
+        assert error is not None
+        if classify(error) is not Verdict.TRANSIENT or attempt > self.policy.max_retries:
+            return False
+        if not request.idempotent and outcome.sent and outcome.status != 429:
+            return False  # it may have taken effect: never repeated
+        return request.deadline is None or self._monotonic() + delay < request.deadline
+
+    async def _admit(self, request: Request) -> str | None:
+        """Wait at the 429 gate and for a rate-limit slot; the reason when the deadline would
+        pass first (nothing is waited for then)."""
+        deadline = request.deadline
+        if self.gate.closed_for > 0 and not await self.gate.wait(deadline):
+            return "the 429 back-off gate stays closed past the call's deadline"
+        if self.pacer is not None and not await self.pacer.acquire(deadline):
+            return "the rate limit has no free slot before the call's deadline"
+        return None
+
+    def _deadline_error(self, request: Request, attempts: int, why: str) -> TransportError:
+        return TransportError(
+            f"gave up: {why} ({self.policy.deadline:g} s)",
+            host=request.service.host,
+            request=request.label,
+            attempts=attempts,
+        )
+
     async def _attempt(
-        self,
-        service: Service,
-        method: str,
-        url: URL,
-        path_qs: str,
-        parse: Callable[[Any], T],
-        label: str,
-        deadline: float | None,
-        attempt: int,
-    ) -> tuple[int, T]:
+        self, request: Request, parse: Callable[[Any], T], offset: float, attempt: int
+    ) -> _Outcome[T]:
         session = self._get_session()
-        stamp = int((self._clock() + self.clock_offset) * 1000)
-        headers = {**service.headers, **self._signer.headers(method, path_qs, stamp)}
+        stamp = int((self._clock() + offset) * 1000)
+        service = request.service
+        headers = {
+            **service.headers,
+            **self._signer.headers(request.method, request.path_qs, stamp),
+        }
         timeout = self._timeout
-        if deadline is not None and (remaining := deadline - self._monotonic()) < self._timeout_s:
-            # The call's deadline is nearer than one attempt's timeout: the attempt gets less.
-            timeout = aiohttp.ClientTimeout(
-                total=max(remaining, 0.001), sock_connect=timeout.sock_connect
-            )
+        if request.deadline is not None:
+            remaining = request.deadline - self._monotonic()
+            if remaining < self.config.timeout:
+                # The call's deadline is nearer than one attempt's timeout: the attempt gets less.
+                timeout = aiohttp.ClientTimeout(
+                    total=max(remaining, 0.001), sock_connect=self.config.connect_timeout
+                )
         try:
             # No redirects: a signature is only valid for the path it was made for.
             async with session.request(
-                method, url, headers=headers, timeout=timeout, allow_redirects=False
+                request.method,
+                request.url,
+                headers=headers,
+                data=request.body,
+                timeout=timeout,
+                allow_redirects=False,
             ) as resp:
-                body = await resp.read()
                 status = resp.status
+                success = 200 <= status < 300
+                limit = self.config.max_body_size
+                body, complete = await _read(resp, limit if success else min(
+                    limit, _defaults.MAX_ERROR_BODY
+                ))
+                if not complete:
+                    resp.close()  # unread bytes remain: the connection cannot be reused
                 date = resp.headers.get("Date")
                 retry_after = resp.headers.get("Retry-After")
-        except asyncio.CancelledError:
-            raise
         except (aiohttp.ClientError, TimeoutError) as exc:
-            self._release_calibration()
-            what = "timed out" if isinstance(exc, TimeoutError) else _describe(exc)
-            raise _Attempt(
-                TransportError(what, host=service.host, request=label, attempts=attempt)
-            ) from exc
+            return self._connection_failure(request, exc, attempt)
+        except RuntimeError:
+            if session.closed:  # closed under a request in flight (close() or the caller)
+                raise ClientClosedError("the MediaClient was closed during the request") from None
+            raise
 
-        # The first answer calibrates the clock; later ones only when the gateway says 401.
-        resign = (status == 401 or not self._calibrated) and self._calibrate(date, status == 401)
-        if not 200 <= status < 300:
+        label = request.label
+        if not success:
             error = error_from_response(
                 status, body, service=service.name, request=label,
                 retry_after=retry_after, now=self._clock(),
             )
-            raise _Attempt(error, resign=resign and isinstance(error, AuthenticationError))
+            return _Outcome(error=error, status=status, date=date)
+        if not complete:
+            return _Outcome(
+                error=BodyTooLargeError(
+                    f"response body exceeds max_body_size ({limit:,} bytes)",
+                    excerpt=excerpt(body), request=label,
+                ),
+                status=status,
+            )
         try:
             data = self._loads(body) if body else None
         except (ValueError, UnicodeDecodeError, RecursionError):
-            raise _Attempt(
-                ResponseError("body is not valid JSON", excerpt=excerpt(body), request=label)
-            ) from None
+            return _Outcome(
+                error=ResponseError("body is not valid JSON", excerpt=excerpt(body), request=label),
+                status=status,
+            )
         try:
-            return status, parse(data)
+            return _Outcome(value=parse(data), status=status, date=date)
         except ResponseError as exc:
             exc.request = label
             exc.excerpt = excerpt(body)
-            raise _Attempt(exc) from None
+            return _Outcome(error=exc, status=status)
+        except RecursionError:
+            return _Outcome(
+                error=ResponseError("body is nested too deeply", excerpt=excerpt(body),
+                                    request=label),
+                status=status,
+            )
+
+    def _connection_failure(
+        self, request: Request, exc: BaseException, attempt: int
+    ) -> _Outcome[Any]:
+        """A failed connection as an outcome: not sent when the connection was never made."""
+        sent = not isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError)
+        what = "timed out" if isinstance(exc, TimeoutError) else _describe(exc)
+        cls = TransportError
+        if sent and not request.idempotent:
+            cls = OutcomeUnknownError
+            what += "; the request may have reached the server and was not sent again"
+        error = cls(what, host=request.service.host, request=request.label, attempts=attempt)
+        return _Outcome(error=error, sent=sent)
 
     # -- clock skew ---------------------------------------------------------------------------
 
-    async def _await_calibration(self) -> bool:
-        """Until the first response has told the server's clock, only one request goes out.
+    async def _hold_for_calibration(self, host: str, deadline: float | None) -> bool:
+        """Until a host has answered once, requests to it go one at a time.
 
         With a local clock 15 minutes off, every request sent before the first answer would be
-        rejected; holding the others back for one round trip means at most one is. Returns True
-        for the request that goes first (the probe).
+        rejected; holding the others back for one round trip means at most one is. Only requests
+        to the same host wait, and for at most ``connect_timeout`` seconds (or until their
+        deadline): a host that hangs costs the others that long, once, and then they go.
+        Returns True for the request that goes first (the probe).
         """
-        if self._calibration is None:
-            self._calibration = asyncio.get_running_loop().create_future()
+        clock = self._hosts.get(host)
+        if clock is None:
+            clock = self._hosts[host] = _HostClock()
+        if clock.answered:
+            return False
+        if clock.probe is None:
+            clock.probe = asyncio.get_running_loop().create_future()
             return True
-        await asyncio.shield(self._calibration)
+        wait = self.config.connect_timeout
+        if deadline is not None:
+            wait = min(wait, max(0.0, deadline - self._monotonic()))
+        try:
+            async with asyncio.timeout(wait):
+                await asyncio.shield(clock.probe)
+        except TimeoutError:
+            pass  # go anyway: a rejected timestamp is re-signed once
         return False
 
-    def _calibrate(self, date: str | None, rejected: bool) -> bool:
-        """Learn the clock offset from ``Date``; True if a rejected request should be re-signed.
+    def _answered(self, host: str) -> None:
+        """The host answered (or its probe ended): let the requests held for it go."""
+        clock = self._hosts.get(host)
+        if clock is not None and not clock.answered:
+            clock.answered = True
+            if clock.probe is not None and not clock.probe.done():
+                clock.probe.set_result(None)
 
-        Called with the first answer and with every 401 (``rejected``); also lets the requests
-        that waited for the first answer go.
+    def _learn(self, host: str, date: str | None, signed_with: float, *, rejected: bool) -> bool:
+        """Learn the host's clock offset from a response's ``Date``; True when it shows the clock
+        off from the offset the request was signed with by more than the threshold.
+
+        Only two kinds of answer teach. A 401 (``rejected``): its ``Date`` may explain the
+        rejection, and the request is then re-signed once with the learnt offset. A success:
+        it proves that the offset it was signed with was within the gateway's window, so a
+        ``Date`` that says otherwise is bogus (a proxy's, a cache's) and is ignored, while a
+        smaller drift is learnt before it grows into rejections. ``Date`` on any other answer
+        (which may come from a proxy in front) is not trusted with the clock. A bogus ``Date``
+        on a 401 can mislead one request; the next rejection's ``Date`` corrects it.
+
+        ``Date`` has a resolution of one second, so a success whose ``Date`` is the one last read
+        at this host tells nothing new and is not parsed again.
         """
-        corrected = False
-        if date is not None:
-            skew = skew_from_date(date, self._clock())
-            if skew is not None and abs(skew - self.clock_offset) > _defaults.CLOCK_SKEW_THRESHOLD:
-                if logger.isEnabledFor(logging.WARNING):
-                    logger.warning("local clock is %+.0f s off the gateway's; correcting", skew)
-                self.clock_offset = skew
-                corrected = rejected
-        self._release_calibration()
-        return corrected
-
-    def _release_calibration(self) -> None:
-        """Let waiting requests go once the probe ended, even without an answer (cancelled)."""
-        if not self._calibrated:
-            self._calibrated = True
-            if self._calibration is not None and not self._calibration.done():
-                self._calibration.set_result(None)
+        clock = self._hosts.setdefault(host, _HostClock())
+        if not rejected and date == clock.last_date:
+            return False
+        clock.last_date = date
+        server_time = parse_http_date(date)
+        if server_time is None:
+            return False
+        skew = server_time + 0.5 - self._clock()  # ``Date`` has a resolution of one second
+        off_by = abs(skew - signed_with)
+        if off_by <= _defaults.CLOCK_SKEW_THRESHOLD:
+            return False
+        if not rejected and off_by > _defaults.GATEWAY_TIMESTAMP_WINDOW:
+            return False  # contradicts the acceptance of the request
+        if abs(skew - clock.offset) > _defaults.CLOCK_SKEW_THRESHOLD:
+            logger.warning("local clock is %+.0f s off the gateway's at %s; correcting", skew, host)
+            clock.offset = skew
+        return True
 
     # -- observability ------------------------------------------------------------------------
 
     def _report(
         self,
-        service: Service,
-        method: str,
-        url: URL,
+        request: Request,
         attempt: int,
         status: int | None,
         started: float,
@@ -394,22 +571,24 @@ class Transport:
         retry_in: float | None,
     ) -> None:
         """One DEBUG line per attempt, and the ``on_attempt`` hook; free when neither is on."""
+        hook = self.config.on_attempt
         debug = logger.isEnabledFor(logging.DEBUG)
-        if self._on_attempt is None and not debug:
+        if hook is None and not debug:
             return
         elapsed_ms = (self._monotonic() - started) * 1000.0
+        path = request.url.raw_path
         if debug:
             outcome = status if status is not None else (error.args[0] if error else "?")
             logger.debug(
                 "%s %s -> %s (attempt %d, %.1f ms)",
-                method, url.raw_path, outcome, attempt, elapsed_ms,
+                request.method, path, outcome, attempt, elapsed_ms,
             )
-        if self._on_attempt is not None:
-            self._on_attempt(
+        if hook is not None:
+            hook(
                 AttemptEvent(
-                    service=service.name,
-                    method=method,
-                    path=url.raw_path,
+                    service=request.service.name,
+                    method=request.method,
+                    path=path,
                     attempt=attempt,
                     status=status,
                     elapsed_ms=elapsed_ms,
@@ -419,11 +598,34 @@ class Transport:
             )
 
 
-@functools.lru_cache(maxsize=1024)
-def _encoded_url(base_url: str, path_qs: str) -> URL:
-    """``base_url`` + an encoded ``path?query`` as a URL aiohttp must not re-quote (cached:
-    the same statistics or status URL is asked for again and again)."""
-    return URL(base_url.rstrip("/") + path_qs, encoded=True)
+async def _read(resp: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
+    """The body, up to ``limit`` bytes after decompression, and whether it was complete.
+
+    A body of declared length that is not compressed is read in one go when it fits (aiohttp
+    reads exactly ``Content-Length`` bytes) and not at all when it does not. Anything else (a
+    compressed or chunked body, whose size only shows while reading) is read chunk by chunk and
+    counted, stopping past the limit: a gzip bomb or an endless body costs at most ``limit``.
+    """
+    declared = resp.content_length
+    if declared is not None and "Content-Encoding" not in resp.headers:
+        if declared > limit:
+            return b"", False
+        return await resp.read(), True
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in resp.content.iter_any():
+        size += len(chunk)
+        chunks.append(chunk)
+        if size > limit:
+            return b"".join(chunks)[:limit], False
+    return b"".join(chunks), True
+
+
+def _reason(error: NcpError) -> str:
+    """Why an attempt failed, in a few words, for the retry warning."""
+    if isinstance(error, ApiError):
+        return f"HTTP {error.status}"
+    return str(error.args[0]) if error.args else type(error).__name__
 
 
 def _describe(exc: BaseException) -> str:

@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
-import random
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, Final, Unpack
 
 import aiohttp
 import attrs
+from yarl import URL
 
 from . import _defaults
+from ._config import ClientOptions, Config, check_header_value
 from ._retry import RetryPolicy
 from ._signing import Signer
-from ._transport import AttemptEvent, Service, Transport
+from ._transport import Service, Transport
 from .errors import ConfigurationError
 from .live_station import LiveStation
 from .media_ai import MediaAI
 from .vod_station import VodStation
 
-__all__ = ["Credentials", "Endpoints", "MediaClient"]
+__all__ = ["ENDPOINT_ENV", "Credentials", "Endpoints", "MediaClient"]
+
+#: One base URL for every service (the emulator, a proxy), read by ``MediaClient()`` when no
+#: ``endpoints=`` is given, as botocore reads ``AWS_ENDPOINT_URL``.
+ENDPOINT_ENV: Final = "NCP_MEDIA_ENDPOINT"
 
 
 def _mask(access_key: str) -> str:
@@ -32,16 +35,22 @@ def _mask(access_key: str) -> str:
 @attrs.frozen(repr=False)
 class Credentials:
     """An NCP API key pair. ``repr`` and ``str`` show only the first 4 characters of the access
-    key and never the secret."""
+    key and never the secret. Both must be non-empty; the access key travels in a header, so it
+    must be printable ASCII."""
 
     access_key: str = attrs.field()
     secret_key: str = attrs.field()
 
     @access_key.validator
-    @secret_key.validator
-    def _check(self, attribute: attrs.Attribute[str], value: str) -> None:
+    def _check_access_key(self, attribute: attrs.Attribute[str], value: str) -> None:
         if not isinstance(value, str) or not value.strip():
-            raise ConfigurationError(f"{attribute.name} must be a non-empty string")
+            raise ConfigurationError("access_key must be a non-empty string")
+        check_header_value("access_key", value)
+
+    @secret_key.validator
+    def _check_secret_key(self, attribute: attrs.Attribute[str], value: str) -> None:
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigurationError("secret_key must be a non-empty string")
 
     def __repr__(self) -> str:
         return f"Credentials(access_key={_mask(self.access_key)!r}, secret_key=<hidden>)"
@@ -63,17 +72,41 @@ class Credentials:
         )
 
 
+def check_base_url(name: str, value: object) -> str:
+    """``value`` if it is a usable base URL, else ``ConfigurationError`` saying what is wrong.
+
+    An ``http``/``https`` URL with a host; an optional path prefix (then signed as part of every
+    path); no query, fragment, user info, whitespace or control characters (they would change
+    what is signed or leak into logs).
+    """
+    if not isinstance(value, str):
+        raise ConfigurationError(f"{name} must be an http(s) URL string, got {value!r}")
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        raise ConfigurationError(f"{name} must not contain spaces or control characters")
+    try:
+        url = URL(value)
+    except (ValueError, TypeError) as exc:
+        raise ConfigurationError(f"{name} is not a valid URL: {exc}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ConfigurationError(f"{name} must be an http(s) URL with a host, got {value!r}")
+    if url.user is not None or url.password is not None:
+        raise ConfigurationError(f"{name} must not carry user info")
+    if url.raw_query_string or url.raw_fragment or "#" in value or "?" in value:
+        raise ConfigurationError(f"{name} must not have a query or a fragment, got {value!r}")
+    return value
+
+
 def _check_url(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
-        raise ConfigurationError(f"{attribute.name} must be an http(s) URL, got {value!r}")
+    check_base_url(attribute.name, value)
 
 
 @attrs.frozen
 class Endpoints:
     """Base URLs of the three services; the public NCP hosts by default.
 
-    ``Endpoints.at(url)`` points every service at one base URL (the emulator, a proxy).
-    A base URL may carry a path prefix; it is then part of what is signed.
+    ``Endpoints.at(url)`` points every service at one base URL (the emulator, a proxy). A base
+    URL may carry a path prefix; it is then part of what is signed. URLs are checked here, when
+    the client is built (``check_base_url``).
     """
 
     vod_station: str = attrs.field(default=_defaults.VOD_STATION_URL, validator=_check_url)
@@ -85,9 +118,21 @@ class Endpoints:
         """Every service at ``base_url``."""
         return cls(vod_station=base_url, live_station=base_url, media_ai=base_url)
 
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Endpoints:
+        """``Endpoints.at($NCP_MEDIA_ENDPOINT)`` when that is set, else the public hosts."""
+        env = os.environ if environ is None else environ
+        url = env.get(ENDPOINT_ENV)
+        if not url:
+            return cls()
+        try:
+            return cls.at(url)
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"${ENDPOINT_ENV}: {exc}") from None
+
 
 class MediaClient:
-    """The asyncio client for VOD Station, Live Station and Media AI Understanding.
+    """The asyncio client for VOD Station, Live Station and Media Intelligence.
 
     ::
 
@@ -96,23 +141,20 @@ class MediaClient:
 
     Args:
         credentials: the key pair; ``None`` reads ``Credentials.from_env()``.
-        endpoints: base URLs (``Endpoints.at("http://127.0.0.1:8080")`` for the emulator).
-        timeout: seconds for one attempt, connect to last body byte.
-        connect_timeout: seconds to connect, per attempt.
-        max_retries: retries after the first attempt (shorthand for ``retry``'s field).
-        retry: the full ``RetryPolicy`` (delays, ``Retry-After`` cap, per-call deadline).
-        max_connections: size of the connection pool across all hosts.
-        region_code: Live Station's ``x-ncp-region_code`` header.
+        endpoints: base URLs (``Endpoints.at("http://127.0.0.1:8080")`` for the emulator);
+            ``None`` reads ``$NCP_MEDIA_ENDPOINT`` (one base URL for every service), else the
+            public NCP hosts.
         session: a caller-owned ``aiohttp.ClientSession``; the client uses it and does not
-            close it (its own timeout and connector then apply, except the per-attempt timeout).
-        json_loads: a JSON decoder taking bytes (default: orjson if installed, else json).
-        on_attempt: called with an ``AttemptEvent`` after every attempt (metrics; must not
-            block).
-        trace_configs: aiohttp ``TraceConfig``s for the session the client creates.
-        clock, monotonic, sleep, rng: injectable time sources (seconds), sleep and randomness.
+            close it (its own connector then applies, and aiohttp may send a PUT or DELETE
+            again after a dropped keep-alive connection, which the client's own session never
+            does).
+        **options: see ``Config`` (declared there once, with units and defaults): ``timeout``,
+            ``connect_timeout``, ``retry``, ``max_retries``, ``max_connections``,
+            ``max_body_size``, ``region_code``, ``rate_limit``, ``json_loads``,
+            ``on_attempt``, ``trace_configs``, ``clock``, ``monotonic``, ``sleep``, ``rng``.
 
     The aiohttp session is created inside the running event loop on first use and closed by
-    ``close()`` or leaving ``async with``.
+    ``close()`` or leaving ``async with``. Bad options fail here, not at the first request.
     """
 
     def __init__(
@@ -120,47 +162,25 @@ class MediaClient:
         credentials: Credentials | None = None,
         *,
         endpoints: Endpoints | None = None,
-        timeout: float = _defaults.TIMEOUT,
-        connect_timeout: float = _defaults.CONNECT_TIMEOUT,
-        max_retries: int | None = None,
-        retry: RetryPolicy | None = None,
-        max_connections: int = _defaults.MAX_CONNECTIONS,
-        region_code: str = _defaults.REGION_CODE,
         session: aiohttp.ClientSession | None = None,
-        json_loads: Callable[[bytes], Any] | None = None,
-        on_attempt: Callable[[AttemptEvent], None] | None = None,
-        trace_configs: Sequence[aiohttp.TraceConfig] | None = None,
-        clock: _defaults.Clock = time.time,
-        monotonic: _defaults.Clock = time.monotonic,
-        sleep: _defaults.Sleep = asyncio.sleep,
-        rng: random.Random | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
         self.credentials = credentials if credentials is not None else Credentials.from_env()
         if not isinstance(self.credentials, Credentials):
             raise TypeError("credentials must be a Credentials object")
-        self.endpoints = endpoints or Endpoints()
-        policy = retry or RetryPolicy()
-        if max_retries is not None:
-            policy = attrs.evolve(policy, max_retries=max_retries)
-        if not region_code:
-            raise ConfigurationError("region_code must not be empty")
+        self.endpoints = endpoints if endpoints is not None else Endpoints.from_env()
+        if not isinstance(self.endpoints, Endpoints):
+            raise TypeError("endpoints must be an Endpoints object")
+        if session is not None and not isinstance(session, aiohttp.ClientSession):
+            raise TypeError("session must be an aiohttp.ClientSession")
+        self.config = Config(**options)
         self._transport = Transport(
             Signer(self.credentials.access_key, self.credentials.secret_key),
-            policy=policy,
-            timeout=timeout,
-            connect_timeout=connect_timeout,
-            max_connections=max_connections,
-            session=session,
-            json_loads=json_loads,
-            on_attempt=on_attempt,
-            trace_configs=trace_configs,
-            clock=clock,
-            monotonic=monotonic,
-            sleep=sleep,
-            rng=rng,
+            self.config,
+            session,
         )
-        # Sent with every request of a service, merged once here rather than by aiohttp per
-        # request from session defaults. Live Station and Media AI document a JSON content type.
+        # Sent with every request of a service. Live Station and Media Intelligence document a
+        # JSON content type on every request; Live Station requires its region header.
         common = {"User-Agent": _defaults.USER_AGENT, "Accept": "application/json"}
         json_headers = {**common, "Content-Type": "application/json"}
         #: VOD Station: encoding statuses, status statistics, channel events.
@@ -173,10 +193,10 @@ class MediaClient:
             Service(
                 "live_station",
                 self.endpoints.live_station,
-                {**json_headers, "x-ncp-region_code": region_code},
+                {**json_headers, "x-ncp-region_code": self.config.region_code},
             ),
         )
-        #: Media AI Understanding: video import status, bulk waiting.
+        #: Media Intelligence (formerly Media AI Understanding): import status, bulk waiting.
         self.media_ai = MediaAI(
             self._transport, Service("media_ai", self.endpoints.media_ai, json_headers)
         )
@@ -186,13 +206,18 @@ class MediaClient:
 
     @property
     def retry_policy(self) -> RetryPolicy:
-        """The retry policy in force."""
+        """The retry policy in force (``retry`` with ``max_retries`` applied)."""
         return self._transport.policy
 
     @property
     def clock_offset(self) -> float:
-        """Seconds the gateway's clock is ahead of the local one, once learnt (else 0)."""
-        return self._transport.clock_offset
+        """Seconds the gateway's clock is ahead of the local one, as most recently learnt from a
+        rejected request's ``Date`` (0 until then). Learnt per host; see ``clock_offset_of``."""
+        return self._transport.clock_offset()
+
+    def clock_offset_of(self, base_url: str) -> float:
+        """The clock offset learnt for the host of ``base_url`` (seconds, 0 until learnt)."""
+        return self._transport.clock_offset(Service("", base_url).host)
 
     async def close(self) -> None:
         """Close the HTTP session the client created (a caller-owned one stays open)."""

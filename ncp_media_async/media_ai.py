@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 import functools
-import logging
 from collections.abc import AsyncIterator, Iterable
 from typing import Any, Literal, overload
 
 from . import _defaults
 from ._converter import structure_import_status
 from ._resource import Resource, segment
-from .polling import PollFailure, RateLimit, poll
+from .polling import PollFailure, poll
 from .records import ImportStatus, VideoAssetRef
 
 __all__ = ["MediaAI"]
-
-logger = logging.getLogger("ncp_media_async")
 
 
 class MediaAI(Resource):
     """Media AI Understanding APIs (``client.media_ai``).
 
-    The service documents a limit of 1,000 calls a minute; ``wait_for_imports`` can pace itself
-    with ``rate_limit=RateLimit.per_minute(1000)``, and a 429 slows every request of the client.
+    Pace a large batch with ``MediaClient(rate_limit=RateLimit.per_minute(...))``, which holds
+    for every request of the client; a 429 slows every request of the client too.
     """
 
     async def import_status(
@@ -59,7 +56,6 @@ class MediaAI(Resource):
         concurrency: int = ...,
         interval: float = ...,
         timeout: float | None = ...,
-        rate_limit: RateLimit | None = ...,
         max_failures: int = ...,
         return_exceptions: Literal[False] = ...,
     ) -> AsyncIterator[ImportStatus]: ...
@@ -72,7 +68,6 @@ class MediaAI(Resource):
         concurrency: int = ...,
         interval: float = ...,
         timeout: float | None = ...,
-        rate_limit: RateLimit | None = ...,
         max_failures: int = ...,
         return_exceptions: Literal[True],
     ) -> AsyncIterator[ImportStatus | PollFailure[VideoAssetRef]]: ...
@@ -84,8 +79,7 @@ class MediaAI(Resource):
         concurrency: int = _defaults.POLL_CONCURRENCY,
         interval: float = _defaults.POLL_INTERVAL,
         timeout: float | None = None,
-        rate_limit: RateLimit | None = None,
-        max_failures: int = 3,
+        max_failures: int = _defaults.POLL_MAX_FAILURES,
         return_exceptions: bool = False,
     ) -> AsyncIterator[Any]:
         """Poll many imports until each reaches a terminal state; yield each as it lands.
@@ -101,16 +95,7 @@ class MediaAI(Resource):
         authentication error stops the whole batch at once. See ``ncp_media_async.polling.poll``.
         """
         refs = list(refs)
-        limit = self._transport.connection_limit
-        if limit is not None and concurrency > limit:
-            # More pollers than connections would only queue inside aiohttp's connector, costing
-            # CPU for nothing (a third more per request, measured): poll with as many as can run.
-            logger.warning(
-                "wait_for_imports(concurrency=%d) is capped at the client's %d connections; "
-                "raise MediaClient(max_connections=...) to go higher",
-                concurrency, limit,
-            )
-            concurrency = limit
+        concurrency = self._transport.concurrency(concurrency, "wait_for_imports")
         for ref in refs:
             if not isinstance(ref, VideoAssetRef):
                 raise TypeError(f"refs must be VideoAssetRef objects, got {type(ref).__name__}")
@@ -121,7 +106,6 @@ class MediaAI(Resource):
             concurrency=concurrency,
             interval=interval,
             timeout=timeout,
-            rate_limit=rate_limit,
             max_failures=max_failures,
             return_exceptions=return_exceptions,  # type: ignore[call-overload]
         )

@@ -1,4 +1,4 @@
-"""The pager: walks ``pageNo``/``pageSizeNo`` lists as async iterators, with optional prefetch.
+"""The pager: walks offset-paginated lists as async iterators, with optional prefetch.
 
 A list method returns a ``Pager`` at once (nothing is sent until it is iterated)::
 
@@ -6,38 +6,96 @@ A list method returns a ``Pager`` at once (nothing is sent until it is iterated)
     async for page in pager.pages(): ...    # Page objects (items, page_no, page_size, total)
     items = await pager.to_list()
 
-What a walk guarantees:
+The pager knows no wire dialect: it calls ``fetch(page_no, size)`` and reads the ``Page`` that
+comes back (``items``, and ``total`` or ``None``; the page keeps the number it was asked for,
+whatever number ``fetch`` put on it). VOD Station and Live Station send ``pageNo``/``pageSizeNo``
+and read ``content``/``total``; Media Intelligence sends ``pageNum``/``pageSize`` and reads
+``result.content``/``result.totalCount``; the resource's ``fetch`` does that translation, and
+the rules below are the same for all.
 
-* It ends when the pages walked cover ``total`` (``page_no * page_size >= total``), on a short or
-  empty page, on a page identical to the one before it (a server that repeats itself), when
-  ``max_items`` items were given, or at a hard cap of twice the pages the first ``total`` implied
-  (so a ``total`` that keeps growing cannot make it loop forever).
-* Items come out in page order, with or without prefetch.
-* Offset pagination shifts items when the list changes underneath a walk. An item that an insertion
-  at the head pushes from the end of one page to the start of the next is not given twice, as long
-  as fewer than ``page_size`` items were inserted between two page fetches (items are compared
-  with those of the page before; records are frozen, so two equal records are the same item). A
-  removal can shift an item to an earlier page that was already walked: that item is missed, and
-  no walk over offset pages can prevent it.
-* ``prefetch=N`` keeps at most N page requests in flight (and at most N pages fetched but not yet
-  given out) once the first page has told ``total``. Breaking out of the loop, cancelling the task,
-  or an error cancels the requests in flight and leaves no task behind.
+Pages and offsets. Page ``k`` asked at size ``s`` holds the items at offsets ``[(k-1)*s, k*s)``
+of the list as it stands when the server serves that page. ``start_page`` is a page number in
+that sense (1-based).
+
+Walk by what was served. A server may put fewer items on a page than asked: it caps the size
+(a service that caps ``pageSizeNo`` at 50 when 100 was asked numbers its pages by 50). When the
+first page holds ``n`` items, ``0 < n < page_size``, and its ``total`` says items remain after
+it (``start_page * n < total``), the walk's size becomes ``n``: every later request asks for
+``n`` items, so that page ``k`` means offsets ``[(k-1)*n, k*n)`` whether the server numbers its
+pages by its cap or by the size asked, and how many items remain, the next page, the prefetch
+horizon and the hard cap are all counted in pages of ``n``. A count below ``min_page_size`` is
+not taken for a cap (a service does not cap below its own documented minimum, and asking for it
+would be refused): the walk keeps ``page_size`` then. The size is learnt from the first page
+only; a later short page does not renumber a walk already under way. Limit: with
+``start_page > 1``, a first page that is short because it is the last page under a larger cap
+cannot be told from a cap of its own count; starting at page 1 (the default) is unambiguous.
+
+When the walk ends, on the first of:
+
+* an empty page;
+* a page that reaches ``total``, counting what was served: ``(page_no - 1) * size + len(items)
+  >= total`` (a short page while ``total`` says more remain does *not* end the walk: the next
+  page is asked for, and an empty one ends it);
+* a short page (fewer than ``size`` items) without a ``total``;
+* ``max_items`` items given;
+* the hard cap: page ``start_page + 2 * max(1, P) - 1``, twice the ``P`` pages (at least one)
+  that the first ``total`` implied from ``start_page`` on, so that a ``total`` that keeps growing
+  cannot keep a walk going for ever; reaching it logs a warning on the ``ncp_media_async``
+  logger;
+* a server that repeats itself: a page of two or more items identical, item for item and in
+  order, to the page before, while ``total`` grew by less than that page holds (a server that
+  ignores ``pageNo``; without this a ``total`` of a million at size 5 would mean 400,000
+  requests before the hard cap). The repeated page is not given. Two pages of equal items that
+  the change in ``total`` accounts for are a shift (below), not a repetition.
+
+Equal items are different items. The pager never drops an item because it equals another: two
+identical events on adjacent pages are two events. Records hold no identity the pager could use.
+
+A list that changes under the walker. Offset pages shift when the list changes between two
+page fetches. When ``total`` grows by ``d`` from one page to the next (insertions at the head of a
+newest-first list push every item ``d`` places on), the first ``d`` items of the next page may be
+the last ``d`` of the page before, given already. The walk skips at most ``d`` leading items of
+the next page, and only ``j`` of them where they equal, one for one and in order, the last ``j``
+served items of the page before (the largest such ``j <= d``). Nothing is skipped when ``total``
+did not grow. When ``total`` shrinks (removals ahead of the walker), items move back onto pages
+already walked and are missed: nothing can recover them from offset pages, and the pager does
+not try. Insertions of more than a page between two fetches can push items already given past
+the page before; only that page is kept for comparison (memory stays at one page), so those come
+out again.
+
+Prefetch. ``prefetch=N`` keeps at most N page requests in flight (and at most N pages fetched
+but not yet given out) once the first page has told ``total``; without a ``total`` pages are
+fetched one at a time. Pages come out in page order whatever order they land in; the horizon is
+recomputed from each page's ``total``, at the served size, and stops at the hard cap and at the
+pages ``max_items`` still needs. Breaking out of the loop, cancelling the task, or an error
+cancels the requests in flight and leaves no task behind; an error comes out in page order.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections import deque
-from collections.abc import AsyncGenerator, Awaitable, Callable
-from typing import Generic, TypeVar
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
+from typing import Final, Generic, TypeVar
 
 from . import _defaults
 from .records import Page
 
-__all__ = ["FetchPage", "Pager", "last_page", "validate_page_size"]
+__all__ = [
+    "FetchPage",
+    "Pager",
+    "last_page",
+    "page_cap",
+    "repeated_head",
+    "served_size",
+    "validate_page_size",
+]
 
 T = TypeVar("T")
+
+logger: Final = logging.getLogger("ncp_media_async")
 
 #: Fetches one page: ``(page_no, page_size) -> Page``.
 FetchPage = Callable[[int, int], Awaitable[Page[T]]]
@@ -60,11 +118,37 @@ def last_page(total: int, page_size: int) -> int:
 
 
 def page_cap(start_page: int, total: int | None, page_size: int) -> int | None:
-    """The last page a walk may fetch: twice the pages the first ``total`` implied, or None."""
+    """The last page a walk may fetch: twice the pages (at least one) that ``total`` implies
+    from ``start_page`` on, at ``page_size``; ``None`` without a ``total``."""
     if total is None:
         return None
     pages = max(1, last_page(total, page_size) - start_page + 1)
     return start_page + 2 * pages - 1
+
+
+def served_size(first: Page[T], asked: int, minimum: int = 1) -> int:
+    """The size a walk goes on with after its first page (see "Walk by what was served").
+
+    ``len(first.items)`` when the server put fewer items than ``asked`` (but at least
+    ``minimum``) on it and its ``total`` says more remain after it; ``asked`` otherwise.
+    """
+    n = len(first.items)
+    if first.total is not None and minimum <= n < asked and first.page_no * n < first.total:
+        return n
+    return asked
+
+
+def repeated_head(previous: Sequence[T], items: Sequence[T], grown: int) -> int:
+    """How many leading ``items`` repeat the tail of ``previous`` because the list grew.
+
+    The largest ``j <= grown`` such that ``items[:j]`` equals the last ``j`` of ``previous``, one
+    for one and in order; 0 when ``grown <= 0`` (equal items are otherwise different items).
+    """
+    last = len(previous)
+    for j in range(min(grown, last, len(items)), 0, -1):
+        if all(items[i] == previous[last - j + i] for i in range(j)):
+            return j
+    return 0
 
 
 class Pager(Generic[T]):
@@ -73,8 +157,8 @@ class Pager(Generic[T]):
     Args:
         fetch: fetches one page, ``(page_no, page_size) -> Page``.
         page_size: items per request (``pageSizeNo``), checked against ``min_page_size`` and
-            ``max_page_size``.
-        start_page: the first ``pageNo`` (1-based).
+            ``max_page_size``; a server that serves fewer is then asked for what it serves.
+        start_page: the first page number (1-based), in pages of the size the server serves.
         max_items: stop after this many items (``None``: all).
         prefetch: page requests in flight at once after the first page (1: one after another).
     """
@@ -100,6 +184,7 @@ class Pager(Generic[T]):
         if isinstance(prefetch, bool) or not isinstance(prefetch, int) or prefetch < 1:
             raise ValueError(f"prefetch must be an int >= 1, got {prefetch!r}")
         self._fetch = fetch
+        self._min_page_size = min_page_size
         self.start_page = start_page
         self.max_items = max_items
         self.prefetch = prefetch
@@ -124,44 +209,25 @@ class Pager(Generic[T]):
         return [item async for item in self]
 
     async def pages(self) -> AsyncGenerator[Page[T], None]:
-        """The pages, in order; the last may be cut short by ``max_items`` or by items already
-        given on the page before (see the module docstring)."""
+        """The pages, in order, as served; a page may come out shorter than served (cut by
+        ``max_items``, or its head skipped as a shift), and a page left with no items is not
+        given (see the module docstring)."""
         if self.max_items == 0:
             return
-        size = self.page_size
         inflight: deque[asyncio.Task[Page[T]]] = deque()
         try:
-            page = await self._fetch(self.start_page, size)
-            cap = page_cap(self.start_page, page.total, size)
-            next_no = self.start_page + 1
-            given = 0
-            previous: frozenset[T] = frozenset()
+            page = await self._page(self.start_page, self.page_size)
+            size = served_size(page, self.page_size, self._min_page_size)
+            walk = _Walk(page, size, self.start_page, self.max_items)
             while True:
-                # Records are frozen and hashable: an item equal to one of the page before is
-                # the same item, pushed along by an insertion at the head of the list.
-                keys = frozenset(page.items)
-                items = page.items
-                if previous and not previous.isdisjoint(keys):
-                    items = tuple(i for i in items if i not in previous)
-                if self.max_items is not None:
-                    items = items[: self.max_items - given]
-                given += len(items)
+                items = walk.take(page)
                 if items:
                     yield Page(items, page.page_no, page.page_size, page.total)
-                if self._is_last(page, keys == previous, given, cap):
+                if walk.ended:
                     return
-                previous = keys
-                # Without a total, one page at a time; with one, up to `prefetch` pages ahead.
-                horizon = (
-                    page.page_no + 1
-                    if page.total is None or cap is None
-                    else min(last_page(page.total, size), cap)
-                )
-                while len(inflight) < self.prefetch and next_no <= horizon:
-                    inflight.append(asyncio.ensure_future(self._fetch(next_no, size)))
-                    next_no += 1
-                if not inflight:
-                    return
+                while len(inflight) < self.prefetch and walk.next_no <= walk.horizon(page):
+                    inflight.append(asyncio.ensure_future(self._page(walk.next_no, walk.size)))
+                    walk.next_no += 1
                 page = await inflight.popleft()
         finally:
             for task in inflight:
@@ -169,13 +235,67 @@ class Pager(Generic[T]):
             if inflight:
                 await asyncio.gather(*inflight, return_exceptions=True)
 
-    def _is_last(self, page: Page[T], repeated: bool, given: int, cap: int | None) -> bool:
-        n = len(page.items)
-        return (
-            n == 0
-            or n < self.page_size
-            or repeated
-            or (self.max_items is not None and given >= self.max_items)
-            or (page.total is not None and page.page_no * self.page_size >= page.total)
-            or (cap is not None and page.page_no >= cap)
-        )
+
+    async def _page(self, page_no: int, size: int) -> Page[T]:
+        """Page ``page_no`` as asked for: numbered by the walk, whatever number ``fetch`` put
+        on it (a dialect that echoes the server's own, 0-based say, cannot skew the walk)."""
+        page = await self._fetch(page_no, size)
+        return Page(page.items, page_no, page.page_size, page.total)
+
+
+class _Walk(Generic[T]):
+    """The state of one walk: its size, hard cap and the page before; decides per page what is
+    given and whether the walk ends. Pure: no I/O, no tasks."""
+
+    def __init__(self, first: Page[T], size: int, start: int, max_items: int | None) -> None:
+        self.size = size
+        self.start = start
+        self.max_items = max_items
+        self.cap: int | None = None
+        self.given = 0
+        self.ended = False
+        self.next_no = first.page_no + 1
+        self.previous: Page[T] | None = None
+
+    def take(self, page: Page[T]) -> tuple[T, ...]:
+        """The items of ``page`` to give; sets ``ended`` when this page is the last."""
+        if self.cap is None:
+            self.cap = page_cap(self.start, page.total, self.size)
+        served = page.items
+        previous, self.previous = self.previous, page
+        if not served:
+            self.ended = True
+            return ()
+        grown = 0
+        if previous is not None and previous.total is not None and page.total is not None:
+            grown = page.total - previous.total
+        if previous is not None and len(served) > 1 and served == previous.items and (
+            grown < len(served)
+        ):
+            self.ended = True  # a server that ignores pageNo
+            return ()
+        items = served[repeated_head(previous.items, served, grown) :] if previous else served
+        if self.max_items is not None:
+            items = items[: self.max_items - self.given]
+            self.ended = self.given + len(items) >= self.max_items
+        self.given += len(items)
+        if page.total is None:
+            self.ended = self.ended or len(served) < self.size
+        else:
+            self.ended = self.ended or (page.page_no - 1) * self.size + len(served) >= page.total
+        if not self.ended and self.cap is not None and page.page_no >= self.cap:
+            logger.warning(
+                "list walk stopped at its hard cap, page %d (twice the pages the first total "
+                "implied); the server's total is now %s", page.page_no, page.total,
+            )
+            self.ended = True
+        return items
+
+    def horizon(self, page: Page[T]) -> int:
+        """The last page number that may be requested now, ``page`` being the last one taken."""
+        if page.total is None or self.cap is None:
+            return page.page_no + 1
+        ahead = max(page.page_no + 1, last_page(page.total, self.size))
+        if self.max_items is not None:
+            ahead = min(ahead, page.page_no + last_page(self.max_items - self.given, self.size))
+        return min(ahead, self.cap)

@@ -1,23 +1,33 @@
 """Bounded-concurrency polling of many targets, yielding each final result as it lands.
 
-``poll`` is the one building block under ``MediaAI.wait_for_imports`` (and anything else that
-watches many things until they finish)::
+Two schedules, for the two ways the services report progress:
 
-    async for result in poll(refs, fetch, lambda s: s.terminal, concurrency=64, interval=2.0):
-        ...
+* ``poll`` asks about each target on its own (``MediaAI.wait_for_imports``: one import-status
+  request per asset)::
+
+      async for result in poll(refs, fetch, lambda s: s.terminal, concurrency=64, interval=2.0):
+          ...
+
+* ``sweep`` walks one list again and again, where one walk reports on many things at once
+  (``VodStation.watch_encoding_statuses``: the encoding status list).
+
+What ``poll`` guarantees:
 
 * At most ``concurrency`` fetches are in flight across the whole batch, never more: the batch is
   worked by that many workers taking the target that is due soonest.
 * A target is fetched again ``interval`` seconds (± ``jitter`` of it) after its last answer, and
   never again once ``is_terminal`` said it finished.
-* When the gateway answers 429, the client's shared back-off gate holds every request of the
-  client, so the whole batch slows down together; ``rate_limit`` adds a client-side pace.
-* A target whose polling fails for good (not found, bad request, or transient failures
-  ``max_failures`` times in a row) does not stop the others. By default the failures are raised
-  together as a ``PollingError`` once every other target finished; with
-  ``return_exceptions=True`` each arrives in the stream as a ``PollFailure`` instead.
-* An ``AuthenticationError`` or ``PermissionDeniedError`` stops the batch at once: no other
-  target can succeed with the same credentials.
+* The poller only schedules. Everything that spans requests (retries, the 429 gate that slows
+  the whole client down together, the client-wide rate limit, the connection limit, clock
+  calibration) is the transport's; what a failure means is ``_retry.classify``'s, the same
+  classifier the transport retries by.
+* A target whose polling fails for good (a permanent failure such as not found or bad request,
+  or transient failures ``max_failures`` times in a row, each after the transport's own retries)
+  does not stop the others. By default the failures are raised together as a ``PollingError``
+  once every other target finished; with ``return_exceptions=True`` each arrives in the stream
+  as a ``PollFailure`` instead.
+* A fatal failure (``AuthenticationError``, ``PermissionDeniedError``) stops the batch at once:
+  no other target can succeed with the same credentials.
 * ``timeout`` (seconds) bounds the whole wait; when it passes, ``PollTimeoutError`` names the
   targets still pending.
 * Cancelling the consumer, breaking out of the loop or an error stops every worker; no task is
@@ -32,24 +42,23 @@ import heapq
 import itertools
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Hashable,
+    Iterable,
+)
 from typing import Any, Generic, Literal, TypeVar, overload
 
 import attrs
 
 from . import _defaults
-from ._retry import Clock, Sleep
-from .errors import (
-    ApiError,
-    AuthenticationError,
-    NcpError,
-    PermissionDeniedError,
-    PollingError,
-    RateLimitError,
-    ServerError,
-)
+from ._retry import Clock, Sleep, Verdict, classify
+from .errors import NcpError, PollingError
 
-__all__ = ["PollFailure", "PollTimeoutError", "RateLimit", "poll"]
+__all__ = ["PollFailure", "PollTimeoutError", "poll", "sweep"]
 
 K = TypeVar("K", bound=Hashable)
 R = TypeVar("R")
@@ -67,62 +76,6 @@ class PollFailure(Generic[K]):
     error: BaseException
 
 
-@attrs.frozen
-class RateLimit:
-    """A client-side pace: at most ``calls`` requests every ``period`` seconds, evenly spaced.
-
-    ``RateLimit.per_minute(1000)`` is the limit Media AI Understanding documents.
-    """
-
-    calls: int
-    period: float = 1.0
-
-    def __attrs_post_init__(self) -> None:
-        if self.calls < 1 or self.period <= 0:
-            raise ValueError(f"rate limit needs calls >= 1 and period > 0, got {self}")
-
-    @classmethod
-    def per_second(cls, calls: int) -> RateLimit:
-        """``calls`` requests a second."""
-        return cls(calls, 1.0)
-
-    @classmethod
-    def per_minute(cls, calls: int) -> RateLimit:
-        """``calls`` requests a minute."""
-        return cls(calls, 60.0)
-
-    @property
-    def spacing(self) -> float:
-        """Seconds between two requests."""
-        return self.period / self.calls
-
-
-class _Pacer:
-    """Spaces acquisitions ``spacing`` seconds apart across all workers (no burst)."""
-
-    def __init__(self, limit: RateLimit, clock: Clock, sleep: Sleep) -> None:
-        self._spacing = limit.spacing
-        self._clock = clock
-        self._sleep = sleep
-        self._next = clock()
-
-    async def acquire(self) -> None:
-        now = self._clock()
-        slot = max(now, self._next)
-        self._next = slot + self._spacing
-        if slot > now:
-            await self._sleep(slot - now)
-
-
-_FATAL = (AuthenticationError, PermissionDeniedError)
-_TRANSIENT = (ServerError, RateLimitError)
-
-
-def _is_permanent(error: BaseException) -> bool:
-    """A failure that another poll of the same target would only repeat (a 4xx answer)."""
-    return isinstance(error, ApiError) and not isinstance(error, _TRANSIENT)
-
-
 class _Batch(Generic[K, R]):
     """The shared state of one ``poll`` call: the schedule, the workers and the outbox."""
 
@@ -135,7 +88,6 @@ class _Batch(Generic[K, R]):
         interval: float,
         jitter: float,
         max_failures: int,
-        pacer: _Pacer | None,
         clock: Clock,
         sleep: Sleep,
         rng: random.Random,
@@ -145,7 +97,6 @@ class _Batch(Generic[K, R]):
         self.interval = interval
         self.jitter = jitter
         self.max_failures = max_failures
-        self.pacer = pacer
         self.clock = clock
         self.sleep = sleep
         self.rng = rng
@@ -153,6 +104,7 @@ class _Batch(Generic[K, R]):
         now = clock()
         # (due time, tie-breaker, target, consecutive failures)
         self.heap: list[tuple[float, int, K, int]] = [(now, next(self.seq), t, 0) for t in targets]
+        self.targets = targets
         self.pending: set[K] = set(targets)
         self.outbox: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         self.idle: list[asyncio.Future[None]] = []
@@ -175,6 +127,59 @@ class _Batch(Generic[K, R]):
                     waiter.set_result(None)
             self.idle.clear()
 
+    async def run(
+        self, concurrency: int, timeout: float | None, return_exceptions: bool
+    ) -> AsyncGenerator[Any, None]:
+        """Work the batch with ``concurrency`` workers and yield final results as they land."""
+        targets = self.targets
+        if not targets:
+            return
+
+        async def alarm() -> None:
+            assert timeout is not None
+            await self.sleep(timeout)
+            self.outbox.put_nowait(("timeout", None))
+
+        workers = min(concurrency, len(targets))
+        tasks = [asyncio.ensure_future(self.worker()) for _ in range(workers)]
+        if timeout is not None:
+            tasks.append(asyncio.ensure_future(alarm()))
+        failures: dict[K, BaseException] = {}
+        remaining = len(targets)
+        try:
+            while remaining:
+                kind, value = await self.outbox.get()
+                if kind == "done":
+                    remaining -= 1
+                    yield value
+                elif kind == "failed":
+                    remaining -= 1
+                    if return_exceptions:
+                        yield value
+                    else:
+                        failures[value.target] = value.error
+                elif kind == "fatal":
+                    raise value
+                else:  # timeout
+                    raise PollTimeoutError(
+                        f"{len(self.pending)} of {len(targets)} targets still pending after "
+                        f"{timeout} s",
+                        failures=failures,
+                        pending=tuple(t for t in targets if t in self.pending),
+                    )
+        finally:
+            for task in tasks:
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.gather(*tasks, return_exceptions=True)
+        if failures:
+            raise PollingError(
+                f"{len(failures)} of {len(targets)} targets failed: "
+                + ", ".join(f"{t}: {e}" for t, e in itertools.islice(failures.items(), 3))
+                + (" ..." if len(failures) > 3 else ""),
+                failures=failures,
+            )
+
     async def worker(self) -> None:
         """Take due targets until none is left; a crash (a bug in ``fetch`` or ``is_terminal``,
         not an ``NcpError``) is handed to the consumer rather than lost in a task."""
@@ -196,15 +201,14 @@ class _Batch(Generic[K, R]):
             delay = due - self.clock()
             if delay > 0:
                 await self.sleep(delay)
-            if self.pacer is not None:
-                await self.pacer.acquire()
             try:
                 result = await self.fetch(target)
-            except _FATAL as exc:
-                self.outbox.put_nowait(("fatal", exc))
-                return
             except NcpError as exc:
-                if _is_permanent(exc) or failures + 1 >= self.max_failures:
+                verdict = classify(exc)
+                if verdict is Verdict.FATAL:
+                    self.outbox.put_nowait(("fatal", exc))
+                    return
+                if verdict is Verdict.PERMANENT or failures + 1 >= self.max_failures:
                     self._finish(target, "failed", PollFailure(target, exc))
                 else:
                     self._push(target, failures + 1)
@@ -225,7 +229,6 @@ def poll(
     interval: float = ...,
     timeout: float | None = ...,
     jitter: float = ...,
-    rate_limit: RateLimit | None = ...,
     max_failures: int = ...,
     return_exceptions: Literal[False] = ...,
     clock: Clock = ...,
@@ -244,7 +247,6 @@ def poll(
     interval: float = ...,
     timeout: float | None = ...,
     jitter: float = ...,
-    rate_limit: RateLimit | None = ...,
     max_failures: int = ...,
     return_exceptions: Literal[True],
     clock: Clock = ...,
@@ -253,7 +255,7 @@ def poll(
 ) -> AsyncIterator[R | PollFailure[K]]: ...
 
 
-async def poll(
+def poll(
     targets: Iterable[K],
     fetch: Callable[[K], Awaitable[R]],
     is_terminal: Callable[[R], bool],
@@ -262,8 +264,7 @@ async def poll(
     interval: float = _defaults.POLL_INTERVAL,
     timeout: float | None = None,
     jitter: float = _defaults.POLL_JITTER,
-    rate_limit: RateLimit | None = None,
-    max_failures: int = 3,
+    max_failures: int = _defaults.POLL_MAX_FAILURES,
     return_exceptions: bool = False,
     clock: Clock = time.monotonic,
     sleep: Sleep = asyncio.sleep,
@@ -279,83 +280,90 @@ async def poll(
         interval: seconds between two fetches of one target.
         timeout: seconds for the whole batch, ``None`` for no limit.
         jitter: spread of ``interval``, as a fraction (0.1: ± 10 %), so targets drift apart.
-        rate_limit: an optional client-side pace across the batch.
-        max_failures: transient failures in a row (5xx, 429 or transport errors that outlived
-            the client's own retries) after which a target counts as failed.
+        max_failures: transient failures in a row (see ``_retry.classify``), each after the
+            client's own retries, after which a target counts as failed.
         return_exceptions: yield ``PollFailure`` items instead of raising ``PollingError`` at
             the end.
         clock, sleep, rng: injectable time source (seconds), sleep and jitter source.
 
-    Raises:
+    Bad arguments raise ``ValueError`` here, before anything runs.
+
+    Raises (while iterating):
         PollingError: at the end, if some targets failed (unless ``return_exceptions``).
         PollTimeoutError: when ``timeout`` passed before every target finished.
         AuthenticationError, PermissionDeniedError: at once; the batch stops.
     """
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise ValueError(f"concurrency must be an int >= 1, got {concurrency!r}")
-    if interval < 0 or not 0 <= jitter < 1:
+    if not interval >= 0 or not 0 <= jitter < 1:
         raise ValueError("interval must be >= 0 seconds and jitter within [0, 1)")
-    if timeout is not None and timeout <= 0:
+    if timeout is not None and not timeout > 0:
         raise ValueError(f"timeout must be > 0 seconds or None, got {timeout}")
-    if max_failures < 1:
-        raise ValueError(f"max_failures must be >= 1, got {max_failures}")
-    unique = list(dict.fromkeys(targets))
-    if not unique:
-        return
+    if isinstance(max_failures, bool) or not isinstance(max_failures, int) or max_failures < 1:
+        raise ValueError(f"max_failures must be an int >= 1, got {max_failures!r}")
     batch: _Batch[K, R] = _Batch(
-        unique,
+        list(dict.fromkeys(targets)),
         fetch,
         is_terminal,
         interval=interval,
         jitter=jitter,
         max_failures=max_failures,
-        pacer=None if rate_limit is None else _Pacer(rate_limit, clock, sleep),
         clock=clock,
         sleep=sleep,
         rng=rng or random.Random(),
     )
+    return batch.run(concurrency, timeout, return_exceptions)
 
-    async def alarm() -> None:
-        assert timeout is not None
-        await sleep(timeout)
-        batch.outbox.put_nowait(("timeout", None))
 
-    tasks = [asyncio.ensure_future(batch.worker()) for _ in range(min(concurrency, len(unique)))]
-    if timeout is not None:
-        tasks.append(asyncio.ensure_future(alarm()))
-    failures: dict[K, BaseException] = {}
-    remaining = len(unique)
-    try:
-        while remaining:
-            kind, value = await batch.outbox.get()
-            if kind == "done":
-                remaining -= 1
-                yield value
-            elif kind == "failed":
-                remaining -= 1
-                if return_exceptions:
-                    yield value
-                else:
-                    failures[value.target] = value.error
-            elif kind == "fatal":
-                raise value
-            else:  # timeout
-                raise PollTimeoutError(
-                    f"{len(batch.pending)} of {len(unique)} targets still pending after "
-                    f"{timeout} s",
-                    failures=failures,
-                    pending=tuple(t for t in unique if t in batch.pending),
-                )
-    finally:
-        for task in tasks:
-            task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.gather(*tasks, return_exceptions=True)
-    if failures:
-        raise PollingError(
-            f"{len(failures)} of {len(unique)} targets failed: "
-            + ", ".join(f"{t}: {e}" for t, e in itertools.islice(failures.items(), 3))
-            + (" ..." if len(failures) > 3 else ""),
-            failures=failures,
-        )
+def sweep(
+    walk: Callable[[], AsyncGenerator[R, None]],
+    finished: Callable[[], bool],
+    *,
+    interval: float = _defaults.POLL_INTERVAL,
+    timeout: float | None = None,
+    pending: Callable[[], tuple[Any, ...]] = tuple,
+    what: str = "item",
+    clock: Clock = time.monotonic,
+    sleep: Sleep = asyncio.sleep,
+) -> AsyncIterator[R]:
+    """Run ``walk()`` every ``interval`` seconds and yield what each walk yields, until
+    ``finished()`` is true after a walk.
 
+    ``interval`` is the pause between the end of one walk and the start of the next. ``timeout``
+    (seconds, from the first walk) is checked between walks: when the next walk would start
+    after it, ``PollTimeoutError`` is raised with ``pending()`` (what is still unfinished) and a
+    message counting them as ``what`` (a singular noun; an ``s`` is added for more than one).
+    Breaking out of the loop or cancelling closes the walk in progress (its page requests
+    included). Bad arguments raise ``ValueError`` here, before anything runs.
+    """
+    if not interval >= 0:
+        raise ValueError(f"interval must be >= 0 seconds, got {interval}")
+    if timeout is not None and not timeout > 0:
+        raise ValueError(f"timeout must be > 0 seconds or None, got {timeout}")
+    return _sweep(walk, finished, interval, timeout, pending, what, clock, sleep)
+
+
+async def _sweep(
+    walk: Callable[[], AsyncGenerator[R, None]],
+    finished: Callable[[], bool],
+    interval: float,
+    timeout: float | None,
+    pending: Callable[[], tuple[Any, ...]],
+    what: str,
+    clock: Clock,
+    sleep: Sleep,
+) -> AsyncGenerator[R, None]:
+    deadline = None if timeout is None else clock() + timeout
+    while True:
+        async with contextlib.aclosing(walk()) as items:
+            async for item in items:
+                yield item
+        if finished():
+            return
+        if deadline is not None and clock() + interval >= deadline:
+            left = pending()
+            noun = what if len(left) == 1 else f"{what}s"
+            raise PollTimeoutError(
+                f"{len(left)} {noun} still unfinished after {timeout} s", pending=left
+            )
+        await sleep(interval)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Hashable
+from collections.abc import AsyncGenerator, AsyncIterator, Hashable
 from datetime import datetime
 
 from . import _defaults
 from ._converter import structure_statistics
 from ._resource import Resource, segment, time_window
 from .pagination import Pager
-from .polling import PollTimeoutError
+from .polling import sweep
 from .records import ChannelEvent, EncodingStatus, StatusStatistics
 
 __all__ = ["VodStation"]
@@ -87,7 +87,7 @@ class VodStation(Resource):
             prefetch=prefetch,
         )
 
-    async def watch_encoding_statuses(
+    def watch_encoding_statuses(
         self,
         *,
         start: datetime | None = None,
@@ -103,33 +103,50 @@ class VodStation(Resource):
 
         The first walk yields every status; later walks yield a status whose ``status`` or
         ``percent`` changed (an output file is identified by ``EncodingStatus.output_key``).
-        Ends when every status in the window is terminal (COMPLETE, FAILURE, CANCELED); raises
-        ``PollTimeoutError`` if ``timeout`` seconds pass first.
+        Ends when every status in the window is terminal (COMPLETE, FAILURE, CANCELED; a status
+        the service left out counts as unfinished); raises ``PollTimeoutError`` if ``timeout``
+        seconds pass first. ``interval`` is the pause between the end of one walk and the
+        start of the next (``polling.sweep``).
         """
-        if interval < 0:
-            raise ValueError(f"interval must be >= 0 seconds, got {interval}")
-        deadline = None if timeout is None else clock() + timeout
-        seen: dict[Hashable, tuple[str, float | None]] = {}
-        while True:
-            unfinished: list[Hashable] = []
-            pager = self.encoding_statuses(
-                start=start, end=end, page_size=page_size, prefetch=prefetch
-            )
-            async with contextlib.aclosing(pager.__aiter__()) as walk:
-                async for status in walk:
-                    key = status.output_key
-                    state = (status.status.value, status.percent)
-                    if seen.get(key) != state:
-                        seen[key] = state
-                        yield status
-                    if not status.status.terminal:
-                        unfinished.append(key)
-            if not unfinished:
-                return
-            if deadline is not None and clock() + interval >= deadline:
-                raise PollTimeoutError(
-                    f"{len(unfinished)} encoding{'' if len(unfinished) == 1 else 's'} "
-                    f"still unfinished after {timeout} s",
-                    pending=tuple(unfinished),
-                )
-            await sleep(interval)
+        changes = _Changes()
+        return sweep(
+            lambda: changes.of(
+                self.encoding_statuses(start=start, end=end, page_size=page_size, prefetch=prefetch)
+            ),
+            changes.finished,
+            interval=interval,
+            timeout=timeout,
+            pending=changes.pending,
+            what="encoding",
+            clock=clock,
+            sleep=sleep,
+        )
+
+
+class _Changes:
+    """What changed between two walks of the encoding status list, and what is unfinished."""
+
+    def __init__(self) -> None:
+        self._seen: dict[Hashable, tuple[str | None, float | None]] = {}
+        self._unfinished: list[Hashable] = []
+
+    async def of(self, walk: Pager[EncodingStatus]) -> AsyncGenerator[EncodingStatus, None]:
+        """The statuses of one walk that are new or changed since the walk before."""
+        self._unfinished = []
+        async with contextlib.aclosing(aiter(walk)) as statuses:
+            async for status in statuses:
+                key, state = status.output_key, status.status
+                snapshot = (None if state is None else state.value, status.percent)
+                if self._seen.get(key) != snapshot:
+                    self._seen[key] = snapshot
+                    yield status
+                if state is None or not state.terminal:
+                    self._unfinished.append(key)
+
+    def finished(self) -> bool:
+        """Whether the last walk found every status terminal."""
+        return not self._unfinished
+
+    def pending(self) -> tuple[Hashable, ...]:
+        """The output keys the last walk found unfinished."""
+        return tuple(self._unfinished)

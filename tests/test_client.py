@@ -307,7 +307,7 @@ async def test_closed_client_refuses_requests(ncp_emulator_server: EmulatorServe
     await client.vod_station.status_statistics()
     await client.close()
     await client.close()  # idempotent
-    with pytest.raises(RuntimeError, match="closed"):
+    with pytest.raises(ncp.ClientClosedError, match="closed"):
         await client.vod_station.status_statistics()
 
 

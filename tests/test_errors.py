@@ -33,7 +33,7 @@ def test_gateway_dialect() -> None:
         (401, "210", ncp.PermissionDeniedError),
         (403, "230", ncp.PermissionDeniedError),
         (404, "300", ncp.NotFoundError),
-        (413, "430", ncp.ApiError),
+        (413, "430", ncp.BadRequestError),
         (429, "400", ncp.RateLimitError),
         (429, "410", ncp.RateLimitError),
         (429, "420", ncp.RateLimitError),
@@ -68,7 +68,6 @@ def test_live_station_250100_is_not_found_although_sent_as_400() -> None:
     assert e.status == 400
     assert e.code == "250100"
     assert e.details == "EXCEPTION"
-    assert ncp.LIVE_STATION_CODES["250100"] == "Channel is not found"
 
 
 def test_live_station_unknown_code_falls_back_to_status() -> None:
@@ -139,3 +138,106 @@ def test_str_carries_the_gateways_reason_but_not_a_bare_error_name() -> None:
     named = err(400, {"error": {"errorCode": 250100, "message": "Channel is not found",
                                 "errorName": "EXCEPTION"}})
     assert "EXCEPTION" not in str(named)
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "cls"),
+    [
+        # 429 and 5xx win over whatever the code names: they are retried by status.
+        (429, "260004", ncp.RateLimitError),
+        (429, "200", ncp.RateLimitError),
+        (503, "260004", ncp.ServerError),
+        (503, "400", ncp.ServerError),
+        (500, "10001", ncp.ServerError),
+        (502, "250100", ncp.ServerError),
+        # Below that, a known code wins over the status.
+        (400, "250100", ncp.NotFoundError),
+        (400, "250004", ncp.NotFoundError),
+        (400, "250123", ncp.NotFoundError),
+        (400, "250010", ncp.PermissionDeniedError),
+        (400, "250015", ncp.PermissionDeniedError),
+        (400, "250017", ncp.PermissionDeniedError),
+        (400, "250101", ncp.ConflictError),
+        (400, "250134", ncp.ConflictError),
+        (400, "250135", ncp.ConflictError),
+        (400, "250136", ncp.ConflictError),
+        (400, "250137", ncp.ConflictError),
+        (400, "250507", ncp.ConflictError),
+        (400, "250701", ncp.NotFoundError),
+        (400, "260022", ncp.ConflictError),
+        (400, "260023", ncp.ConflictError),
+        (404, "260025", ncp.BadRequestError),
+        (401, "300", ncp.NotFoundError),
+        (200, "200", ncp.AuthenticationError),
+        # Unknown codes fall back to the status.
+        (400, "250999", ncp.BadRequestError),
+        (404, "999999", ncp.NotFoundError),
+        (409, "12345", ncp.ConflictError),
+        (418, "12345", ncp.ApiError),
+        (501, None, ncp.ServerError),
+    ],
+)
+def test_status_and_code_that_disagree(status: int, code: str | None, cls: type) -> None:
+    e = err(status, {"error": {"errorCode": code, "message": "m"}} if code else b"")
+    assert type(e) is cls
+    assert e.status == status
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"error": {"code": 260004, "message": "not found"}},  # older VOD Station pages
+        {"error": {"code": "260004", "message": "not found"}},
+        {"error": {"errorCode": 260004, "message": "not found"}},
+        {"responseError": {"code": "260004", "message": "not found"}},
+    ],
+)
+def test_code_under_every_documented_key(body: object) -> None:
+    e = err(400, body)
+    assert type(e) is ncp.NotFoundError
+    assert (e.code, e.message) == ("260004", "not found")
+
+
+def test_media_intelligence_409_is_a_conflict_whatever_its_code() -> None:
+    e = err(409, {"code": "10409", "message": "Cannot cancel analysis in the current state"})
+    assert type(e) is ncp.ConflictError
+    assert e.code == "10409"
+
+
+def test_texts_from_a_server_are_bounded() -> None:
+    e = err(400, {"error": {"errorCode": "100", "message": "m" * 100_000,
+                            "details": "d " * 100_000}})
+    assert len(e.message) <= 500
+    assert e.details is not None
+    assert len(e.details) <= 500
+    assert len(str(e)) <= 1200
+    assert len(err(502, b"<" * 1_000_000).message) <= 200
+
+
+def test_deep_nesting_in_an_error_body_is_just_unreadable() -> None:
+    e = err(400, b"[" * 100_000 + b"]" * 100_000)
+    assert type(e) is ncp.BadRequestError
+    assert e.code is None
+
+
+def test_unknown_retry_after_on_503_and_negative_values() -> None:
+    assert err(503, b"", retry_after="5").retry_after == 5.0
+    assert err(503, b"", retry_after="-5").retry_after is None
+    assert err(400, b"", retry_after="5").retry_after == 5.0  # kept; only 429/503 honour it
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ncp.TransportError("timed out", host="h", request="GET /x", attempts=3),
+        ncp.OutcomeUnknownError("broke", host="h", request="POST /x", attempts=1),
+        ncp.ResponseError("bad", excerpt="<html>", request="GET /x"),
+        ncp.BodyTooLargeError("big", excerpt="", request="GET /x"),
+        ncp.ConflictError("busy", status=409, code="1", service="media_ai", request="POST /x"),
+    ],
+)
+def test_every_error_pickles_whole(error: ncp.NcpError) -> None:
+    back = pickle.loads(pickle.dumps(error))
+    assert type(back) is type(error)
+    assert str(back) == str(error)
+    assert back.__dict__ == error.__dict__

@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 import ncp_media_async as ncp
-from ncp_media_async.polling import PollFailure, PollTimeoutError, RateLimit, poll
+from ncp_media_async.polling import PollFailure, PollTimeoutError, poll
 
 
 class VirtualTime:
@@ -111,6 +111,27 @@ async def test_return_exceptions_yields_failures_inline() -> None:
     assert targets.fetches["flaky"] == 3  # transient: retried up to max_failures
 
 
+@pytest.mark.parametrize(
+    ("error", "fetches"),
+    [
+        (ncp.ServerError("not implemented", status=501), 1),  # permanent, as for the transport
+        (ncp.ServerError("unavailable", status=503), 3),
+        (ncp.RateLimitError("slow down", status=429), 3),
+        (ncp.TransportError("timed out"), 3),
+        (ncp.ConflictError("busy", status=409), 1),
+        (ncp.BadRequestError("no", status=400), 1),
+    ],
+)
+async def test_the_poller_and_the_transport_share_one_classifier(
+    error: ncp.NcpError, fetches: int
+) -> None:
+    targets = Targets({"x": 1}, fail={"x": error})
+    got = [r async for r in poll(["x"], targets.fetch, targets.terminal, interval=0,
+                                 max_failures=3, return_exceptions=True)]
+    assert got == [PollFailure("x", error)]
+    assert targets.fetches["x"] == fetches
+
+
 async def test_authentication_error_stops_the_batch_at_once() -> None:
     denied = ncp.AuthenticationError("bad key", status=401)
     targets = Targets({f"t{i}": 100 for i in range(50)}, fail={"t0": denied})
@@ -133,16 +154,6 @@ async def test_timeout_names_the_pending_targets() -> None:
     assert got == [("quick", 1)]
     assert info.value.pending == ("never",)
     assert isinstance(info.value, TimeoutError)
-
-
-async def test_rate_limit_paces_the_whole_batch() -> None:
-    clock = VirtualTime()
-    targets = Targets({f"t{i}": 1 for i in range(30)})
-    got = [r async for r in poll(targets.polls, targets.fetch, targets.terminal, concurrency=30,
-                                 interval=0, rate_limit=RateLimit.per_second(10),
-                                 clock=clock, sleep=clock.sleep)]
-    assert len(got) == 30
-    assert clock.now == pytest.approx(2.9, abs=0.05)  # 30 calls, 0.1 s apart
 
 
 async def test_cancelling_the_consumer_leaves_no_task() -> None:
@@ -173,19 +184,19 @@ async def test_a_bug_in_fetch_surfaces_instead_of_hanging() -> None:
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"concurrency": 0}, {"interval": -1}, {"timeout": 0}, {"jitter": 1.5}, {"max_failures": 0}],
+    [
+        {"concurrency": 0},
+        {"concurrency": True},
+        {"interval": -1},
+        {"interval": float("nan")},
+        {"timeout": 0},
+        {"jitter": 1.5},
+        {"max_failures": 0},
+    ],
 )
-async def test_options_are_validated(kwargs: dict[str, float]) -> None:
+def test_options_are_validated_before_anything_runs(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError):
-        async for _ in poll(["a"], Targets({"a": 1}).fetch, lambda r: True, **kwargs):  # type: ignore[arg-type]
-            pass
-
-
-def test_rate_limit_helpers() -> None:
-    assert RateLimit.per_minute(1000).spacing == pytest.approx(0.06)
-    assert RateLimit.per_second(50).spacing == pytest.approx(0.02)
-    with pytest.raises(ValueError):
-        RateLimit(0)
+        poll(["a"], Targets({"a": 1}).fetch, lambda r: True, **kwargs)  # type: ignore[arg-type]
 
 
 def _other_tasks() -> list[asyncio.Task[object]]:

@@ -1,16 +1,15 @@
-"""Retry timing, Retry-After, the shared gate and clock-skew arithmetic: pure, with fake time."""
+"""Retry timing, Retry-After, the one classifier, the shared gate and HTTP dates: pure, with
+fake time."""
 
 from __future__ import annotations
 
 import itertools
 import random
-from datetime import UTC, datetime
-from email.utils import format_datetime
 
 import pytest
 
 import ncp_media_async as ncp
-from ncp_media_async._retry import BackoffGate, RetryPolicy, skew_from_date
+from ncp_media_async._retry import BackoffGate, RetryPolicy, Verdict, classify
 
 
 class FakeTime:
@@ -42,7 +41,7 @@ def test_full_jitter_stays_under_each_ceiling_and_is_reproducible() -> None:
         assert 0 <= delay <= ceiling
 
 
-def test_retry_after_wins_up_to_its_cap() -> None:
+def test_retry_after_wins_up_to_its_cap_on_429_and_503_only() -> None:
     policy = RetryPolicy(retry_after_cap=30.0)
     throttled = ncp.RateLimitError("slow down", status=429, retry_after=12.0)
     assert policy.delay_for(throttled, 0.3) == 12.0
@@ -50,34 +49,55 @@ def test_retry_after_wins_up_to_its_cap() -> None:
     assert policy.delay_for(flood, 0.3) == 30.0
     silent = ncp.RateLimitError("slow down", status=429)
     assert policy.delay_for(silent, 0.3) == 0.3
+    unavailable = ncp.ServerError("later", status=503, retry_after=7.0)
+    assert policy.delay_for(unavailable, 0.3) == 7.0
+    bad_gateway = ncp.ServerError("later", status=502, retry_after=7.0)
+    assert policy.delay_for(bad_gateway, 0.3) == 0.3
+
+
+T, P, F = Verdict.TRANSIENT, Verdict.PERMANENT, Verdict.FATAL
 
 
 @pytest.mark.parametrize(
-    ("error", "retried"),
+    ("error", "verdict"),
     [
-        (ncp.RateLimitError("x", status=429), True),
-        (ncp.ServerError("x", status=500), True),
-        (ncp.ServerError("x", status=502), True),
-        (ncp.ServerError("x", status=503), True),
-        (ncp.ServerError("x", status=504), True),
-        (ncp.ServerError("x", status=501), False),
-        (ncp.BadRequestError("x", status=400), False),
-        (ncp.AuthenticationError("x", status=401), False),
-        (ncp.PermissionDeniedError("x", status=403), False),
-        (ncp.NotFoundError("x", status=404), False),
-        (ncp.NotFoundError("x", status=400, code="250100"), False),
-        (ncp.TransportError("timed out"), True),
-        (ncp.ResponseError("body is not valid JSON"), True),
-        (ValueError("bug"), False),
+        (ncp.RateLimitError("x", status=429), T),
+        (ncp.ApiError("x", status=408), T),
+        (ncp.ServerError("x", status=500), T),
+        (ncp.ServerError("x", status=502), T),
+        (ncp.ServerError("x", status=503), T),
+        (ncp.ServerError("x", status=504), T),
+        (ncp.ServerError("x", status=501), P),
+        (ncp.ServerError("x", status=505), P),
+        (ncp.BadRequestError("x", status=400), P),
+        (ncp.ConflictError("x", status=409), P),
+        (ncp.AuthenticationError("x", status=401), F),
+        (ncp.PermissionDeniedError("x", status=403), F),
+        (ncp.NotFoundError("x", status=404), P),
+        (ncp.NotFoundError("x", status=400, code="250100"), P),
+        (ncp.TransportError("timed out"), T),
+        (ncp.OutcomeUnknownError("timed out"), P),
+        (ncp.ResponseError("body is not valid JSON"), T),
+        (ncp.BodyTooLargeError("too big"), P),
+        (ncp.ClientClosedError("closed"), P),
+        (ValueError("bug"), P),
     ],
 )
-def test_what_is_retried(error: BaseException, retried: bool) -> None:
-    assert (RetryPolicy.reason(error) is not None) is retried
+def test_one_classifier(error: BaseException, verdict: Verdict) -> None:
+    assert classify(error) is verdict
 
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"max_retries": -1}, {"initial_delay": -1}, {"max_delay": -1}, {"deadline": 0}],
+    [
+        {"max_retries": -1},
+        {"initial_delay": -1},
+        {"max_delay": -1},
+        {"initial_delay": 2.0, "max_delay": 1.0},
+        {"retry_after_cap": -1},
+        {"deadline": 0},
+        {"deadline": float("nan")},
+    ],
 )
 def test_policy_validation(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError):
@@ -97,11 +117,29 @@ async def test_gate_holds_everyone_until_it_opens() -> None:
     assert gate.closed_for == 0
 
 
-def test_skew_from_date() -> None:
-    local = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC).timestamp()
-    ahead = format_datetime(datetime(2026, 11, 23, 12, 15, 0, tzinfo=UTC), usegmt=True)
-    assert skew_from_date(ahead, local) == pytest.approx(900.5)
-    behind = format_datetime(datetime(2026, 11, 23, 11, 45, 0, tzinfo=UTC), usegmt=True)
-    assert skew_from_date(behind, local) == pytest.approx(-899.5)
-    assert skew_from_date(None, local) is None
-    assert skew_from_date("yesterday", local) is None
+async def test_gate_refuses_to_wait_past_a_deadline_and_never_spins() -> None:
+    clock = FakeTime()
+    gate = BackoffGate(clock, clock.sleep)
+    gate.trip(10.0)
+    assert await gate.wait(deadline=clock.now + 5.0) is False
+    assert clock.slept == []  # refused at once, nothing waited for
+    assert await gate.wait(deadline=clock.now + 10.0) is True
+    assert clock.slept == [10.0]
+
+    stuck = FakeTime()
+    frozen = BackoffGate(stuck, _no_progress)
+    frozen.trip(3.0)
+    assert await frozen.wait() is True  # one sleep, even though the clock did not move
+
+
+async def _no_progress(seconds: float) -> None:
+    """A sleep that does not move the clock: a gate that spins would loop forever on it."""
+
+
+def test_jitter_never_exceeds_its_ceiling_even_at_the_extremes() -> None:
+    class Extreme(random.Random):
+        def uniform(self, a: float, b: float) -> float:
+            return b  # the largest value full jitter may draw
+
+    policy = RetryPolicy(initial_delay=0.25, max_delay=2.0)
+    assert list(itertools.islice(policy.delays(Extreme()), 6)) == [0.25, 0.5, 1, 2, 2, 2]

@@ -54,9 +54,7 @@ def test_headers_carry_the_same_timestamp_that_was_signed() -> None:
 
 def test_signer_repr_hides_secret_and_most_of_the_access_key() -> None:
     text = repr(Signer(ACCESS, "topsecretvalue"))
-    assert "topsecretvalue" not in text
-    assert ACCESS not in text
-    assert ACCESS[:4] in text
+    assert text == "Signer(access_key='D78B'...)"  # four characters of the key, no more
 
 
 def test_each_path_segment_is_escaped_exactly_once() -> None:

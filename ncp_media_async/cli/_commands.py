@@ -9,8 +9,8 @@ from typing import IO, Any
 import click
 
 from .. import _defaults
+from .._ratelimit import RateLimit
 from ..client import MediaClient
-from ..polling import RateLimit
 from ..records import VideoAssetRef
 from ._columns import (
     ENCODING_COLUMNS,
@@ -238,10 +238,10 @@ def wait_imports_command(
             concurrency=concurrency,
             interval=interval,
             timeout=wait_timeout,
-            rate_limit=None if rate_limit is None else RateLimit.per_minute(rate_limit),
             progress=progress,
         ),
         max_connections=concurrency,
+        rate_limit=None if rate_limit is None else RateLimit.per_minute(rate_limit),
     )
     report_imports(output, tally)
     if not tally.ok:

@@ -197,7 +197,6 @@ class Demo:
             concurrency=opts.concurrency,
             interval=opts.interval,
             timeout=60.0,
-            rate_limit=None,
             progress=opts.progress,
             print_each=False,
         )

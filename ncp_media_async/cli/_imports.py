@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..client import MediaClient
-from ..polling import PollFailure, PollTimeoutError, RateLimit
+from ..polling import PollFailure, PollTimeoutError
 from ..records import ImportStatus, UploadStatus, VideoAssetRef
 from ._columns import IMPORT_COLUMNS, Col
 from ._errors import error_json, short_reason
@@ -81,7 +81,6 @@ async def wait_imports(
     concurrency: int,
     interval: float,
     timeout: float | None,
-    rate_limit: RateLimit | None,
     progress: ProgressMode,
     print_each: bool = True,
 ) -> ImportTally:
@@ -99,7 +98,6 @@ async def wait_imports(
             concurrency=concurrency,
             interval=interval,
             timeout=timeout,
-            rate_limit=rate_limit,
             return_exceptions=True,
         )
         try:

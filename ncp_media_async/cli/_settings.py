@@ -13,6 +13,7 @@ import attrs
 import click
 
 from .. import _defaults
+from .._ratelimit import RateLimit
 from ..client import Credentials, Endpoints, MediaClient
 from ._output import Output
 
@@ -42,7 +43,12 @@ class Settings:
             return Credentials(self.access_key, self.secret_key)
         return Credentials.from_env()
 
-    def client(self, *, max_connections: int = _defaults.MAX_CONNECTIONS) -> MediaClient:
+    def client(
+        self,
+        *,
+        max_connections: int = _defaults.MAX_CONNECTIONS,
+        rate_limit: RateLimit | None = None,
+    ) -> MediaClient:
         """A ``MediaClient`` as the options describe (create it inside the event loop)."""
         return MediaClient(
             self.credentials(),
@@ -50,6 +56,7 @@ class Settings:
             timeout=self.timeout,
             max_retries=self.max_retries,
             max_connections=max_connections,
+            rate_limit=rate_limit,
         )
 
     def output(self) -> Output:
@@ -67,12 +74,14 @@ class Settings:
         work: Callable[[MediaClient], Awaitable[T]],
         *,
         max_connections: int = _defaults.MAX_CONNECTIONS,
+        rate_limit: RateLimit | None = None,
     ) -> T:
         """``work(client)`` with a client as the options describe, closed afterwards; run as
         ``run`` runs a coroutine."""
 
         async def main() -> T:
-            async with self.client(max_connections=max_connections) as client:
+            client = self.client(max_connections=max_connections, rate_limit=rate_limit)
+            async with client:
                 return await work(client)
 
         return self.run(main)

@@ -1,0 +1,146 @@
+"""The options of ``MediaClient``, declared once: names, types, defaults, units and checks.
+
+``Config`` is the one declaration (its defaults come from ``_defaults``); ``ClientOptions`` is its
+keyword-argument mirror, so that ``MediaClient(**options)`` is type-checked (a test keeps the two
+in step). ``MediaClient`` builds one ``Config``; the transport reads it. Bad values fail here, at
+construction, with a ``ValueError``/``TypeError`` (``ConfigurationError`` for a bad header value)
+that says what to fix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypedDict
+
+import aiohttp
+import attrs
+
+from . import _defaults
+from ._ratelimit import RateLimit
+from ._retry import RetryPolicy
+from .errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from ._transport import AttemptEvent
+
+__all__ = ["ClientOptions", "Config", "check_header_value"]
+
+
+def check_header_value(name: str, value: object) -> str:
+    """``value`` if it can travel in an HTTP header: non-empty text without control characters
+    (a CR or LF would let a value forge headers). Else ``ConfigurationError``."""
+    if not isinstance(value, str) or not value:
+        raise ConfigurationError(f"{name} must be a non-empty string")
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value) or not value.isascii():
+        raise ConfigurationError(
+            f"{name} must be printable ASCII without CR, LF or other control characters"
+        )
+    return value
+
+
+def _positive(instance: Any, attribute: attrs.Attribute[float], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ValueError(f"{attribute.name} must be a number of seconds > 0, got {value!r}")
+
+
+def _count(minimum: int) -> Callable[[Any, attrs.Attribute[int], int], None]:
+    def check(instance: Any, attribute: attrs.Attribute[int], value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise ValueError(f"{attribute.name} must be an int >= {minimum}, got {value!r}")
+
+    return check
+
+
+def _optional(kind: type | tuple[type, ...]) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is not None and not isinstance(value, kind):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(
+                k.__name__ for k in kind
+            )
+            raise TypeError(f"{attribute.name} must be {names} or None, got {value!r}")
+
+    return check
+
+
+@attrs.frozen(kw_only=True)
+class Config:
+    """Every option of a ``MediaClient``. Times in seconds, sizes in bytes.
+
+    Attributes:
+        timeout: one attempt, from connect to the last body byte.
+        connect_timeout: connecting (TCP and TLS), per attempt.
+        retry: the ``RetryPolicy`` (delays, ``Retry-After`` cap, per-call ``deadline``).
+        max_retries: shorthand that overrides ``retry.max_retries`` when given.
+        max_connections: the connection pool's size across all hosts.
+        max_body_size: the largest response body read, counted after decompression; a larger
+            one raises ``BodyTooLargeError``.
+        region_code: Live Station's ``x-ncp-region_code`` header (``KR``; the financial zone
+            uses ``FKR``).
+        rate_limit: a ``RateLimit`` every request of the client keeps to (retries included),
+            or ``None``.
+        json_loads: a JSON decoder taking bytes (default: orjson if installed, else json).
+        on_attempt: called with an ``AttemptEvent`` after every attempt (metrics; must not
+            block).
+        trace_configs: aiohttp ``TraceConfig``s for the session the client creates.
+        clock: epoch seconds, for signature timestamps (``time.time``).
+        monotonic: seconds, for back-offs, deadlines and pacing (``time.monotonic``).
+        sleep: the coroutine used for every wait (``asyncio.sleep``).
+        rng: the source of jitter.
+    """
+
+    timeout: float = attrs.field(default=_defaults.TIMEOUT, validator=_positive)
+    connect_timeout: float = attrs.field(default=_defaults.CONNECT_TIMEOUT, validator=_positive)
+    retry: RetryPolicy = attrs.field(
+        factory=RetryPolicy, validator=attrs.validators.instance_of(RetryPolicy)
+    )
+    max_retries: int | None = attrs.field(default=None)
+    max_connections: int = attrs.field(default=_defaults.MAX_CONNECTIONS, validator=_count(1))
+    max_body_size: int = attrs.field(default=_defaults.MAX_BODY_SIZE, validator=_count(1024))
+    region_code: str = attrs.field(default=_defaults.REGION_CODE)
+    rate_limit: RateLimit | None = attrs.field(default=None, validator=_optional(RateLimit))
+    json_loads: Callable[[bytes], Any] | None = None
+    on_attempt: Callable[[AttemptEvent], None] | None = None
+    trace_configs: Sequence[aiohttp.TraceConfig] | None = None
+    clock: _defaults.Clock = time.time
+    monotonic: _defaults.Clock = time.monotonic
+    sleep: _defaults.Sleep = asyncio.sleep
+    rng: random.Random | None = attrs.field(default=None, validator=_optional(random.Random))
+
+    @max_retries.validator
+    def _check_max_retries(self, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is not None:
+            _count(0)(self, attribute, value)
+
+    @region_code.validator
+    def _check_region(self, attribute: attrs.Attribute[str], value: Any) -> None:
+        check_header_value("region_code", value)
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """``retry`` with ``max_retries`` applied."""
+        if self.max_retries is None:
+            return self.retry
+        return attrs.evolve(self.retry, max_retries=self.max_retries)
+
+
+class ClientOptions(TypedDict, total=False):
+    """The keyword options of ``MediaClient``: see ``Config`` for their meaning and units."""
+
+    timeout: float
+    connect_timeout: float
+    retry: RetryPolicy
+    max_retries: int | None
+    max_connections: int
+    max_body_size: int
+    region_code: str
+    rate_limit: RateLimit | None
+    json_loads: Callable[[bytes], Any] | None
+    on_attempt: Callable[[AttemptEvent], None] | None
+    trace_configs: Sequence[aiohttp.TraceConfig] | None
+    clock: _defaults.Clock
+    monotonic: _defaults.Clock
+    sleep: _defaults.Sleep
+    rng: random.Random | None
