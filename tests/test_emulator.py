@@ -7,12 +7,13 @@ import ast
 import asyncio
 import contextlib
 import json
+import os
 import pathlib
 import re
+import shlex
 import signal
 import socket
 import sys
-import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -25,6 +26,7 @@ import yarl
 from aiohttp import web
 from click.testing import CliRunner
 
+import ncp_media_async as ncp
 import ncp_media_async.testing
 from ncp_media_async._signing import (
     ACCESS_KEY_HEADER,
@@ -1181,7 +1183,7 @@ async def test_both_commands_print_the_same_banner_and_serve_it() -> None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery")
-async def test_the_banner_gives_what_a_client_needs() -> None:
+async def test_the_banner_gives_what_a_client_needs(monkeypatch: pytest.MonkeyPatch) -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "ncp_media_async.testing", "--port", "0", "--scenario", "empty",
         "--encodings", "3", "--access-key", "MY KEY", stdout=asyncio.subprocess.PIPE,
@@ -1192,15 +1194,13 @@ async def test_the_banner_gives_what_a_client_needs() -> None:
         lines = [(await asyncio.wait_for(process.stdout.readline(), 20)).decode() for _ in "12"]
         found = Banner.parse(lines)
         assert (found.access_key, found.secret_key) == ("MY KEY", LaunchOptions().secret_key)
-        assert "'MY KEY'" in lines[1]  # quoted for the shell
-        signer = Signer(found.access_key, found.secret_key)
-        path = "/api/v2/status?pageNo=1"
-        async with aiohttp.ClientSession() as session:
-            headers = signer.headers("GET", path, int(time.time() * 1000))
-            url = yarl.URL(found.url + path, encoded=True)
-            async with session.get(url, headers=headers) as resp:
-                assert resp.status == 200
-                assert (await resp.json())["total"] == 3
+        export, *assignments = shlex.split(lines[1])  # pasted into a shell
+        assert export == "export"
+        for assignment in assignments:
+            monkeypatch.setenv(*assignment.split("=", 1))
+        assert os.environ["NCP_ACCESS_KEY"] == "MY KEY"
+        async with ncp.MediaClient() as client:  # endpoint and keys from the environment only
+            assert len(await client.vod_station.encoding_statuses().to_list()) == 3
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGINT)
