@@ -31,7 +31,8 @@ NAME = "per_item"
 TITLE = "walking encoding statuses: client records vs raw aiohttp + json.loads (CPU per item)"
 PAGE_SIZE = 100
 PATH = "/api/v2/status"
-TARGET = 0.60
+#: Issue 8: with cattrs doing the structuring (no generated fast path of our own), ≥ 0.45.
+TARGET = 0.45
 
 Walk = Callable[[], Awaitable[int]]
 
@@ -86,7 +87,7 @@ async def _bench(
             "raw + orjson.loads + structure_list": raw_walk(_orjson_structured),
             "client (records)": client_walk,
         }
-        for walk in variants.values():  # warm-up: connections, caches, generated hooks
+        for walk in variants.values():  # warm-up: connections, cattrs' generated functions
             await walk()
         results: dict[str, list[Measure]] = {}
         for _ in range(rounds):

@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 
 import ncp_media_async as ncp
+from ncp_media_async.records._base import KST
 from ncp_media_async.testing import Emulator, EmulatorServer, Fault, Route, Scenario
 
 FAST = ncp.RetryPolicy(initial_delay=0.001, max_delay=0.01)
@@ -27,7 +28,7 @@ def encoding(i: int, start: datetime, **fields: Any) -> dict[str, Any]:
     return {
         "categoryId": 7, "categoryName": "cat", "filePath": f"in/{i}.mp4",
         "outputType": "AVC_HD", "link": f"https://example/{i}.mp4", "outputTotalSize": i,
-        "lastWorkTime": start.astimezone(ncp._converter.KST).strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "lastWorkTime": start.astimezone(KST).strftime("%Y-%m-%dT%H:%M:%S%z"),
         "status": "COMPLETE", "percent": 100.0,
         "_workStartTimeMs": int(start.timestamp() * 1000), **fields,
     }

@@ -3,24 +3,41 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import re
+import sys
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import attrs
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ncp_media_async as ncp
+from ncp_media_async import _converter
 from ncp_media_async._converter import (
     structure,
+    structure_import_status,
     structure_list,
     structure_media_ai_result,
     structure_records,
     structure_statistics,
     to_camel,
 )
-from ncp_media_async.records import ChannelEvent, EncodingStatus, ImportStatus, Recording
+from ncp_media_async.records import (
+    ChannelEvent,
+    EncodingStatus,
+    ImportStatus,
+    Recording,
+    StatusStatistics,
+    VideoAssetRef,
+    VideoMetadata,
+)
+from ncp_media_async.records._base import KST as CLIENT_KST
+from ncp_media_async.testing import Emulator, Route
 
 KST = timezone(timedelta(hours=9))
 
@@ -83,6 +100,8 @@ def test_iso_time_without_offset_is_read_as_kst() -> None:
         {"content": [ENCODING | {"lastWorkTime": "2025-08-19T17:08:03"}]}, EncodingStatus
     )
     assert s.last_work_time == datetime(2025, 8, 19, 8, 8, 3, tzinfo=UTC)
+    assert s.last_work_time.tzinfo is CLIENT_KST  # the client's one KST
+    assert CLIENT_KST.utcoffset(None) == timedelta(hours=9)
 
 
 def test_unknown_enum_values_are_kept() -> None:
@@ -178,7 +197,10 @@ def test_media_ai_result() -> None:
         ({"content": "nope", "total": 1}, "content"),
         ({"content": [ENCODING | {"percent": "abc"}]}, "$.content[0].percent"),
         ({"content": [ENCODING | {"categoryName": {"a": 1}}]}, "$.content[0].categoryName"),
-        ({"content": [{"percent": 3}]}, "$.content[0]"),
+        ({"content": [ENCODING, ENCODING | {"lastWorkTime": "17:08"}]},
+         "$.content[1].lastWorkTime: expected an ISO 8601 time, got '17:08'"),
+        ({"content": [ENCODING, "x"]}, "$.content[1]: expected an object, got text"),
+        ({"content": [[]]}, "$.content[0]: expected an object, got an array"),
         ({"content": [ENCODING], "total": "many"}, "$.total"),
         ([1, 2], "content"),
     ],
@@ -204,8 +226,11 @@ def test_booleans_are_not_counts() -> None:
 text = st.text(max_size=20)
 maybe = lambda s: st.one_of(st.none(), st.just("-"), s)  # noqa: E731
 encoding_item = st.fixed_dictionaries(
-    {"status": st.sampled_from(["COMPLETE", "WAITING", "RUNNING", "FAILURE", "CANCELED"]) | text},
+    {},
     optional={
+        "status": maybe(
+            st.sampled_from(["COMPLETE", "WAITING", "RUNNING", "FAILURE", "CANCELED"]) | text
+        ),
         "categoryId": maybe(st.integers(0, 2**53) | st.integers(0, 10**6).map(str)),
         "categoryName": maybe(text),
         "filePath": maybe(text),
@@ -225,7 +250,7 @@ encoding_item = st.fixed_dictionaries(
     },
 )
 event_item = st.fixed_dictionaries(
-    {"time": st.integers(0, 4_000_000_000)},
+    {"time": maybe(st.integers(0, 4_000_000_000))},
     optional={
         "actionType": text, "requestType": text, "resultCode": text,
         "messageCode": text, "message": text,
@@ -247,14 +272,16 @@ def test_valid_encoding_bodies_always_structure(
 ) -> None:
     records, got = structure_list({"content": items, "total": total}, EncodingStatus)
     assert got == total
-    assert [r.status for r in records] == [i["status"] for i in items]
+    sent = [i.get("status") for i in items]
+    assert [r.status for r in records] == [None if s in (None, "-", "") else s for s in sent]
 
 
 @settings(max_examples=100, deadline=None)
 @given(st.lists(event_item, max_size=5))
 def test_valid_event_bodies_always_structure(items: list[dict[str, Any]]) -> None:
     records, _ = structure_list({"content": items}, ChannelEvent)
-    assert [int(r.time.timestamp()) for r in records] == [i["time"] for i in items]
+    times = [None if r.time is None else int(r.time.timestamp()) for r in records]
+    assert times == [None if i["time"] == "-" else i["time"] for i in items]
 
 
 @settings(max_examples=300, deadline=None)
@@ -287,16 +314,14 @@ def test_items_with_wrong_types_only_raise_response_error(item: dict[str, Any]) 
         pass
 
 
-# The fast path (generated exact-type hooks) must agree with cattrs' own generated hooks.
+# The fast converter and the detailed one (which only explains failures) must agree.
 
 
 def _wire_names(record: type) -> list[str]:
-    from ncp_media_async._converter import _wire_name
-
-    return [_wire_name(a) for a in attrs.fields(record) if not a.metadata.get("local")]
+    return [_converter._wire_name(a) for a in attrs.fields(record) if not a.metadata.get("local")]
 
 
-record_types = [EncodingStatus, ChannelEvent, Recording, ImportStatus, ncp.StatusStatistics]
+record_types = [EncodingStatus, ChannelEvent, Recording, ImportStatus, StatusStatistics]
 wire_values = st.one_of(
     json_values,
     st.sampled_from(["-", "", "COMPLETE", "MP4", "IN_PROGRESS", "2025-08-19T17:08:03+0900"]),
@@ -318,11 +343,9 @@ def _outcome(fn: Any, item: Any) -> Any:
         st.sampled_from(sorted({w for t in record_types for w in _wire_names(t)})), wire_values
     ),
 )
-def test_fast_path_agrees_with_cattrs(record: type, item: dict[str, Any]) -> None:
-    from ncp_media_async._converter import _detailed, _fast
-
-    fast = _outcome(lambda i: _fast.structure(i, record), item)
-    reference = _outcome(lambda i: _detailed.structure(i, record), item)
+def test_fast_and_detailed_converters_agree(record: type, item: dict[str, Any]) -> None:
+    fast = _outcome(lambda i: _converter._fast.structure(i, record), item)
+    reference = _outcome(lambda i: _converter._detailed.structure(i, record), item)
     if isinstance(fast, type):  # both failed
         assert isinstance(reference, type)
     else:
@@ -335,3 +358,328 @@ def test_output_key_names_one_output_file_across_walks() -> None:
     (b,), _ = structure_list({"content": [ENCODING]}, EncodingStatus)
     assert a != b
     assert a.output_key == b.output_key == (12345, "VODStation.mp4", "AVC_HD_1Pass_30fps")
+
+
+# -- record edges ------------------------------------------------------------------------------
+
+
+def test_a_missing_or_null_status_does_not_fail_the_page() -> None:
+    body = {"content": [ENCODING, ENCODING | {"status": None}, {"percent": 3}, ENCODING],
+            "total": 4}
+    items, total = structure_list(body, EncodingStatus)
+    assert total == 4
+    assert [s.status for s in items] == [ncp.EncodingState.COMPLETE, None, None,
+                                         ncp.EncodingState.COMPLETE]
+    assert items[2] == EncodingStatus(percent=3.0)
+    assert [s.terminal for s in items] == [True, False, False, True]  # no status: not finished
+    (running,), _ = structure_list({"content": [ENCODING | {"status": "RUNNING"}]},
+                                   EncodingStatus)
+    assert not running.terminal
+
+
+def test_a_missing_or_null_event_time_does_not_fail_the_page() -> None:
+    events = [{"time": 1755758700, "actionType": "START"}, {"time": None, "actionType": "STOP"},
+              {"actionType": "DELETE"}, {"time": "-"}]
+    items, _ = structure_list({"content": events, "total": 4}, ChannelEvent)
+    assert [e.time for e in items] == [datetime(2025, 8, 21, 6, 45, tzinfo=UTC), None, None, None]
+    assert [e.action_type for e in items] == ["START", "STOP", "DELETE", None]
+
+
+# Through the public API: the emulator serves the items as given.
+
+
+def _encoding_item(i: int, **fields: Any) -> dict[str, Any]:
+    item = ENCODING | {"filePath": f"in/{i}.mp4", "_workStartTimeMs": 1_755_590_400_000 - i}
+    return {k: v for k, v in (item | fields).items() if v is not _DROP}
+
+
+_DROP = object()
+_NO_STATUS: list[Any] = [_DROP, None, "-"]  # missing, null, the placeholder
+
+
+async def test_a_walk_goes_past_items_without_status(
+    ncp_client: ncp.MediaClient, ncp_emulator: Emulator
+) -> None:
+    ncp_emulator.set_encoding_statuses(
+        _encoding_item(i, status=_NO_STATUS[i // 3 % 3] if i % 3 == 0 else "RUNNING")
+        for i in range(25)
+    )
+    got = await ncp_client.vod_station.encoding_statuses(page_size=10).to_list()
+    assert [s.file_path for s in got] == [f"in/{i}.mp4" for i in range(25)]
+    assert [s.status for s in got] == [None if i % 3 == 0 else "RUNNING" for i in range(25)]
+    assert ncp_emulator.stats.requests[Route.ENCODING_STATUSES] == 3
+
+
+async def test_a_walk_goes_past_events_without_time(
+    ncp_client: ncp.MediaClient, ncp_emulator: Emulator
+) -> None:
+    times: list[Any] = [1755758700 - i if i % 4 else _NO_STATUS[i // 4 % 3] for i in range(25)]
+    events = [{"time": t, "actionType": "START", "message": str(i)} for i, t in enumerate(times)]
+    ncp_emulator.set_channel_events("vs-edges", [{k: v for k, v in e.items() if v is not _DROP}
+                                                 for e in events])
+    got = await ncp_client.vod_station.channel_events("vs-edges", page_size=10).to_list()
+    assert [e.message for e in got] == [str(i) for i in range(25)]
+    assert [None if e.time is None else int(e.time.timestamp()) for e in got] == [
+        t if type(t) is int else None for t in times
+    ]
+
+
+async def test_watching_counts_an_output_without_status_as_unfinished(
+    ncp_client: ncp.MediaClient, ncp_emulator: Emulator
+) -> None:
+    ncp_emulator.set_encoding_statuses([_encoding_item(0, status=None), _encoding_item(1)])
+    sleeps: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        ncp_emulator.set_encoding_statuses([_encoding_item(0), _encoding_item(1)])
+
+    seen = [
+        (s.file_path, s.status)
+        async for s in ncp_client.vod_station.watch_encoding_statuses(interval=5, sleep=sleep)
+    ]
+    assert seen == [("in/0.mp4", None), ("in/1.mp4", "COMPLETE"), ("in/0.mp4", "COMPLETE")]
+    assert sleeps == [5]
+
+
+def _import_body(**result: Any) -> dict[str, Any]:
+    return {"code": "0", "message": "success",
+            "result": {"videoId": 5678, "uploadStatus": "COMPLETED", **result}}
+
+
+@pytest.mark.parametrize(
+    ("meta", "got"),
+    [("x", "text"), ([], "an array"), ([{"size": 1}], "an array"), (5, "a number"),
+     (True, "a boolean")],
+)
+def test_a_nested_object_of_the_wrong_shape_is_a_response_error(meta: Any, got: str) -> None:
+    with pytest.raises(ncp.ResponseError) as info:
+        structure_media_ai_result(_import_body(metaData=meta), ImportStatus)
+    assert f"$.result.metaData: expected an object, got {got}" in str(info.value)
+
+
+def test_a_nested_object_absent_null_or_dash_is_none() -> None:
+    for body in (_import_body(), _import_body(metaData=None), _import_body(metaData="-")):
+        assert structure_media_ai_result(body, ImportStatus).metadata is None
+    empty = structure_media_ai_result(_import_body(metaData={}), ImportStatus)
+    assert empty.metadata == VideoMetadata()
+
+
+def test_errors_inside_a_nested_object_name_its_json_path() -> None:
+    body = _import_body(metaData={"durationMs": "long", "size": [1], "resolution": 1080})
+    with pytest.raises(ncp.ResponseError) as info:
+        structure_media_ai_result(body, ImportStatus)
+    message = str(info.value)
+    assert "$.result.metaData.durationMs: expected an integer, got 'long'" in message
+    assert "$.result.metaData.size: expected an integer, got [1]" in message
+    assert "$.result.metaData.resolution: expected text, got a number" in message
+    with pytest.raises(ncp.ResponseError, match=r"\$\.result\.uploadStatus: required field"):
+        structure_media_ai_result({"result": {"videoId": 1}}, ImportStatus)
+
+
+def test_more_than_three_problems_are_counted() -> None:
+    item = {"status": 1, "categoryId": "x", "categoryName": 2, "filePath": 3, "link": 4}
+    with pytest.raises(ncp.ResponseError) as info:
+        structure_list({"content": [item]}, EncodingStatus)
+    assert str(info.value).count("$.content[0].") == 3
+    assert "(and 2 more)" in str(info.value)
+
+
+def test_import_status_is_built_with_the_asset_asked_about() -> None:
+    ref = VideoAssetRef("ws", "7", "5001")
+    body = _import_body(uploadResult="done", asset="from the wire")  # not read off the wire
+    status = structure_import_status(body, ref)
+    assert status.asset is ref
+    assert status == ImportStatus(ncp.UploadStatus.COMPLETED, 5678, "done", None, ref)
+    assert structure_media_ai_result(body, ImportStatus).asset is None
+
+
+def test_record_ids_come_from_the_map_keys() -> None:
+    (rec,) = structure_records({"content": {"recordList": {"7": MP4 | {"recordId": "wire"}}}})
+    assert rec.record_id == "7"
+    with pytest.raises(ncp.ResponseError, match=r"recordList\['8'\]: expected an object"):
+        structure_records({"content": {"recordList": {"7": MP4, "8": "x"}}})
+
+
+# -- depth and size: no RecursionError, messages stay short ------------------------------------
+
+DEPTH = 10_000
+
+
+def _deep_list(depth: int = DEPTH) -> Any:
+    value: Any = 1
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def _deep_object(depth: int = DEPTH) -> Any:
+    value: Any = 1
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
+def _bodies_around(deep: Any) -> Iterator[tuple[Callable[[Any], object], Any]]:
+    """Every place a deep value can sit where it cannot be right, with the helper that
+    structures that body."""
+    def items(t: type) -> Callable[[Any], object]:
+        return lambda b: structure_list(b, t)
+
+    def import_status(b: Any) -> object:
+        return structure_media_ai_result(b, ImportStatus)
+
+    yield items(EncodingStatus), deep
+    yield items(EncodingStatus), {"content": deep}
+    yield items(EncodingStatus), {"content": [ENCODING, [deep]]}
+    yield items(EncodingStatus), {"content": [ENCODING | {"lastWorkTime": deep}]}
+    yield items(EncodingStatus), {"content": [ENCODING | {"status": deep}]}
+    yield items(EncodingStatus), {"content": [ENCODING | {"percent": deep}]}
+    yield items(EncodingStatus), {"content": [ENCODING], "total": deep}
+    yield items(ChannelEvent), {"content": [{"time": deep}]}
+    yield structure_statistics, {"content": {"waiting": deep}}
+    yield structure_records, {"content": {"recordList": [deep]}}
+    yield structure_records, {"content": {"recordList": {"1": [deep]}}}
+    yield structure_records, {"content": {"recordList": {"1": MP4 | {"duration": deep}}}}
+    yield import_status, {"result": deep}
+    yield import_status, _import_body(metaData=[deep])
+    yield import_status, _import_body(metaData={"size": deep})
+
+
+def _assert_short_response_error(fn: Callable[[Any], object], body: Any) -> None:
+    with pytest.raises(ncp.ResponseError) as info:
+        fn(body)
+    assert len(str(info.value)) < 1_000
+    assert len(info.value.excerpt) <= 200
+
+
+@pytest.mark.parametrize("make", [_deep_list, _deep_object])
+def test_deep_bodies_give_a_short_response_error(make: Callable[[], Any]) -> None:
+    for fn, body in _bodies_around(make()):
+        _assert_short_response_error(fn, body)
+
+
+@contextlib.contextmanager
+def _recursion_limit(limit: int) -> Iterator[None]:
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(before, limit))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(before)
+
+
+def test_deep_bodies_decoded_by_json_and_orjson() -> None:
+    """json decodes 10,000 levels when the recursion limit allows it (the transport maps its
+    RecursionError otherwise); orjson refuses past 1,024 levels with a ValueError, which the
+    transport maps to ResponseError. Whatever a decoder hands over structures to a
+    ResponseError, without recursion."""
+    array = "[" * DEPTH + "]" * DEPTH
+    obj = '{"a":' * DEPTH + "1" + "}" * DEPTH
+    with _recursion_limit(4 * DEPTH):
+        decoded = [json.loads(array), json.loads(obj)]
+    with pytest.raises(ValueError, match="depth"):
+        orjson.loads(array)
+    deepest = 1023  # orjson's limit
+    decoded += [orjson.loads("[" * deepest + "]" * deepest),
+                orjson.loads('{"a":' * deepest + "1" + "}" * deepest)]
+    for deep in decoded:
+        for fn, body in _bodies_around(deep):
+            _assert_short_response_error(fn, body)
+
+
+def test_huge_values_are_shown_short() -> None:
+    huge = 10 ** 5000  # more digits than int() may print (sys.get_int_max_str_digits)
+    for value in (huge, "x" * 100_000, list(range(100_000))):
+        _assert_short_response_error(lambda b: structure_list(b, EncodingStatus),
+                                     {"content": [ENCODING | {"percent": value}]})
+    with pytest.raises(ncp.ResponseError, match=r"\$\.content\[0\]\.percent: expected a number"):
+        structure_list({"content": [ENCODING | {"percent": huge}]}, EncodingStatus)
+
+
+# -- properties: a record or a ResponseError, never anything else, never a record of Nones ------
+
+
+def _wire_field_values(record: type) -> st.SearchStrategy[dict[str, Any]]:
+    return st.dictionaries(st.sampled_from(_wire_names(record)), wire_values, max_size=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_random_items_give_records_or_response_errors(data: st.DataObject) -> None:
+    record = data.draw(st.sampled_from([EncodingStatus, ChannelEvent]))
+    items = data.draw(st.lists(_wire_field_values(record) | json_values, max_size=4))
+    try:
+        records, _ = structure_list({"content": items, "total": len(items)}, record)
+    except ncp.ResponseError:
+        return
+    assert all(isinstance(item, dict) for item in items)  # nothing else makes a record
+    assert [type(r) for r in records] == [record] * len(items)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_wire_field_values(ImportStatus), json_values | _wire_field_values(VideoMetadata))
+def test_random_import_statuses_give_records_or_response_errors(
+    result: dict[str, Any], meta: Any
+) -> None:
+    body = {"result": result | {"metaData": meta}}
+    try:
+        status = structure_import_status(body, VideoAssetRef("w", "p", "1"))
+    except ncp.ResponseError:
+        return
+    assert isinstance(status, ImportStatus)
+    if status.metadata is not None:
+        assert isinstance(meta, dict)
+    else:
+        assert meta in (None, "-", "")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(st.text(max_size=6), _wire_field_values(Recording) | json_values,
+                       max_size=3))
+def test_random_record_maps_give_records_or_response_errors(records: dict[str, Any]) -> None:
+    try:
+        got = structure_records({"content": {"recordList": records}})
+    except ncp.ResponseError:
+        return
+    assert sorted(r.record_id for r in got) == sorted(records)
+    assert all(isinstance(rec, dict) for rec in records.values())
+
+
+@attrs.frozen
+class _Listing:
+    """A record shaped like the ones with arrays and flags (categories, channels, projects)."""
+
+    ids: tuple[int, ...] = ()
+    names: tuple[str, ...] | None = None
+    enabled: bool | None = None
+    base: bool = False
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"ids": [1, "2"], "names": ["a"], "enabled": True, "base": "false"},
+         _Listing((1, 2), ("a",), True, False)),
+        ({"ids": [], "names": None, "enabled": "TRUE"}, _Listing((), None, True, False)),
+        ({}, _Listing()),
+    ],
+)
+def test_arrays_and_booleans(body: dict[str, Any], expected: _Listing) -> None:
+    assert structure(body, _Listing) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ({"ids": "123"}, "$.ids"),  # not the characters of a string
+        ({"ids": {"1": 2}}, "$.ids"),  # not the keys of an object
+        ({"ids": [1, "x"]}, "$.ids"),
+        ({"names": "a"}, "$.names"),
+        ({"enabled": 1}, "$.enabled"),  # a number is not a boolean
+        ({"base": "yes"}, "$.base"),
+    ],
+)
+def test_arrays_and_booleans_of_the_wrong_shape(body: dict[str, Any], where: str) -> None:
+    with pytest.raises(ncp.ResponseError, match=re.escape(where)):
+        structure(body, _Listing)

@@ -258,16 +258,17 @@ class Demo:
                     if before is None:
                         continue
                     report.watch_changes += 1
-                    if status.status.terminal:
+                    if status.terminal:
                         report.watch_finished += 1
-                    if shown < 8 and (status.status.terminal or before.status != status.status):
+                    if shown < 8 and (status.terminal or before.status != status.status):
                         shown += 1
                         self.say(
                             f"   {escape(fmt_opt(status.file_path))} "
-                            f"({escape(fmt_opt(status.output_type))}): {before.status} "
-                            f"{fmt_percent(before)}% -> {status.status} {fmt_percent(status)}%"
+                            f"({escape(fmt_opt(status.output_type))}): {fmt_opt(before.status)} "
+                            f"{fmt_percent(before)}% -> {fmt_opt(status.status)} "
+                            f"{fmt_percent(status)}%"
                         )
-        report.watch_unfinished = sum(1 for s in seen.values() if not s.status.terminal)
+        report.watch_unfinished = sum(1 for s in seen.values() if not s.terminal)
         self.say(
             f"   {report.watch_changes:,} changes seen, {report.watch_finished} finished, "
             f"{report.watch_unfinished} still under way when the watch stopped"

@@ -1,0 +1,86 @@
+"""What every service's records share: ``OpenStrEnum``, ``Page``, ``KST`` and the field helpers.
+
+A record field declares how it is read off the wire next to its type, and nothing else does:
+``wire_field(wire=...)`` for a JSON name that is not the camelCase of the field,
+``wire_field(kind=...)`` for a conversion the type alone does not say (epoch seconds or
+milliseconds), ``local_field()`` for a field the client fills
+in and never reads off the wire. ``ncp_media_async._converter`` turns these declarations into
+cattrs hooks once per record class.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import timedelta, timezone
+from typing import Any, Final, Generic, Literal, TypeVar
+
+import attrs
+
+__all__ = ["OpenStrEnum", "Page"]
+
+T = TypeVar("T")
+
+#: Korea Standard Time (UTC+9, no daylight saving time), the zone the services report in: an ISO
+#: 8601 time sent without an offset is read in it. The client's one definition (the emulator
+#: spells its own on purpose: it must not import the client's constants).
+KST: Final = timezone(timedelta(hours=9), "KST")
+
+#: How a field is converted from JSON when its type does not say it all: ``epoch_s`` epoch
+#: *seconds*, ``epoch_ms`` epoch *milliseconds*, both to an aware UTC ``datetime``. (By type
+#: alone: ``datetime`` is ISO 8601 text, ``+0900`` offsets allowed; ``int`` is a JSON integer or
+#: its text; ``float`` a JSON number or its text; ``str`` text only.)
+Kind = Literal["epoch_s", "epoch_ms"]
+
+
+def wire_field(
+    *, wire: str | None = None, kind: Kind | None = None, default: Any = attrs.NOTHING
+) -> Any:
+    """An attrs field read off the wire: from JSON field ``wire`` (default: the camelCase of the
+    attribute name), converted as ``kind`` says (default: as its type says)."""
+    metadata: dict[str, Any] = {}
+    if wire is not None:
+        metadata["wire"] = wire
+    if kind is not None:
+        metadata["kind"] = kind
+    return attrs.field(default=default, metadata=metadata)
+
+
+def local_field(default: Any = None) -> Any:
+    """An attrs field the client fills in (``ImportStatus.asset``): never read off the wire, so
+    a JSON field of the same name is ignored like any unknown field."""
+    return attrs.field(default=default, metadata={"local": True})
+
+
+class OpenStrEnum(enum.StrEnum):
+    """A ``StrEnum`` that accepts values it does not know.
+
+    ``EncodingState("PAUSED")`` returns a pseudo-member whose ``name`` and ``value`` are
+    ``"PAUSED"``; it compares equal to the string and is not among the class's members. Its
+    ``known`` property is ``False``. The services add states without notice: an unknown value
+    never fails structuring.
+    """
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        if not isinstance(value, str):
+            return None
+        member = str.__new__(cls, value)
+        member._name_ = value
+        member._value_ = value
+        return member
+
+    @property
+    def known(self) -> bool:
+        """Whether the value is one the documents list."""
+        return self._name_ in type(self).__members__
+
+
+@attrs.frozen
+class Page(Generic[T]):
+    """One page of a list: its items, its 1-based number, the size asked for and the ``total``
+    the server reported for the whole list (``None`` if it sent none)."""
+
+    items: tuple[T, ...]
+    page_no: int
+    page_size: int
+    total: int | None
