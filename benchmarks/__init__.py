@@ -2,7 +2,7 @@
 
 Each benchmark module measures one thing against a baseline in the same run and says whether
 its target was met; ``benchmarks/README.md`` describes them. Modules are imported only when run
-(the emulator subprocess, ``python -m benchmarks._server``, needs none of them).
+(the emulator subprocess, ``python -m ncp_media_async.testing``, needs none of them).
 """
 
 from __future__ import annotations

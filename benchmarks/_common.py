@@ -10,6 +10,8 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Coroutine, Iterator, Sequence
@@ -18,9 +20,10 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import IO, Any, Self, TypeVar
 
 from ncp_media_async import Credentials
+from ncp_media_async.testing import Banner
 
 __all__ = [
     "REPO_ROOT",
@@ -216,13 +219,20 @@ def cpu_split() -> tuple[set[int], set[int]] | None:
 
 
 class EmulatorProcess:
-    """``python -m benchmarks._server`` in a child process, so its CPU is not the client's.
+    """The project's emulator launcher (``python -m ncp_media_async.testing``) in a child
+    process, so its CPU is not the client's, holding exactly the benchmark data asked for.
 
     ``with EmulatorProcess(latency_ms=30, encodings=4000) as emu:`` then ``emu.url`` and
-    ``emu.credentials``. The child stops when the block ends (or when this process dies: it
-    watches its standard input). While it runs, it and this process are pinned to different
-    CPUs (``cpu_split``): on a small machine the scheduler otherwise moves them onto one CPU
-    now and then, and the client's CPU time per request jumps by a quarter from run to run.
+    ``emu.credentials``. It holds ``encodings`` realistic encoding statuses (the ``empty``
+    scenario with that count: distinct items, thousands of distinct ``lastWorkTime`` values)
+    and ``imports`` Media AI imports in ``benchmarks._data.WORKSPACE``/``PROJECT_ID`` from
+    ``FIRST_ASSET_ID``, each ``COMPLETED`` at poll ``import_polls``. The child runs on uvloop
+    when installed (it is the load generator, not what is measured) and stops when the block
+    ends (or when this process dies: it watches its standard input); what it writes on stderr
+    is kept for the error of a failed start. While it runs, it and this process are pinned to
+    different CPUs (``cpu_split``): on a small machine the scheduler otherwise moves them onto
+    one CPU now and then, and the client's CPU time per request jumps by a quarter from run to
+    run.
     """
 
     def __init__(
@@ -235,23 +245,30 @@ class EmulatorProcess:
         startup_timeout: float = 120.0,
     ) -> None:
         self._args = [
+            "--port=0",
+            "--scenario=empty",
             f"--latency-ms={latency_ms}",
             f"--encodings={encodings}",
             f"--imports={imports}",
             f"--import-polls={import_polls}",
+            "--import-failure-rate=0",
+            "--stop-on-stdin-eof",
         ]
         self._startup_timeout = startup_timeout
         self._proc: subprocess.Popen[str] | None = None
+        self._stderr: IO[bytes] | None = None
         self._affinity: set[int] | None = None
         self.url = ""
         self._credentials: Credentials | None = None
 
     def __enter__(self) -> Self:
+        self._stderr = tempfile.TemporaryFile()
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks._server", *self._args],
+            [sys.executable, "-m", "ncp_media_async.testing", *self._args],
             cwd=REPO_ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            stderr=self._stderr,
             text=True,
         )
         split = cpu_split()
@@ -260,21 +277,19 @@ class EmulatorProcess:
             os.sched_setaffinity(0, split[0])
             os.sched_setaffinity(self._proc.pid, split[1])
         assert self._proc.stdout is not None
-        deadline = time.monotonic() + self._startup_timeout
-        access = secret = None
-        while access is None or secret is None or not self.url:
-            line = self._proc.stdout.readline()
-            if not line or time.monotonic() > deadline:
-                self.__exit__(None, None, None)
-                raise RuntimeError(f"the emulator process did not start (last line {line!r})")
-            key, _, value = line.strip().partition("=")
-            if line.startswith("listening on "):
-                self.url = line.removeprefix("listening on ").strip()
-            elif key == "NCP_ACCESS_KEY":
-                access = value
-            elif key == "NCP_SECRET_KEY":
-                secret = value
-        self._credentials = Credentials(access, secret)
+        timer = threading.Timer(self._startup_timeout, self._proc.kill)  # a hung start ends
+        timer.start()
+        try:
+            banner = Banner.parse(self._proc.stdout)  # its first two lines
+        except ValueError as exc:
+            self._stderr.seek(0)
+            said = self._stderr.read().decode(errors="replace").strip()
+            self.__exit__(None, None, None)
+            raise RuntimeError(f"the emulator process did not start: {exc} {said}") from None
+        finally:
+            timer.cancel()
+        self.url = banner.url
+        self._credentials = Credentials(banner.access_key, banner.secret_key)
         return self
 
     def __exit__(
@@ -295,9 +310,10 @@ class EmulatorProcess:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        for stream in (proc.stdin, proc.stdout):
+        for stream in (proc.stdin, proc.stdout, self._stderr):
             if stream is not None:
                 stream.close()
+        self._stderr = None
 
     @property
     def credentials(self) -> Credentials:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any, Final
 
-from ncp_media_async.testing import WORK_START_KEY
+from ncp_media_async.testing import Scenario
 from ncp_media_async.testing._data import encoding_fields
 
 __all__ = [
@@ -24,10 +24,11 @@ __all__ = [
     "encoding_pages",
 ]
 
-#: Where the benchmark emulator's Media AI imports live (ids FIRST_ASSET_ID, +1, ...).
-WORKSPACE: Final = "bench-workspace"
-PROJECT_ID: Final = "4242"
-FIRST_ASSET_ID: Final = 100_000
+#: Where the benchmark emulator's Media AI imports live (ids FIRST_ASSET_ID, +1, ...): those
+#: of the emulator's scenarios, which ``EmulatorProcess`` launches.
+WORKSPACE: Final = Scenario.empty().workspace
+PROJECT_ID: Final = Scenario.empty().project_id
+FIRST_ASSET_ID: Final = Scenario.empty().first_asset_id
 
 KST: Final = timezone(timedelta(hours=9))
 #: The newest work start, epoch milliseconds (2025-08-19T17:00:00+09:00).
@@ -47,12 +48,11 @@ _OUTPUTS: Final = (
 )
 
 
-def encoding_items(count: int, *, work_start: bool = False) -> Iterator[dict[str, Any]]:
+def encoding_items(count: int) -> Iterator[dict[str, Any]]:
     """``count`` camelCase encoding-status items, newest first.
 
-    With ``work_start``, each item also carries the emulator's ``WORK_START_KEY`` (the
-    emulator strips it from what it serves). The identity fields (category, file, output type,
-    link) are spelt as the emulator's own data spells them.
+    The identity fields (category, file, output type, link) are spelt as the emulator's own
+    data spells them.
     """
     made = job = 0
     anchor = datetime.fromtimestamp(ANCHOR_MS / 1000, tz=KST)
@@ -75,8 +75,6 @@ def encoding_items(count: int, *, work_start: bool = False) -> Iterator[dict[str
                 "status": status,
                 "percent": 100.0 if status == "COMPLETE" else float(job % 99) + 0.5,
             }
-            if work_start:
-                item[WORK_START_KEY] = start_ms
             made += 1
             yield item
         job += 1

@@ -29,7 +29,7 @@ def load_imports(emulator: Emulator, n: int, seed: int = 1) -> dict[ncp.VideoAss
     outcomes: dict[ncp.VideoAssetRef, str] = {}
     for i in range(n):
         outcome = rng.choice(["COMPLETED"] * 7 + ["FAILED", "FILE_NOT_EXIST", "INVALID_METADATA"])
-        emulator.add_import("ws", "9", 1000 + i, outcome=outcome, polls=rng.randint(1, 4))
+        emulator.media_ai.add_import("ws", "9", 1000 + i, outcome=outcome, polls=rng.randint(1, 4))
         outcomes[ncp.VideoAssetRef("ws", "9", str(1000 + i))] = outcome
     return outcomes
 
@@ -58,15 +58,15 @@ async def test_a_thousand_imports_finish_within_the_concurrency_bound(
     assert 1 < stats.peak_in_flight <= 25
     assert stats.total_polls_after_terminal == 0
     expected = {(r.workspace, r.project_id, r.video_asset_id): a.polls_to_complete
-                for r, a in zip(outcomes, ncp_emulator.imports(), strict=True)}
+                for r, a in zip(outcomes, ncp_emulator.media_ai.imports(), strict=True)}
     assert dict(stats.import_polls) == expected
 
 
 async def test_results_stream_as_they_land(
     ncp_client: ncp.MediaClient, ncp_emulator: Emulator
 ) -> None:
-    ncp_emulator.add_import("ws", "1", "1", polls=1)
-    ncp_emulator.add_import("ws", "1", "2", polls=10**6)
+    ncp_emulator.media_ai.add_import("ws", "1", "1", polls=1)
+    ncp_emulator.media_ai.add_import("ws", "1", "2", polls=10**6)
     refs = [ncp.VideoAssetRef("ws", "1", "2"), ncp.VideoAssetRef("ws", "1", "1")]
     stream = ncp_client.media_ai.wait_for_imports(refs, interval=0.001)
     first = await anext(stream)
@@ -171,7 +171,7 @@ async def test_watch_encodings_yields_changes_until_all_terminal(
     ncp_emulator.clock = lambda: clock_now[0]
     start = datetime.fromtimestamp(clock_now[0], UTC)
     for i, outcome in enumerate(["COMPLETE", "FAILURE", "CANCELED"]):
-        ncp_emulator.add_progressing_encoding(
+        ncp_emulator.vod_station.add_progressing_encoding(
             queue_seconds=5 * i, run_seconds=20, outcome=outcome,
             fields={"filePath": f"in/{i}.mp4"},
         )
@@ -200,7 +200,7 @@ async def test_watch_encodings_yields_changes_until_all_terminal(
 async def test_watch_encodings_times_out(
     ncp_client: ncp.MediaClient, ncp_emulator: Emulator
 ) -> None:
-    ncp_emulator.add_progressing_encoding(run_seconds=10**6)
+    ncp_emulator.vod_station.add_progressing_encoding(run_seconds=10**6)
     with pytest.raises(ncp.PollTimeoutError):
         async for _ in ncp_client.vod_station.watch_encoding_statuses(
             interval=0.01, timeout=0.05

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -114,7 +115,7 @@ def same_instant(iso: str, wire: str) -> bool:
 def test_encoding_status_json_matches_the_emulator(served: LoopbackEmulator) -> None:
     result = ok(served.invoke("--json", "encoding-status", "--page-size", "25", "--prefetch", "4"))
     lines = json_lines(result)
-    raw = served.emulator.encoding_statuses()
+    raw = served.emulator.vod_station.encoding_statuses()
     assert len(lines) == len(raw) == 300
     for line, item in zip(lines, raw, strict=True):
         assert line["status"] == item["status"]
@@ -130,7 +131,7 @@ def test_encoding_status_json_matches_the_emulator(served: LoopbackEmulator) -> 
 def test_encoding_status_window_and_max_items(served: LoopbackEmulator) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     start, end = now - timedelta(hours=12), now - timedelta(hours=2)
-    expected = served.emulator.encoding_statuses(
+    expected = served.emulator.vod_station.encoding_statuses(
         int(start.timestamp() * 1000), int(end.timestamp() * 1000)
     )
     assert 0 < len(expected) < 300
@@ -140,13 +141,14 @@ def test_encoding_status_window_and_max_items(served: LoopbackEmulator) -> None:
 
     lines = json_lines(ok(served.invoke("--json", "encoding-status", "--max-items", "7")))
     assert [x["file_path"] for x in lines] == [
-        x["filePath"] for x in served.emulator.encoding_statuses()[:7]
+        x["filePath"] for x in served.emulator.vod_station.encoding_statuses()[:7]
     ]
 
 
 def test_statistics_counts_match(served: LoopbackEmulator) -> None:
     (stats,) = json_lines(ok(served.invoke("--json", "statistics")))
-    counts = Counter(item["status"].lower() for item in served.emulator.encoding_statuses())
+    items = served.emulator.vod_station.encoding_statuses()
+    counts = Counter(item["status"].lower() for item in items)
     assert stats == {
         "waiting": counts["waiting"],
         "running": counts["running"],
@@ -157,8 +159,8 @@ def test_statistics_counts_match(served: LoopbackEmulator) -> None:
 
 
 def test_channel_events_paged_with_prefetch(served: LoopbackEmulator) -> None:
-    channel = served.emulator.vod_channel_ids[0]
-    raw = served.emulator.channel_events(channel)
+    channel = served.emulator.vod_station.channel_ids[0]
+    raw = served.emulator.vod_station.channel_events(channel)
     lines = json_lines(
         ok(
             served.invoke(
@@ -182,8 +184,8 @@ def test_channel_events_paged_with_prefetch(served: LoopbackEmulator) -> None:
 
 
 def test_records_json(served: LoopbackEmulator) -> None:
-    channel = served.emulator.live_channel_ids[0]
-    raw = served.emulator.recordings(channel)
+    channel = served.emulator.live_station.channel_ids[0]
+    raw = served.emulator.live_station.recordings(channel)
     lines = json_lines(ok(served.invoke("--json", "records", channel)))
     assert sorted(x["record_id"] for x in lines) == sorted(raw)
     for line in lines:
@@ -197,7 +199,7 @@ def test_records_json(served: LoopbackEmulator) -> None:
 
 
 def test_import_status(fresh: LoopbackEmulator) -> None:
-    fresh.emulator.add_import("cli-ws", 77, 5001, outcome="INVALID_METADATA", polls=1)
+    fresh.emulator.media_ai.add_import("cli-ws", 77, 5001, outcome="INVALID_METADATA", polls=1)
     (line,) = json_lines(ok(fresh.invoke("--json", "import-status", "cli-ws", "77", "5001")))
     assert line["upload_status"] == "INVALID_METADATA"
     assert line["video_id"] == 5001
@@ -209,10 +211,10 @@ def test_import_status(fresh: LoopbackEmulator) -> None:
 
 
 def test_tables_render(served: LoopbackEmulator) -> None:
-    channel = served.emulator.live_channel_ids[0]
+    channel = served.emulator.live_station.channel_ids[0]
     out = ok(served.invoke("records", channel)).stdout
     assert out.splitlines()[0].split()[:3] == ["record", "type", "status"]
-    for record_id, record in served.emulator.recordings(channel).items():
+    for record_id, record in served.emulator.live_station.recordings(channel).items():
         assert f"\n{record_id} " in out
         assert f" {record['fileName']} " in out  # a pipe gets the whole table, nothing cut
         assert f" {record['objectStorageUrl']}" in out
@@ -228,14 +230,14 @@ def test_tables_render(served: LoopbackEmulator) -> None:
 
 
 def test_global_options_also_after_the_subcommand(served: LoopbackEmulator) -> None:
-    channel = served.emulator.live_channel_ids[0]
+    channel = served.emulator.live_station.channel_ids[0]
     result = CliRunner().invoke(
         cli,
         ["records", channel, "--json", "--endpoint", served.url],
         env=served.env(),
         catch_exceptions=False,
     )
-    assert len(json_lines(ok(result))) == len(served.emulator.recordings(channel))
+    assert len(json_lines(ok(result))) == len(served.emulator.live_station.recordings(channel))
 
 
 # ------------------------------------------------------------------------------- errors
@@ -315,7 +317,7 @@ def test_wait_imports_json_small_batch(fresh: LoopbackEmulator) -> None:
     emulator = fresh.emulator
     outcomes = ["COMPLETED", "FAILED", "FILE_NOT_EXIST", "INVALID_METADATA"] * 3
     for i, outcome in enumerate(outcomes):
-        emulator.add_import("ws", "p1", 100 + i, outcome=outcome, polls=1 + i % 3)
+        emulator.media_ai.add_import("ws", "p1", 100 + i, outcome=outcome, polls=1 + i % 3)
     targets = [f"ws/p1/{100 + i}" for i in range(len(outcomes))] + ["ws/p1/999"]
     result = fresh.invoke(
         "--json", "wait-imports", *targets, "--interval", "0.01", "--concurrency", "4"
@@ -344,7 +346,7 @@ def test_wait_imports_json_small_batch(fresh: LoopbackEmulator) -> None:
 
 def test_wait_imports_from_stdin_all_complete(fresh: LoopbackEmulator) -> None:
     for i in range(5):
-        fresh.emulator.add_import("ws", "p2", 200 + i, outcome="COMPLETED", polls=2)
+        fresh.emulator.media_ai.add_import("ws", "p2", 200 + i, outcome="COMPLETED", polls=2)
     text = "# assets to wait for\n\n" + "".join(f" ws/p2/{200 + i}\n" for i in range(5))
     result = ok(
         fresh.invoke("wait-imports", "--file", "-", "ws/p2/200", "--interval", "0.01", input=text)
@@ -358,8 +360,8 @@ def test_wait_imports_from_stdin_all_complete(fresh: LoopbackEmulator) -> None:
 
 
 def test_wait_imports_timeout_names_the_pending(fresh: LoopbackEmulator) -> None:
-    fresh.emulator.add_import("ws", "p3", 300, outcome="COMPLETED", polls=1)
-    fresh.emulator.add_import("ws", "p3", 301, outcome="COMPLETED", polls=10_000)
+    fresh.emulator.media_ai.add_import("ws", "p3", 300, outcome="COMPLETED", polls=1)
+    fresh.emulator.media_ai.add_import("ws", "p3", 301, outcome="COMPLETED", polls=10_000)
     result = fresh.invoke(
         "--json",
         "wait-imports",
@@ -384,7 +386,7 @@ def test_watch_encodings_prints_changes_until_done() -> None:
     # encoding a quarter of a second further on, whatever the speed of the machine.
     clock = ManualClock(float(int(time.time())))  # a whole second: exact quarters
     emulator = Emulator(Scenario.empty(), clock=clock)
-    emulator.add_progressing_encoding(queue_seconds=0.0, run_seconds=1.0)
+    emulator.vod_station.add_progressing_encoding(queue_seconds=0.0, run_seconds=1.0)
 
     def tick(route: str, page_no: int) -> None:
         if route == Route.ENCODING_STATUSES and page_no == 1:
@@ -406,7 +408,7 @@ def test_watch_encodings_prints_changes_until_done() -> None:
 
 
 def test_watch_encodings_timeout(fresh: LoopbackEmulator) -> None:
-    fresh.emulator.add_progressing_encoding(queue_seconds=0.0, run_seconds=600)
+    fresh.emulator.vod_station.add_progressing_encoding(queue_seconds=0.0, run_seconds=600)
     result = fresh.invoke("watch-encodings", "--interval", "0.05", "--timeout", "0.2")
     assert result.exit_code == 1
     assert result.stdout.splitlines()[0].split()[:2] == ["status", "%"]
@@ -437,7 +439,8 @@ def test_demo_json_summary_matches_the_scenario() -> None:
     )
     (report,) = json_lines(ok(result))
     expected = Counter(
-        asset.outcome for asset in Emulator(attrs.evolve(Scenario.demo(0), imports=200)).imports()
+        asset.outcome
+        for asset in Emulator(attrs.evolve(Scenario.demo(0), imports=200)).media_ai.imports()
     )
     imports = report["imports"]
     assert imports["states"] == dict(expected)
@@ -486,7 +489,7 @@ def _python_m(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery")
 def test_ctrl_c_exits_130_cleanly(fresh: LoopbackEmulator) -> None:
-    fresh.emulator.add_progressing_encoding(queue_seconds=0.0, run_seconds=600)
+    fresh.emulator.vod_station.add_progressing_encoding(queue_seconds=0.0, run_seconds=600)
     env = {k: v for k, v in fresh.env().items() if v is not None}
     process = _python_m("--endpoint", fresh.url, "watch-encodings", "--interval", "0.05", env=env)
     try:
@@ -510,10 +513,9 @@ def test_emulator_command_serves_until_stopped(stop: signal.Signals) -> None:
         first = process.stdout.readline().split()
         assert first[:2] == ["listening", "on"]
         url = first[2]
-        exports = dict(
-            process.stdout.readline().removeprefix("export ").split("#")[0].strip().split("=", 1)
-            for _ in range(3)
-        )
+        export, *assignments = shlex.split(process.stdout.readline())  # as a shell reads it
+        assert export == "export"
+        exports = dict(assignment.split("=", 1) for assignment in assignments)
         assert exports["NCP_MEDIA_ENDPOINT"] == url
         result = CliRunner().invoke(
             cli, ["--json", "statistics"], env=exports, catch_exceptions=False

@@ -40,7 +40,7 @@ def encoding(i: int, start: datetime, **fields: Any) -> dict[str, Any]:
 async def test_encoding_statuses_walk_the_whole_window(
     ncp_client: ncp.MediaClient, ncp_emulator: Emulator
 ) -> None:
-    ncp_emulator.set_encoding_statuses(
+    ncp_emulator.vod_station.set_encoding_statuses(
         [encoding(i, T0 + timedelta(minutes=i)) for i in range(95)]
     )
     got = await ncp_client.vod_station.encoding_statuses(
@@ -56,7 +56,7 @@ async def test_encoding_statuses_walk_the_whole_window(
 async def test_window_is_sent_as_from_start_to_end_in_ms(
     ncp_client: ncp.MediaClient, ncp_emulator: Emulator
 ) -> None:
-    ncp_emulator.set_encoding_statuses(
+    ncp_emulator.vod_station.set_encoding_statuses(
         [encoding(i, T0 + timedelta(hours=i)) for i in range(10)]
     )
     got = await ncp_client.vod_station.encoding_statuses(
@@ -84,23 +84,23 @@ async def test_encoding_status_page_size_follows_the_documented_bounds(
 async def test_status_statistics_as_numbers_and_as_strings(
     ncp_client: ncp.MediaClient, ncp_emulator: Emulator
 ) -> None:
-    ncp_emulator.set_encoding_statuses(
+    ncp_emulator.vod_station.set_encoding_statuses(
         [encoding(i, T0, status=s) for i, s in enumerate(["COMPLETE"] * 3 + ["FAILURE"])]
     )
     stats = await ncp_client.vod_station.status_statistics(start=T0, end=T0 + timedelta(1))
     assert (stats.complete, stats.failure, stats.waiting) == (3, 1, 0)
-    ncp_emulator.status_statistics_as_strings = True
+    ncp_emulator.vod_station.status_statistics_as_strings = True
     again = await ncp_client.vod_station.status_statistics(start=T0, end=T0 + timedelta(1))
     assert again == stats
-    ncp_emulator.set_status_statistics([{"waiting": "4", "running": "2", "failure": "1",
+    ncp_emulator.vod_station.set_status_statistics([{"waiting": "4", "running": "2", "failure": "1",
                                          "canceled": 0}])
     odd = await ncp_client.vod_station.status_statistics()
     assert (odd.waiting, odd.running, odd.complete, odd.failure) == (4, 2, 0, 1)
 
 
 async def test_channel_events(ncp_client: ncp.MediaClient, ncp_emulator: Emulator) -> None:
-    channel = ncp_emulator.vod_channel_ids[0]
-    raw = ncp_emulator.channel_events(channel)
+    channel = ncp_emulator.vod_station.channel_ids[0]
+    raw = ncp_emulator.vod_station.channel_events(channel)
     events = await ncp_client.vod_station.channel_events(channel, page_size=7).to_list()
     assert len(events) == len(raw)
     assert [int(e.time.timestamp()) for e in events] == [r["time"] for r in raw]
@@ -112,7 +112,7 @@ async def test_channel_id_is_one_escaped_path_segment(
     ncp_client: ncp.MediaClient, ncp_emulator: Emulator
 ) -> None:
     weird = "vs-a b/ü?x=1&pageNo=9#frag%20"
-    ncp_emulator.set_channel_events(weird, [
+    ncp_emulator.vod_station.set_channel_events(weird, [
         {"time": 1755758700 - i, "actionType": "START", "requestType": "API",
          "resultCode": "SUCCESS", "messageCode": "M", "message": str(i)} for i in range(3)
     ])
@@ -133,8 +133,8 @@ async def test_unknown_vod_channel_is_not_found(ncp_client: ncp.MediaClient) -> 
 
 
 async def test_records(ncp_client: ncp.MediaClient, ncp_emulator: Emulator) -> None:
-    channel = ncp_emulator.live_channel_ids[0]
-    raw = ncp_emulator.recordings(channel)
+    channel = ncp_emulator.live_station.channel_ids[0]
+    raw = ncp_emulator.live_station.recordings(channel)
     recs = await ncp_client.live_station.records(channel)
     assert {r.record_id for r in recs} == set(raw)
     for rec in recs:
@@ -160,7 +160,8 @@ async def test_unknown_live_channel_is_not_found_from_a_400(ncp_client: ncp.Medi
 async def test_live_station_region_header(ncp_emulator_server: EmulatorServer) -> None:
     async with client_for(ncp_emulator_server, region_code="XX") as client:
         with pytest.raises(ncp.BadRequestError) as info:
-            await client.live_station.records(ncp_emulator_server.emulator.live_channel_ids[0])
+            channel = ncp_emulator_server.emulator.live_station.channel_ids[0]
+            await client.live_station.records(channel)
     assert info.value.code == "250020"
 
 
@@ -170,7 +171,7 @@ async def test_live_station_region_header(ncp_emulator_server: EmulatorServer) -
 async def test_import_status_progresses_to_its_outcome(
     ncp_client: ncp.MediaClient, ncp_emulator: Emulator
 ) -> None:
-    ncp_emulator.add_import("ws", "77", "5678", outcome="COMPLETED", polls=2)
+    ncp_emulator.media_ai.add_import("ws", "77", "5678", outcome="COMPLETED", polls=2)
     first = await ncp_client.media_ai.import_status("ws", "77", "5678")
     assert first.upload_status is ncp.UploadStatus.IN_PROGRESS
     assert not first.terminal

@@ -400,7 +400,7 @@ _NO_STATUS: list[Any] = [_DROP, None, "-"]  # missing, null, the placeholder
 async def test_a_walk_goes_past_items_without_status(
     ncp_client: ncp.MediaClient, ncp_emulator: Emulator
 ) -> None:
-    ncp_emulator.set_encoding_statuses(
+    ncp_emulator.vod_station.set_encoding_statuses(
         _encoding_item(i, status=_NO_STATUS[i // 3 % 3] if i % 3 == 0 else "RUNNING")
         for i in range(25)
     )
@@ -415,8 +415,9 @@ async def test_a_walk_goes_past_events_without_time(
 ) -> None:
     times: list[Any] = [1755758700 - i if i % 4 else _NO_STATUS[i // 4 % 3] for i in range(25)]
     events = [{"time": t, "actionType": "START", "message": str(i)} for i, t in enumerate(times)]
-    ncp_emulator.set_channel_events("vs-edges", [{k: v for k, v in e.items() if v is not _DROP}
-                                                 for e in events])
+    ncp_emulator.vod_station.set_channel_events(
+        "vs-edges", [{k: v for k, v in e.items() if v is not _DROP} for e in events]
+    )
     got = await ncp_client.vod_station.channel_events("vs-edges", page_size=10).to_list()
     assert [e.message for e in got] == [str(i) for i in range(25)]
     assert [None if e.time is None else int(e.time.timestamp()) for e in got] == [
@@ -427,12 +428,14 @@ async def test_a_walk_goes_past_events_without_time(
 async def test_watching_counts_an_output_without_status_as_unfinished(
     ncp_client: ncp.MediaClient, ncp_emulator: Emulator
 ) -> None:
-    ncp_emulator.set_encoding_statuses([_encoding_item(0, status=None), _encoding_item(1)])
+    ncp_emulator.vod_station.set_encoding_statuses(
+        [_encoding_item(0, status=None), _encoding_item(1)]
+    )
     sleeps: list[float] = []
 
     async def sleep(seconds: float) -> None:
         sleeps.append(seconds)
-        ncp_emulator.set_encoding_statuses([_encoding_item(0), _encoding_item(1)])
+        ncp_emulator.vod_station.set_encoding_statuses([_encoding_item(0), _encoding_item(1)])
 
     seen = [
         (s.file_path, s.status)

@@ -1,13 +1,20 @@
-"""The emulator by itself, over loopback, with a raw aiohttp session and the real signer."""
+"""The emulator by itself, over loopback, with a raw aiohttp session and the client's signer
+(the emulator verifies with its own spelling of the protocol, so the two check each other)."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
+import contextlib
 import json
+import os
+import pathlib
+import re
+import shlex
 import signal
+import socket
 import sys
-import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -16,7 +23,11 @@ import attrs
 import pytest
 import pytest_asyncio
 import yarl
+from aiohttp import web
+from click.testing import CliRunner
 
+import ncp_media_async as ncp
+import ncp_media_async.testing
 from ncp_media_async._signing import (
     ACCESS_KEY_HEADER,
     SIGNATURE_HEADER,
@@ -24,17 +35,26 @@ from ncp_media_async._signing import (
     Signer,
     encode_path,
 )
+from ncp_media_async.cli import cli
 from ncp_media_async.testing import (
     WORK_START_KEY,
+    Banner,
+    Call,
     Emulator,
     EmulatorServer,
     Fault,
     FaultPlan,
+    LaunchOptions,
     ManualClock,
     Route,
     Scenario,
+    Store,
+    StoreRoute,
 )
+from ncp_media_async.testing.__main__ import main as module_main
 from ncp_media_async.testing._faults import FaultInjector
+from ncp_media_async.testing._launch import FLAGS, argument_parser, banner
+from ncp_media_async.testing._protocol import authenticate, signature_v2
 
 T0 = 1_755_590_400.0  # 2025-08-19T08:00:00Z, epoch seconds
 KR = {"x-ncp-region_code": "KR"}
@@ -60,10 +80,15 @@ class Api:
         self.signer = Signer(server.emulator.access_key, server.emulator.secret_key)
 
     def headers(
-        self, path_qs: str, *, skew: float = 0.0, signer: Signer | None = None
+        self,
+        path_qs: str,
+        *,
+        skew: float = 0.0,
+        signer: Signer | None = None,
+        method: str = "GET",
     ) -> dict[str, str]:
         timestamp_ms = int((self.clock() + skew) * 1000)
-        return (signer or self.signer).headers("GET", path_qs, timestamp_ms)
+        return (signer or self.signer).headers(method, path_qs, timestamp_ms)
 
     async def get(
         self,
@@ -74,12 +99,35 @@ class Api:
         signed: bool = True,
         timeout: float | None = None,
     ) -> Reply:
-        all_headers = self.headers(path_qs, skew=skew) if signed else {}
+        return await self.send(
+            "GET", path_qs, headers=headers, skew=skew, signed=signed, timeout=timeout
+        )
+
+    async def send(
+        self,
+        method: str,
+        path_qs: str,
+        *,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        skew: float = 0.0,
+        signed: bool = True,
+        timeout: float | None = None,
+    ) -> Reply:
+        all_headers = self.headers(path_qs, skew=skew, method=method) if signed else {}
         all_headers.update(headers or {})
         url = yarl.URL(self.server.url + path_qs, encoded=True)
         client_timeout = aiohttp.ClientTimeout(total=timeout) if timeout else None
-        async with self.session.get(url, headers=all_headers, timeout=client_timeout) as resp:
+        async with self.session.request(
+            method, url, data=body, headers=all_headers, timeout=client_timeout
+        ) as resp:
             return Reply(resp.status, dict(resp.headers), await resp.read())
+
+
+@contextlib.asynccontextmanager
+async def served(emulator: Emulator, clock: ManualClock) -> AsyncIterator[Api]:
+    async with EmulatorServer(emulator) as server, aiohttp.ClientSession() as session:
+        yield Api(session, server, clock)
 
 
 @pytest.fixture
@@ -94,8 +142,18 @@ def emulator(clock: ManualClock) -> Emulator:
 
 @pytest_asyncio.fixture
 async def api(emulator: Emulator, clock: ManualClock) -> AsyncIterator[Api]:
-    async with EmulatorServer(emulator) as server, aiohttp.ClientSession() as session:
-        yield Api(session, server, clock)
+    async with served(emulator, clock) as api:
+        yield api
+
+
+def declare(monkeypatch: pytest.MonkeyPatch, store: Store, *routes: StoreRoute) -> None:
+    """Give ``store`` more routes, as a store of the future declares them (before serving)."""
+    declared = store.routes()
+    monkeypatch.setattr(store, "routes", lambda: (*declared, *routes))
+
+
+def echo(call: Call) -> web.StreamResponse:
+    return web.json_response({"route": call.route, "body": call.body})
 
 
 def events_path(channel_id: str, query: str = "") -> str:
@@ -134,12 +192,12 @@ def encoding_item(start_ms: int, status: str = "COMPLETE", **extra: Any) -> dict
 
 
 async def test_valid_signature_is_accepted_on_every_route(api: Api, emulator: Emulator) -> None:
-    workspace, project, asset = emulator.import_refs()[0]
+    workspace, project, asset = emulator.media_ai.import_refs()[0]
     paths = [
         ("/api/v2/status?pageNo=1&pageSizeNo=20", {}),
         ("/api/v2/status/status-statistic", {}),
-        (events_path(emulator.vod_channel_ids[0]), {}),
-        (records_path(emulator.live_channel_ids[0]), KR),
+        (events_path(emulator.vod_station.channel_ids[0]), {}),
+        (records_path(emulator.live_station.channel_ids[0]), KR),
         (import_path(workspace, project, asset), {}),
     ]
     for path, headers in paths:
@@ -261,7 +319,7 @@ async def test_escaped_channel_id_round_trips_as_one_segment(api: Api, emulator:
         "messageCode": "CHANNEL_START_TO_READY",
         "message": "m",
     }
-    emulator.set_channel_events(channel_id, [event])
+    emulator.vod_station.set_channel_events(channel_id, [event])
     path = events_path(channel_id, "pageNo=1&pageSizeNo=20")
     assert path == "/api/v2/channels/vs-a%20b%2F%C3%BC%3Fx%3D1/events?pageNo=1&pageSizeNo=20"
     reply = await api.get(path)
@@ -273,11 +331,11 @@ async def test_escaped_channel_id_round_trips_as_one_segment(api: Api, emulator:
     reply = await api.get(path, headers=api.headers(unescaped), signed=False)
     assert reply.status == 401
 
-    emulator.set_recordings("ls-ä/b", {"1": {"recordType": "HLS"}})
+    emulator.live_station.set_recordings("ls-ä/b", {"1": {"recordType": "HLS"}})
     reply = await api.get(records_path("ls-ä/b"), headers=KR)
     assert reply.json() == {"content": {"recordList": {"1": {"recordType": "HLS"}}}, "total": 1}
 
-    emulator.add_import("my ws/ü", "12 34", 77)
+    emulator.media_ai.add_import("my ws/ü", "12 34", 77)
     reply = await api.get(import_path("my ws/ü", "12 34", "77"))
     assert reply.json()["result"]["uploadStatus"] == "COMPLETED"
 
@@ -299,7 +357,7 @@ async def test_vod_station_errors(api: Api, emulator: Emulator) -> None:
     assert error["errorCode"] == "260004"
     assert "not found" in error["message"]
 
-    channel = emulator.vod_channel_ids[0]
+    channel = emulator.vod_station.channel_ids[0]
     reply = await api.get(events_path(channel, "pageNo=0"))
     assert (reply.status, reply.json()["error"]["errorCode"]) == (400, "260025")
     for query in ("pageNo=-3", "pageNo=0&pageSizeNo=10"):
@@ -314,7 +372,7 @@ async def test_vod_station_errors(api: Api, emulator: Emulator) -> None:
 
 
 async def test_live_station_errors_have_numeric_codes(api: Api, emulator: Emulator) -> None:
-    channel = emulator.live_channel_ids[0]
+    channel = emulator.live_station.channel_ids[0]
     reply = await api.get(records_path(channel))
     assert reply.status == 400
     assert reply.json()["error"] == {
@@ -333,7 +391,7 @@ async def test_live_station_errors_have_numeric_codes(api: Api, emulator: Emulat
 
 
 async def test_media_ai_errors(api: Api, emulator: Emulator) -> None:
-    workspace, project, _ = emulator.import_refs()[0]
+    workspace, project, _ = emulator.media_ai.import_refs()[0]
     for bad in ("abc", "12a", "-5", "١٢"):
         reply = await api.get(import_path(workspace, project, bad))
         assert reply.status == 400, bad
@@ -349,32 +407,38 @@ async def test_media_ai_errors(api: Api, emulator: Emulator) -> None:
 def test_same_seed_same_data(clock: ManualClock) -> None:
     scenario = Scenario(seed=42, progressing_encodings=5)
     a, b = Emulator(scenario, clock=clock), Emulator(scenario, clock=clock)
-    assert a.encoding_statuses() == b.encoding_statuses()
-    assert a.vod_channel_ids == b.vod_channel_ids
-    assert all(a.channel_events(c) == b.channel_events(c) for c in a.vod_channel_ids)
-    assert all(a.recordings(c) == b.recordings(c) for c in a.live_channel_ids)
-    assert a.imports() == b.imports()
+    assert a.vod_station.encoding_statuses() == b.vod_station.encoding_statuses()
+    vod_channels = a.vod_station.channel_ids
+    assert vod_channels == b.vod_station.channel_ids
+    assert all(
+        a.vod_station.channel_events(c) == b.vod_station.channel_events(c) for c in vod_channels
+    )
+    assert all(
+        a.live_station.recordings(c) == b.live_station.recordings(c)
+        for c in a.live_station.channel_ids
+    )
+    assert a.media_ai.imports() == b.media_ai.imports()
     other = Emulator(Scenario(seed=43), clock=clock)
-    assert other.vod_channel_ids != a.vod_channel_ids
-    assert other.imports() != a.imports()
+    assert other.vod_station.channel_ids != vod_channels
+    assert other.media_ai.imports() != a.media_ai.imports()
 
 
 def test_default_scenario_is_realistic(emulator: Emulator) -> None:
-    items = emulator.encoding_statuses()
+    items = emulator.vod_station.encoding_statuses()
     assert len(items) == 300
     assert {item["status"] for item in items} <= {"COMPLETE", "FAILURE", "CANCELED"}
     assert all(item["lastWorkTime"].endswith("+0900") for item in items)
     assert all(WORK_START_KEY not in item for item in items)
-    assert len(emulator.vod_channel_ids) == 3
-    assert all(c.startswith("vs-") for c in emulator.vod_channel_ids)
-    events = emulator.channel_events(emulator.vod_channel_ids[0])
+    assert len(emulator.vod_station.channel_ids) == 3
+    assert all(c.startswith("vs-") for c in emulator.vod_station.channel_ids)
+    events = emulator.vod_station.channel_events(emulator.vod_station.channel_ids[0])
     assert len(events) == 40
     times = [e["time"] for e in events]
     assert times == sorted(times, reverse=True)
     assert times[0] < T0  # epoch seconds, not milliseconds
-    for channel in emulator.live_channel_ids:
+    for channel in emulator.live_station.channel_ids:
         assert channel.startswith("ls-")
-        for record in emulator.recordings(channel).values():
+        for record in emulator.live_station.recordings(channel).values():
             assert record["recordBeginTime"] > 10**12  # epoch milliseconds
             if record["recordType"] == "HLS":
                 assert "duration" not in record
@@ -383,16 +447,16 @@ def test_default_scenario_is_realistic(emulator: Emulator) -> None:
                 assert record["duration"] > 60_000  # milliseconds
             if record["status"] != "TRANSFER_FINISH":
                 assert record["objectStorageUrl"] == "-"
-    outcomes = {asset.outcome for asset in emulator.imports()}
+    outcomes = {asset.outcome for asset in emulator.media_ai.imports()}
     assert outcomes == {"COMPLETED", "FAILED", "FILE_NOT_EXIST", "INVALID_METADATA"}
-    assert {asset.polls_to_complete for asset in emulator.imports()} == {1, 2, 3, 4}
+    assert {asset.polls_to_complete for asset in emulator.media_ai.imports()} == {1, 2, 3, 4}
 
 
 async def test_encoding_pages_and_totals(api: Api, emulator: Emulator) -> None:
     emulator.clear()
     minute = 60_000
     base = int(T0 * 1000)
-    emulator.set_encoding_statuses(encoding_item(base + i * minute) for i in range(45))
+    emulator.vod_station.set_encoding_statuses(encoding_item(base + i * minute) for i in range(45))
     starts = [base + i * minute for i in reversed(range(45))]  # newest first
 
     pages = []
@@ -424,14 +488,16 @@ async def test_generated_encodings_walk_completely(api: Api, emulator: Emulator)
             break
         seen += body["content"]
         page_no += 1
-    assert seen == emulator.encoding_statuses()
+    assert seen == emulator.vod_station.encoding_statuses()
 
 
 async def test_status_statistics_match_the_list(api: Api, emulator: Emulator) -> None:
     emulator.clear()
     base = int(T0 * 1000)
     statuses = ["COMPLETE"] * 5 + ["FAILURE"] * 2 + ["WAITING", "CANCELED", "MYSTERY"]
-    emulator.set_encoding_statuses(encoding_item(base + i, s) for i, s in enumerate(statuses))
+    emulator.vod_station.set_encoding_statuses(
+        encoding_item(base + i, s) for i, s in enumerate(statuses)
+    )
     body = (await api.get("/api/v2/status/status-statistic")).json()
     assert body == {
         "content": {"waiting": 1, "running": 0, "complete": 5, "failure": 2, "canceled": 1}
@@ -447,13 +513,13 @@ async def test_status_statistics_match_the_list(api: Api, emulator: Emulator) ->
         "canceled": 0,
     }
 
-    emulator.status_statistics_as_strings = True
+    emulator.vod_station.status_statistics_as_strings = True
     body = (await api.get("/api/v2/status/status-statistic")).json()
     assert body["content"] == {
         "waiting": "1", "running": "0", "complete": 5, "failure": "2", "canceled": 1
     }  # fmt: skip
 
-    emulator.set_status_statistics([{"waiting": "7"}])
+    emulator.vod_station.set_status_statistics([{"waiting": "7"}])
     assert (await api.get("/api/v2/status/status-statistic")).json() == {
         "content": [{"waiting": "7"}]
     }
@@ -462,11 +528,11 @@ async def test_status_statistics_match_the_list(api: Api, emulator: Emulator) ->
 async def test_raw_items_are_served_as_given(api: Api, emulator: Emulator) -> None:
     emulator.clear()
     quirky = encoding_item(1, status="PAUSED", percent="12.5", link="-", extra=None)
-    emulator.set_encoding_statuses([quirky])
+    emulator.vod_station.set_encoding_statuses([quirky])
     content = (await api.get("/api/v2/status")).json()["content"]
     assert content == [{k: v for k, v in quirky.items() if k != WORK_START_KEY}]
 
-    emulator.set_recordings("ls-x", {"5": {"objectStorageUrl": "-"}}, total=6)
+    emulator.live_station.set_recordings("ls-x", {"5": {"objectStorageUrl": "-"}}, total=6)
     assert (await api.get(records_path("ls-x"), headers=KR)).json()["total"] == 6
 
 
@@ -474,8 +540,8 @@ async def test_encodings_progress_with_the_clock(
     api: Api, emulator: Emulator, clock: ManualClock
 ) -> None:
     emulator.clear()
-    emulator.add_progressing_encoding(queue_seconds=10, run_seconds=100)
-    emulator.add_progressing_encoding(
+    emulator.vod_station.add_progressing_encoding(queue_seconds=10, run_seconds=100)
+    emulator.vod_station.add_progressing_encoding(
         work_start_ms=int(T0 * 1000) - 1, run_seconds=50, outcome="FAILURE", final_percent=40.0
     )
 
@@ -500,17 +566,17 @@ async def test_encodings_progress_with_the_clock(
 
 def test_demo_scenario_has_progressing_encodings(clock: ManualClock) -> None:
     emulator = Emulator(Scenario.demo(), clock=clock)
-    before = {item["status"] for item in emulator.encoding_statuses()}
+    before = {item["status"] for item in emulator.vod_station.encoding_statuses()}
     clock.advance(3600)
-    after = {item["status"] for item in emulator.encoding_statuses()}
+    after = {item["status"] for item in emulator.vod_station.encoding_statuses()}
     assert {"WAITING", "RUNNING"} & before
     assert not {"WAITING", "RUNNING"} & after
-    assert len(emulator.import_refs()) == 3000
+    assert len(emulator.media_ai.import_refs()) == 3000
 
 
 async def test_channel_event_pages(api: Api, emulator: Emulator) -> None:
-    channel = emulator.vod_channel_ids[1]
-    expected = emulator.channel_events(channel)
+    channel = emulator.vod_station.channel_ids[1]
+    expected = emulator.vod_station.channel_events(channel)
     pages = []
     for page_no in (1, 2, 3, 4):
         body = (await api.get(events_path(channel, f"pageNo={page_no}&pageSizeNo=15"))).json()
@@ -521,15 +587,16 @@ async def test_channel_event_pages(api: Api, emulator: Emulator) -> None:
 
 
 async def test_after_page_hook_changes_the_list_mid_walk(api: Api, emulator: Emulator) -> None:
-    channel = emulator.vod_channel_ids[0]
+    channel = emulator.vod_station.channel_ids[0]
     served: list[tuple[str, int]] = []
 
     def grow(route: str, page_no: int) -> None:
         served.append((route, page_no))
         if route == Route.CHANNEL_EVENTS:
-            emulator.add_channel_events(channel, [{"time": 2_000_000_000, "actionType": "NEW"}])
+            new = {"time": 2_000_000_000, "actionType": "NEW"}
+            emulator.vod_station.add_channel_events(channel, [new])
         else:
-            emulator.remove_encoding_statuses(5)
+            emulator.vod_station.remove_encoding_statuses(5)
 
     emulator.after_page = grow
     totals = [
@@ -547,7 +614,7 @@ async def test_after_page_hook_changes_the_list_mid_walk(api: Api, emulator: Emu
 
 
 async def test_import_progression_and_polls_after_terminal(api: Api, emulator: Emulator) -> None:
-    emulator.add_import("ws", "1", "5678", outcome="FAILED", polls=3)
+    emulator.media_ai.add_import("ws", "1", "5678", outcome="FAILED", polls=3)
     path = import_path("ws", "1", "5678")
     statuses = []
     for _ in range(4):
@@ -560,20 +627,21 @@ async def test_import_progression_and_polls_after_terminal(api: Api, emulator: E
     assert emulator.stats.import_polls[key] == 4
     assert emulator.stats.polls_after_terminal == {key: 1}
     assert emulator.stats.total_polls_after_terminal == 1
-    asset = emulator.import_asset("ws", "1", 5678)
+    asset = emulator.media_ai.get_import("ws", "1", 5678)
     assert (asset.polls, asset.terminal_reported) == (4, True)
 
 
 async def test_import_result_body(api: Api, emulator: Emulator) -> None:
     meta = {"resolution": "1920x1080", "durationMs": 253702, "size": 120333399, "format": "mp4"}
-    emulator.add_import("ws", "1234", 5678, metadata=meta)
+    emulator.media_ai.add_import("ws", "1234", 5678, metadata=meta)
     assert (await api.get(import_path("ws", "1234", "5678"))).json() == {
         "code": "0",
         "message": "success",
         "result": {"videoId": 5678, "uploadStatus": "COMPLETED",
                    "uploadResult": "Video copy completed", "metaData": meta},
     }  # fmt: skip
-    emulator.add_import("ws", "1234", 9, result={"videoId": "9", "uploadStatus": "NEW_STATE"})
+    quirky = {"videoId": "9", "uploadStatus": "NEW_STATE"}
+    emulator.media_ai.add_import("ws", "1234", 9, result=quirky)
     result = (await api.get(import_path("ws", "1234", "9"))).json()["result"]
     assert result == {"videoId": "9", "uploadStatus": "NEW_STATE"}
 
@@ -581,7 +649,7 @@ async def test_import_result_body(api: Api, emulator: Emulator) -> None:
 async def test_a_damaged_terminal_answer_does_not_count_as_reported(
     api: Api, emulator: Emulator
 ) -> None:
-    emulator.add_import("ws", "1", "7", polls=1)
+    emulator.media_ai.add_import("ws", "1", "7", polls=1)
     path = import_path("ws", "1", "7")
     emulator.force_faults(Fault.TRUNCATED_JSON)
     assert (await api.get(path)).status == 200  # truncated: the client learned nothing
@@ -592,10 +660,10 @@ async def test_a_damaged_terminal_answer_does_not_count_as_reported(
 
 
 async def test_a_gateway_fault_is_not_a_poll(api: Api, emulator: Emulator) -> None:
-    emulator.add_import("ws", "1", "7", polls=2)
+    emulator.media_ai.add_import("ws", "1", "7", polls=2)
     emulator.force_faults(Fault.UNAVAILABLE)
     assert (await api.get(import_path("ws", "1", "7"))).status == 503
-    assert emulator.import_asset("ws", "1", "7").polls == 0
+    assert emulator.media_ai.get_import("ws", "1", "7").polls == 0
 
 
 # ----------------------------------------------------------------------------- instrumentation
@@ -636,8 +704,8 @@ async def test_admin_routes_are_not_counted(api: Api, emulator: Emulator) -> Non
     reply = await api.get("/_emulator/stats", signed=False)
     assert reply.json()["total_requests"] == 1
     info = (await api.get("/_emulator/info", signed=False)).json()
-    assert info["vod_channels"] == emulator.vod_channel_ids
-    assert info["imports"][0] == list(emulator.import_refs()[0])
+    assert info["vod_channels"] == emulator.vod_station.channel_ids
+    assert info["imports"][0] == list(emulator.media_ai.import_refs()[0])
     assert emulator.stats.total_requests == 1
 
 
@@ -718,7 +786,7 @@ async def test_truncated_json(api: Api, emulator: Emulator) -> None:
 
 
 async def test_wrong_shape(api: Api, emulator: Emulator) -> None:
-    workspace, project, asset = emulator.import_refs()[0]
+    workspace, project, asset = emulator.media_ai.import_refs()[0]
     emulator.force_faults(Fault.WRONG_SHAPE, Fault.WRONG_SHAPE)
     body = (await api.get("/api/v2/status")).json()
     assert isinstance(body["content"], str)
@@ -817,35 +885,396 @@ def test_fault_plan_validation() -> None:
     assert FaultPlan(kinds=["throttle"]).kinds == {Fault.THROTTLE}
 
 
-# ------------------------------------------------------------------------ running it elsewhere
+# ------------------------------------------------------------------ stores behind the gateway
 
 
-async def test_command_line_server() -> None:
+async def test_a_shared_path_goes_to_the_store_the_region_header_names(
+    monkeypatch: pytest.MonkeyPatch, emulator: Emulator, clock: ManualClock
+) -> None:
+    # VOD Station and Live Station both have GET /api/v2/channels/{id} on their own hosts; the
+    # client sends x-ncp-region_code to Live Station only.
+    def answer(service: str) -> Callable[[Call], web.StreamResponse]:
+        return lambda call: web.json_response({"service": service, "id": call.params["id"]})
+
+    path = "/api/v2/channels/{id}"
+    declare(
+        monkeypatch, emulator.vod_station, StoreRoute("GET", path, "vod_channel", answer("vod"))
+    )
+    declare(
+        monkeypatch, emulator.live_station, StoreRoute("GET", path, "live_channel", answer("live"))
+    )
+    vod_channel, live_channel = (
+        emulator.vod_station.channel_ids[0],
+        emulator.live_station.channel_ids[0],
+    )
+    async with served(emulator, clock) as api:
+        assert (await api.get("/api/v2/channels/a%2Fb")).json() == {"service": "vod", "id": "a/b"}
+        assert (await api.get("/api/v2/channels/c", headers=KR)).json() == {
+            "service": "live", "id": "c"
+        }  # fmt: skip
+        # Present but empty is still Live Station's request, which it refuses in its dialect.
+        empty = await api.get("/api/v2/channels/c", headers={"x-ncp-region_code": ""})
+        assert (empty.status, empty.json()["error"]["errorCode"]) == (400, 250003)
+        # A path one store declares goes to it whatever the headers.
+        assert (await api.get(events_path(vod_channel), headers=KR)).status == 200
+        missing = await api.get(records_path(live_channel))
+        assert (missing.status, missing.json()["error"]["errorCode"]) == (400, 250003)
+    assert emulator.stats.requests == {
+        "vod_channel": 1, "live_channel": 2, "channel_events": 1, "records": 1
+    }  # fmt: skip
+
+
+def test_routes_the_header_cannot_tell_apart_are_refused(
+    monkeypatch: pytest.MonkeyPatch, emulator: Emulator
+) -> None:
+    declare(monkeypatch, emulator.media_ai, StoreRoute("GET", "/api/v2/status", "mai", echo))
+    with pytest.raises(ValueError, match=r"GET /api/v2/status is declared by VodStationStore, "):
+        emulator.make_app()
+
+
+def test_a_route_name_is_declared_once(monkeypatch: pytest.MonkeyPatch, emulator: Emulator) -> None:
+    declare(monkeypatch, emulator.media_ai, StoreRoute("GET", "/x", Route.RECORDS, echo))
+    with pytest.raises(ValueError, match="'records' is declared twice"):
+        emulator.make_app()
+
+
+def test_stores_hold_their_services_data(emulator: Emulator) -> None:
+    assert [type(store).__name__ for store in emulator.stores] == [
+        "VodStationStore", "LiveStationStore", "MediaAiStore"
+    ]  # fmt: skip
+    assert emulator.info() == {
+        "vod_channels": emulator.vod_station.channel_ids,
+        "encoding_statuses": 300,
+        "live_channels": emulator.live_station.channel_ids,
+        "imports": [list(ref) for ref in emulator.media_ai.import_refs()],
+    }
+    emulator.clear()
+    assert emulator.info() == {
+        "vod_channels": [], "encoding_statuses": 0, "live_channels": [], "imports": []
+    }  # fmt: skip
+    assert "secret" not in repr(emulator)
+
+
+# ------------------------------------------------------------- the protocol, spelt by itself
+
+
+@pytest.mark.parametrize(
+    ("path_qs", "signature"),
+    [  # NCP-FACTS.md: secret "secret", timestamp 1505290625682, access key D78BB444D6D3C84CA38A
+        ("/photos/puppy.jpg?query1=&query2", "7li28IKh+YUD+1W7i4+x6g04jTJZgIr12ELkY5B6UT4="),
+        ("/api/v2/channels?pageNo=1&pageSizeNo=20", "FTx8WzLNs6euKxVLfyEdzQ6ipr8IP7w0Kno0PTEO4Z8="),
+        ("/api/v2/channels", "2FZx/KJDCOxuxAPlkfXMDycZ7N0aNKUoWO0X/NTVqSg="),
+    ],
+)
+def test_the_emulators_verifier_agrees_with_the_documented_vectors(
+    path_qs: str, signature: str
+) -> None:
+    access_key, timestamp = "D78BB444D6D3C84CA38A", "1505290625682"
+    assert signature_v2("secret", "GET", path_qs, timestamp, access_key) == signature
+    headers = {  # the documented header names, spelt out here
+        "x-ncp-apigw-timestamp": timestamp,
+        "x-ncp-iam-access-key": access_key,
+        "x-ncp-apigw-signature-v2": signature,
+    }
+
+    def check(method: str, target: str) -> str | None:
+        keys = {access_key: "secret"}
+        failure = authenticate(
+            headers, method, target, keys=keys, now=1_505_290_625.682, tolerance=300
+        )
+        return None if failure is None else failure.reason
+
+    assert check("GET", path_qs) is None
+    assert check("GET", path_qs + "x") == check("POST", path_qs) == "bad_signature"
+
+
+def test_the_emulator_imports_neither_the_clients_signing_nor_its_code_tables() -> None:
+    forbidden = {"_signing", "errors", "ncp_media_async._signing", "ncp_media_async.errors"}
+    package = pathlib.Path(ncp_media_async.testing.__file__).parent
+    for path in package.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                assert node.module not in forbidden, (path.name, node.module)
+            elif isinstance(node, ast.Import):
+                assert not {alias.name for alias in node.names} & forbidden, path.name
+
+
+# ------------------------------------------------------------------------- page-size cap
+
+
+async def test_a_page_size_cap_serves_fewer_items_than_asked(api: Api, emulator: Emulator) -> None:
+    base = int(T0 * 1000)
+    emulator.vod_station.set_encoding_statuses(encoding_item(base + i) for i in range(45))
+    everything = [item["filePath"] for item in emulator.vod_station.encoding_statuses()]
+    emulator.vod_station.page_size_cap = 20
+
+    bodies = [
+        (await api.get(f"/api/v2/status?pageNo={n}&pageSizeNo=30")).json() for n in (1, 2, 3, 4)
+    ]
+    assert [(len(b["content"]), b["total"]) for b in bodies] == [
+        (20, 45),
+        (20, 45),
+        (5, 45),
+        (0, 45),
+    ]
+    # Pages are numbered by the size served: nothing skipped, nothing twice.
+    assert [item["filePath"] for b in bodies for item in b["content"]] == everything
+    assert len((await api.get("/api/v2/status?pageSizeNo=10")).json()["content"]) == 10
+    too_big = await api.get("/api/v2/status?pageSizeNo=1001")  # still above the maximum
+    assert (too_big.status, too_big.json()["error"]["errorCode"]) == (400, "260002")
+
+    channel = emulator.vod_station.channel_ids[0]
+    emulator.vod_station.page_size_cap = 7
+    body = (await api.get(events_path(channel, "pageNo=2&pageSizeNo=15"))).json()
+    assert (body["content"], body["total"]) == (
+        emulator.vod_station.channel_events(channel)[7:14],
+        40,
+    )
+
+
+@pytest.mark.parametrize(
+    ("store_name", "headers", "query", "status", "body"),
+    [
+        ("live_station", KR, "pageNo=2&pageSizeNo=100", 200, {"page_no": 2, "size": 5}),
+        ("live_station", KR, "pageNo=0", 400,
+         {"error": {"errorCode": 250600, "message": "Number must bigger than or equal to 1",
+                    "errorName": "EXCEPTION"}}),
+        ("live_station", KR, "pageSizeNo=101", 400,
+         {"error": {"errorCode": 250002, "message": "pageSizeNo: invalid value.",
+                    "errorName": "EXCEPTION"}}),
+        ("media_ai", {}, "pageNum=3&pageSize=1000", 200, {"page_no": 3, "size": 5}),
+        ("media_ai", {}, "pageNum=x", 400, {"code": "10001", "message": "Invalid Request"}),
+        ("media_ai", {}, "pageSize=1001", 400, {"code": "10001", "message": "Invalid Request"}),
+    ],
+)  # fmt: skip
+async def test_every_store_pages_and_refuses_parameters_in_its_dialect(
+    monkeypatch: pytest.MonkeyPatch,
+    emulator: Emulator,
+    clock: ManualClock,
+    store_name: str,
+    headers: dict[str, str],
+    query: str,
+    status: int,
+    body: dict[str, Any],
+) -> None:
+    store: Store = getattr(emulator, store_name)
+    params = ("pageNo", "pageSizeNo") if store_name == "live_station" else ("pageNum", "pageSize")
+
+    def paged(call: Call) -> web.StreamResponse:
+        paging = store.paging(call, page_param=params[0], size_param=params[1])
+        return web.json_response({"page_no": paging.page_no, "size": paging.size})
+
+    declare(monkeypatch, store, StoreRoute("GET", "/test/list", f"{store_name}_list", paged))
+    store.page_size_cap = 5
+    async with served(emulator, clock) as api:
+        reply = await api.get(f"/test/list?{query}", headers=headers)
+    assert (reply.status, reply.json()) == (status, body)
+
+
+# ------------------------------------------------------------------------- request bodies
+
+
+@pytest.mark.parametrize(
+    ("store_name", "headers", "refusal"),
+    [
+        ("vod_station", {}, {"error": {"errorCode": "260033", "message": "Invalid request data.",
+                                       "details": "The request body is not valid JSON."}}),
+        ("live_station", KR, {"error": {"errorCode": 250012,
+                                        "message": "Invalid request data,please check",
+                                        "errorName": "EXCEPTION"}}),
+        ("media_ai", {}, {"code": "10001", "message": "Invalid Request"}),
+    ],
+)  # fmt: skip
+async def test_a_body_that_is_not_json_gets_the_services_400(
+    monkeypatch: pytest.MonkeyPatch,
+    emulator: Emulator,
+    clock: ManualClock,
+    store_name: str,
+    headers: dict[str, str],
+    refusal: dict[str, Any],
+) -> None:
+    path = f"/test/{store_name}"
+    store = getattr(emulator, store_name)
+    declare(
+        monkeypatch, store, StoreRoute("POST", path, f"{store_name}_write", echo, json_body=True)
+    )
+    bad_bodies = [b"{", b'{"a": 1} x', b"\xff\xfe\x00", b"[" * 50_000 + b"]" * 50_000]
+    async with served(emulator, clock) as api:
+        for bad in bad_bodies:
+            reply = await api.send("POST", path, body=bad, headers=headers)
+            assert (reply.status, reply.json()) == (400, refusal), bad[:10]
+        good = await api.send("POST", path, body='{"name": "ü"}'.encode(), headers=headers)
+        assert good.json() == {"route": f"{store_name}_write", "body": {"name": "ü"}}
+        assert (await api.send("POST", path, body=b"", headers=headers)).json()["body"] is None
+    assert emulator.stats.statuses == {400: len(bad_bodies), 200: 2}
+
+
+async def test_a_body_over_the_limit_is_the_gateways_413(
+    monkeypatch: pytest.MonkeyPatch, emulator: Emulator, clock: ManualClock
+) -> None:
+    seen: list[Any] = []
+
+    def keep(call: Call) -> web.StreamResponse:
+        seen.append(call.body)
+        return web.Response(status=204)
+
+    declare(monkeypatch, emulator.media_ai, StoreRoute("PUT", "/t", "put", keep, json_body=True))
+    emulator.max_body_size = 100
+    async with served(emulator, clock) as api:
+        exact = json.dumps(["x" * 96]).encode()
+        assert len(exact) == 100
+        assert (await api.send("PUT", "/t", body=exact)).status == 204
+        reply = await api.send("PUT", "/t", body=json.dumps(["x" * 97]).encode())
+        assert (reply.status, reply.json()) == (
+            413, {"error": {"errorCode": "430", "message": "Request Entity Too Large"}}
+        )  # fmt: skip
+        # A route that reads no body ignores one.
+        assert (await api.send("GET", "/api/v2/status", body=b"{")).status == 200
+    assert seen == [["x" * 96]]
+
+
+# ----------------------------------------------------------------------------- launcher
+
+
+async def _launch(*argv: str) -> tuple[list[str], str, int]:
+    """Start a launcher, read its banner, stop it with SIGTERM: (banner, stderr, exit status)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    assert process.stdout is not None and process.stderr is not None
+    lines: list[str] = []
+    try:
+        while not lines or lines[-1] != "press Ctrl-C to stop":
+            line = await asyncio.wait_for(process.stdout.readline(), 20)
+            if not line:
+                break
+            lines.append(line.decode().rstrip("\n"))
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(process.communicate(), 20)
+    return lines, err.decode(), await process.wait()
+
+
+LAUNCHERS = {
+    "python -m ncp_media_async.testing": ("-m", "ncp_media_async.testing"),
+    "ncp-media emulator": ("-m", "ncp_media_async", "emulator"),
+}
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM delivery")
+async def test_both_commands_print_the_same_banner_and_serve_it() -> None:
+    args = ("--port", "0", "--seed", "3", "--fault-rate", "0.5", "--fault-kinds", "throttle")
+    (lines_m, err_m, status_m), (lines_cli, err_cli, status_cli) = await asyncio.gather(
+        *(_launch(*launcher, *args) for launcher in LAUNCHERS.values())
+    )
+    assert (status_m, status_cli) == (0, 0)
+    assert err_m == err_cli == "emulator stopped\n"
+    urls = []
+    for lines in (lines_m, lines_cli):
+        assert re.fullmatch(r"listening on http://127\.0\.0\.1:\d+", lines[0])
+        urls.append(Banner.parse(lines).url)
+    assert [line.replace(urls[0], "URL") for line in lines_m] == [
+        line.replace(urls[1], "URL") for line in lines_cli
+    ]
+    expected = LaunchOptions(seed=3, fault_rate=0.5, fault_kinds="throttle").make_emulator()
+    assert lines_m[1:] == [line.replace("URL", urls[0]) for line in banner("URL", expected)[1:]]
+    assert lines_m[-2] == f"faults: {FaultPlan(seed=3, rate=0.5, kinds={Fault.THROTTLE})}"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery")
+async def test_the_banner_gives_what_a_client_needs(monkeypatch: pytest.MonkeyPatch) -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "ncp_media_async.testing", "--port", "0", "--scenario", "empty",
-        "--clock-offset", "0", stdout=asyncio.subprocess.PIPE,
+        "--encodings", "3", "--access-key", "MY KEY", stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     assert process.stdout is not None
     try:
-        first = (await asyncio.wait_for(process.stdout.readline(), 20)).decode()
-        assert first.startswith("listening on http://127.0.0.1:")
-        url = first.removeprefix("listening on ").strip()
-        keys = {}
-        for _ in range(2):
-            name, _, value = (await process.stdout.readline()).decode().strip().partition("=")
-            keys[name] = value
-        signer = Signer(keys["NCP_ACCESS_KEY"], keys["NCP_SECRET_KEY"])
-        path = "/api/v2/status?pageNo=1"
-        async with aiohttp.ClientSession() as session:
-            headers = signer.headers("GET", path, int(time.time() * 1000))
-            async with session.get(yarl.URL(url + path, encoded=True), headers=headers) as resp:
-                assert resp.status == 200
-                assert await resp.json() == {"content": [], "total": 0}
+        lines = [(await asyncio.wait_for(process.stdout.readline(), 20)).decode() for _ in "12"]
+        found = Banner.parse(lines)
+        assert (found.access_key, found.secret_key) == ("MY KEY", LaunchOptions().secret_key)
+        export, *assignments = shlex.split(lines[1])  # pasted into a shell
+        assert export == "export"
+        for assignment in assignments:
+            monkeypatch.setenv(*assignment.split("=", 1))
+        assert os.environ["NCP_ACCESS_KEY"] == "MY KEY"
+        async with ncp.MediaClient() as client:  # endpoint and keys from the environment only
+            assert len(await client.vod_station.encoding_statuses().to_list()) == 3
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGINT)
         assert await asyncio.wait_for(process.wait(), 20) == 0
         await process.stdout.read()
+
+
+@pytest.mark.parametrize("launcher", LAUNCHERS)
+async def test_a_port_in_use_is_one_error_line(launcher: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, *LAUNCHERS[launcher], "--port", str(port), "--scenario", "empty",
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await asyncio.wait_for(process.communicate(), 20)
+    assert process.returncode == 1
+    assert out == b""
+    assert err.decode().startswith(f"error: cannot listen on 127.0.0.1:{port}: ")
+    assert len(err.decode().splitlines()) == 1
+
+
+def test_both_commands_take_the_same_options_and_only_the_emulators() -> None:
+    result = CliRunner().invoke(cli, ["emulator", "--help"], catch_exceptions=False)
+    assert result.exit_code == 0
+    declared = {flag.option for flag in FLAGS}
+    assert set(re.findall(r"(--[a-z-]+)", result.stdout)) == declared | {"--help"}
+    argparse_help = argument_parser("x").format_help()
+    assert set(re.findall(r"(--[a-z-]+)", argparse_help)) == declared | {"--help"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--fault-rate", "2"], "--fault-rate must be between 0 and 1, got 2.0"),
+        (["--fault-kinds", "nope"], "--fault-kinds: 'nope' is not a valid Fault"),
+        (["--import-polls", "0"], "--import-polls must be at least 1, got 0"),
+        (["--port", "70000"], "--port must be from 0 to 65535, got 70000"),
+    ],
+)
+def test_bad_options_are_usage_errors_in_both_commands(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = CliRunner().invoke(cli, ["emulator", *args])
+    assert result.exit_code == 2
+    assert message in result.stderr
+    with pytest.raises(SystemExit) as exit_info:
+        module_main(args)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_launch_options_build_the_emulator_asked_for() -> None:
+    options = LaunchOptions.from_flags(
+        {"scenario": "empty", "imports": 50, "import_polls": 3, "import_failure_rate": 0.0,
+         "encodings": 7, "page_size_cap": 9, "statistics_as_strings": True, "latency_ms": 20.0,
+         "retry_after": "none", "fault_rate": 0.1, "seed": 5, "host": None}
+    )  # fmt: skip
+    emulator = options.make_emulator()
+    assert len(emulator.vod_station.encoding_statuses()) == 7
+    imports = emulator.media_ai.imports()
+    assert {(i.outcome, i.polls_to_complete) for i in imports} == {("COMPLETED", 3)}
+    assert len(imports) == 50
+    assert [store.page_size_cap for store in emulator.stores] == [9, 9, 9]
+    assert emulator.vod_station.status_statistics_as_strings
+    assert emulator.latency == 0.02
+    assert emulator.fault_plan == FaultPlan(seed=5, rate=0.1, retry_after=None)
+    assert options.host == "127.0.0.1"
+    assert "secret" not in repr(options)
+
+
+# ------------------------------------------------------------------------ running it elsewhere
 
 
 async def test_package_imports_without_loading_pytest() -> None:
@@ -878,7 +1307,7 @@ async def test_plugin_fixtures(
     assert ncp_emulator_server.credentials == ncp.Credentials(
         ncp_emulator.access_key, ncp_emulator.secret_key
     )
-    asset = ncp_emulator.imports()[0]
+    asset = ncp_emulator.media_ai.imports()[0]
     status = await ncp_client.media_ai.import_status(*asset.ref)
     expected = "IN_PROGRESS" if asset.polls_to_complete > 1 else asset.outcome
     assert status.upload_status == expected

@@ -55,11 +55,11 @@ async def test_every_item_exactly_once_in_order_under_30_percent_faults(
     ncp_emulator_server: EmulatorServer, prefetch: int
 ) -> None:
     emulator = ncp_emulator_server.emulator
-    expected = wire_keys(emulator.encoding_statuses())
+    expected = wire_keys(emulator.vod_station.encoding_statuses())
     assert len(expected) == 10_000
     assert len(set(expected)) == len(expected)
-    channel = emulator.vod_channel_ids[0]
-    expected_events = emulator.channel_events(channel)
+    channel = emulator.vod_station.channel_ids[0]
+    expected_events = emulator.vod_station.channel_events(channel)
     assert len(expected_events) >= 1_000
     emulator.fault_plan = ALL_FAULTS
     async with client_for(ncp_emulator_server) as client:
@@ -122,13 +122,13 @@ async def test_head_insertions_mid_walk_never_give_an_item_twice(
     ncp_emulator_server: EmulatorServer,
 ) -> None:
     emulator = ncp_emulator_server.emulator
-    original = set(wire_keys(emulator.encoding_statuses()))
+    original = set(wire_keys(emulator.vod_station.encoding_statuses()))
     counter = iter(range(10**6))
 
     def insert_at_head(route: str, page_no: int) -> None:
         if route == Route.ENCODING_STATUSES:
             n = next(counter)
-            emulator.add_encoding_statuses([{
+            emulator.vod_station.add_encoding_statuses([{
                 "categoryId": 1, "categoryName": "new", "filePath": f"new/{n}.mp4",
                 "outputType": "AVC", "status": "WAITING", "percent": 0.0,
                 "_workStartTimeMs": emulator.now_ms() + 10**9 + n,
@@ -147,7 +147,7 @@ async def test_shrinking_and_growing_totals_end_the_walk(
     emulator = ncp_emulator_server.emulator
 
     def shrink(route: str, page_no: int) -> None:
-        emulator.remove_encoding_statuses(300, newest=False)
+        emulator.vod_station.remove_encoding_statuses(300, newest=False)
 
     emulator.after_page = shrink
     async with client_for(ncp_emulator_server) as client:
@@ -168,7 +168,7 @@ async def test_cancellation_at_random_points_leaves_nothing_behind(
     emulator.latency = 0.002
     emulator.fault_plan = FaultPlan(seed=seed, rate=0.2)
     for i in range(200):
-        emulator.add_import("ws", "1", str(i), polls=rng.randint(1, 5))
+        emulator.media_ai.add_import("ws", "1", str(i), polls=rng.randint(1, 5))
     refs = [ncp.VideoAssetRef("ws", "1", str(i)) for i in range(200)]
     loop = asyncio.get_running_loop()
     problems: list[dict[str, Any]] = []

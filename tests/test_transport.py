@@ -48,7 +48,7 @@ def client_for(server: EmulatorServer, **kw: Any) -> ncp.MediaClient:
 
 def load_imports(emulator: Emulator, count: int, polls: int = 1) -> list[ncp.VideoAssetRef]:
     for i in range(count):
-        emulator.add_import("ws", "1", str(i), outcome="COMPLETED", polls=polls)
+        emulator.media_ai.add_import("ws", "1", str(i), outcome="COMPLETED", polls=polls)
     return [ncp.VideoAssetRef("ws", "1", str(i)) for i in range(count)]
 
 

@@ -28,7 +28,8 @@ The package, module by module:
 * ``_errors``: the one-line ``error:`` and exit status of every expected failure;
 * ``_progress``: the progress display of a batch;
 * ``_imports``: waiting for many imports, their tally and the closing report;
-* ``_emulator`` and ``_demo``: the ``emulator`` and ``demo`` subcommands' machinery.
+* ``_emulator``: the ``emulator`` subcommand (the emulator's own launcher, behind click);
+* ``_demo``: the ``demo`` subcommand's machinery.
 """
 
 from __future__ import annotations

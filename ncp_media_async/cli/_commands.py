@@ -3,7 +3,6 @@ emulator, the demo), render. ``COMMANDS`` lists them for the group."""
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime
 from typing import IO, Any
 
@@ -21,7 +20,7 @@ from ._columns import (
     STATISTICS_COLUMNS,
 )
 from ._demo import Demo, DemoOptions
-from ._emulator import SCENARIOS, serve
+from ._emulator import emulator_command
 from ._errors import EXIT_FAILED
 from ._imports import report_imports, wait_imports
 from ._output import closing
@@ -249,50 +248,7 @@ def wait_imports_command(
         raise click.exceptions.Exit(EXIT_FAILED)
 
 
-# ------------------------------------------------------------------- emulator and demo
-
-
-@command("emulator", connect=False)
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-@click.option(
-    "--port",
-    type=click.IntRange(0, 65535),
-    default=8080,
-    show_default=True,
-    help="Port (0: any free port).",
-)
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the data.")
-@click.option(
-    "--latency-ms",
-    type=click.FloatRange(0),
-    default=0.0,
-    show_default=True,
-    help="Delay of every request, milliseconds.",
-)
-@click.option(
-    "--scenario",
-    type=click.Choice(SCENARIOS),
-    default="default",
-    show_default=True,
-    help="Data set: a few hundred of everything, the demo's thousands, or nothing.",
-)
-@click.pass_obj
-def emulator_command(
-    settings: Settings, host: str, port: int, seed: int, latency_ms: float, scenario: str
-) -> None:
-    """Serve the NCP media API emulator until Ctrl-C or SIGTERM (signatures are checked).
-
-    Prints the URL and the emulator's (public, fake) key pair to use with --endpoint.
-    """
-    output = settings.output()
-    # Ctrl-C or SIGTERM is how a server stops: exit 0.
-    with contextlib.suppress(KeyboardInterrupt):
-        settings.run(
-            lambda: serve(
-                output, host=host, port=port, seed=seed, latency_ms=latency_ms, scenario=scenario
-            )
-        )
-    output.note("emulator stopped")
+# ----------------------------------------------------------------------------------- demo
 
 
 _DEMO = DemoOptions()

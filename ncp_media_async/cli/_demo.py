@@ -176,7 +176,7 @@ class Demo:
 
     async def _imports(self, client: MediaClient, emulator: Emulator) -> ImportTally:
         opts = self.options
-        refs = [VideoAssetRef(*key) for key in emulator.import_refs()]
+        refs = [VideoAssetRef(*key) for key in emulator.media_ai.import_refs()]
         scenario = emulator.scenario
         bad = [  # assets that do not exist, and one malformed id: they fail, the rest go on
             VideoAssetRef(scenario.workspace, scenario.project_id, str(9_000_000 + i))
@@ -236,7 +236,7 @@ class Demo:
             return
         outcomes = ("COMPLETE", "COMPLETE", "FAILURE", "COMPLETE")
         for i, outcome in enumerate(outcomes):  # a few quick jobs, so something finishes
-            emulator.add_progressing_encoding(
+            emulator.vod_station.add_progressing_encoding(
                 queue_seconds=seconds * 0.05 * i,
                 run_seconds=seconds * 0.4,
                 outcome=outcome,

@@ -1,75 +1,41 @@
-"""``ncp-media emulator``: serve the package's emulator on a local port until Ctrl-C or
-SIGTERM, after printing the URL and the key pair to point ``--endpoint`` at it."""
+"""``ncp-media emulator``: the package's emulator on a local port until Ctrl-C or SIGTERM.
+
+The command is the emulator's own launcher (``ncp_media_async.testing``'s ``LaunchOptions``,
+``FLAGS`` and ``run``, the code behind ``python -m ncp_media_async.testing``) with click in front:
+the same options and the same banner, whose ``export`` line points ``--endpoint`` (through
+``NCP_MEDIA_ENDPOINT``) and the key pair at it. Its ``--help`` lists the emulator's options
+only; the client's global options (``--json``, ``--endpoint``...) do not apply to it.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import signal
-from typing import TYPE_CHECKING
+from typing import Any
 
 import click
 
-from ._output import Output
-from ._params import ENDPOINT_ENV
-
-if TYPE_CHECKING:
-    from ..testing import Emulator
-
-#: The data sets ``--scenario`` offers (``Scenario``'s constructors of the same names).
-SCENARIOS = ("default", "demo", "empty")
+from ..testing._launch import FLAGS, Flag, LaunchOptions, run
+from ._params import CONTEXT
 
 
-async def serve(
-    output: Output, *, host: str, port: int, seed: int, latency_ms: float, scenario: str
-) -> None:
-    """Serve until SIGTERM (or until cancelled, as Ctrl-C does); a port that cannot be bound
-    is a ``ClickException``."""
-    from ..testing import Emulator, EmulatorServer, Scenario  # not needed by other commands
+def _option(flag: Flag) -> click.Option:
+    """The click form of one launcher flag (``None`` when not given, as argparse does)."""
+    if flag.kind is bool:
+        return click.Option([flag.option], is_flag=True, default=None, help=flag.help_text)
+    kind: Any = click.Choice(flag.choices) if flag.choices else flag.kind
+    return click.Option([flag.option], type=kind, metavar=flag.metavar, help=flag.help_text)
 
-    data = {"default": Scenario.default, "demo": Scenario.demo, "empty": Scenario.empty}
-    emulator = Emulator(data[scenario](seed), latency=latency_ms / 1000)
+
+@click.command("emulator", context_settings=CONTEXT, params=[_option(flag) for flag in FLAGS])
+def emulator_command(**values: Any) -> None:
+    """Serve the NCP media API emulator until Ctrl-C or SIGTERM (signatures are checked).
+
+    Prints the URL and an export line with the emulator's (public, fake) key pair; the same
+    as `python -m ncp_media_async.testing`.
+    """
     try:
-        server = await EmulatorServer(emulator, host, port).start()
-    except OSError as exc:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-    stop = asyncio.Event()
-    with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    try:
-        _announce(output, server.url, emulator)
-        await stop.wait()
-    finally:
-        await server.close()
-
-
-def _announce(output: Output, url: str, emulator: Emulator) -> None:
-    """Where the emulator listens, its (public, fake) key pair and what it holds: shell
-    ``export`` lines, or one JSON object."""
-    info = emulator.info()
-    refs = info["imports"]
-    if output.as_json:
-        output.json_line(
-            {
-                "url": url,
-                "access_key": emulator.access_key,
-                "secret_key": emulator.secret_key,
-                **{k: v for k, v in info.items() if k != "imports"},
-                "imports": ["/".join(ref) for ref in refs],
-            }
-        )
-        return
-    lines = [
-        f"listening on {url}",
-        f"export {ENDPOINT_ENV}={url}",
-        f"export NCP_ACCESS_KEY={emulator.access_key}",
-        f"export NCP_SECRET_KEY={emulator.secret_key}  # the emulator's own fake key",
-        f"vod channels: {' '.join(info['vod_channels']) or '-'}",
-        f"live channels: {' '.join(info['live_channels']) or '-'}",
-        f"encoding statuses: {info['encoding_statuses']}",
-    ]
-    if refs:
-        lines.append(f"imports: {len(refs)}, {'/'.join(refs[0])} .. {'/'.join(refs[-1])}")
-    lines.append("press Ctrl-C to stop")
-    for line in lines:
-        click.echo(line)
+        options = LaunchOptions.from_flags(values)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    status = run(options)
+    if status:
+        raise click.exceptions.Exit(status)

@@ -1,20 +1,28 @@
 """An emulator of the NCP media APIs, for tests, benchmarks and demos.
 
-:class:`Emulator` is an :mod:`aiohttp.web` application that serves, under one base URL:
+:class:`Emulator` is an emulated API Gateway in front of one store per service, all under one
+base URL:
 
-* VOD Station ``GET /api/v2/status``, ``GET /api/v2/status/status-statistic`` and
-  ``GET /api/v2/channels/{channelId}/events``;
-* Live Station ``GET /api/v2/channels/{channelId}/records`` (with ``x-ncp-region_code``);
-* Media AI ``GET /api/v1/workspaces/{w}/projects/{p}/video-assets/{a}/import-status``.
+* ``emulator.vod_station`` (:class:`VodStationStore`): ``GET /api/v2/status``,
+  ``GET /api/v2/status/status-statistic``, ``GET /api/v2/channels/{channelId}/events``;
+* ``emulator.live_station`` (:class:`LiveStationStore`):
+  ``GET /api/v2/channels/{channelId}/records`` (with ``x-ncp-region_code``);
+* ``emulator.media_ai`` (:class:`MediaAiStore`):
+  ``GET /api/v1/workspaces/{w}/projects/{p}/video-assets/{a}/import-status``.
 
-It checks signature v2 as the API Gateway does, answers in each service's own error dialect,
-reproduces the documents' quirks (string counts, ``"-"`` URLs, a record *map*, seconds vs
-milliseconds), lets encodings progress with its clock and imports progress with each poll,
-counts what it sees (:class:`EmulatorStats`) and injects faults reproducibly
-(:class:`FaultPlan`, :class:`Fault`).
+The gateway checks signature v2 as NCP's does (with its own spelling of the protocol, not the
+client's), counts what it sees (:class:`EmulatorStats`), injects faults reproducibly
+(:class:`FaultPlan`, :class:`Fault`) and sends every request to its store; VOD Station and Live
+Station paths that coincide are told apart by the ``x-ncp-region_code`` header. Each store holds
+its data (seeded from a :class:`Scenario`, or set by a test), its settings
+(``status_statistics_as_strings``, ``regions``, ``max_page_size``, ``page_size_cap``...) and
+answers in its service's error dialect. The stores reproduce the documents' quirks (string
+counts, ``"-"`` URLs, a record *map*, seconds vs milliseconds), let encodings progress with the
+emulator's clock and imports progress with each poll.
 
 Run it with :class:`EmulatorServer` (``async with``), from the command line with
-``python -m ncp_media_async.testing --port 8080``, or use the pytest fixtures
+``python -m ncp_media_async.testing --port 8080`` (the same launcher and banner as
+``ncp-media emulator``: :class:`LaunchOptions`, :class:`Banner`), or use the pytest fixtures
 ``ncp_emulator``, ``ncp_emulator_server`` and ``ncp_client`` (``pytest -p
 ncp_media_async.testing``). The fixtures are defined only when pytest and pytest-asyncio are
 installed and the package is imported inside a pytest run; the rest of this package needs
@@ -26,17 +34,17 @@ from __future__ import annotations
 import importlib.util
 import sys
 
-from ._app import (
-    DEFAULT_ACCESS_KEY,
-    DEFAULT_SECRET_KEY,
-    Emulator,
-    EmulatorStats,
-    ManualClock,
-    Route,
-)
 from ._data import WORK_START_KEY, ImportAsset, ProgressingEncoding, Scenario
 from ._faults import BODY_FAULTS, DEFAULT_FAULT_KINDS, GATEWAY_FAULTS, Fault, FaultPlan
+from ._gateway import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Emulator, ManualClock
+from ._launch import Banner, LaunchOptions
+from ._live_station import LiveStationError, LiveStationStore
+from ._media_ai import MediaAiError, MediaAiStore
+from ._routes import Route
 from ._server import EmulatorServer
+from ._stats import EmulatorStats
+from ._store import Call, Rejection, Store, StoreRoute
+from ._vod_station import VodStationError, VodStationStore
 
 __all__ = [
     "BODY_FAULTS",
@@ -45,16 +53,28 @@ __all__ = [
     "DEFAULT_SECRET_KEY",
     "GATEWAY_FAULTS",
     "WORK_START_KEY",
+    "Banner",
+    "Call",
     "Emulator",
     "EmulatorServer",
     "EmulatorStats",
     "Fault",
     "FaultPlan",
     "ImportAsset",
+    "LaunchOptions",
+    "LiveStationError",
+    "LiveStationStore",
     "ManualClock",
+    "MediaAiError",
+    "MediaAiStore",
     "ProgressingEncoding",
+    "Rejection",
     "Route",
     "Scenario",
+    "Store",
+    "StoreRoute",
+    "VodStationError",
+    "VodStationStore",
 ]
 
 

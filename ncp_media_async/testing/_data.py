@@ -113,7 +113,8 @@ class Scenario:
     * ``imports`` Media AI video assets in ``workspace``/``project_id`` with ids
       ``first_asset_id``, ``first_asset_id + 1``, ...; a fraction ``import_failure_rate`` ends
       in ``FAILED``/``FILE_NOT_EXIST``/``INVALID_METADATA``, the rest in ``COMPLETED``, each
-      after 1 to ``max_import_polls`` polls.
+      after 1 to ``max_import_polls`` polls, or after exactly ``import_polls`` polls when it is
+      set (as the benchmarks need).
     """
 
     seed: int = 0
@@ -131,6 +132,9 @@ class Scenario:
     first_asset_id: int = attrs.field(default=10_000, validator=_nonnegative)
     import_failure_rate: float = attrs.field(default=0.2, validator=_fraction)
     max_import_polls: int = attrs.field(default=4, validator=_positive)
+    import_polls: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(_positive)
+    )
 
     @classmethod
     def default(cls, seed: int = 0) -> Scenario:
@@ -593,6 +597,18 @@ class ImportState:
         """Whether the outcome is a terminal ``uploadStatus`` (unknown values are not)."""
         return self.outcome in IMPORT_TERMINAL_STATES
 
+    def view(self) -> ImportAsset:
+        """A snapshot of this import."""
+        return ImportAsset(
+            workspace=self.workspace,
+            project_id=self.project_id,
+            video_asset_id=self.video_asset_id,
+            outcome=self.outcome,
+            polls_to_complete=self.polls_to_complete,
+            polls=self.polls,
+            terminal_reported=self.terminal_reported,
+        )
+
     def body_for_poll(self, poll: int) -> tuple[dict[str, Any], bool]:
         """The ``result`` object for the ``poll``-th poll (from 1), and whether it is final."""
         if poll < self.polls_to_complete:
@@ -678,13 +694,14 @@ def generate_imports(scenario: Scenario) -> list[ImportState]:
         upload_result = (
             rng.choice(_INVALID_METADATA_RESULTS) if outcome == "INVALID_METADATA" else None
         )
+        polls = rng.randint(1, scenario.max_import_polls)  # drawn anyway: same outcomes
         assets.append(
             ImportState(
                 workspace=scenario.workspace,
                 project_id=scenario.project_id,
                 video_asset_id=asset_id,
                 outcome=outcome,
-                polls_to_complete=rng.randint(1, scenario.max_import_polls),
+                polls_to_complete=polls if scenario.import_polls is None else scenario.import_polls,
                 metadata=default_metadata(asset_id, outcome),
                 upload_result=upload_result,
             )

@@ -15,8 +15,8 @@ import pytest_asyncio
 
 from .._retry import RetryPolicy
 from ..client import Endpoints, MediaClient
-from ._app import Emulator
 from ._data import Scenario
+from ._gateway import Emulator
 from ._server import EmulatorServer
 
 __all__ = ["ncp_client", "ncp_emulator", "ncp_emulator_server", "ncp_scenario"]

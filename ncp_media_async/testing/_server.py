@@ -8,7 +8,7 @@ from typing import Self
 from aiohttp import web
 
 from ..client import Credentials
-from ._app import Emulator
+from ._gateway import Emulator
 
 __all__ = ["EmulatorServer"]
 

@@ -1,7 +1,7 @@
-"""Wire-level helpers for the emulator: JSON encoding, the four error dialects, HTTP dates.
+"""Wire-level helpers for the emulator: JSON encoding, the gateway's error body, HTTP dates.
 
-Everything here is pure (no emulator state) so the handlers stay short and the bodies the
-emulator sends are defined in one place.
+Everything here is pure (no emulator state). The services' own error dialects live with their
+stores (``VodStationError``, ``LiveStationError``, ``MediaAiError``).
 """
 
 from __future__ import annotations
@@ -24,9 +24,6 @@ __all__ = [
     "is_decimal",
     "json_response",
     "kst_iso",
-    "live_error",
-    "media_ai_error",
-    "vod_error",
 ]
 
 #: Live Station error codes and messages, from the Live Station API document (``{0}`` is a
@@ -241,24 +238,3 @@ def gateway_error(code: str, message: str, details: str | None = None) -> dict[s
     if details is not None:
         error["details"] = details
     return {"error": error}
-
-
-def vod_error(code: str, message: str, details: str | None = None) -> dict[str, Any]:
-    """VOD Station's body: the gateway envelope with a ``2600xx`` *string* code."""
-    return gateway_error(code, message, details)
-
-
-def live_error(code: int, *fill: object) -> dict[str, Any]:
-    """Live Station's body: ``{"error": {"errorCode": 250100, "message": ..., "errorName": ...}}``.
-
-    The message is the document's text for ``code`` (``LIVE_STATION_CODES``), its ``{0}``
-    placeholders filled with ``fill``. Unlike the gateway and VOD Station, Live Station sends
-    ``errorCode`` as a *number*.
-    """
-    message = LIVE_STATION_CODES[str(code)].format(*fill)
-    return {"error": {"errorCode": code, "message": message, "errorName": "EXCEPTION"}}
-
-
-def media_ai_error(code: str, message: str) -> dict[str, Any]:
-    """Media AI Understanding's flat body: ``{"code": "10001", "message": "Invalid Request"}``."""
-    return {"code": code, "message": message}

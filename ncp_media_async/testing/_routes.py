@@ -1,0 +1,37 @@
+"""Route names: one per service, method and path, unique across the three services."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Final
+
+__all__ = ["UNMATCHED", "Route"]
+
+UNMATCHED: Final = "unmatched"
+"""Route name counted in ``stats.requests`` for paths no route matches."""
+
+
+class Route(StrEnum):
+    """Route names, as used in ``stats.requests``, ``route_latency`` and ``FaultPlan.routes``.
+
+    Each store declares its routes with these names (``routes()`` of the store classes). A name
+    is unique across services even where two services share a path on different hosts (VOD
+    Station and Live Station both have ``/api/v2/channels``): name such routes after their
+    service, e.g. ``vod_channels`` and ``live_channels``.
+    """
+
+    # VOD Station (testing/_vod_station.py)
+    ENCODING_STATUSES = "encoding_statuses"
+    """VOD Station ``GET /api/v2/status``."""
+    STATUS_STATISTICS = "status_statistics"
+    """VOD Station ``GET /api/v2/status/status-statistic``."""
+    CHANNEL_EVENTS = "channel_events"
+    """VOD Station ``GET /api/v2/channels/{channelId}/events``."""
+
+    # Live Station (testing/_live_station.py)
+    RECORDS = "records"
+    """Live Station ``GET /api/v2/channels/{channelId}/records``."""
+
+    # Media AI (testing/_media_ai.py)
+    IMPORT_STATUS = "import_status"
+    """Media AI ``GET /api/v1/workspaces/{w}/projects/{p}/video-assets/{a}/import-status``."""
