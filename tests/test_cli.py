@@ -7,14 +7,12 @@ parsed back and checked against the emulator's own data.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -23,61 +21,18 @@ from typing import Any
 
 import attrs
 import pytest
+from _loopback import LoopbackEmulator
 from click.testing import CliRunner, Result
 
-from ncp_media_async.cli import cli, fit_widths, parse_asset_ref, to_jsonable
+from ncp_media_async.cli import CLI_EXTRA_HINT
+from ncp_media_async.cli._app import cli
+from ncp_media_async.cli._columns import fit_widths
+from ncp_media_async.cli._output import to_jsonable
+from ncp_media_async.cli._params import parse_asset_ref
 from ncp_media_async.records import EncodingState, VideoAssetRef
-from ncp_media_async.testing import Emulator, EmulatorServer, ManualClock, Route, Scenario
+from ncp_media_async.testing import Emulator, ManualClock, Route, Scenario
 
 # -------------------------------------------------------------------------------- fixtures
-
-
-class LoopbackEmulator:
-    """An ``EmulatorServer`` on a free loopback port, served by a loop in its own thread."""
-
-    def __init__(self, emulator: Emulator) -> None:
-        self.emulator = emulator
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.server = EmulatorServer(emulator)
-
-    def __enter__(self) -> LoopbackEmulator:
-        self.thread.start()
-        asyncio.run_coroutine_threadsafe(self.server.start(), self.loop).result(10)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        asyncio.run_coroutine_threadsafe(self.server.close(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-        self.loop.close()
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    def env(self) -> dict[str, str | None]:
-        """The environment a user of this emulator would set (and nothing inherited)."""
-        return {
-            "NCP_ACCESS_KEY": self.emulator.access_key,
-            "NCP_SECRET_KEY": self.emulator.secret_key,
-            "NCLOUD_ACCESS_KEY": None,
-            "NCLOUD_SECRET_KEY": None,
-            "NCP_MEDIA_ENDPOINT": None,
-            "COLUMNS": None,
-        }
-
-    def invoke(
-        self, *args: str, input: str | None = None, env: dict[str, str | None] | None = None
-    ) -> Result:
-        """``ncp-media --endpoint URL ARGS...`` with the emulator's credentials."""
-        return CliRunner().invoke(
-            cli,
-            ["--endpoint", self.url, *args],
-            input=input,
-            env={**self.env(), **(env or {})},
-            catch_exceptions=False,
-        )
 
 
 @pytest.fixture(scope="module")
@@ -531,6 +486,30 @@ def test_emulator_command_serves_until_stopped(stop: signal.Signals) -> None:
     assert process.returncode == 0
     assert "emulator stopped" in err
     assert "Traceback" not in err
+
+
+# ----------------------------------------------------------------- installing, no arguments
+
+
+@pytest.mark.parametrize("missing", ["click", "rich"])
+def test_without_the_cli_extra_one_line_and_exit_1(missing: str) -> None:
+    # A lean install: the library imports, the command says in one line what to install.
+    code = (
+        f"import sys; sys.modules[{missing!r}] = None; import ncp_media_async; "
+        "from ncp_media_async.cli import main; main(['demo'])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (1, "", CLI_EXTRA_HINT + "\n")
+    assert "pip install 'ncp_media_async[cli]'" in CLI_EXTRA_HINT
+
+
+def test_no_subcommand_prints_the_help_and_exits_0() -> None:
+    result = ok(CliRunner().invoke(cli, [], catch_exceptions=False))
+    assert result.stdout.startswith("Usage: ")
+    assert "Commands:" in result.stdout and "wait-imports" in result.stdout
+    assert result.stderr == ""
 
 
 # ---------------------------------------------------------------------------------- units
