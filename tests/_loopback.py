@@ -48,7 +48,7 @@ class LoopbackEmulator:
         }
 
     def invoke(
-        self, *args: str, input: str | None = None, env: dict[str, str | None] | None = None
+        self, *args: str, input: str | bytes | None = None, env: dict[str, str | None] | None = None
     ) -> Result:
         """``ncp-media --endpoint URL ARGS...`` with the emulator's credentials."""
         return CliRunner().invoke(

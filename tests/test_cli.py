@@ -240,6 +240,8 @@ def test_missing_credentials(served: LoopbackEmulator) -> None:
         (["encoding-status", "--page-size", "5"], "'--page-size'"),
         (["channel-events", "vs-1", "--prefetch", "0"], "'--prefetch'"),
         (["wait-imports", "just-one-part"], "is not workspace/project_id/video_asset_id"),
+        (["wait-imports", "a/b/c/d"], "'a/b/c/d' is not workspace/project_id/video_asset_id"),
+        (["--timeout", "5", "statistics"], "Did you mean '--request-timeout'?"),
         (["wait-imports"], "no targets"),
         (["--endpoint", "ftp://example.com", "statistics"], "is not an http(s) URL"),
         (["--access-key", "AKIA", "statistics"], "give both --access-key and --secret-key"),
@@ -255,6 +257,39 @@ def test_bad_command_lines_are_one_line_and_exit_2(
     assert message in result.stderr
     assert len(result.stderr.splitlines()) == 1
     assert result.stdout == ""
+
+
+def test_targets_file_every_bad_line_by_number_and_not_utf8(served: LoopbackEmulator) -> None:
+    text = b"\xef\xbb\xbfws/p/1\n# comment\n\nws/p\n\xff\xfebad\nws/p/2\na/b/c/d\n"
+    result = served.invoke("wait-imports", "--file", "-", input=text)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "error: Invalid value for '--file': 3 bad lines: "
+        "line 4: 'ws/p' is not workspace/project_id/video_asset_id; "
+        "line 5: not UTF-8 (byte 0xff at column 1); "
+        "line 7: 'a/b/c/d' is not workspace/project_id/video_asset_id "
+        "(see 'cli wait-imports --help')\n"
+    )
+
+
+def test_targets_file_bad_lines_beyond_the_shown_are_counted(served: LoopbackEmulator) -> None:
+    text = "".join(f"bad-{i}\n" for i in range(25))
+    result = served.invoke("wait-imports", "--file", "-", input=text)
+    assert result.exit_code == 2
+    assert len(result.stderr.splitlines()) == 1
+    assert "25 bad lines: line 1: 'bad-0' is not" in result.stderr
+    assert "line 20: 'bad-19'" in result.stderr and "line 21:" not in result.stderr
+    assert "; ... and 5 more" in result.stderr
+
+
+def test_request_timeout_is_per_attempt(fresh: LoopbackEmulator) -> None:
+    fresh.emulator.latency = 0.5  # every answer takes half a second
+    result = fresh.invoke("statistics", "--request-timeout", "0.05", "--max-retries", "0")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: ")
+    assert "timed out" in result.stderr.lower() or "timeout" in result.stderr.lower()
+    assert fresh.emulator.stats.total_requests == 1
 
 
 def test_verbose_logs_requests_to_stderr(served: LoopbackEmulator) -> None:

@@ -196,9 +196,9 @@ def import_status(settings: Settings, workspace: str, project_id: str, asset_id:
 @click.option(
     "--file",
     "target_file",
-    type=click.File("r"),
+    type=click.File("rb"),
     metavar="PATH",
-    help="Read targets from a file, one workspace/project/asset per line (- for stdin).",
+    help="Read targets from a file, one workspace/project/asset per line, UTF-8 (- for stdin).",
 )
 @concurrency_option(_defaults.POLL_CONCURRENCY, "Requests in flight at most.")
 @interval_option(_defaults.POLL_INTERVAL, "Pause between two polls of one asset.")
@@ -216,7 +216,7 @@ def import_status(settings: Settings, workspace: str, project_id: str, asset_id:
 def wait_imports_command(
     settings: Settings,
     targets: tuple[VideoAssetRef, ...],
-    target_file: IO[str] | None,
+    target_file: IO[bytes] | None,
     concurrency: int,
     interval: float,
     wait_timeout: float | None,

@@ -29,7 +29,8 @@ class Settings:
     access_key: str | None = None
     secret_key: str | None = attrs.field(default=None, repr=False)
     endpoint: str | None = None
-    timeout: float = _defaults.TIMEOUT
+    #: Seconds per request attempt (``--request-timeout``).
+    request_timeout: float = _defaults.TIMEOUT
     max_retries: int | None = None
     json: bool = False
     verbose: int = 0
@@ -47,7 +48,7 @@ class Settings:
         return MediaClient(
             self.credentials(),
             endpoints=Endpoints.at(self.endpoint) if self.endpoint else None,
-            timeout=self.timeout,
+            timeout=self.request_timeout,
             max_retries=self.max_retries,
             max_connections=max_connections,
         )
