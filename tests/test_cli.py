@@ -26,7 +26,7 @@ from click.testing import CliRunner, Result
 
 from ncp_media_async.cli import CLI_EXTRA_HINT
 from ncp_media_async.cli._app import cli
-from ncp_media_async.cli._columns import fit_widths
+from ncp_media_async.cli._columns import TEXT_FLOOR, UTC_ZONE, Kind, Zone, fit_widths
 from ncp_media_async.cli._output import to_jsonable
 from ncp_media_async.cli._params import parse_asset_ref
 from ncp_media_async.records import EncodingState, VideoAssetRef
@@ -175,11 +175,93 @@ def test_tables_render(served: LoopbackEmulator) -> None:
     out = ok(served.invoke("statistics")).stdout
     assert out.split()[:6] == ["waiting", "running", "complete", "failure", "canceled", "total"]
 
-    narrow = ok(served.invoke("encoding-status", "--max-items", "30", env={"COLUMNS": "90"}))
-    lines = narrow.stdout.splitlines()
+
+
+AT_80 = {"COLUMNS": "80"}
+
+
+def lines_of(result: Result) -> list[str]:
+    return ok(result).stdout.splitlines()
+
+
+def test_at_80_columns_no_id_is_cut_and_wide_shows_everything(served: LoopbackEmulator) -> None:
+    channel = served.emulator.live_channel_ids[0]
+    records = served.emulator.recordings(channel)
+    lines = lines_of(served.invoke("records", channel, env=AT_80))
+    assert max(map(len, lines)) <= 80
+    assert lines[0].split() == ["record", "type", "status", "duration", "file"]
+    rows = {line.split()[0]: line for line in lines[2:]}
+    assert set(rows) == set(records)
+    for record_id, record in records.items():
+        assert rows[record_id].endswith(f"  {record['fileName']}")  # whole, not cut
+
+    wide = lines_of(served.invoke("--wide", "records", channel, env=AT_80))
+    assert max(map(len, wide)) > 80
+    assert "object storage" in wide[0] and "began (UTC)" in wide[0]
+    for record in records.values():
+        assert any(line.endswith(f"  {record['objectStorageUrl']}") for line in wide)
+
+    items = served.emulator.encoding_statuses()[:30]
+    lines = lines_of(served.invoke("encoding-status", "--max-items", "30", env=AT_80))
     assert len(lines) == 2 + 30  # header, rule, one line per item
-    assert all(len(line) <= 90 for line in lines)
-    assert "COMPLETE" in narrow.stdout
+    assert max(map(len, lines)) <= 80
+    for line, item in zip(lines[2:], items, strict=True):
+        assert f"  {item['filePath']}  " in line
+        assert line.split()[0] == item["status"]
+
+
+def test_at_80_columns_free_text_gives_way_first(served: LoopbackEmulator) -> None:
+    channel = served.emulator.vod_channel_ids[0]
+    events = served.emulator.channel_events(channel)[:5]
+    lines = lines_of(served.invoke("channel-events", channel, "--max-items", "5", env=AT_80))
+    assert max(map(len, lines)) <= 80
+    assert lines[0].split() == ["time", "(UTC)", "action", "by", "result", "code", "message"]
+    for line, event in zip(lines[2:], events, strict=True):
+        assert len(event["message"]) > len(line) - line.index("  ch-") - 2  # cut ...
+        assert line.endswith("…")  # ... with an ellipsis
+        assert f"  {event['messageCode']}  " in line  # the others whole
+    wide = lines_of(served.invoke("channel-events", channel, "--max-items", "5", "--wide"))
+    for line, event in zip(wide[2:], events, strict=True):
+        assert line.endswith(f"  {event['message']}")
+
+
+def test_streamed_rows_never_cut_an_asset_ref(fresh: LoopbackEmulator) -> None:
+    long_workspace = "a-workspace-with-a-rather-long-name-for-its-assets"
+    fresh.emulator.add_import(long_workspace, "12345", 6789, outcome="FAILED", polls=1)
+    ref = f"{long_workspace}/12345/6789"
+    result = fresh.invoke("wait-imports", ref, "--interval", "0", env=AT_80)
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[2].startswith(f"{ref}  FAILED")
+    assert max(map(len, lines)) <= 80
+
+
+@pytest.mark.parametrize(
+    ("zone", "header", "offset"),
+    [
+        (None, "time (UTC)", timedelta(0)),
+        ("+09:00", "time (+09:00)", timedelta(hours=9)),
+        ("Asia/Seoul", "time (Asia/Seoul)", timedelta(hours=9)),
+        ("-0530", "time (-05:30)", -timedelta(hours=5, minutes=30)),
+    ],
+)
+def test_one_time_zone_named_in_the_header(
+    served: LoopbackEmulator, zone: str | None, header: str, offset: timedelta
+) -> None:
+    channel = served.emulator.vod_channel_ids[0]
+    args = ["channel-events", channel, "--max-items", "3", *(["--tz", zone] if zone else [])]
+    lines = lines_of(served.invoke(*args))
+    assert lines[0].startswith(header + "  ")
+    for line, event in zip(lines[2:], served.emulator.channel_events(channel), strict=False):
+        shown = datetime.fromtimestamp(event["time"], UTC) + offset
+        assert line.startswith(shown.strftime("%Y-%m-%d %H:%M:%S  "))
+
+
+def test_an_unknown_time_zone_is_a_usage_error(served: LoopbackEmulator) -> None:
+    result = served.invoke("--tz", "Mars/Olympus", "statistics")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: Invalid value for '--tz': unknown time zone")
+    assert len(result.stderr.splitlines()) == 1
 
 
 def test_global_options_also_after_the_subcommand(served: LoopbackEmulator) -> None:
@@ -341,8 +423,9 @@ def test_wait_imports_from_stdin_all_complete(fresh: LoopbackEmulator) -> None:
     )
     rows = result.stdout.splitlines()
     assert rows[0].split()[:2] == ["asset", "status"]
-    assert sorted(row.split()[0] for row in rows[1:]) == [f"ws/p2/{200 + i}" for i in range(5)]
-    assert all(row.split()[1] == "COMPLETED" for row in rows[1:])
+    assert set(rows[1]) == {"─", " "}  # the rule under the header
+    assert sorted(row.split()[0] for row in rows[2:]) == [f"ws/p2/{200 + i}" for i in range(5)]
+    assert all(row.split()[1] == "COMPLETED" for row in rows[2:])
     assert "5 imports in" in result.stderr
     assert "did not complete" not in result.stderr
 
@@ -369,7 +452,7 @@ def test_wait_imports_timeout_names_the_pending(fresh: LoopbackEmulator) -> None
 # ---------------------------------------------------------------------- watch-encodings
 
 
-def test_watch_encodings_prints_changes_until_done() -> None:
+def _one_second_encoding() -> Emulator:
     # The emulator's clock moves only when a walk has read the list: each walk sees the one-second
     # encoding a quarter of a second further on, whatever the speed of the machine.
     clock = ManualClock(float(int(time.time())))  # a whole second: exact quarters
@@ -381,7 +464,11 @@ def test_watch_encodings_prints_changes_until_done() -> None:
             clock.advance(0.25)
 
     emulator.after_page = tick
-    with LoopbackEmulator(emulator) as loopback:
+    return emulator
+
+
+def test_watch_encodings_prints_changes_until_done() -> None:
+    with LoopbackEmulator(_one_second_encoding()) as loopback:
         result = ok(
             loopback.invoke("--json", "watch-encodings", "--interval", "0", "--timeout", "30")
         )
@@ -393,6 +480,21 @@ def test_watch_encodings_prints_changes_until_done() -> None:
         ("COMPLETE", 100.0),
     ]
     assert "every encoding finished (5 statuses and changes printed)" in result.stderr
+
+
+def test_watch_encodings_table_marks_the_first_listing_apart() -> None:
+    with LoopbackEmulator(_one_second_encoding()) as loopback:
+        result = loopback.invoke("watch-encodings", "--interval", "0", "--timeout", "30")
+    lines = ok(result).stdout.splitlines()
+    assert lines[0].split()[:2] == ["status", "%"]
+    assert [line.split()[:2] for line in lines[2:3]] == [["RUNNING", "0.0"]]
+    assert lines[3].startswith("── changes ──")
+    assert [line.split()[:2] for line in lines[4:]] == [
+        ["RUNNING", "25.0"],
+        ["RUNNING", "50.0"],
+        ["RUNNING", "75.0"],
+        ["COMPLETE", "100.0"],
+    ]
 
 
 def test_watch_encodings_timeout(fresh: LoopbackEmulator) -> None:
@@ -564,14 +666,60 @@ def test_to_jsonable() -> None:
     }
 
 
+def test_zone_parse() -> None:
+    assert Zone.parse("utc") is Zone.parse("Z") is Zone.parse("+00:00") is UTC_ZONE
+    seoul = Zone.parse("+0900")
+    assert seoul.name == "+09:00"
+    assert seoul.format(datetime(2025, 8, 1, 0, 0, tzinfo=UTC)) == "2025-08-01 09:00:00"
+    assert Zone.parse("-03").name == "-03:00"
+    assert Zone.parse("Asia/Seoul").format(datetime(2025, 8, 1, tzinfo=UTC)).endswith("09:00:00")
+    for bad in ("+24:00", "9", "Nowhere/Else", "../etc/passwd", ""):
+        with pytest.raises(ValueError, match=r"time zone|UTC offset"):
+            Zone.parse(bad)
+
+
 def test_parse_asset_ref() -> None:
     assert parse_asset_ref(" w/1/2 ") == VideoAssetRef("w", "1", "2")
-    for bad in ("w/1", "w//2", "/1/2", ""):
+    for bad in ("w/1", "w//2", "/1/2", "", "a/b/c/d", "w/1/2/"):
         with pytest.raises(ValueError, match="workspace/project_id/video_asset_id"):
             parse_asset_ref(bad)
 
 
-def test_fit_widths_narrows_flex_columns_first() -> None:
-    assert fit_widths([10, 40, 30], [False, True, True], 200) == [10, 40, 30]
-    assert fit_widths([10, 40, 30], [False, True, True], 60) == [10, 25, 25]
-    assert fit_widths([10, 40, 30], [False, True, True], 10) == [10, 5, 5]  # floor, overflow
+ID, TEXT, OTHER = Kind.ID, Kind.TEXT, Kind.OTHER
+
+
+def test_fit_widths_keeps_natural_widths_when_they_fit() -> None:
+    kinds, prio = [ID, TEXT, OTHER], [0, 0, 0]
+    assert fit_widths([10, 40, 30], kinds, prio, 84) == [10, 40, 30]  # 80 + 2 gaps of 2
+    assert fit_widths([10, 40, 30], kinds, prio, None) == [10, 40, 30]  # --wide, a pipe
+
+
+def test_fit_widths_narrows_the_widest_text_first_down_to_the_floor() -> None:
+    kinds, prio = [ID, TEXT, TEXT, OTHER], [0, 0, 0, 0]
+    assert fit_widths([10, 40, 30, 6], kinds, prio, 76) == [10, 27, 27, 6]
+    assert fit_widths([10, 40, 30, 6], kinds, prio, 38) == [10, TEXT_FLOOR, TEXT_FLOOR, 6]
+    # Two too many: the rightmost text column goes and the other one widens back.
+    assert fit_widths([10, 40, 30, 6], kinds, prio, 36) == [10, 16, None, 6]
+
+
+def test_fit_widths_then_drops_the_least_important_column_and_never_an_id() -> None:
+    kinds = [ID, OTHER, TEXT, OTHER, ID]
+    prio = [0, 3, 1, 0, 0]
+    natural = [20, 10, 30, 12, 25]
+    # 20+10+8+12+25 + 4 gaps of 2 = 83 > 80: the OTHER column of priority 0 goes, and the text
+    # gets its width back as far as the budget allows.
+    assert fit_widths(natural, kinds, prio, 80) == [20, 10, 19, None, 25]
+    # Narrower: the text (priority 1) goes next, then the priority-3 column; ids stay whole
+    # even when they alone are wider than the budget.
+    assert fit_widths(natural, kinds, prio, 60) == [20, 10, None, None, 25]
+    assert fit_widths(natural, kinds, prio, 50) == [20, None, None, None, 25]
+    assert fit_widths(natural, kinds, prio, 10) == [20, None, None, None, 25]
+
+
+def test_fit_widths_keeps_a_narrower_less_important_column_that_still_fits() -> None:
+    assert fit_widths([10, 30, 5], [ID, OTHER, OTHER], [0, 2, 1], 20) == [10, None, 5]
+
+
+def test_fit_widths_at_equal_priority_text_goes_first_then_the_rightmost() -> None:
+    assert fit_widths([10, 10, 10], [OTHER, TEXT, OTHER], [0, 0, 0], 25) == [10, None, 10]
+    assert fit_widths([10, 10, 10], [OTHER, OTHER, OTHER], [0, 0, 0], 25) == [10, 10, None]

@@ -4,6 +4,7 @@ emulator, the demo), render. ``COMMANDS`` lists them for the group."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Hashable
 from datetime import datetime
 from typing import IO, Any
 
@@ -136,7 +137,8 @@ def watch_encodings(
     """Print every encoding status, then each change, until all are finished.
 
     Re-walks GET /api/v2/status every --interval seconds; exits 0 once every encoding in the
-    window is COMPLETE, FAILURE or CANCELED, 1 if --timeout passes first.
+    window is COMPLETE, FAILURE or CANCELED, 1 if --timeout passes first. In a table, a
+    "changes" line separates the first listing from the changes.
     """
     check_window(start, end)
     output = settings.output()
@@ -144,17 +146,21 @@ def watch_encodings(
     async def watch(client: MediaClient) -> int:
         # The header only once the event loop runs: a reader that sees it and presses Ctrl-C
         # gets a clean 130 (not an interrupted import of the loop).
-        output.header(ENCODING_COLUMNS)
-        changes = 0
+        rows = output.stream(ENCODING_COLUMNS)
+        rows.header()
+        printed = 0
+        seen: set[Hashable] = set()
         stream = client.vod_station.watch_encoding_statuses(
             start=start, end=end, interval=interval, timeout=watch_timeout
         )
         async with closing(stream) as statuses:
             async for status in statuses:
-                output.row(ENCODING_COLUMNS, status)
-                changes += 1
-        return changes
-
+                if status.output_key in seen and len(seen) == printed:
+                    rows.mark("changes")  # the first listing is over
+                seen.add(status.output_key)
+                rows.row(status)
+                printed += 1
+        return printed
     changes = settings.call(watch)
     output.note(f"every encoding finished ({changes:,} statuses and changes printed)")
 

@@ -9,15 +9,14 @@ from collections import Counter
 from collections.abc import Sequence
 
 import attrs
-from rich.table import Table
 from rich.text import Text
 
 from ..client import MediaClient
 from ..polling import PollFailure, PollTimeoutError, RateLimit
 from ..records import ImportStatus, UploadStatus, VideoAssetRef
-from ._columns import IMPORT_COLUMNS, Col
+from ._columns import IMPORT_COLUMNS
 from ._errors import error_json, short_reason
-from ._output import Output, closing
+from ._output import Output, Rows, closing
 from ._progress import ProgressMode, ProgressReporter
 
 #: An asset and why it went wrong.
@@ -90,10 +89,11 @@ async def wait_imports(
     tally = ImportTally(total=len(refs))
     start = time.monotonic()
     widest = max((len(str(ref)) for ref in refs), default=0)
-    columns = (attrs.evolve(IMPORT_COLUMNS[0], width=max(widest, 5)), *IMPORT_COLUMNS[1:])
+    columns = (attrs.evolve(IMPORT_COLUMNS[0], width=widest), *IMPORT_COLUMNS[1:])
+    rows = output.stream(columns)
     with ProgressReporter(output, len(refs), label="imports", mode=progress) as bar:
         if print_each:
-            output.header(columns)
+            rows.header()
         stream = client.media_ai.wait_for_imports(
             refs,
             concurrency=concurrency,
@@ -107,7 +107,7 @@ async def wait_imports(
                 async for result in results:
                     tally.add(result)
                     if print_each:
-                        _show(output, columns, result)
+                        _show(rows, result)
                     bar.update(done=tally.done, failed=tally.failed)
         except PollTimeoutError as exc:
             tally.pending = tuple(exc.pending)
@@ -115,27 +115,16 @@ async def wait_imports(
     return tally
 
 
-def _show(
-    output: Output,
-    columns: Sequence[Col[ImportStatus]],
-    result: ImportStatus | PollFailure[VideoAssetRef],
-) -> None:
+def _show(rows: Rows[ImportStatus], result: ImportStatus | PollFailure[VideoAssetRef]) -> None:
     """One asset that reached an end: its status, or why it could not be polled (as a row
     lined up with the statuses, or a JSON line)."""
     if not isinstance(result, PollFailure):
-        output.row(columns, result)
-        return
-    if output.as_json:
-        output.json_line({"asset": result.target, "error": error_json(result.error)})
-        return
-    table = Table.grid(padding=(0, 1), collapse_padding=False, pad_edge=False)
-    table.add_column(width=columns[0].width, no_wrap=True, overflow="ellipsis")
-    table.add_column(width=columns[1].width, no_wrap=True)
-    table.add_column(no_wrap=True, overflow="ellipsis")
-    table.add_row(
-        Text(str(result.target)), Text("POLL FAILED", "red"), Text(short_reason(result.error))
-    )
-    output.print_rows(table)
+        rows.row(result)
+    elif rows.output.as_json:
+        rows.output.json_line({"asset": result.target, "error": error_json(result.error)})
+    else:
+        failed = Text("POLL FAILED", "red")
+        rows.cells([result.target, failed, None, None, None, None, short_reason(result.error)])
 
 
 def report_imports(output: Output, tally: ImportTally, *, limit: int = 20) -> None:

@@ -14,6 +14,7 @@ from .. import _defaults
 from ..client import Endpoints
 from ..errors import ConfigurationError
 from ..records import VideoAssetRef
+from ._columns import Zone
 from ._progress import PROGRESS_MODES
 from ._settings import Settings
 
@@ -21,8 +22,9 @@ if TYPE_CHECKING:
     # click >= 8.2 types ParamType by the value it converts to; older clicks are not generic.
     _DateTimeParam = click.ParamType[datetime, Any]
     _AssetRefParam = click.ParamType[VideoAssetRef, Any]
+    _ZoneParam = click.ParamType[Zone, Any]
 else:
-    _DateTimeParam = _AssetRefParam = click.ParamType
+    _DateTimeParam = _AssetRefParam = _ZoneParam = click.ParamType
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -86,8 +88,23 @@ class AssetRefType(_AssetRefParam):
             self.fail(str(exc), param, ctx)
 
 
+class ZoneType(_ZoneParam):
+    """A time zone: ``UTC``, an offset (``+09:00``) or a name (``Asia/Seoul``)."""
+
+    name = "zone"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Zone:
+        if isinstance(value, Zone):
+            return value
+        try:
+            return Zone.parse(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
 DATETIME = AwareDateTime()
 ASSET_REF = AssetRefType()
+ZONE = ZoneType()
 
 
 # ------------------------------------------------------------------- checks across options
@@ -226,7 +243,8 @@ def connection_params(*, envvar: bool = False) -> list[click.Parameter]:
 
 
 def output_params() -> list[click.Parameter]:
-    """``--json`` and ``-v``: accepted before the subcommand and after it."""
+    """``--json``, ``--tz``, ``--wide`` and ``-v``: accepted before the subcommand and after
+    it."""
     return [
         click.Option(
             ["--json", "json_"],
@@ -235,6 +253,23 @@ def output_params() -> list[click.Parameter]:
             expose_value=False,
             callback=_set("json"),
             help="JSON lines on stdout, one object per record.",
+        ),
+        click.Option(
+            ["--tz", "zone"],
+            type=ZONE,
+            metavar="ZONE",
+            expose_value=False,
+            callback=_set("zone"),
+            help="Time zone of the times in tables: UTC (default), an offset such as +09:00, "
+            "or a name such as Asia/Seoul.",
+        ),
+        click.Option(
+            ["--wide"],
+            is_flag=True,
+            default=False,
+            expose_value=False,
+            callback=_set("wide"),
+            help="Show every column of a table whole, however wide.",
         ),
         click.Option(
             ["-v", "--verbose"],

@@ -14,6 +14,7 @@ import click
 
 from .. import _defaults
 from ..client import Credentials, Endpoints, MediaClient
+from ._columns import UTC_ZONE, Zone
 from ._output import Output
 
 T = TypeVar("T")
@@ -33,6 +34,10 @@ class Settings:
     request_timeout: float = _defaults.TIMEOUT
     max_retries: int | None = None
     json: bool = False
+    #: The time zone of the tables (``--tz``).
+    zone: Zone = UTC_ZONE
+    #: Tables show every column whole (``--wide``).
+    wide: bool = False
     verbose: int = 0
 
     def credentials(self) -> Credentials:
@@ -55,7 +60,7 @@ class Settings:
 
     def output(self) -> Output:
         """The renderer for this invocation (table or JSON lines)."""
-        return Output(as_json=self.json)
+        return Output(as_json=self.json, zone=self.zone, wide=self.wide)
 
     def run(self, main: Callable[[], Coroutine[Any, Any, T]]) -> T:
         """Run one coroutine in a fresh event loop (uvloop if importable), with logging set up
