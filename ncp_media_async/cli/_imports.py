@@ -17,7 +17,7 @@ from ..records import ImportStatus, UploadStatus, VideoAssetRef
 from ._columns import IMPORT_COLUMNS
 from ._errors import error_json, short_reason
 from ._output import Output, Rows, closing
-from ._progress import ProgressMode, ProgressReporter
+from ._progress import ProgressDisplay, ProgressMode, fmt_seconds
 
 #: An asset and why it went wrong.
 Problem = tuple[VideoAssetRef, str]
@@ -52,6 +52,27 @@ class ImportTally:
     def ok(self) -> bool:
         """Every asset imported (COMPLETED) and nothing pending."""
         return not self.failed and not self.pending
+
+    def outcome(self) -> str:
+        """How the batch ended, in the words of the progress display: ``1,319 COMPLETED, 182
+        failed (47 FAILED, 73 FILE_NOT_EXIST, 61 INVALID_METADATA, 1 could not be polled)``,
+        then ``3 still pending (timed out)`` if any."""
+        completed = self.states[UploadStatus.COMPLETED.value]
+        parts = []
+        if completed or not self.failed:
+            parts.append(f"{completed:,} {UploadStatus.COMPLETED.value}")
+        if self.failed:
+            why = [
+                f"{n:,} {state}"
+                for state, n in sorted(self.states.items())
+                if state != UploadStatus.COMPLETED.value
+            ]
+            if self.poll_errors:
+                why.append(f"{len(self.poll_errors):,} could not be polled")
+            parts.append(f"{self.failed:,} failed ({', '.join(why)})")
+        if self.pending:
+            parts.append(f"{len(self.pending):,} still pending (timed out)")
+        return ", ".join(parts)
 
     def add(self, result: ImportStatus | PollFailure[VideoAssetRef]) -> None:
         """Count one asset that reached an end."""
@@ -91,7 +112,8 @@ async def wait_imports(
     widest = max((len(str(ref)) for ref in refs), default=0)
     columns = (attrs.evolve(IMPORT_COLUMNS[0], width=widest), *IMPORT_COLUMNS[1:])
     rows = output.stream(columns)
-    with ProgressReporter(output, len(refs), label="imports", mode=progress) as bar:
+    with ProgressDisplay(output, progress) as display:
+        bar = display.stage("imports", len(refs))
         if print_each:
             rows.header()
         stream = client.media_ai.wait_for_imports(
@@ -129,13 +151,8 @@ def _show(rows: Rows[ImportStatus], result: ImportStatus | PollFailure[VideoAsse
 
 def report_imports(output: Output, tally: ImportTally, *, limit: int = 20) -> None:
     """The end of a batch on stderr: counts per state, then what failed (first ``limit``)."""
-    parts = [f"{n:,} {state}" for state, n in sorted(tally.states.items())]
-    if tally.poll_errors:
-        parts.append(f"{len(tally.poll_errors):,} could not be polled")
-    if tally.pending:
-        parts.append(f"{len(tally.pending):,} still pending (timed out)")
     output.note(
-        f"{tally.total:,} imports in {tally.elapsed:.1f}s: {', '.join(parts) or 'nothing to do'}",
+        f"{tally.total:,} imports in {fmt_seconds(tally.elapsed)}: {tally.outcome()}",
         style="bold",
     )
     for title, problems in (
