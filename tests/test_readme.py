@@ -6,8 +6,8 @@
 * Every other ```` ```python ```` block runs in a subprocess against an emulator server, with
   ``NCP_MEDIA_ENDPOINT`` and the emulator's key pair in the environment; a block that is not
   meant to run says so on its first line: ``# not run: <why>``.
-* Its sample outputs of the command line have the shape of what the command prints (one regex
-  per README line: numbers may differ, nothing else).
+* Its sample outputs of the command line have the shape of what the command prints (one
+  pattern per README line: numbers and the length of runs of spaces may differ, nothing else).
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ from pathlib import Path
 import attrs
 import pytest
 from _loopback import LoopbackEmulator
+from click.testing import CliRunner
 
+from ncp_media_async.cli._app import cli
 from ncp_media_async.testing import Emulator, Scenario
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -284,3 +286,74 @@ def test_block_harness_points_a_block_at_the_emulator(
     assert served.emulator.stats.total_requests == 1
     failing = attrs.evolve(block, text="raise SystemExit('broken example')\n")
     assert run_block(failing, served, tmp_path).returncode == 1
+
+
+# ------------------------------------------------------------------ sample outputs' shape
+
+NUMBER = r"\d[\d,]*(?:\.\d+)?"
+
+
+def shape(line: str) -> re.Pattern[str]:
+    """A line of sample output as a pattern: every number may differ, and every run of
+    spaces may have another length; everything else is as printed."""
+    pieces = re.split(rf"({NUMBER}|\s+)", line.strip())
+    return re.compile(
+        "".join(
+            NUMBER if re.fullmatch(NUMBER, p) else r"\s+" if p.isspace() else re.escape(p)
+            for p in pieces
+            if p
+        )
+    )
+
+
+def sample(first_word: str) -> list[re.Pattern[str]]:
+    """The patterns of the README's sample output whose first line starts with ``first_word``."""
+    (block,) = [b for b in readme_blocks("") if b.text.startswith(first_word)]
+    return [shape(line) for line in block.text.splitlines()]
+
+
+def test_shape() -> None:
+    pattern = shape("progress: imports 200/1,501 (13%), 18 failed, 199/s, elapsed 1.0s, ETA 6.5s")
+    assert pattern.fullmatch("progress: imports 2/8 (25%), 0 failed, 1,234/s, elapsed 0.9s, ETA 3s")
+    assert not pattern.fullmatch("progress: imports 2/8 (25%), 0 failed, 12/s, in 0.9s, ETA 3s")
+    assert not pattern.fullmatch("progress: imports 2/8 (25%), 0 failed, 12/s, elapsed 0.9s")
+    assert shape(" peak in flight        64").fullmatch("peak in flight  3")
+
+
+def test_readme_progress_lines_have_the_shape_wait_imports_prints(tmp_path: Path) -> None:
+    intermediate, final, summary = sample("progress:")
+    emulator = Emulator(Scenario.empty())
+    outcomes = ["COMPLETED", "FAILED", "FILE_NOT_EXIST", "INVALID_METADATA"]
+    for i, outcome in enumerate(outcomes * 2):
+        emulator.add_import("ws", "p", 100 + i, outcome=outcome, polls=1)
+    # Two slow ones, polled every 0.2 s: one lands after a second (a progress line with an
+    # ETA), the other later still (the last line).
+    emulator.add_import("ws", "p", 200, outcome="COMPLETED", polls=7)
+    emulator.add_import("ws", "p", 201, outcome="COMPLETED", polls=10)
+    refs = [f"ws/p/{100 + i}" for i in range(8)] + ["ws/p/200", "ws/p/201", "ws/p/404"]
+    with LoopbackEmulator(emulator) as served:
+        result = served.invoke("wait-imports", *refs, "--interval", "0.2", "--progress", "plain")
+    assert result.exit_code == 1  # some did not complete
+    lines = result.stderr.splitlines()
+    progress = [line for line in lines if line.startswith("progress:")]
+    assert all(intermediate.fullmatch(p) or final.fullmatch(p) for p in progress), progress
+    assert any(intermediate.fullmatch(p) for p in progress), progress
+    assert final.fullmatch(progress[-1]), progress
+    after = lines[lines.index(progress[-1]) + 1]
+    assert summary.fullmatch(after), after
+
+
+def test_readme_demo_summary_has_the_shape_demo_prints() -> None:
+    patterns = sample("Summary")
+    result = CliRunner().invoke(
+        cli,
+        ["demo", "--imports", "200", "--interval", "0.02", "--watch", "0", "--latency-ms", "1"],
+        env={"COLUMNS": None},  # a pipe: the whole table, unwrapped
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.stderr
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    printed = lines[lines.index("Summary") :]
+    assert len(printed) == len(patterns), printed
+    for pattern, line in zip(patterns, printed, strict=True):
+        assert pattern.fullmatch(line), (pattern.pattern, line)
