@@ -258,6 +258,16 @@ def test_one_time_zone_named_in_the_header(
         assert line.startswith(shown.strftime("%Y-%m-%d %H:%M:%S  "))
 
 
+@pytest.mark.parametrize(
+    ("command", "has_table_options"),
+    [("records", True), ("wait-imports", True), ("emulator", False), ("demo", False)],
+)
+def test_table_options_only_where_tables_are_printed(command: str, has_table_options: bool) -> None:
+    out = ok(CliRunner().invoke(cli, [command, "--help"], catch_exceptions=False)).stdout
+    assert ("--tz ZONE" in out) is has_table_options
+    assert ("--wide" in out) is has_table_options
+
+
 def test_an_unknown_time_zone_is_a_usage_error(served: LoopbackEmulator) -> None:
     result = served.invoke("--tz", "Mars/Olympus", "statistics")
     assert result.exit_code == 2

@@ -243,8 +243,7 @@ def connection_params(*, envvar: bool = False) -> list[click.Parameter]:
 
 
 def output_params() -> list[click.Parameter]:
-    """``--json``, ``--tz``, ``--wide`` and ``-v``: accepted before the subcommand and after
-    it."""
+    """``--json`` and ``-v``: accepted before the subcommand and after it."""
     return [
         click.Option(
             ["--json", "json_"],
@@ -254,6 +253,20 @@ def output_params() -> list[click.Parameter]:
             callback=_set("json"),
             help="JSON lines on stdout, one object per record.",
         ),
+        click.Option(
+            ["-v", "--verbose"],
+            count=True,
+            expose_value=False,
+            callback=_add_verbose,
+            help="Log every request of the client to stderr.",
+        ),
+    ]
+
+
+def table_params() -> list[click.Parameter]:
+    """``--tz`` and ``--wide``, for commands that print tables: accepted before the subcommand
+    and after it."""
+    return [
         click.Option(
             ["--tz", "zone"],
             type=ZONE,
@@ -271,31 +284,30 @@ def output_params() -> list[click.Parameter]:
             callback=_set("wide"),
             help="Show every column of a table whole, however wide.",
         ),
-        click.Option(
-            ["-v", "--verbose"],
-            count=True,
-            expose_value=False,
-            callback=_add_verbose,
-            help="Log every request of the client to stderr.",
-        ),
     ]
 
 
 def group_params() -> list[click.Parameter]:
     """The options of ``ncp-media`` itself: the connection (``--endpoint`` also from
     ``$NCP_MEDIA_ENDPOINT``) and the output."""
-    return [*connection_params(envvar=True), *output_params()]
+    return [*connection_params(envvar=True), *output_params(), *table_params()]
 
 
-def command(name: str, *, connect: bool = True) -> Callable[[Callable[..., Any]], click.Command]:
-    """A subcommand that also accepts the output options after its name and, if it talks to
-    the service (``connect``), the connection options."""
+def command(
+    name: str, *, connect: bool = True, tables: bool | None = None
+) -> Callable[[Callable[..., Any]], click.Command]:
+    """A subcommand that also accepts the output options after its name; if it talks to the
+    service (``connect``), the connection options; if it prints record tables (``tables``,
+    by default as ``connect``: the commands that query the service), ``--tz`` and ``--wide``.
+    """
 
     def decorate(f: Callable[..., Any]) -> click.Command:
         made = click.command(name, context_settings=CONTEXT)(f)
         made.params.extend(output_params())
         if connect:
             made.params.extend(connection_params())
+        if connect if tables is None else tables:
+            made.params.extend(table_params())
         return made
 
     return decorate
