@@ -113,7 +113,7 @@ async def wait_imports(
     columns = (attrs.evolve(IMPORT_COLUMNS[0], width=widest), *IMPORT_COLUMNS[1:])
     rows = output.stream(columns)
     with ProgressDisplay(output, progress) as display:
-        bar = display.stage("imports", len(refs))
+        stage = display.stage("imports", len(refs))
         if print_each:
             rows.header()
         stream = client.media_ai.wait_for_imports(
@@ -130,7 +130,7 @@ async def wait_imports(
                     tally.add(result)
                     if print_each:
                         _show(rows, result)
-                    bar.update(done=tally.done, failed=tally.failed)
+                    stage.update(done=tally.done, failed=tally.failed)
         except PollTimeoutError as exc:
             tally.pending = tuple(exc.pending)
     tally.elapsed = time.monotonic() - start
