@@ -16,8 +16,10 @@ marks ``@pytest.mark.asyncio`` a coroutine test that asks for ``ncp_emulator_ser
 ``ncp_client`` by name (a test that reaches them through a fixture of its own, or that wants
 another loop scope, marks itself).
 
-The module imports pytest (and pytest-asyncio when present) and nothing else when pytest
-starts: the emulator, aiohttp and the client are imported when a fixture first runs.
+This module itself imports only pytest (and pytest-asyncio when present): the emulator, aiohttp
+and the client are imported when a fixture first runs. (Python imports its parent packages
+first, ``ncp_media_async`` and ``ncp_media_async.testing``; what pytest's start-up costs is
+what they import.)
 """
 
 from __future__ import annotations
