@@ -1,11 +1,10 @@
-"""Shared fixtures: the project's own emulator, loaded as the pytest plugin users load."""
+"""Shared fixtures. The emulator's fixtures come from the package's own pytest plugin, loaded by
+its ``pytest11`` entry point as in users' projects."""
 
 import asyncio
 from collections.abc import Awaitable, Callable
 
 import pytest
-
-pytest_plugins = ["ncp_media_async.testing"]
 
 
 async def _leftover_tasks(rounds: int = 20) -> list[asyncio.Task[object]]:

@@ -7,15 +7,14 @@ parsed back and checked against the emulator's own data.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
+import re
 import shlex
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -24,61 +23,18 @@ from typing import Any
 
 import attrs
 import pytest
+from _loopback import LoopbackEmulator
 from click.testing import CliRunner, Result
 
-from ncp_media_async.cli import cli, fit_widths, parse_asset_ref, to_jsonable
+from ncp_media_async.cli import CLI_EXTRA_HINT
+from ncp_media_async.cli._app import cli
+from ncp_media_async.cli._columns import TEXT_FLOOR, UTC_ZONE, Kind, Zone, fit_widths
+from ncp_media_async.cli._output import to_jsonable
+from ncp_media_async.cli._params import parse_asset_ref
 from ncp_media_async.records import EncodingState, VideoAssetRef
-from ncp_media_async.testing import Emulator, EmulatorServer, ManualClock, Route, Scenario
+from ncp_media_async.testing import Emulator, ManualClock, Route, Scenario
 
 # -------------------------------------------------------------------------------- fixtures
-
-
-class LoopbackEmulator:
-    """An ``EmulatorServer`` on a free loopback port, served by a loop in its own thread."""
-
-    def __init__(self, emulator: Emulator) -> None:
-        self.emulator = emulator
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.server = EmulatorServer(emulator)
-
-    def __enter__(self) -> LoopbackEmulator:
-        self.thread.start()
-        asyncio.run_coroutine_threadsafe(self.server.start(), self.loop).result(10)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        asyncio.run_coroutine_threadsafe(self.server.close(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-        self.loop.close()
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    def env(self) -> dict[str, str | None]:
-        """The environment a user of this emulator would set (and nothing inherited)."""
-        return {
-            "NCP_ACCESS_KEY": self.emulator.access_key,
-            "NCP_SECRET_KEY": self.emulator.secret_key,
-            "NCLOUD_ACCESS_KEY": None,
-            "NCLOUD_SECRET_KEY": None,
-            "NCP_MEDIA_ENDPOINT": None,
-            "COLUMNS": None,
-        }
-
-    def invoke(
-        self, *args: str, input: str | None = None, env: dict[str, str | None] | None = None
-    ) -> Result:
-        """``ncp-media --endpoint URL ARGS...`` with the emulator's credentials."""
-        return CliRunner().invoke(
-            cli,
-            ["--endpoint", self.url, *args],
-            input=input,
-            env={**self.env(), **(env or {})},
-            catch_exceptions=False,
-        )
 
 
 @pytest.fixture(scope="module")
@@ -222,11 +178,104 @@ def test_tables_render(served: LoopbackEmulator) -> None:
     out = ok(served.invoke("statistics")).stdout
     assert out.split()[:6] == ["waiting", "running", "complete", "failure", "canceled", "total"]
 
-    narrow = ok(served.invoke("encoding-status", "--max-items", "30", env={"COLUMNS": "90"}))
-    lines = narrow.stdout.splitlines()
+
+
+AT_80 = {"COLUMNS": "80"}
+
+
+def lines_of(result: Result) -> list[str]:
+    return ok(result).stdout.splitlines()
+
+
+def test_at_80_columns_no_id_is_cut_and_wide_shows_everything(served: LoopbackEmulator) -> None:
+    channel = served.emulator.live_station.channel_ids[0]
+    records = served.emulator.live_station.recordings(channel)
+    lines = lines_of(served.invoke("records", channel, env=AT_80))
+    assert max(map(len, lines)) <= 80
+    assert lines[0].split() == ["record", "type", "status", "duration", "file"]
+    rows = {line.split()[0]: line for line in lines[2:]}
+    assert set(rows) == set(records)
+    for record_id, record in records.items():
+        assert rows[record_id].endswith(f"  {record['fileName']}")  # whole, not cut
+
+    wide = lines_of(served.invoke("--wide", "records", channel, env=AT_80))
+    assert max(map(len, wide)) > 80
+    assert "object storage" in wide[0] and "began (UTC)" in wide[0]
+    for record in records.values():
+        assert any(line.endswith(f"  {record['objectStorageUrl']}") for line in wide)
+
+    items = served.emulator.vod_station.encoding_statuses()[:30]
+    lines = lines_of(served.invoke("encoding-status", "--max-items", "30", env=AT_80))
     assert len(lines) == 2 + 30  # header, rule, one line per item
-    assert all(len(line) <= 90 for line in lines)
-    assert "COMPLETE" in narrow.stdout
+    assert max(map(len, lines)) <= 80
+    for line, item in zip(lines[2:], items, strict=True):
+        assert f"  {item['filePath']}  " in line
+        assert line.split()[0] == item["status"]
+
+
+def test_at_80_columns_free_text_gives_way_first(served: LoopbackEmulator) -> None:
+    channel = served.emulator.vod_station.channel_ids[0]
+    events = served.emulator.vod_station.channel_events(channel)[:5]
+    lines = lines_of(served.invoke("channel-events", channel, "--max-items", "5", env=AT_80))
+    assert max(map(len, lines)) <= 80
+    assert lines[0].split() == ["time", "(UTC)", "action", "by", "result", "code", "message"]
+    for line, event in zip(lines[2:], events, strict=True):
+        assert len(event["message"]) > len(line) - line.index("  ch-") - 2  # cut ...
+        assert line.endswith("…")  # ... with an ellipsis
+        assert f"  {event['messageCode']}  " in line  # the others whole
+    wide = lines_of(served.invoke("channel-events", channel, "--max-items", "5", "--wide"))
+    for line, event in zip(wide[2:], events, strict=True):
+        assert line.endswith(f"  {event['message']}")
+
+
+def test_streamed_rows_never_cut_an_asset_ref(fresh: LoopbackEmulator) -> None:
+    long_workspace = "a-workspace-with-a-rather-long-name-for-its-assets"
+    fresh.emulator.media_ai.add_import(long_workspace, "12345", 6789, outcome="FAILED", polls=1)
+    ref = f"{long_workspace}/12345/6789"
+    result = fresh.invoke("wait-imports", ref, "--interval", "0", env=AT_80)
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[2].startswith(f"{ref}  FAILED")
+    assert max(map(len, lines)) <= 80
+
+
+@pytest.mark.parametrize(
+    ("zone", "header", "offset"),
+    [
+        (None, "time (UTC)", timedelta(0)),
+        ("+09:00", "time (+09:00)", timedelta(hours=9)),
+        ("Asia/Seoul", "time (Asia/Seoul)", timedelta(hours=9)),
+        ("-0530", "time (-05:30)", -timedelta(hours=5, minutes=30)),
+    ],
+)
+def test_one_time_zone_named_in_the_header(
+    served: LoopbackEmulator, zone: str | None, header: str, offset: timedelta
+) -> None:
+    channel = served.emulator.vod_station.channel_ids[0]
+    args = ["channel-events", channel, "--max-items", "3", *(["--tz", zone] if zone else [])]
+    lines = lines_of(served.invoke(*args))
+    assert lines[0].startswith(header + "  ")
+    events = served.emulator.vod_station.channel_events(channel)
+    for line, event in zip(lines[2:], events, strict=False):
+        shown = datetime.fromtimestamp(event["time"], UTC) + offset
+        assert line.startswith(shown.strftime("%Y-%m-%d %H:%M:%S  "))
+
+
+@pytest.mark.parametrize(
+    ("command", "has_table_options"),
+    [("records", True), ("wait-imports", True), ("emulator", False), ("demo", False)],
+)
+def test_table_options_only_where_tables_are_printed(command: str, has_table_options: bool) -> None:
+    out = ok(CliRunner().invoke(cli, [command, "--help"], catch_exceptions=False)).stdout
+    assert ("--tz ZONE" in out) is has_table_options
+    assert ("--wide" in out) is has_table_options
+
+
+def test_an_unknown_time_zone_is_a_usage_error(served: LoopbackEmulator) -> None:
+    result = served.invoke("--tz", "Mars/Olympus", "statistics")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: Invalid value for '--tz': unknown time zone")
+    assert len(result.stderr.splitlines()) == 1
 
 
 def test_global_options_also_after_the_subcommand(served: LoopbackEmulator) -> None:
@@ -287,6 +336,8 @@ def test_missing_credentials(served: LoopbackEmulator) -> None:
         (["encoding-status", "--page-size", "5"], "'--page-size'"),
         (["channel-events", "vs-1", "--prefetch", "0"], "'--prefetch'"),
         (["wait-imports", "just-one-part"], "is not workspace/project_id/video_asset_id"),
+        (["wait-imports", "a/b/c/d"], "'a/b/c/d' is not workspace/project_id/video_asset_id"),
+        (["--timeout", "5", "statistics"], "Did you mean '--request-timeout'?"),
         (["wait-imports"], "no targets"),
         (["--endpoint", "ftp://example.com", "statistics"], "is not an http(s) URL"),
         (["--access-key", "AKIA", "statistics"], "give both --access-key and --secret-key"),
@@ -302,6 +353,39 @@ def test_bad_command_lines_are_one_line_and_exit_2(
     assert message in result.stderr
     assert len(result.stderr.splitlines()) == 1
     assert result.stdout == ""
+
+
+def test_targets_file_every_bad_line_by_number_and_not_utf8(served: LoopbackEmulator) -> None:
+    text = b"\xef\xbb\xbfws/p/1\n# comment\n\nws/p\n\xff\xfebad\nws/p/2\na/b/c/d\n"
+    result = served.invoke("wait-imports", "--file", "-", input=text)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "error: Invalid value for '--file': 3 bad lines: "
+        "line 4: 'ws/p' is not workspace/project_id/video_asset_id; "
+        "line 5: not UTF-8 (byte 0xff at column 1); "
+        "line 7: 'a/b/c/d' is not workspace/project_id/video_asset_id "
+        "(see 'cli wait-imports --help')\n"
+    )
+
+
+def test_targets_file_bad_lines_beyond_the_shown_are_counted(served: LoopbackEmulator) -> None:
+    text = "".join(f"bad-{i}\n" for i in range(25))
+    result = served.invoke("wait-imports", "--file", "-", input=text)
+    assert result.exit_code == 2
+    assert len(result.stderr.splitlines()) == 1
+    assert "25 bad lines: line 1: 'bad-0' is not" in result.stderr
+    assert "line 20: 'bad-19'" in result.stderr and "line 21:" not in result.stderr
+    assert "; ... and 5 more" in result.stderr
+
+
+def test_request_timeout_is_per_attempt(fresh: LoopbackEmulator) -> None:
+    fresh.emulator.latency = 0.5  # every answer takes half a second
+    result = fresh.invoke("statistics", "--request-timeout", "0.05", "--max-retries", "0")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: ")
+    assert "timed out" in result.stderr.lower() or "timeout" in result.stderr.lower()
+    assert fresh.emulator.stats.total_requests == 1
 
 
 def test_verbose_logs_requests_to_stderr(served: LoopbackEmulator) -> None:
@@ -334,10 +418,14 @@ def test_wait_imports_json_small_batch(fresh: LoopbackEmulator) -> None:
     assert failure["error"]["type"] == "NotFoundError"
     assert failure["error"]["status"] == 404
     # Plain progress (stderr is not a terminal), then the summary and the failures.
-    assert "progress: imports 13/13 (100%)" in result.stderr
-    assert "13 imports in" in result.stderr
-    assert "3 COMPLETED, 3 FAILED, 3 FILE_NOT_EXIST, 3 INVALID_METADATA" in result.stderr
-    assert "1 could not be polled" in result.stderr
+    # The progress's "failed" is the summary's: every asset that ended without COMPLETED.
+    assert "progress: imports 13/13 (100%), 10 failed, " in result.stderr
+    assert re.search(
+        r"^13 imports in \d+\.\ds: 3 COMPLETED, 10 failed \(3 FAILED, 3 FILE_NOT_EXIST, "
+        r"3 INVALID_METADATA, 1 could not be polled\)$",
+        result.stderr,
+        re.MULTILINE,
+    )
     assert "ws/p1/999  NotFoundError (HTTP 404, code 10404)" in result.stderr
     assert "9 did not complete" in result.stderr
     assert emulator.stats.total_polls_after_terminal == 0
@@ -353,8 +441,9 @@ def test_wait_imports_from_stdin_all_complete(fresh: LoopbackEmulator) -> None:
     )
     rows = result.stdout.splitlines()
     assert rows[0].split()[:2] == ["asset", "status"]
-    assert sorted(row.split()[0] for row in rows[1:]) == [f"ws/p2/{200 + i}" for i in range(5)]
-    assert all(row.split()[1] == "COMPLETED" for row in rows[1:])
+    assert set(rows[1]) == {"─", " "}  # the rule under the header
+    assert sorted(row.split()[0] for row in rows[2:]) == [f"ws/p2/{200 + i}" for i in range(5)]
+    assert all(row.split()[1] == "COMPLETED" for row in rows[2:])
     assert "5 imports in" in result.stderr
     assert "did not complete" not in result.stderr
 
@@ -381,7 +470,7 @@ def test_wait_imports_timeout_names_the_pending(fresh: LoopbackEmulator) -> None
 # ---------------------------------------------------------------------- watch-encodings
 
 
-def test_watch_encodings_prints_changes_until_done() -> None:
+def _one_second_encoding() -> Emulator:
     # The emulator's clock moves only when a walk has read the list: each walk sees the one-second
     # encoding a quarter of a second further on, whatever the speed of the machine.
     clock = ManualClock(float(int(time.time())))  # a whole second: exact quarters
@@ -393,7 +482,11 @@ def test_watch_encodings_prints_changes_until_done() -> None:
             clock.advance(0.25)
 
     emulator.after_page = tick
-    with LoopbackEmulator(emulator) as loopback:
+    return emulator
+
+
+def test_watch_encodings_prints_changes_until_done() -> None:
+    with LoopbackEmulator(_one_second_encoding()) as loopback:
         result = ok(
             loopback.invoke("--json", "watch-encodings", "--interval", "0", "--timeout", "30")
         )
@@ -405,6 +498,21 @@ def test_watch_encodings_prints_changes_until_done() -> None:
         ("COMPLETE", 100.0),
     ]
     assert "every encoding finished (5 statuses and changes printed)" in result.stderr
+
+
+def test_watch_encodings_table_marks_the_first_listing_apart() -> None:
+    with LoopbackEmulator(_one_second_encoding()) as loopback:
+        result = loopback.invoke("watch-encodings", "--interval", "0", "--timeout", "30")
+    lines = ok(result).stdout.splitlines()
+    assert lines[0].split()[:2] == ["status", "%"]
+    assert [line.split()[:2] for line in lines[2:3]] == [["RUNNING", "0.0"]]
+    assert lines[3].startswith("── changes ──")
+    assert [line.split()[:2] for line in lines[4:]] == [
+        ["RUNNING", "25.0"],
+        ["RUNNING", "50.0"],
+        ["RUNNING", "75.0"],
+        ["COMPLETE", "100.0"],
+    ]
 
 
 def test_watch_encodings_timeout(fresh: LoopbackEmulator) -> None:
@@ -535,6 +643,30 @@ def test_emulator_command_serves_until_stopped(stop: signal.Signals) -> None:
     assert "Traceback" not in err
 
 
+# ----------------------------------------------------------------- installing, no arguments
+
+
+@pytest.mark.parametrize("missing", ["click", "rich"])
+def test_without_the_cli_extra_one_line_and_exit_1(missing: str) -> None:
+    # A lean install: the library imports, the command says in one line what to install.
+    code = (
+        f"import sys; sys.modules[{missing!r}] = None; import ncp_media_async; "
+        "from ncp_media_async.cli import main; main(['demo'])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (1, "", CLI_EXTRA_HINT + "\n")
+    assert "pip install 'ncp_media_async[cli]'" in CLI_EXTRA_HINT
+
+
+def test_no_subcommand_prints_the_help_and_exits_0() -> None:
+    result = ok(CliRunner().invoke(cli, [], catch_exceptions=False))
+    assert result.stdout.startswith("Usage: ")
+    assert "Commands:" in result.stdout and "wait-imports" in result.stdout
+    assert result.stderr == ""
+
+
 # ---------------------------------------------------------------------------------- units
 
 
@@ -552,14 +684,60 @@ def test_to_jsonable() -> None:
     }
 
 
+def test_zone_parse() -> None:
+    assert Zone.parse("utc") is Zone.parse("Z") is Zone.parse("+00:00") is UTC_ZONE
+    seoul = Zone.parse("+0900")
+    assert seoul.name == "+09:00"
+    assert seoul.format(datetime(2025, 8, 1, 0, 0, tzinfo=UTC)) == "2025-08-01 09:00:00"
+    assert Zone.parse("-03").name == "-03:00"
+    assert Zone.parse("Asia/Seoul").format(datetime(2025, 8, 1, tzinfo=UTC)).endswith("09:00:00")
+    for bad in ("+24:00", "9", "Nowhere/Else", "../etc/passwd", ""):
+        with pytest.raises(ValueError, match=r"time zone|UTC offset"):
+            Zone.parse(bad)
+
+
 def test_parse_asset_ref() -> None:
     assert parse_asset_ref(" w/1/2 ") == VideoAssetRef("w", "1", "2")
-    for bad in ("w/1", "w//2", "/1/2", ""):
+    for bad in ("w/1", "w//2", "/1/2", "", "a/b/c/d", "w/1/2/"):
         with pytest.raises(ValueError, match="workspace/project_id/video_asset_id"):
             parse_asset_ref(bad)
 
 
-def test_fit_widths_narrows_flex_columns_first() -> None:
-    assert fit_widths([10, 40, 30], [False, True, True], 200) == [10, 40, 30]
-    assert fit_widths([10, 40, 30], [False, True, True], 60) == [10, 25, 25]
-    assert fit_widths([10, 40, 30], [False, True, True], 10) == [10, 5, 5]  # floor, overflow
+ID, TEXT, OTHER = Kind.ID, Kind.TEXT, Kind.OTHER
+
+
+def test_fit_widths_keeps_natural_widths_when_they_fit() -> None:
+    kinds, prio = [ID, TEXT, OTHER], [0, 0, 0]
+    assert fit_widths([10, 40, 30], kinds, prio, 84) == [10, 40, 30]  # 80 + 2 gaps of 2
+    assert fit_widths([10, 40, 30], kinds, prio, None) == [10, 40, 30]  # --wide, a pipe
+
+
+def test_fit_widths_narrows_the_widest_text_first_down_to_the_floor() -> None:
+    kinds, prio = [ID, TEXT, TEXT, OTHER], [0, 0, 0, 0]
+    assert fit_widths([10, 40, 30, 6], kinds, prio, 76) == [10, 27, 27, 6]
+    assert fit_widths([10, 40, 30, 6], kinds, prio, 38) == [10, TEXT_FLOOR, TEXT_FLOOR, 6]
+    # Two too many: the rightmost text column goes and the other one widens back.
+    assert fit_widths([10, 40, 30, 6], kinds, prio, 36) == [10, 16, None, 6]
+
+
+def test_fit_widths_then_drops_the_least_important_column_and_never_an_id() -> None:
+    kinds = [ID, OTHER, TEXT, OTHER, ID]
+    prio = [0, 3, 1, 0, 0]
+    natural = [20, 10, 30, 12, 25]
+    # 20+10+8+12+25 + 4 gaps of 2 = 83 > 80: the OTHER column of priority 0 goes, and the text
+    # gets its width back as far as the budget allows.
+    assert fit_widths(natural, kinds, prio, 80) == [20, 10, 19, None, 25]
+    # Narrower: the text (priority 1) goes next, then the priority-3 column; ids stay whole
+    # even when they alone are wider than the budget.
+    assert fit_widths(natural, kinds, prio, 60) == [20, 10, None, None, 25]
+    assert fit_widths(natural, kinds, prio, 50) == [20, None, None, None, 25]
+    assert fit_widths(natural, kinds, prio, 10) == [20, None, None, None, 25]
+
+
+def test_fit_widths_keeps_a_narrower_less_important_column_that_still_fits() -> None:
+    assert fit_widths([10, 30, 5], [ID, OTHER, OTHER], [0, 2, 1], 20) == [10, None, 5]
+
+
+def test_fit_widths_at_equal_priority_text_goes_first_then_the_rightmost() -> None:
+    assert fit_widths([10, 10, 10], [OTHER, TEXT, OTHER], [0, 0, 0], 25) == [10, None, 10]
+    assert fit_widths([10, 10, 10], [OTHER, OTHER, OTHER], [0, 0, 0], 25) == [10, 10, None]

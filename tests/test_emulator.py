@@ -35,7 +35,7 @@ from ncp_media_async._signing import (
     Signer,
     encode_path,
 )
-from ncp_media_async.cli import cli
+from ncp_media_async.cli._app import cli
 from ncp_media_async.testing import (
     WORK_START_KEY,
     Banner,

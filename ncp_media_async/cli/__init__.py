@@ -1,4 +1,4 @@
-"""``ncp-media``: the command line of ncp_media_async.
+"""``ncp-media``: the command line of ncp_media_async (installed with the ``cli`` extra).
 
 One subcommand per endpoint, plus bulk waiting, watching, a local emulator and a self-contained
 demo::
@@ -17,16 +17,19 @@ Exit status: 0 on success; 1 when the service said no, the request failed, or (`
 an import did not complete; 2 for a bad command line; 130 when interrupted. An expected failure
 prints one ``error: ...`` line on stderr and no traceback; the secret key is never printed.
 
-The package, module by module:
+This module imports neither click nor rich: the library installs without them, and the console
+script then says in one line how to get them. The package, module by module:
 
+* ``_app``: the click group ``cli`` (global options, every subcommand);
 * ``_commands``: the subcommands, one thin function each (options → client → render);
 * ``_params``: parameter types, the global and shared options, ``command``;
 * ``_settings``: ``Settings`` (the global options) and how a command runs: client, event
   loop, logging;
 * ``_output``: ``Output`` (tables or JSON lines) and the JSON form of records;
-* ``_columns``: table columns, cell formats, the columns of each record type;
+* ``_columns``: table columns (kinds, priorities), fitting them to the terminal, cell formats,
+  the columns of each record type;
 * ``_errors``: the one-line ``error:`` and exit status of every expected failure;
-* ``_progress``: the progress display of a batch;
+* ``_progress``: the progress display of a batch, stage by stage;
 * ``_imports``: waiting for many imports, their tally and the closing report;
 * ``_emulator``: the ``emulator`` subcommand (the emulator's own launcher, behind click);
 * ``_demo``: the ``demo`` subcommand's machinery.
@@ -34,35 +37,30 @@ The package, module by module:
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-import click
+__all__ = ["CLI_EXTRA_HINT", "CLI_REQUIREMENTS", "main"]
 
-from ._columns import fit_widths
-from ._commands import COMMANDS
-from ._errors import ErrorLineGroup
-from ._output import to_jsonable
-from ._params import CONTEXT, group_params, parse_asset_ref
-from ._settings import Settings
+#: The top-level modules the command line needs beyond the library (the ``cli`` extra).
+CLI_REQUIREMENTS = frozenset({"click", "rich"})
 
-__all__ = ["cli", "fit_widths", "main", "parse_asset_ref", "to_jsonable"]
-
-
-@click.group(cls=ErrorLineGroup, context_settings=CONTEXT, params=group_params(), commands=COMMANDS)
-@click.version_option(package_name="ncp_media_async", prog_name="ncp-media")
-@click.pass_context
-def cli(ctx: click.Context) -> None:
-    """Query the NAVER Cloud Platform media APIs (VOD Station, Live Station, Media AI).
-
-    Credentials come from $NCP_ACCESS_KEY/$NCP_SECRET_KEY (else $NCLOUD_*) or the flags.
-    Try `ncp-media demo` (no credentials, no network) or `ncp-media emulator` for a local
-    server to point --endpoint at.
-    """
-    ctx.ensure_object(Settings)
+#: What ``ncp-media`` prints, alone, when they are missing.
+CLI_EXTRA_HINT = (
+    "error: the ncp-media command needs the 'cli' extra: pip install 'ncp_media_async[cli]'"
+)
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
-    """The ``ncp-media`` console script."""
+    """The ``ncp-media`` console script. Without click or rich installed (a lean install of
+    the library), it prints ``CLI_EXTRA_HINT`` on stderr and exits with status 1."""
+    try:
+        from ._app import cli
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] not in CLI_REQUIREMENTS:
+            raise
+        print(CLI_EXTRA_HINT, file=sys.stderr)
+        raise SystemExit(1) from None
     cli.main(args=argv, prog_name="ncp-media")
     raise AssertionError("unreachable: click exits")  # pragma: no cover

@@ -1,15 +1,20 @@
-"""Table columns: ``Col`` (one column of a record table), the cell formatters (times, sizes,
-durations, coloured states), ``fit_widths`` (narrowing a table to the terminal) and the column
-set of each record type."""
+"""Table columns: ``Col`` (one column of a record table, with its ``Kind`` and priority),
+``fit_widths`` (fitting a table to the terminal without ever cutting an id), ``Zone`` (the one
+time zone of the tables), the cell formatters (sizes, durations, coloured states) and the
+column set of each record type. A new command declares its columns here and renders them with
+``Output.table`` or ``Output.stream``."""
 
 from __future__ import annotations
 
+import enum
+import re
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from operator import attrgetter
 from typing import Any, Generic, Literal, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
-from rich.table import Column
 from rich.text import Text
 
 from ..records import ChannelEvent, EncodingStatus, ImportStatus, Recording, StatusStatistics
@@ -38,11 +43,6 @@ def styled_state(value: object) -> Text:
         if text in states:
             return Text(text, style=style)
     return Text(text, style="magenta")  # a state the documents do not list
-
-
-def fmt_time(when: datetime | None) -> str:
-    """An aware datetime as ``2025-08-01 09:00:00+09:00`` (``-`` for none)."""
-    return "-" if when is None else when.isoformat(sep=" ", timespec="seconds")
 
 
 def fmt_size(size: int | None) -> str:
@@ -76,89 +76,227 @@ def fmt_percent(status: EncodingStatus) -> str:
     return "-" if status.percent is None else f"{status.percent:.1f}"
 
 
+# ----------------------------------------------------------------------------- time zones
+
+
+@attrs.frozen
+class Zone:
+    """The time zone of every time in the tables (``--tz``): ``name`` goes in the headers."""
+
+    name: str
+    tzinfo: tzinfo
+
+    @classmethod
+    def parse(cls, text: str) -> Zone:
+        """``UTC`` (or ``Z``), an offset (``+09:00``, ``-0530``, ``+09``) or an IANA name
+        (``Asia/Seoul``); ``ValueError`` with what is accepted otherwise."""
+        text = text.strip()
+        if text.upper() in {"UTC", "Z", "GMT"}:
+            return UTC_ZONE
+        offset = re.fullmatch(r"([+-])(\d{2}):?(\d{2})?", text)
+        if offset:
+            sign, hours, minutes = offset.groups()
+            delta = timedelta(hours=int(hours), minutes=int(minutes or 0))
+            if delta >= timedelta(hours=24):
+                raise ValueError(f"{text!r} is not a UTC offset (at most +23:59)")
+            if not delta:
+                return UTC_ZONE
+            delta = -delta if sign == "-" else delta
+            return cls(f"{sign}{hours}:{minutes or '00'}", timezone(delta))
+        try:
+            return cls(text, ZoneInfo(text))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {text!r}: give UTC, an offset such as +09:00, or a name "
+                "such as Asia/Seoul"
+            ) from None
+
+    def format(self, when: datetime) -> str:
+        """``when`` in this zone, to the second, without the offset (the header names it)."""
+        return when.astimezone(self.tzinfo).strftime("%Y-%m-%d %H:%M:%S")
+
+
+UTC_ZONE = Zone("UTC", UTC)
+
+
 # ----------------------------------------------------------------------------------- columns
 
-Cell = str | Text
-Justify = Literal["left", "right", "center"]
+Justify = Literal["left", "right"]
+
+
+class Kind(enum.Enum):
+    """What a column holds, which says how it gives way when a table is too wide."""
+
+    #: An identifier (record id, asset ref, file path, channel id): never cut, never dropped.
+    ID = "id"
+    #: Free text (messages, names): narrowed first, cut with an ellipsis; dropped by priority.
+    TEXT = "text"
+    #: A time, shown in the table's zone (named in the header); kept whole, dropped by priority.
+    TIME = "time"
+    #: Anything else (states, counts, sizes): kept whole; dropped by priority.
+    OTHER = "other"
 
 
 @attrs.frozen
 class Col(Generic[T]):
-    """One table column: header, how to render a cell, alignment, and the fixed width of rows
-    printed one at a time. Cells stay on one line: a table too wide for the terminal narrows
-    its ``flex`` columns (long text, cut with an ellipsis; ``--json`` has it all) and keeps the
-    others whole."""
+    """One table column: its header, the value of a cell, what it holds, how much it matters.
+
+    ``cell`` returns a ``str`` or rich ``Text`` (shown as is; data is never read as markup), a
+    ``datetime`` (shown in the table's zone), ``None`` (``-``) or anything else (``str()``).
+    When a table is too wide, ``TEXT`` columns are narrowed first; then whole columns are
+    dropped, the lowest ``priority`` first (``ID`` columns never). ``width`` is the width
+    expected of cells when rows are printed one at a time, before they are known.
+    """
 
     header: str
-    cell: Callable[[T], Cell]
+    cell: Callable[[T], object]
+    kind: Kind = Kind.OTHER
+    priority: int = 0
     justify: Justify = "left"
     width: int | None = None
-    flex: bool = False
 
-    def text(self, item: T) -> Text:
-        """The cell of ``item`` (data is never read as rich markup)."""
-        cell = self.cell(item)
-        return cell if isinstance(cell, Text) else Text(cell)
+    def title(self, zone: Zone) -> str:
+        """The header, with the zone for a time column (``last work (UTC)``)."""
+        return f"{self.header} ({zone.name})" if self.kind is Kind.TIME else self.header
 
-    def rich(self, *, fixed: bool, max_width: int | None = None) -> Column:
-        """The rich column; ``fixed`` pins the width so separately printed rows line up."""
-        return Column(
-            self.header,
-            justify=self.justify,
-            width=self.width if fixed else None,
-            max_width=max_width,
-            no_wrap=True,
-            overflow="ellipsis",
-        )
+    def text(self, item: T, zone: Zone) -> Text:
+        """The cell of ``item`` as rich ``Text``."""
+        return cell_text(self.cell(item), zone)
 
 
-#: The narrowest a flex column is made before the table is allowed to overflow.
-FLEX_FLOOR = 5
+def cell_text(value: object, zone: Zone) -> Text:
+    """A cell's value as rich ``Text`` (see ``Col``)."""
+    if isinstance(value, Text):
+        return value
+    if value is None:
+        return Text("-")
+    if isinstance(value, datetime):
+        return Text(zone.format(value))
+    return Text(str(value))
 
 
-def fit_widths(natural: Sequence[int], flex: Sequence[bool], budget: int) -> list[int]:
-    """Column widths that fit ``budget`` by narrowing the widest flex columns first (none below
-    ``FLEX_FLOOR``); other columns keep their natural width."""
-    widths = list(natural)
-    excess = sum(widths) - budget
+#: Spaces between two columns.
+GAP = 2
+#: The narrowest a TEXT column is cut to before whole columns are dropped.
+TEXT_FLOOR = 8
+
+
+def fit_widths(
+    natural: Sequence[int],
+    kinds: Sequence[Kind],
+    priorities: Sequence[int],
+    budget: int | None,
+    *,
+    gap: int = GAP,
+) -> list[int | None]:
+    """The width of each column (``None``: dropped) for a table to fit ``budget`` characters.
+
+    Every column keeps its ``natural`` width if the table fits (or ``budget`` is ``None``).
+    Otherwise TEXT columns give way first: they may be cut down to ``TEXT_FLOOR``. The columns
+    shown are then chosen by importance: every ID column, then the others from the highest
+    priority down (at equal priority, others before TEXT, then left to right), each one kept if
+    the table still fits with every kept TEXT column at its floor. Last, the kept TEXT columns
+    are narrowed from their natural widths, the widest first, until the table fits. ID columns
+    are never narrowed or dropped: when they alone do not fit, the table is wider than
+    ``budget``.
+    """
+    widths: list[int | None] = list(natural)
+    if budget is None or _total(widths, gap) <= budget:
+        return widths
+    floor = [
+        min(n, TEXT_FLOOR) if k is Kind.TEXT else n for n, k in zip(natural, kinds, strict=True)
+    ]
+    kept = [k is Kind.ID for k in kinds]
+    others = sorted(
+        (i for i, k in enumerate(kinds) if k is not Kind.ID),
+        key=lambda i: (-priorities[i], kinds[i] is Kind.TEXT, i),
+    )
+    for i in others:
+        kept[i] = True
+        if _total([f if keep else None for f, keep in zip(floor, kept, strict=True)], gap) > budget:
+            kept[i] = False
+    widths = [n if keep else None for n, keep in zip(natural, kept, strict=True)]
+    excess = _total(widths, gap) - budget
     while excess > 0:
-        candidates = [i for i, f in enumerate(flex) if f and widths[i] > FLEX_FLOOR]
-        if not candidates:
+        narrowable = [i for i, w in enumerate(widths) if w is not None and w > floor[i]]
+        if not narrowable:  # only ids are left to give way, and they never do
             break
-        widths[max(candidates, key=widths.__getitem__)] -= 1
+        widest = max(narrowable, key=lambda i: widths[i] or 0)
+        widths[widest] = (widths[widest] or 0) - 1
         excess -= 1
     return widths
+
+
+def _total(widths: Sequence[int | None], gap: int) -> int:
+    shown = [w for w in widths if w is not None]
+    return sum(shown) + gap * max(len(shown) - 1, 0)
+
+
+def layout_line(
+    cells: Sequence[Text], widths: Sequence[int | None], columns: Sequence[Col[Any]]
+) -> Text:
+    """One line of a table: each shown cell padded (or, TEXT only, cut with an ellipsis) to its
+    column's width, ``GAP`` spaces apart. A cell of another kind longer than its width (rows
+    printed one at a time) is kept whole and pushes the rest of its line right."""
+    line = Text()
+    shown = [
+        (cell, width, col)
+        for cell, width, col in zip(cells, widths, columns, strict=True)
+        if width is not None
+    ]
+    for n, (cell, width, col) in enumerate(shown):
+        piece = cell.copy()
+        if piece.cell_len > width and col.kind is Kind.TEXT:
+            piece.truncate(width, overflow="ellipsis")
+        last = n == len(shown) - 1
+        pad = max(width - piece.cell_len, 0)
+        if col.justify == "right":
+            line.append(" " * pad)
+            line.append_text(piece)
+        else:
+            line.append_text(piece)
+            if not last:
+                line.append(" " * pad)
+        if not last:
+            line.append(" " * GAP)
+    return line
+
+
+def rule_line(widths: Sequence[int | None]) -> Text:
+    """The rule under a table's header."""
+    return Text((" " * GAP).join("─" * w for w in widths if w is not None), style="dim")
 
 
 # ------------------------------------------------------------------------ columns per record
 
 
 ENCODING_COLUMNS: tuple[Col[EncodingStatus], ...] = (
-    Col("status", lambda s: styled_state(s.status), width=9),
-    Col("%", fmt_percent, "right", width=5),
-    Col("category", lambda s: fmt_opt(s.category_name), width=12, flex=True),
-    Col("file", lambda s: fmt_opt(s.file_path), width=26, flex=True),
-    Col("output", lambda s: fmt_opt(s.output_type), width=20, flex=True),
-    Col("size", lambda s: fmt_size(s.output_total_size), "right", width=9),
-    Col("last work", lambda s: fmt_time(s.last_work_time), width=25),
+    Col("status", lambda s: styled_state(s.status), priority=5, width=9),
+    Col("%", fmt_percent, priority=4, justify="right", width=5),
+    Col("category", lambda s: s.category_name, Kind.TEXT, priority=0, width=12),
+    Col("file", lambda s: s.file_path, Kind.ID, width=26),
+    Col("output", lambda s: s.output_type, priority=5, width=12),
+    Col("size", lambda s: fmt_size(s.output_total_size), priority=1, justify="right", width=9),
+    Col("last work", lambda s: s.last_work_time, Kind.TIME, priority=2, width=19),
 )
 EVENT_COLUMNS: tuple[Col[ChannelEvent], ...] = (
-    Col("time", lambda e: fmt_time(e.time)),
-    Col("action", lambda e: fmt_opt(e.action_type)),
-    Col("by", lambda e: fmt_opt(e.request_type)),
-    Col("result", lambda e: styled_state(e.result_code)),
-    Col("code", lambda e: fmt_opt(e.message_code), flex=True),
-    Col("message", lambda e: fmt_opt(e.message), flex=True),
+    Col("time", lambda e: e.time, Kind.TIME, priority=5),
+    Col("action", lambda e: e.action_type, priority=4),
+    Col("by", lambda e: e.request_type, priority=1),
+    Col("result", lambda e: styled_state(e.result_code), priority=3),
+    Col("code", lambda e: e.message_code, priority=0),
+    Col("message", lambda e: e.message, Kind.TEXT, priority=2),
 )
 RECORD_COLUMNS: tuple[Col[Recording], ...] = (
-    Col("record", lambda r: r.record_id),
-    Col("type", lambda r: fmt_opt(r.record_type)),
-    Col("status", lambda r: styled_state(r.status)),
-    Col("began", lambda r: fmt_time(r.record_begin_time)),
-    Col("duration", lambda r: fmt_ms(r.duration_ms), "right"),
-    Col("resolution", lambda r: fmt_opt(r.resolution)),
-    Col("file", lambda r: fmt_opt(r.file_name), flex=True),
-    Col("object storage", lambda r: fmt_opt(r.object_storage_url), flex=True),
+    Col("record", lambda r: r.record_id, Kind.ID),
+    Col("type", lambda r: r.record_type, priority=3),
+    Col("status", lambda r: styled_state(r.status), priority=4),
+    Col("began", lambda r: r.record_begin_time, Kind.TIME, priority=2),
+    Col("duration", lambda r: fmt_ms(r.duration_ms), priority=1, justify="right"),
+    Col("resolution", lambda r: r.resolution, priority=0),
+    Col("file", lambda r: r.file_name, Kind.ID),
+    # A URL cut short is of no use: the column is kept whole or dropped (--json has it).
+    Col("object storage", lambda r: r.object_storage_url, priority=0),
 )
 
 
@@ -167,19 +305,15 @@ def _metadata(status: ImportStatus, get: Callable[[Any], Any], fmt: Callable[[An
 
 
 IMPORT_COLUMNS: tuple[Col[ImportStatus], ...] = (
-    Col("asset", lambda s: fmt_opt(s.asset), width=24, flex=True),
-    Col("status", lambda s: styled_state(s.upload_status), width=16),
+    Col("asset", lambda s: s.asset, Kind.ID, width=24),
+    Col("status", lambda s: styled_state(s.upload_status), priority=5, width=16),
     Col("resolution", lambda s: _metadata(s, lambda m: m.resolution, fmt_opt), width=10),
-    Col("duration", lambda s: _metadata(s, lambda m: m.duration_ms, fmt_ms), "right", width=8),
-    Col("size", lambda s: _metadata(s, lambda m: m.size, fmt_size), "right", width=9),
+    Col("duration", lambda s: _metadata(s, lambda m: m.duration_ms, fmt_ms), justify="right"),
+    Col("size", lambda s: _metadata(s, lambda m: m.size, fmt_size), justify="right", width=9),
     Col("format", lambda s: _metadata(s, lambda m: m.format, fmt_opt), width=6),
-    Col("result", lambda s: fmt_opt(s.upload_result), width=40, flex=True),
+    Col("result", lambda s: s.upload_result, Kind.TEXT, priority=3, width=40),
 )
-STATISTICS_COLUMNS: tuple[Col[StatusStatistics], ...] = (
-    Col("waiting", lambda s: str(s.waiting), "right"),
-    Col("running", lambda s: str(s.running), "right"),
-    Col("complete", lambda s: str(s.complete), "right"),
-    Col("failure", lambda s: str(s.failure), "right"),
-    Col("canceled", lambda s: str(s.canceled), "right"),
-    Col("total", lambda s: str(s.total), "right"),
+STATISTICS_COLUMNS: tuple[Col[StatusStatistics], ...] = tuple(
+    Col(name, attrgetter(name), priority=1, justify="right")
+    for name in ("waiting", "running", "complete", "failure", "canceled", "total")
 )

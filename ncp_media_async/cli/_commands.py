@@ -3,6 +3,7 @@ emulator, the demo), render. ``COMMANDS`` lists them for the group."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from datetime import datetime
 from typing import IO, Any
 
@@ -135,7 +136,8 @@ def watch_encodings(
     """Print every encoding status, then each change, until all are finished.
 
     Re-walks GET /api/v2/status every --interval seconds; exits 0 once every encoding in the
-    window is COMPLETE, FAILURE or CANCELED, 1 if --timeout passes first.
+    window is COMPLETE, FAILURE or CANCELED, 1 if --timeout passes first. In a table, a
+    "changes" line separates the first listing from the changes.
     """
     check_window(start, end)
     output = settings.output()
@@ -143,17 +145,21 @@ def watch_encodings(
     async def watch(client: MediaClient) -> int:
         # The header only once the event loop runs: a reader that sees it and presses Ctrl-C
         # gets a clean 130 (not an interrupted import of the loop).
-        output.header(ENCODING_COLUMNS)
-        changes = 0
+        rows = output.stream(ENCODING_COLUMNS)
+        rows.header()
+        printed = 0
+        seen: set[Hashable] = set()
         stream = client.vod_station.watch_encoding_statuses(
             start=start, end=end, interval=interval, timeout=watch_timeout
         )
         async with closing(stream) as statuses:
             async for status in statuses:
-                output.row(ENCODING_COLUMNS, status)
-                changes += 1
-        return changes
-
+                if status.output_key in seen and len(seen) == printed:
+                    rows.mark("changes")  # the first listing is over
+                seen.add(status.output_key)
+                rows.row(status)
+                printed += 1
+        return printed
     changes = settings.call(watch)
     output.note(f"every encoding finished ({changes:,} statuses and changes printed)")
 
@@ -195,9 +201,9 @@ def import_status(settings: Settings, workspace: str, project_id: str, asset_id:
 @click.option(
     "--file",
     "target_file",
-    type=click.File("r"),
+    type=click.File("rb"),
     metavar="PATH",
-    help="Read targets from a file, one workspace/project/asset per line (- for stdin).",
+    help="Read targets from a file, one workspace/project/asset per line, UTF-8 (- for stdin).",
 )
 @concurrency_option(_defaults.POLL_CONCURRENCY, "Requests in flight at most.")
 @interval_option(_defaults.POLL_INTERVAL, "Pause between two polls of one asset.")
@@ -215,7 +221,7 @@ def import_status(settings: Settings, workspace: str, project_id: str, asset_id:
 def wait_imports_command(
     settings: Settings,
     targets: tuple[VideoAssetRef, ...],
-    target_file: IO[str] | None,
+    target_file: IO[bytes] | None,
     concurrency: int,
     interval: float,
     wait_timeout: float | None,

@@ -15,16 +15,15 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from rich.markup import escape
 from rich.table import Table
-from rich.text import Text
 
 from .. import _defaults
 from ..client import Endpoints, MediaClient
 from ..polling import PollTimeoutError
 from ..records import EncodingStatus, StatusStatistics, VideoAssetRef
 from ._columns import fmt_opt, fmt_percent
-from ._imports import ImportTally, first_problems, wait_imports
+from ._imports import ImportTally, wait_imports
 from ._output import Output, closing, to_jsonable
-from ._progress import ProgressMode
+from ._progress import ProgressMode, fmt_seconds
 
 if TYPE_CHECKING:
     from ..testing import Emulator
@@ -135,7 +134,7 @@ class Demo:
         """Narration (rich markup): with the tables in table mode; on stderr with ``--json``,
         where stdout is the report only."""
         console = self.output.err if self.output.as_json else self.output.console
-        console.print(text, highlight=False, soft_wrap=True)
+        console.print(text, highlight=False)
 
     async def run(self) -> DemoReport:
         """Start the emulator, run every phase, stop it; return the measurements."""
@@ -243,7 +242,9 @@ class Demo:
                 fields={"filePath": f"upload/demo-{i}.mp4", "categoryName": "demo"},
             )
         interval = min(1.0, seconds / 3)
-        self.say(f"\n[bold]3. Watching encodings for {seconds:g}s[/] (a walk every {interval:g}s)")
+        self.say(
+            f"\n[bold]3. Watching encodings for {seconds:g}s[/] (a walk every {interval:.2g}s)"
+        )
         seen: dict[Hashable, EncodingStatus] = {}
         shown = 0
         stream = client.vod_station.watch_encoding_statuses(
@@ -283,19 +284,10 @@ class Demo:
         table = Table(title="Summary", title_justify="left", show_header=False, box=None)
         table.add_column(style="bold")
         table.add_column()
-        states = "  ".join(f"{state} {n:,}" for state, n in sorted(tally.states.items()))
-        table.add_row("imports", f"{tally.total:,}: {states}")
-        for title, problems in (
-            ("could not poll", tally.poll_errors),
-            ("did not complete", tally.failures),
-        ):
-            lines, more = first_problems(problems, 3)
-            if more:
-                lines.append(f"... and {more:,} more")
-            table.add_row(title, Text.assemble(f"{len(problems):,}\n", ("\n".join(lines), "dim")))
+        table.add_row("imports", f"{tally.total:,}: {tally.outcome()}")
         table.add_row(
             "import wait",
-            f"{tally.elapsed:.1f}s, {report.import_requests:,} requests "
+            f"{fmt_seconds(tally.elapsed)}, {report.import_requests:,} requests "
             f"({report.import_rate:,.0f} req/s)",
         )
         table.add_row(
@@ -318,6 +310,6 @@ class Demo:
         table.add_row("peak in flight", str(report.peak_in_flight))
         table.add_row("polls after terminal", str(report.polls_after_terminal))
         table.add_row("requests per second", f"{report.request_rate:,.0f}")
-        table.add_row("wall time", f"{report.wall:.1f}s")
+        table.add_row("wall time", fmt_seconds(report.wall))
         self.output.console.print()
         self.output.console.print(table)

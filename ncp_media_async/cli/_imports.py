@@ -9,16 +9,15 @@ from collections import Counter
 from collections.abc import Sequence
 
 import attrs
-from rich.table import Table
 from rich.text import Text
 
 from ..client import MediaClient
 from ..polling import PollFailure, PollTimeoutError
 from ..records import ImportStatus, UploadStatus, VideoAssetRef
-from ._columns import IMPORT_COLUMNS, Col
+from ._columns import IMPORT_COLUMNS
 from ._errors import error_json, short_reason
-from ._output import Output, closing
-from ._progress import ProgressMode, ProgressReporter
+from ._output import Output, Rows, closing
+from ._progress import ProgressDisplay, ProgressMode, fmt_seconds
 
 #: An asset and why it went wrong.
 Problem = tuple[VideoAssetRef, str]
@@ -53,6 +52,27 @@ class ImportTally:
     def ok(self) -> bool:
         """Every asset imported (COMPLETED) and nothing pending."""
         return not self.failed and not self.pending
+
+    def outcome(self) -> str:
+        """How the batch ended, in the words of the progress display: ``1,319 COMPLETED, 182
+        failed (47 FAILED, 73 FILE_NOT_EXIST, 61 INVALID_METADATA, 1 could not be polled)``,
+        then ``3 still pending (timed out)`` if any."""
+        completed = self.states[UploadStatus.COMPLETED.value]
+        parts = []
+        if completed or not self.failed:
+            parts.append(f"{completed:,} {UploadStatus.COMPLETED.value}")
+        if self.failed:
+            why = [
+                f"{n:,} {state}"
+                for state, n in sorted(self.states.items())
+                if state != UploadStatus.COMPLETED.value
+            ]
+            if self.poll_errors:
+                why.append(f"{len(self.poll_errors):,} could not be polled")
+            parts.append(f"{self.failed:,} failed ({', '.join(why)})")
+        if self.pending:
+            parts.append(f"{len(self.pending):,} still pending (timed out)")
+        return ", ".join(parts)
 
     def add(self, result: ImportStatus | PollFailure[VideoAssetRef]) -> None:
         """Count one asset that reached an end."""
@@ -89,10 +109,12 @@ async def wait_imports(
     tally = ImportTally(total=len(refs))
     start = time.monotonic()
     widest = max((len(str(ref)) for ref in refs), default=0)
-    columns = (attrs.evolve(IMPORT_COLUMNS[0], width=max(widest, 5)), *IMPORT_COLUMNS[1:])
-    with ProgressReporter(output, len(refs), label="imports", mode=progress) as bar:
+    columns = (attrs.evolve(IMPORT_COLUMNS[0], width=widest), *IMPORT_COLUMNS[1:])
+    rows = output.stream(columns)
+    with ProgressDisplay(output, progress) as display:
+        stage = display.stage("imports", len(refs))
         if print_each:
-            output.header(columns)
+            rows.header()
         stream = client.media_ai.wait_for_imports(
             refs,
             concurrency=concurrency,
@@ -105,46 +127,30 @@ async def wait_imports(
                 async for result in results:
                     tally.add(result)
                     if print_each:
-                        _show(output, columns, result)
-                    bar.update(done=tally.done, failed=tally.failed)
+                        _show(rows, result)
+                    stage.update(done=tally.done, failed=tally.failed)
         except PollTimeoutError as exc:
             tally.pending = tuple(exc.pending)
     tally.elapsed = time.monotonic() - start
     return tally
 
 
-def _show(
-    output: Output,
-    columns: Sequence[Col[ImportStatus]],
-    result: ImportStatus | PollFailure[VideoAssetRef],
-) -> None:
+def _show(rows: Rows[ImportStatus], result: ImportStatus | PollFailure[VideoAssetRef]) -> None:
     """One asset that reached an end: its status, or why it could not be polled (as a row
     lined up with the statuses, or a JSON line)."""
     if not isinstance(result, PollFailure):
-        output.row(columns, result)
-        return
-    if output.as_json:
-        output.json_line({"asset": result.target, "error": error_json(result.error)})
-        return
-    table = Table.grid(padding=(0, 1), collapse_padding=False, pad_edge=False)
-    table.add_column(width=columns[0].width, no_wrap=True, overflow="ellipsis")
-    table.add_column(width=columns[1].width, no_wrap=True)
-    table.add_column(no_wrap=True, overflow="ellipsis")
-    table.add_row(
-        Text(str(result.target)), Text("POLL FAILED", "red"), Text(short_reason(result.error))
-    )
-    output.print_rows(table)
+        rows.row(result)
+    elif rows.output.as_json:
+        rows.output.json_line({"asset": result.target, "error": error_json(result.error)})
+    else:
+        failed = Text("POLL FAILED", "red")
+        rows.cells([result.target, failed, None, None, None, None, short_reason(result.error)])
 
 
 def report_imports(output: Output, tally: ImportTally, *, limit: int = 20) -> None:
     """The end of a batch on stderr: counts per state, then what failed (first ``limit``)."""
-    parts = [f"{n:,} {state}" for state, n in sorted(tally.states.items())]
-    if tally.poll_errors:
-        parts.append(f"{len(tally.poll_errors):,} could not be polled")
-    if tally.pending:
-        parts.append(f"{len(tally.pending):,} still pending (timed out)")
     output.note(
-        f"{tally.total:,} imports in {tally.elapsed:.1f}s: {', '.join(parts) or 'nothing to do'}",
+        f"{tally.total:,} imports in {fmt_seconds(tally.elapsed)}: {tally.outcome()}",
         style="bold",
     )
     for title, problems in (

@@ -1,5 +1,6 @@
 """Rendering: ``Output`` (a table on stdout, or one JSON object per line with ``--json``; notes
-for humans on stderr), the JSON form of records, and ``closing`` for the streams it renders."""
+for humans on stderr), ``Rows`` (a table printed row by row), the JSON form of records, and
+``closing`` for the streams it renders."""
 
 from __future__ import annotations
 
@@ -10,17 +11,15 @@ import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import attrs
 import click
-from rich import box
-from rich.cells import cell_len
 from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
 from ..pagination import Pager
-from ._columns import Col, fit_widths
+from ._columns import GAP, UTC_ZONE, Col, Zone, cell_text, fit_widths, layout_line, rule_line
 
 T = TypeVar("T")
 
@@ -51,16 +50,23 @@ def to_jsonable(value: Any) -> Any:
 
 
 class Output:
-    """Renders records: a rich table on stdout, or one JSON object per line with ``--json``.
-    Notes and summaries for humans go to stderr, so stdout stays data only."""
+    """Renders records: a table on stdout, or one JSON object per line with ``--json``.
+    Notes and summaries for humans go to stderr, so stdout stays data only.
 
-    def __init__(self, *, as_json: bool) -> None:
+    A table fits the terminal's width (``$COLUMNS`` if set) as ``fit_widths`` says: ids are
+    never cut, free text gives way first, then the columns that matter least. Written to a pipe
+    or a file (without ``$COLUMNS``), or with ``wide``, a table shows everything. Every time is
+    shown in ``zone``, named in the header."""
+
+    def __init__(self, *, as_json: bool, zone: Zone = UTC_ZONE, wide: bool = False) -> None:
         self.as_json = as_json
-        # Both consoles resolve sys.stdout/sys.stderr when they write. A table written to a
-        # pipe or a file is never narrowed (rich would assume 80 columns) unless $COLUMNS asks.
-        self.unbounded = not sys.stdout.isatty() and "COLUMNS" not in os.environ
-        self.console = Console(highlight=False, width=PIPE_WIDTH if self.unbounded else None)
+        self.zone = zone
+        # Both consoles resolve sys.stdout/sys.stderr when they write.
+        unbounded = wide or (not sys.stdout.isatty() and "COLUMNS" not in os.environ)
+        self.console = Console(highlight=False, width=PIPE_WIDTH if unbounded else None)
         self.err = Console(stderr=True, highlight=False)
+        #: The width tables fit, or ``None`` for no limit.
+        self.budget: int | None = None if unbounded else self.console.width
         #: Set while a live progress bar owns the terminal: rows are printed above it.
         self.live: Console | None = None
 
@@ -72,9 +78,12 @@ class Output:
         """A line for humans on stderr (never read as markup)."""
         self.err.print(message, style=style, soft_wrap=True, markup=False, highlight=False)
 
-    def table(
-        self, columns: Sequence[Col[T]], items: Iterable[T], *, title: str | None = None
-    ) -> int:
+    def line(self, text: Text) -> None:
+        """One line of a table on stdout (above the progress bar while one is live), neither
+        wrapped nor cropped."""
+        (self.live or self.console).print(text, soft_wrap=True)
+
+    def table(self, columns: Sequence[Col[T]], items: Iterable[T]) -> int:
         """A table of ``items`` (or JSON lines); returns how many were shown."""
         if self.as_json:
             count = 0
@@ -82,35 +91,20 @@ class Output:
                 self.json_line(item)
                 count += 1
             return count
-        rows = [[c.text(item) for c in columns] for item in items]
-        natural = [cell_len(c.header) for c in columns]
-        for row in rows:
-            for i, cell in enumerate(row):
-                natural[i] = max(natural[i], cell.cell_len)
-        # Between two columns: padding, a rule, padding (no outer edge).
-        gaps = 3 * (len(columns) - 1)
-        width = sum(natural) + gaps if self.unbounded else self.console.width
-        widths = fit_widths(natural, [c.flex for c in columns], width - gaps)
-        table = Table(
-            *(
-                c.rich(fixed=False, max_width=w if c.flex else None)
-                for c, w in zip(columns, widths, strict=True)
-            ),
-            title=title,
-            title_justify="left",
-            box=box.SIMPLE_HEAD,
-            show_edge=False,
-            pad_edge=False,
+        headers = [Text(c.title(self.zone), style="bold") for c in columns]
+        rows = [[c.text(item, self.zone) for c in columns] for item in items]
+        natural = [max((row[i].cell_len for row in rows), default=0) for i in range(len(columns))]
+        natural = [max(n, h.cell_len) for n, h in zip(natural, headers, strict=True)]
+        widths = fit_widths(
+            natural, [c.kind for c in columns], [c.priority for c in columns], self.budget
         )
+        for text in (layout_line(headers, widths, columns), rule_line(widths)):
+            self.line(text)
         for row in rows:
-            table.add_row(*row)
-        console = Console(highlight=False, width=width) if self.unbounded else self.console
-        console.print(table)
+            self.line(layout_line(row, widths, columns))
         return len(rows)
 
-    async def list(
-        self, columns: Sequence[Col[T]], pager: Pager[T], *, noun: str, title: str | None = None
-    ) -> int:
+    async def list(self, columns: Sequence[Col[T]], pager: Pager[T], *, noun: str) -> int:
         """Walk a pager: JSON lines stream as pages arrive; a table is printed at the end."""
         count = 0
         async with closing(aiter(pager)) as items:
@@ -119,36 +113,62 @@ class Output:
                     self.json_line(item)
                     count += 1
             else:
-                collected = [item async for item in items]
-                count = self.table(columns, collected, title=title)
+                count = self.table(columns, [item async for item in items])
         self.note(f"{count:,} {noun}")
         return count
 
-    def header(self, columns: Sequence[Col[Any]]) -> None:
-        """The header line of a table whose rows are printed one at a time (by ``row``)."""
-        if not self.as_json:
-            self.print_rows(_fixed_table(columns, show_header=True))
+    def stream(self, columns: Sequence[Col[T]]) -> Rows[T]:
+        """A table whose rows are printed one at a time as they come (see ``Rows``)."""
+        return Rows(self, columns)
 
-    def row(self, columns: Sequence[Col[T]], item: T) -> None:
-        """One record at once: a table row lined up with ``header``, or a JSON line."""
-        if self.as_json:
-            self.json_line(item)
+
+class Rows(Generic[T]):
+    """Rows printed one at a time (JSON lines with ``--json``). The widths are fitted once,
+    from the headers and each column's expected ``width``, and the header is printed with the
+    first row (or by ``header``); an id longer than expected is still printed whole."""
+
+    def __init__(self, output: Output, columns: Sequence[Col[T]]) -> None:
+        self.output = output
+        self.columns = columns
+        self.headers = [Text(c.title(output.zone), style="bold") for c in columns]
+        natural = [
+            max(h.cell_len, c.width or 0) for h, c in zip(self.headers, columns, strict=True)
+        ]
+        self.widths = fit_widths(
+            natural, [c.kind for c in columns], [c.priority for c in columns], output.budget
+        )
+        self._started = False
+
+    def header(self) -> None:
+        """Print the header now (once), before any row."""
+        if not self._started and not self.output.as_json:
+            self._started = True
+            self.output.line(layout_line(self.headers, self.widths, self.columns))
+            self.output.line(rule_line(self.widths))
+
+    def row(self, item: T) -> None:
+        """One record: a table row, or a JSON line."""
+        if self.output.as_json:
+            self.output.json_line(item)
             return
-        table = _fixed_table(columns, show_header=False)
-        table.add_row(*(c.text(item) for c in columns))
-        self.print_rows(table)
+        self.cells([c.cell(item) for c in self.columns])
 
-    def print_rows(self, table: Table) -> None:
-        """Print rows given one at a time: on stdout, above the progress bar while one is live."""
-        (self.live or self.console).print(table)
+    def cells(self, values: Sequence[object]) -> None:
+        """A row of given cell values (one per column; see ``Col`` for what a value may be)."""
+        self.header()
+        texts = [cell_text(value, self.output.zone) for value in values]
+        self.output.line(layout_line(texts, self.widths, self.columns))
 
-
-def _fixed_table(columns: Sequence[Col[Any]], *, show_header: bool) -> Table:
-    """An empty borderless table with the columns' fixed widths, so rows printed one at a time
-    line up with each other and with the header."""
-    return Table(
-        *(c.rich(fixed=True) for c in columns), box=None, pad_edge=False, show_header=show_header
-    )
+    def mark(self, text: str) -> None:
+        """A line between rows, as wide as the table (e.g. where the changes begin); nothing
+        in JSON lines."""
+        if self.output.as_json:
+            return
+        self.header()
+        width = sum(w for w in self.widths if w is not None)
+        width += GAP * (sum(w is not None for w in self.widths) - 1)
+        label = f"── {text} "
+        self.output.line(Text(label + "─" * max(width - len(label), 0), style="dim"))
 
 
 @contextlib.asynccontextmanager

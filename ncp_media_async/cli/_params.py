@@ -4,7 +4,7 @@ checks across options, and ``command``, which makes a subcommand with the global
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
@@ -14,6 +14,7 @@ from .. import _defaults
 from ..client import Endpoints
 from ..errors import ConfigurationError
 from ..records import VideoAssetRef
+from ._columns import Zone
 from ._progress import PROGRESS_MODES
 from ._settings import Settings
 
@@ -21,8 +22,9 @@ if TYPE_CHECKING:
     # click >= 8.2 types ParamType by the value it converts to; older clicks are not generic.
     _DateTimeParam = click.ParamType[datetime, Any]
     _AssetRefParam = click.ParamType[VideoAssetRef, Any]
+    _ZoneParam = click.ParamType[Zone, Any]
 else:
-    _DateTimeParam = _AssetRefParam = click.ParamType
+    _DateTimeParam = _AssetRefParam = _ZoneParam = click.ParamType
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -62,11 +64,12 @@ class AwareDateTime(_DateTimeParam):
 
 
 def parse_asset_ref(text: str) -> VideoAssetRef:
-    """``workspace/project_id/video_asset_id`` → ``VideoAssetRef`` (``ValueError`` if not)."""
-    parts = text.strip().rsplit("/", 2)
-    if len(parts) != 3 or not all(part.strip() for part in parts):
+    """``workspace/project_id/video_asset_id`` → ``VideoAssetRef``: exactly three non-blank
+    parts (``a/b/c/d`` is refused, not read as workspace ``a/b``); ``ValueError`` if not."""
+    parts = [part.strip() for part in text.strip().split("/")]
+    if len(parts) != 3 or not all(parts):
         raise ValueError(f"{text.strip()!r} is not workspace/project_id/video_asset_id")
-    return VideoAssetRef(*(part.strip() for part in parts))
+    return VideoAssetRef(*parts)
 
 
 class AssetRefType(_AssetRefParam):
@@ -85,8 +88,23 @@ class AssetRefType(_AssetRefParam):
             self.fail(str(exc), param, ctx)
 
 
+class ZoneType(_ZoneParam):
+    """A time zone: ``UTC``, an offset (``+09:00``) or a name (``Asia/Seoul``)."""
+
+    name = "zone"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Zone:
+        if isinstance(value, Zone):
+            return value
+        try:
+            return Zone.parse(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
 DATETIME = AwareDateTime()
 ASSET_REF = AssetRefType()
+ZONE = ZoneType()
 
 
 # ------------------------------------------------------------------- checks across options
@@ -101,19 +119,48 @@ def check_window(start: datetime | None, end: datetime | None) -> None:
         )
 
 
-def read_targets(args: Sequence[VideoAssetRef], file: IO[str] | None) -> list[VideoAssetRef]:
-    """Targets from the arguments and ``--file`` (one per line; blank lines and ``#`` comments
-    skipped), duplicates dropped, order kept."""
+#: How many bad lines of a targets file the error names one by one (the rest are counted).
+BAD_LINES_SHOWN = 20
+
+
+def parse_target_lines(lines: Iterable[bytes]) -> tuple[list[VideoAssetRef], list[str]]:
+    """Targets from the lines of a file (UTF-8, a BOM allowed; blank lines and ``#`` comments
+    skipped), and one ``line N: why`` for every line that is not one."""
+    refs: list[VideoAssetRef] = []
+    problems: list[str] = []
+    for number, raw in enumerate(lines, 1):
+        try:
+            text = raw.decode("utf-8-sig" if number == 1 else "utf-8").strip()
+        except UnicodeDecodeError as exc:
+            problems.append(
+                f"line {number}: not UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
+            )
+            continue
+        if not text or text.startswith("#"):
+            continue
+        try:
+            refs.append(parse_asset_ref(text))
+        except ValueError as exc:
+            problems.append(f"line {number}: {exc}")
+    return refs, problems
+
+
+def read_targets(args: Sequence[VideoAssetRef], file: IO[bytes] | None) -> list[VideoAssetRef]:
+    """Targets from the arguments and ``--file`` (see ``parse_target_lines``), duplicates
+    dropped, order kept. Bad lines are all reported in one ``BadParameter`` (the first
+    ``BAD_LINES_SHOWN`` by number and reason, then how many more)."""
     refs = list(args)
     if file is not None:
-        for number, line in enumerate(file, 1):
-            text = line.strip()
-            if not text or text.startswith("#"):
-                continue
-            try:
-                refs.append(parse_asset_ref(text))
-            except ValueError as exc:
-                raise click.BadParameter(f"line {number}: {exc}", param_hint="'--file'") from None
+        found, problems = parse_target_lines(file)
+        if problems:
+            shown = "; ".join(problems[:BAD_LINES_SHOWN])
+            more = len(problems) - BAD_LINES_SHOWN
+            count = f"{len(problems):,} bad line{'s' if len(problems) > 1 else ''}"
+            raise click.BadParameter(
+                f"{count}: {shown}" + (f"; ... and {more:,} more" if more > 0 else ""),
+                param_hint="'--file'",
+            )
+        refs += found
     if not refs:
         raise click.UsageError("no targets: give workspace/project/asset arguments or --file")
     return list(dict.fromkeys(refs))
@@ -148,8 +195,8 @@ def _check_endpoint(ctx: click.Context, param: click.Parameter, value: str | Non
 
 
 def connection_params(*, envvar: bool = False) -> list[click.Parameter]:
-    """``--access-key``, ``--secret-key``, ``--endpoint``, ``--max-retries``: accepted before
-    the subcommand and after it."""
+    """``--access-key``, ``--secret-key``, ``--endpoint``, ``--max-retries``,
+    ``--request-timeout``: accepted before the subcommand and after it."""
     return [
         click.Option(
             ["--access-key"],
@@ -183,6 +230,15 @@ def connection_params(*, envvar: bool = False) -> list[click.Parameter]:
             callback=_set("max_retries"),
             help=f"Retries after a failed attempt (default {_defaults.MAX_RETRIES}).",
         ),
+        click.Option(
+            ["--request-timeout"],
+            type=click.FloatRange(0, min_open=True),
+            metavar="SECONDS",
+            expose_value=False,
+            callback=_set("request_timeout"),
+            help=f"Timeout of one request attempt (default {_defaults.TIMEOUT:g}); a wait's own "
+            "--timeout bounds the whole wait.",
+        ),
     ]
 
 
@@ -207,32 +263,51 @@ def output_params() -> list[click.Parameter]:
     ]
 
 
-def group_params() -> list[click.Parameter]:
-    """The options of ``ncp-media`` itself: the connection (``--endpoint`` also from
-    ``$NCP_MEDIA_ENDPOINT``), ``--timeout`` (only here), and the output."""
+def table_params() -> list[click.Parameter]:
+    """``--tz`` and ``--wide``, for commands that print tables: accepted before the subcommand
+    and after it."""
     return [
-        *connection_params(envvar=True),
         click.Option(
-            ["--timeout"],
-            type=click.FloatRange(0, min_open=True),
-            metavar="SECONDS",
+            ["--tz", "zone"],
+            type=ZONE,
+            metavar="ZONE",
             expose_value=False,
-            callback=_set("timeout"),
-            help=f"Timeout of one request attempt (default {_defaults.TIMEOUT:g}).",
+            callback=_set("zone"),
+            help="Time zone of the times in tables: UTC (default), an offset such as +09:00, "
+            "or a name such as Asia/Seoul.",
         ),
-        *output_params(),
+        click.Option(
+            ["--wide"],
+            is_flag=True,
+            default=False,
+            expose_value=False,
+            callback=_set("wide"),
+            help="Show every column of a table whole, however wide.",
+        ),
     ]
 
 
-def command(name: str, *, connect: bool = True) -> Callable[[Callable[..., Any]], click.Command]:
-    """A subcommand that also accepts the output options after its name and, if it talks to
-    the service (``connect``), the connection options."""
+def group_params() -> list[click.Parameter]:
+    """The options of ``ncp-media`` itself: the connection (``--endpoint`` also from
+    ``$NCP_MEDIA_ENDPOINT``) and the output."""
+    return [*connection_params(envvar=True), *output_params(), *table_params()]
+
+
+def command(
+    name: str, *, connect: bool = True, tables: bool | None = None
+) -> Callable[[Callable[..., Any]], click.Command]:
+    """A subcommand that also accepts the output options after its name; if it talks to the
+    service (``connect``), the connection options; if it prints record tables (``tables``,
+    by default as ``connect``: the commands that query the service), ``--tz`` and ``--wide``.
+    """
 
     def decorate(f: Callable[..., Any]) -> click.Command:
         made = click.command(name, context_settings=CONTEXT)(f)
         made.params.extend(output_params())
         if connect:
             made.params.extend(connection_params())
+        if connect if tables is None else tables:
+            made.params.extend(table_params())
         return made
 
     return decorate
@@ -273,7 +348,7 @@ def concurrency_option(default: int, help: str) -> Callable[[F], F]:
 
 
 def timeout_option(dest: str, help: str) -> Callable[[F], F]:
-    """``--timeout SECONDS`` of a whole wait (the global ``--timeout`` is per attempt)."""
+    """``--timeout SECONDS`` of a whole wait (``--request-timeout`` is per attempt)."""
     return click.option(
         "--timeout", dest, type=click.FloatRange(0, min_open=True), metavar="SECONDS", help=help
     )

@@ -1,24 +1,27 @@
-"""Progress of a batch on stderr (``--progress``): a live rich bar on a terminal, plain
-``progress:`` lines otherwise, or nothing."""
+"""Progress of a command on stderr (``--progress``), stage by stage: a live rich bar per stage
+on a terminal, plain ``progress:`` lines otherwise, or nothing.
+
+A command opens one ``ProgressDisplay`` and adds a ``Stage`` per phase of its work (``wait-
+imports`` has one, ``imports``; a pipeline can show ``import`` and ``index`` one under the
+other). The bar and the plain lines say the same thing, from one formatter (``describe``)::
+
+    progress: imports 200/1,501 (13%), 18 failed, 199/s, elapsed 1.0s, ETA 7s
+    progress: imports 1,501/1,501 (100%), 182 failed, 153/s, elapsed 9.8s
+
+``failed`` counts the items that ended without success, as the command's summary does; a
+finished stage shows no ETA.
+"""
 
 from __future__ import annotations
 
 import sys
 import time
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Literal
 
 import click
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    SpinnerColumn,
-    Task,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+from rich.console import Console
+from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, Task, TaskID
 from rich.text import Text
 
 from ._output import Output
@@ -27,98 +30,139 @@ ProgressMode = Literal["auto", "bar", "plain", "off"]
 PROGRESS_MODES: tuple[ProgressMode, ...] = ("auto", "bar", "plain", "off")
 
 
-class _RateColumn(ProgressColumn):
-    """Completed items per second."""
+def fmt_seconds(seconds: float) -> str:
+    """A duration for people: ``9.8s``, ``4m05s``, ``2h03m``."""
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+def describe(done: int, total: int, failed: int, elapsed: float, *, ended: bool = False) -> str:
+    """``200/1,501 (13%), 18 failed, 199/s, elapsed 1.0s, ETA 7s``; no ETA once the stage
+    ``ended`` (or everything is done), nor before anything is done."""
+    share = f" ({done / total:.0%})" if total else ""
+    rate = done / max(elapsed, 1e-9)
+    parts = [f"{done:,}/{total:,}{share}", f"{failed:,} failed", f"{rate:,.0f}/s"]
+    parts.append(f"elapsed {fmt_seconds(elapsed)}")
+    if 0 < done < total and not ended:
+        parts.append(f"ETA {fmt_seconds((total - done) / rate)}")
+    return ", ".join(parts)
+
+
+class _DescribeColumn(ProgressColumn):
+    """The bar's text: ``describe`` of the task (elapsed frozen once it finished or stopped)."""
 
     def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text("-/s" if speed is None else f"{speed:,.0f}/s", style="progress.data.speed")
+        total = int(task.total or 0)
+        elapsed = task.finished_time if task.finished else task.elapsed
+        failed: int = task.fields.get("failed", 0)
+        ended = task.finished or task.stop_time is not None
+        return Text(describe(int(task.completed), total, failed, elapsed or 0.0, ended=ended))
 
 
-class ProgressReporter:
-    """Progress of a batch on stderr: a live rich bar when stderr is a terminal (``auto``),
-    plain ``progress:`` lines at most every ``every`` seconds otherwise, or nothing (``off``).
+class Stage:
+    """One phase of the work: ``total`` items, of which ``done`` ended, ``failed`` badly."""
 
-    While the bar is live and stdout is the same terminal, ``output.live`` is set so that rows
-    are printed above the bar."""
+    def __init__(self, display: ProgressDisplay, label: str, total: int) -> None:
+        self.display = display
+        self.label = label
+        self.total = total
+        self.done = 0
+        self.failed = 0
+        self.started = display.clock()
+        self._last_line = self.started
+        self._line_done = -1  # ``done`` when the last plain line was printed
+        self._task: TaskID | None = None
+        if display.bar is not None:
+            self._task = display.bar.add_task(label, total=total, failed=0)
+
+    def update(self, *, done: int, failed: int) -> None:
+        """``done`` items ended so far, ``failed`` of them without success."""
+        self.done, self.failed = done, failed
+        if self.display.bar is not None and self._task is not None:
+            self.display.bar.update(self._task, completed=done, failed=failed)
+        elif self.display.mode == "plain":
+            now = self.display.clock()
+            if done >= self.total:
+                self.finish()
+            elif now - self._last_line >= self.display.every:
+                self._last_line = now
+                self._line(now)
+
+    def finish(self) -> None:
+        """The stage is over (done or not): its clock stops, and its last plain line is
+        printed unless it already was."""
+        if self.display.bar is not None and self._task is not None:
+            self.display.bar.stop_task(self._task)
+        elif self.display.mode == "plain" and self._line_done != self.done:
+            self._line(self.display.clock(), ended=True)
+
+    def _line(self, now: float, *, ended: bool = False) -> None:
+        self._line_done = self.done
+        text = describe(self.done, self.total, self.failed, now - self.started, ended=ended)
+        click.echo(f"progress: {self.label} {text}", err=True)
+
+
+class ProgressDisplay:
+    """The progress of a command on stderr: ``with ProgressDisplay(output, mode) as progress:``,
+    then ``progress.stage(label, total)`` for each phase.
+
+    ``auto`` is a live bar when stderr is a terminal, else plain lines at most every ``every``
+    seconds per stage (and a last one when the stage or the display ends); ``off`` shows
+    nothing. While the bar is live and stdout is the same terminal, ``output.live`` is set so
+    that rows are printed above the bar. Leaving the block (normally, on an error or on Ctrl-C)
+    prints the final state of every stage exactly once."""
 
     def __init__(
         self,
         output: Output,
-        total: int,
-        *,
-        label: str,
         mode: ProgressMode = "auto",
+        *,
         every: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if mode == "auto":
             mode = "bar" if output.err.is_terminal else "plain"
         self.mode = mode
         self.output = output
-        self.total = total
-        self.label = label
         self.every = every
-        self.done = 0
-        self.failed = 0
-        self._start = time.monotonic()
-        self._last_print = self._start
-        self._printed = -1
-        self._bar: Progress | None = None
-        self._task: Any = None
+        self.clock = clock
+        self.stages: list[Stage] = []
+        self.bar: Progress | None = None
 
-    def __enter__(self) -> ProgressReporter:
-        self._start = self._last_print = time.monotonic()
+    def __enter__(self) -> ProgressDisplay:
         if self.mode == "bar":
-            self._bar = Progress(
-                SpinnerColumn(),
-                TextColumn("[bold]{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                _RateColumn(),
-                TextColumn("[red]{task.fields[failed]} failed"),
-                TextColumn("ETA"),
-                TimeRemainingColumn(),
-                TimeElapsedColumn(),
-                console=self.output.err,
+            self.bar = Progress(
+                SpinnerColumn(finished_text="[green]✓"),
+                "[bold]{task.description}",
+                BarColumn(bar_width=8),
+                _DescribeColumn(),
+                # Two columns spare: the "^C" a terminal echoes on Ctrl-C lands there instead
+                # of wrapping the bar onto a second line, which rich's last redraw (it only
+                # knows the one line) would leave behind as a stale copy of the bar.
+                console=Console(stderr=True, width=max(self.output.err.width - 2, 20)),
                 redirect_stdout=sys.stdout.isatty(),
                 redirect_stderr=True,
             )
-            self._bar.start()
-            self._task = self._bar.add_task(self.label, total=self.total, failed=0)
+            self.bar.start()
             if sys.stdout.isatty():  # one terminal: rows go above the bar
-                self.output.live = self._bar.console
+                self.output.live = self.bar.console
         return self
 
-    def update(self, *, done: int, failed: int) -> None:
-        """``done`` items finished so far, ``failed`` of them badly."""
-        self.done, self.failed = done, failed
-        if self._bar is not None:
-            self._bar.update(self._task, completed=done, failed=failed)
-        elif self.mode == "plain":
-            now = time.monotonic()
-            if now - self._last_print >= self.every:
-                self._last_print = now
-                self._print_line(now)
-
-    def _print_line(self, now: float) -> None:
-        self._printed = self.done
-        elapsed = max(now - self._start, 1e-9)
-        rate = self.done / elapsed
-        share = f" ({self.done / self.total:.0%})" if self.total else ""
-        eta = (
-            f"ETA {(self.total - self.done) / rate:.0f}s"
-            if rate > 0 and self.done < self.total
-            else f"in {elapsed:.1f}s"
-        )
-        click.echo(
-            f"progress: {self.label} {self.done:,}/{self.total:,}{share}, {rate:,.1f}/s, "
-            f"{self.failed:,} failed, {eta}",
-            err=True,
-        )
+    def stage(self, label: str, total: int) -> Stage:
+        """A new phase, shown under the ones before it."""
+        stage = Stage(self, label, total)
+        self.stages.append(stage)
+        return stage
 
     def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()
+        for stage in self.stages:
+            stage.finish()
+        if self.bar is not None:
+            self.bar.stop()  # renders the final state once; the bar is not redrawn after
+            self.bar = None
             self.output.live = None
-        elif self.mode == "plain" and self._printed != self.done:
-            self._print_line(time.monotonic())

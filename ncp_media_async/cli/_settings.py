@@ -15,6 +15,7 @@ import click
 from .. import _defaults
 from .._ratelimit import RateLimit
 from ..client import Credentials, Endpoints, MediaClient
+from ._columns import UTC_ZONE, Zone
 from ._output import Output
 
 T = TypeVar("T")
@@ -30,9 +31,14 @@ class Settings:
     access_key: str | None = None
     secret_key: str | None = attrs.field(default=None, repr=False)
     endpoint: str | None = None
-    timeout: float = _defaults.TIMEOUT
+    #: Seconds per request attempt (``--request-timeout``).
+    request_timeout: float = _defaults.TIMEOUT
     max_retries: int | None = None
     json: bool = False
+    #: The time zone of the tables (``--tz``).
+    zone: Zone = UTC_ZONE
+    #: Tables show every column whole (``--wide``).
+    wide: bool = False
     verbose: int = 0
 
     def credentials(self) -> Credentials:
@@ -53,7 +59,7 @@ class Settings:
         return MediaClient(
             self.credentials(),
             endpoints=Endpoints.at(self.endpoint) if self.endpoint else None,
-            timeout=self.timeout,
+            timeout=self.request_timeout,
             max_retries=self.max_retries,
             max_connections=max_connections,
             rate_limit=rate_limit,
@@ -61,7 +67,7 @@ class Settings:
 
     def output(self) -> Output:
         """The renderer for this invocation (table or JSON lines)."""
-        return Output(as_json=self.json)
+        return Output(as_json=self.json, zone=self.zone, wide=self.wide)
 
     def run(self, main: Callable[[], Coroutine[Any, Any, T]]) -> T:
         """Run one coroutine in a fresh event loop (uvloop if importable), with logging set up

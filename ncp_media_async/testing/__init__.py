@@ -27,6 +27,11 @@ Run it with :class:`EmulatorServer` (``async with``), from the command line with
 ncp_media_async.testing``). The fixtures are defined only when pytest and pytest-asyncio are
 installed and the package is imported inside a pytest run; the rest of this package needs
 neither.
+
+PYTEST_DONT_REWRITE: pytest's entry point loads the plugin, and with it this package, before a
+``conftest.py`` naming ``ncp_media_async.testing`` in ``pytest_plugins`` is read; the marker
+keeps pytest from warning that the package was imported before its asserts could be rewritten
+(it has none meant for pytest).
 """
 
 from __future__ import annotations
