@@ -167,6 +167,14 @@ def records_path(channel_id: str) -> str:
 
 def import_path(workspace: str, project: str, asset: str) -> str:
     return encode_path(
+        "api", "v1", "workspaces", workspace, "projects", project, "assets", asset,
+        "import-status",
+    )  # fmt: skip
+
+
+def video_import_path(workspace: str, project: str, asset: str) -> str:
+    """The deprecated path (removed by NCP in January 2027)."""
+    return encode_path(
         "api", "v1", "workspaces", workspace, "projects", project, "video-assets", asset,
         "import-status",
     )  # fmt: skip
@@ -199,12 +207,37 @@ async def test_valid_signature_is_accepted_on_every_route(api: Api, emulator: Em
         (events_path(emulator.vod_station.channel_ids[0]), {}),
         (records_path(emulator.live_station.channel_ids[0]), KR),
         (import_path(workspace, project, asset), {}),
+        (video_import_path(workspace, project, asset), {}),
+        ("/api/v1/workspaces?pageNum=1", {}),
+        (encode_path("api", "v1", "workspaces", workspace), {}),
+        (encode_path("api", "v1", "workspaces", workspace, "projects"), {}),
+        (encode_path("api", "v1", "workspaces", workspace, "projects", project), {}),
+        (encode_path("api", "v1", "workspaces", workspace, "projects", project, "assets")
+         + "?pageNum=1", {}),
     ]
-    for path, headers in paths:
+    asset_path = encode_path(
+        "api", "v1", "workspaces", workspace, "projects", project, "assets", asset
+    )
+    emulator.media_ai.add_import(workspace, project, 42, polls=1)
+    await api.get(import_path(workspace, project, "42"))  # the import completes
+    indexed = encode_path("api", "v1", "workspaces", workspace, "projects", project, "assets", "42")
+    writes = [
+        ("POST", asset_path.rpartition("/")[0] + "/import/object-storage",
+         b'{"key": "a.mp4", "bucketName": "b"}'),
+        ("POST", indexed + "/index", b"{}"),
+        ("POST", indexed + "/index/cancel", None),
+    ]
+    for method, path, body in writes:
+        reply = await api.send(method, path, body=body)
+        assert reply.status == 200, (path, reply.body)
+    for path, headers in [*paths, (asset_path, {}), (indexed + "/index/status", {})]:
         reply = await api.get(path, headers=headers)
         assert reply.status == 200, (path, reply.body)
         assert reply.headers["Content-Type"] == "application/json;charset=utf-8"
-    assert emulator.stats.total_requests == 5
+    reply = await api.get(indexed + "/index")  # cancelled: no index was made
+    assert reply.status == 404
+    assert (await api.send("DELETE", indexed + "/index")).status == 404
+    assert emulator.stats.total_requests == 19
     assert emulator.stats.rejected_signatures == 0
     assert set(emulator.stats.requests) == set(Route)
 
@@ -620,7 +653,7 @@ async def test_import_progression_and_polls_after_terminal(api: Api, emulator: E
     for _ in range(4):
         body = (await api.get(path)).json()
         assert (body["code"], body["message"]) == ("0", "success")
-        assert body["result"]["videoId"] == 5678
+        assert body["result"]["assetId"] == 5678
         statuses.append(body["result"]["uploadStatus"])
     assert statuses == ["IN_PROGRESS", "IN_PROGRESS", "FAILED", "FAILED"]
     key = ("ws", "1", "5678")
@@ -634,7 +667,7 @@ async def test_import_progression_and_polls_after_terminal(api: Api, emulator: E
 async def test_import_result_body(api: Api, emulator: Emulator) -> None:
     meta = {"resolution": "1920x1080", "durationMs": 253702, "size": 120333399, "format": "mp4"}
     emulator.media_ai.add_import("ws", "1234", 5678, metadata=meta)
-    assert (await api.get(import_path("ws", "1234", "5678"))).json() == {
+    assert (await api.get(video_import_path("ws", "1234", "5678"))).json() == {
         "code": "0",
         "message": "success",
         "result": {"videoId": 5678, "uploadStatus": "COMPLETED",
@@ -642,7 +675,7 @@ async def test_import_result_body(api: Api, emulator: Emulator) -> None:
     }  # fmt: skip
     quirky = {"videoId": "9", "uploadStatus": "NEW_STATE"}
     emulator.media_ai.add_import("ws", "1234", 9, result=quirky)
-    result = (await api.get(import_path("ws", "1234", "9"))).json()["result"]
+    result = (await api.get(video_import_path("ws", "1234", "9"))).json()["result"]
     assert result == {"videoId": "9", "uploadStatus": "NEW_STATE"}
 
 

@@ -12,7 +12,7 @@ import click
 from .. import _defaults
 from .._ratelimit import RateLimit
 from ..client import MediaClient
-from ..records import VideoAssetRef
+from ..records import AssetRef
 from ._columns import (
     ENCODING_COLUMNS,
     EVENT_COLUMNS,
@@ -187,8 +187,8 @@ def records(settings: Settings, channel_id: str) -> None:
 @click.argument("asset_id")
 @click.pass_obj
 def import_status(settings: Settings, workspace: str, project_id: str, asset_id: str) -> None:
-    """Media AI import status of one video asset
-    (GET /api/v1/workspaces/{w}/projects/{p}/video-assets/{a}/import-status)."""
+    """Media Intelligence import status of one asset
+    (GET /api/v1/workspaces/{w}/projects/{p}/assets/{a}/import-status)."""
     output = settings.output()
     status = settings.call(
         lambda client: client.media_ai.import_status(workspace, project_id, asset_id)
@@ -220,7 +220,7 @@ def import_status(settings: Settings, workspace: str, project_id: str, asset_id:
 @click.pass_obj
 def wait_imports_command(
     settings: Settings,
-    targets: tuple[VideoAssetRef, ...],
+    targets: tuple[AssetRef, ...],
     target_file: IO[bytes] | None,
     concurrency: int,
     interval: float,
@@ -228,9 +228,9 @@ def wait_imports_command(
     rate_limit: int | None,
     progress: ProgressMode,
 ) -> None:
-    """Wait until video asset imports finish; print each final status as it lands.
+    """Wait until asset imports finish; print each final status as it lands.
 
-    TARGETS are workspace/project_id/video_asset_id. Exits 1 unless every import COMPLETED
+    TARGETS are workspace/project_id/asset_id. Exits 1 unless every import COMPLETED
     (a failed state, an asset that could not be polled, or a --timeout); the failures are
     listed on stderr at the end.
     """

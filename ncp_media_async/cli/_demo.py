@@ -19,7 +19,7 @@ from rich.table import Table
 from .. import _defaults
 from ..client import Endpoints, MediaClient
 from ..polling import PollTimeoutError
-from ..records import EncodingStatus, StatusStatistics, VideoAssetRef
+from ..records import AssetRef, EncodingStatus, StatusStatistics
 from ._columns import fmt_opt, fmt_percent
 from ._imports import ImportTally, wait_imports
 from ._output import Output, closing, to_jsonable
@@ -175,14 +175,14 @@ class Demo:
 
     async def _imports(self, client: MediaClient, emulator: Emulator) -> ImportTally:
         opts = self.options
-        refs = [VideoAssetRef(*key) for key in emulator.media_ai.import_refs()]
+        refs = [AssetRef(*key) for key in emulator.media_ai.import_refs()]
         scenario = emulator.scenario
         bad = [  # assets that do not exist, and one malformed id: they fail, the rest go on
-            VideoAssetRef(scenario.workspace, scenario.project_id, str(9_000_000 + i))
+            AssetRef(scenario.workspace, scenario.project_id, str(9_000_000 + i))
             for i in range(max(opts.bad_refs - 1, 0))
         ]
         if opts.bad_refs:
-            bad.append(VideoAssetRef(scenario.workspace, scenario.project_id, "not-a-number"))
+            bad.append(AssetRef(scenario.workspace, scenario.project_id, "not-a-number"))
         self.say(
             f"\n[bold]1. Waiting for {len(refs) + len(bad):,} imports[/] ({len(bad)} of them "
             f"bad refs) with wait_for_imports(concurrency={opts.concurrency}, "

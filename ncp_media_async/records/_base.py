@@ -3,7 +3,8 @@
 A record field declares how it is read off the wire next to its type, and nothing else does:
 ``wire_field(wire=...)`` for a JSON name that is not the camelCase of the field,
 ``wire_field(kind=...)`` for a conversion the type alone does not say (epoch seconds or
-milliseconds), ``local_field()`` for a field the client fills
+milliseconds), ``wire_field(also=...)`` for other spellings the documents use for the same field,
+``local_field()`` for a field the client fills
 in and never reads off the wire. ``ncp_media_async._converter`` turns these declarations into
 cattrs hooks once per record class.
 """
@@ -33,15 +34,23 @@ Kind = Literal["epoch_s", "epoch_ms"]
 
 
 def wire_field(
-    *, wire: str | None = None, kind: Kind | None = None, default: Any = attrs.NOTHING
+    *,
+    wire: str | None = None,
+    kind: Kind | None = None,
+    also: tuple[str, ...] = (),
+    default: Any = attrs.NOTHING,
 ) -> Any:
     """An attrs field read off the wire: from JSON field ``wire`` (default: the camelCase of the
-    attribute name), converted as ``kind`` says (default: as its type says)."""
+    attribute name), converted as ``kind`` says (default: as its type says). ``also`` lists other
+    JSON names of the same field, read in that order when ``wire`` is absent (a renamed field,
+    a document whose example spells it otherwise)."""
     metadata: dict[str, Any] = {}
     if wire is not None:
         metadata["wire"] = wire
     if kind is not None:
         metadata["kind"] = kind
+    if also:
+        metadata["also"] = also
     return attrs.field(default=default, metadata=metadata)
 
 
