@@ -29,7 +29,7 @@ import functools
 import time
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterable
-from typing import Any, Final, Literal, overload
+from typing import Any, Final, Literal, TypedDict, Unpack, overload
 
 import attrs
 
@@ -61,7 +61,7 @@ from .records import (
     Workspace,
 )
 
-__all__ = ["IndexOptions", "MediaAI"]
+__all__ = ["IndexOptionValues", "IndexOptions", "MediaAI"]
 
 #: When NCP removes the ``video-assets`` endpoints.
 REMOVAL: Final = "January 2027"
@@ -94,6 +94,14 @@ def _known(enum: type[SceneRange | SourceLanguage | ConfidenceLevel], value: Any
         return enum(value)
     known = ", ".join(member.value for member in enum)
     raise ValueError(f"{name} must be one of {known}, got {value!r}")
+
+
+def _scene_range(value: SceneRange | str | None) -> SceneRange | None:
+    return None if value is None else _known(SceneRange, value, "scene_range")
+
+
+def _language(value: SourceLanguage | str | None) -> SourceLanguage | None:
+    return None if value is None else _known(SourceLanguage, value, "language")
 
 
 def _int_in(name: str, value: Any, low: int, high: int | None) -> int:
@@ -146,20 +154,15 @@ class IndexOptions:
     ``None`` are not sent (the service's default applies).
     """
 
-    scene_range: SceneRange | None = None
+    scene_range: SceneRange | None = attrs.field(default=None, converter=_scene_range)
     min_scene_duration: int | None = None
     max_scene_duration: int | None = None
     person_count: int = _defaults.INDEX_PERSON_COUNT
     tag_ids: tuple[int, ...] | None = attrs.field(default=None, converter=_tag_ids)
-    language: SourceLanguage | None = None
+    language: SourceLanguage | None = attrs.field(default=None, converter=_language)
     audio_effects: bool | None = None
 
     def __attrs_post_init__(self) -> None:
-        set_ = object.__setattr__  # normalising in a frozen class, before anyone holds it
-        if self.scene_range is not None:
-            set_(self, "scene_range", _known(SceneRange, self.scene_range, "scene_range"))
-        if self.language is not None:
-            set_(self, "language", _known(SourceLanguage, self.language, "language"))
         low, high = self.min_scene_duration, self.max_scene_duration
         if (low is None) != (high is None):
             raise ValueError("min_scene_duration and max_scene_duration go together: give both")
@@ -189,6 +192,19 @@ class IndexOptions:
             "detectAudioEffects": self.audio_effects,
         }
         return {name: value for name, value in fields.items() if value is not None}
+
+
+class IndexOptionValues(TypedDict, total=False):
+    """``IndexOptions``' fields as keyword arguments (``start_index(ref, scene_range="LONG")``),
+    so that they are type-checked; see ``IndexOptions`` for their meaning and units."""
+
+    scene_range: SceneRange | str | None
+    min_scene_duration: int | None
+    max_scene_duration: int | None
+    person_count: int
+    tag_ids: Iterable[int | str] | None
+    language: SourceLanguage | str | None
+    audio_effects: bool | None
 
 
 def _if_running(value: str) -> IfRunning:
@@ -547,7 +563,7 @@ class MediaAI(Resource):
         if_running: IfRunning = "raise",
         interval: float = _defaults.INDEX_POLL_INTERVAL,
         timeout: float | None = None,
-        **option_values: Any,
+        **option_values: Unpack[IndexOptionValues],
     ) -> None:
         """``POST …/assets/{asset_id}/index``: start analysing (indexing) an asset whose import
         COMPLETED; follow it with ``index_status`` or ``wait_for_indexes``.

@@ -16,10 +16,11 @@ State moves with the client's polls, so that a test decides exactly when:
   (``…/video-assets/{id}/import-status``, answering ``videoId``) count alike;
 * an analysis, once requested, reports at its status polls (``…/index/status``)
   ``BEFORE_ANALYZE`` for ``index_pickup_polls`` polls (the first analysis of an asset only:
-  not picked up yet), then ``WAIT_ANALYZE``, then ``ANALYZING``, and from its
-  ``index_polls``-th poll on its outcome (``ANALYZE_COMPLETED`` or ``ANALYZE_FAIL``); until
-  then a new request for the asset is refused with 409, as are a cancel after it ended and a
-  delete while it runs.
+  not picked up yet), then ``WAIT_ANALYZE``, then ``ANALYZING``, and from the
+  ``index_polls``-th poll after the pickup on its outcome (``ANALYZE_COMPLETED`` or
+  ``ANALYZE_FAIL``; by default: BEFORE_ANALYZE, WAIT_ANALYZE, ANALYZING, ANALYZE_COMPLETED);
+  until then a new request for the asset is refused with 409, as is a delete, and after it a
+  cancel.
 """
 
 from __future__ import annotations
@@ -114,14 +115,15 @@ class _Analysis:
     indexed: bool = False
 
     def state(self) -> str:
-        """The status reported after ``polls`` status polls."""
+        """The status reported at the ``polls``-th status poll (``WAIT_ANALYZE`` before any)."""
+        polls = self.polls
         if self.cancelled:
             return "ANALYZE_CANCEL"
-        if self.polls >= self.polls_to_end:
+        if polls >= self.polls_to_end:
             return self.outcome
-        if self.polls < self.pickup_polls:
+        if 0 < polls <= self.pickup_polls:
             return "BEFORE_ANALYZE"
-        return "WAIT_ANALYZE" if self.polls == self.pickup_polls else "ANALYZING"
+        return "WAIT_ANALYZE" if polls <= self.pickup_polls + 1 else "ANALYZING"
 
     @property
     def running(self) -> bool:
@@ -161,7 +163,7 @@ class MediaAiStore(Store):
     * ``import_failure_rate`` (0.0): the share of requested imports that end in ``FAILED``,
       ``FILE_NOT_EXIST`` or ``INVALID_METADATA`` (seeded by key), ``index_failure_rate`` (0.0)
       the share of analyses that end in ``ANALYZE_FAIL``;
-    * ``index_pickup_polls`` (1) and ``index_polls`` (4): see the module docstring.
+    * ``index_pickup_polls`` (1) and ``index_polls`` (3): see the module docstring.
 
     Import-status polls are counted in ``emulator.stats.import_polls`` and
     ``polls_after_terminal``; :meth:`assets_for_key` tells how many assets an object key made
@@ -174,7 +176,7 @@ class MediaAiStore(Store):
         self.import_failure_rate = 0.0
         self.index_failure_rate = 0.0
         self.index_pickup_polls = 1
-        self.index_polls = 4
+        self.index_polls = 3
         self.seed = 0
         self._workspaces: dict[str, dict[str, Any]] = {}
         self._projects: dict[str, dict[str, dict[str, Any]]] = {}
@@ -241,13 +243,14 @@ class MediaAiStore(Store):
     # ----------------------------------------------------------------------- data: loading
 
     def load(self, scenario: Scenario, *, anchor_ms: int, now_ms: int) -> None:
-        """Add the scenario's workspace, its project and its imports; a scenario that fixes
-        ``import_polls`` fixes it for requested imports too."""
+        """Add the scenario's imports, with their workspace and project (none without imports);
+        a scenario that fixes ``import_polls`` fixes it for requested imports too."""
         self.seed = scenario.seed
         if scenario.import_polls is not None:
             self.import_polls = scenario.import_polls
-        self.add_workspace(scenario.workspace, bucket="emulator-bucket")
-        self.add_project(scenario.workspace, scenario.project_id, name="emulator project")
+        if scenario.imports:
+            self.add_workspace(scenario.workspace, bucket="emulator-bucket")
+            self.add_project(scenario.workspace, scenario.project_id, name="emulator project")
         for state in generate_imports(scenario):
             self._add(state, f"video-{state.video_asset_id}.mp4")
 
@@ -392,6 +395,35 @@ class MediaAiStore(Store):
         counting as a poll."""
         analysis = self._asset_at(workspace, str(project_id), str(asset_id)).analysis
         return None if analysis is None else analysis.state()
+
+    def index_request(
+        self, workspace: str, project_id: str | int, asset_id: str | int
+    ) -> dict[str, Any] | None:
+        """The body of the asset's latest accepted analysis request (``None``: none yet)."""
+        analysis = self._asset_at(workspace, str(project_id), str(asset_id)).analysis
+        return None if analysis is None else dict(analysis.settings)
+
+    def begin_analysis(
+        self,
+        workspace: str,
+        project_id: str | int,
+        asset_id: str | int,
+        *,
+        outcome: str = "ANALYZE_COMPLETED",
+        polls: int | None = None,
+    ) -> None:
+        """Start an analysis of the asset as another user of the workspace would (no request is
+        counted): it runs for ``polls`` status polls (``None``: ``index_polls``), then ends in
+        ``outcome``; meanwhile a request for the asset is refused with 409."""
+        if outcome not in INDEX_OUTCOMES:
+            raise ValueError(f"outcome must be one of {sorted(INDEX_OUTCOMES)}")
+        asset = self._asset_at(workspace, str(project_id), str(asset_id))
+        asset.analysis = _Analysis(
+            outcome=outcome,
+            pickup_polls=0,
+            polls_to_end=max(polls or self.index_polls, 1),
+            settings={},
+        )
 
     def analyses_requested(self, workspace: str) -> int:
         """Analysis requests the workspace accepted (its ``monthlyAnalysisCount``)."""
@@ -581,11 +613,11 @@ class MediaAiStore(Store):
         settings = call.body if call.body is not None else {}
         if not _valid_index_request(settings):
             raise _invalid_request()
-        first = asset.analysis is None
+        pickup = self.index_pickup_polls if asset.analysis is None else 0
         asset.analysis = _Analysis(
             outcome=asset.index_outcome,
-            pickup_polls=self.index_pickup_polls if first else 0,
-            polls_to_end=max(self.index_polls, 1),
+            pickup_polls=pickup,
+            polls_to_end=pickup + max(self.index_polls, 1),
             settings=dict(settings),
         )
         workspace = call.params["workspace"]
