@@ -543,6 +543,8 @@ def test_demo_json_summary_matches_the_scenario() -> None:
             "0",
             "--latency-ms",
             "1",
+            "--ingest",
+            "0",
         ],
         env={"NCP_ACCESS_KEY": None, "NCP_SECRET_KEY": None},  # needs none
         catch_exceptions=False,
@@ -568,7 +570,8 @@ def test_demo_json_summary_matches_the_scenario() -> None:
 def test_demo_table_with_watch() -> None:
     result = CliRunner().invoke(
         cli,
-        ["demo", "--imports", "40", "--interval", "0.02", "--watch", "0.6", "--latency-ms", "1"],
+        ["demo", "--imports", "40", "--interval", "0.02", "--watch", "0.6", "--latency-ms", "1",
+         "--ingest", "30"],
         catch_exceptions=False,
     )
     out = ok(result).stdout
@@ -576,12 +579,15 @@ def test_demo_table_with_watch() -> None:
         "1. Waiting for 43 imports",
         "prefetch=8",
         "3. Watching encodings",
+        "4. Ingesting 30 files",
         "Summary",
         "polls after terminal",
         "wall time",
     ):
         assert text in out
     assert "progress: imports 43/43 (100%)" in result.stderr
+    for stage in ("import", "imported", "index", "indexed"):
+        assert f"progress: {stage} 30/30 (100%)" in result.stderr
 
 
 # ----------------------------------------------------------- processes: Ctrl-C, emulator

@@ -24,6 +24,7 @@ from ._demo import Demo, DemoOptions
 from ._emulator import emulator_command
 from ._errors import EXIT_FAILED
 from ._imports import report_imports, wait_imports
+from ._media_ai import MEDIA_AI_COMMANDS
 from ._output import closing
 from ._params import (
     ASSET_REF,
@@ -293,13 +294,21 @@ _DEMO = DemoOptions()
     metavar="SECONDS",
     help="How long to watch encodings progress (0: skip).",
 )
+@click.option(
+    "--ingest",
+    type=click.IntRange(0, 100_000),
+    default=_DEMO.ingest,
+    show_default=True,
+    help="Files to ingest from a bucket: import, wait, index, wait (0: skip).",
+)
 @progress_option
 @click.pass_obj
 def demo(settings: Settings, /, **options: Any) -> None:
     """Run the client against an in-process emulator: no credentials, no network.
 
     Waits for thousands of imports concurrently (with a progress bar), walks the encoding list
-    with and without prefetch, watches encodings progress, and prints what it took.
+    with and without prefetch, watches encodings progress, ingests thousands of files from a
+    bucket (a bar per stage), and prints what it took.
     """
     # The options are DemoOptions' fields by name, each checked by its click type.
     runner = Demo(DemoOptions(**options), settings.output())
@@ -314,6 +323,7 @@ COMMANDS: tuple[click.Command, ...] = (
     records,
     import_status,
     wait_imports_command,
+    *MEDIA_AI_COMMANDS,
     emulator_command,
     demo,
 )

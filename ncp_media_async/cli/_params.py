@@ -27,6 +27,7 @@ else:
     _DateTimeParam = _AssetRefParam = _ZoneParam = click.ParamType
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 #: Environment variable read by ``--endpoint``.
 ENDPOINT_ENV = "NCP_MEDIA_ENDPOINT"
@@ -123,10 +124,13 @@ def check_window(start: datetime | None, end: datetime | None) -> None:
 BAD_LINES_SHOWN = 20
 
 
-def parse_target_lines(lines: Iterable[bytes]) -> tuple[list[AssetRef], list[str]]:
+def parse_target_lines(
+    lines: Iterable[bytes], parse: Callable[[str], T] = parse_asset_ref  # type: ignore[assignment]
+) -> tuple[list[T], list[str]]:
     """Targets from the lines of a file (UTF-8, a BOM allowed; blank lines and ``#`` comments
-    skipped), and one ``line N: why`` for every line that is not one."""
-    refs: list[AssetRef] = []
+    skipped), each read by ``parse`` (a ``ValueError`` says why a line is not one), and one
+    ``line N: why`` for every line that is not one."""
+    refs: list[T] = []
     problems: list[str] = []
     for number, raw in enumerate(lines, 1):
         try:
@@ -139,19 +143,25 @@ def parse_target_lines(lines: Iterable[bytes]) -> tuple[list[AssetRef], list[str
         if not text or text.startswith("#"):
             continue
         try:
-            refs.append(parse_asset_ref(text))
+            refs.append(parse(text))
         except ValueError as exc:
             problems.append(f"line {number}: {exc}")
     return refs, problems
 
 
-def read_targets(args: Sequence[AssetRef], file: IO[bytes] | None) -> list[AssetRef]:
+def read_targets(
+    args: Sequence[T],
+    file: IO[bytes] | None,
+    parse: Callable[[str], T] = parse_asset_ref,  # type: ignore[assignment]
+    what: str = "workspace/project/asset arguments",
+) -> list[T]:
     """Targets from the arguments and ``--file`` (see ``parse_target_lines``), duplicates
     dropped, order kept. Bad lines are all reported in one ``BadParameter`` (the first
-    ``BAD_LINES_SHOWN`` by number and reason, then how many more)."""
+    ``BAD_LINES_SHOWN`` by number and reason, then how many more); no target at all is a
+    ``UsageError`` asking for ``what``."""
     refs = list(args)
     if file is not None:
-        found, problems = parse_target_lines(file)
+        found, problems = parse_target_lines(file, parse)
         if problems:
             shown = "; ".join(problems[:BAD_LINES_SHOWN])
             more = len(problems) - BAD_LINES_SHOWN
@@ -162,7 +172,7 @@ def read_targets(args: Sequence[AssetRef], file: IO[bytes] | None) -> list[Asset
             )
         refs += found
     if not refs:
-        raise click.UsageError("no targets: give workspace/project/asset arguments or --file")
+        raise click.UsageError(f"no targets: give {what} or --file")
     return list(dict.fromkeys(refs))
 
 
