@@ -226,9 +226,11 @@ class EmulatorProcess:
     ``emu.credentials``. It holds ``encodings`` realistic encoding statuses (the ``empty``
     scenario with that count: distinct items, thousands of distinct ``lastWorkTime`` values)
     and ``imports`` Media AI imports in ``benchmarks._data.WORKSPACE``/``PROJECT_ID`` from
-    ``FIRST_ASSET_ID``, each ``COMPLETED`` at poll ``import_polls``. The child runs on uvloop
-    when installed (it is the load generator, not what is measured) and stops when the block
-    ends (or when this process dies: it watches its standard input); what it writes on stderr
+    ``FIRST_ASSET_ID``, each ``COMPLETED`` at poll ``import_polls`` (as are the imports a
+    benchmark requests; its analyses end at poll ``index_polls`` once picked up, ``None``: the
+    emulator's default). The child runs on uvloop when installed (it is the load generator, not
+    what is measured) and stops when the block ends (or when this process dies: it watches its
+    standard input); what it writes on stderr
     is kept for the error of a failed start. While it runs, it and this process are pinned to
     different CPUs (``cpu_split``): on a small machine the scheduler otherwise moves them onto
     one CPU now and then, and the client's CPU time per request jumps by a quarter from run to
@@ -242,6 +244,7 @@ class EmulatorProcess:
         encodings: int = 0,
         imports: int = 0,
         import_polls: int = 1,
+        index_polls: int | None = None,
         startup_timeout: float = 120.0,
     ) -> None:
         self._args = [
@@ -254,6 +257,8 @@ class EmulatorProcess:
             "--import-failure-rate=0",
             "--stop-on-stdin-eof",
         ]
+        if index_polls is not None:
+            self._args.append(f"--index-polls={index_polls}")
         self._startup_timeout = startup_timeout
         self._proc: subprocess.Popen[str] | None = None
         self._stderr: IO[bytes] | None = None
