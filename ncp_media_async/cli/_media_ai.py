@@ -296,6 +296,19 @@ def _keys_file(f: Callable[..., Any]) -> Callable[..., Any]:
     )(f)  # fmt: skip
 
 
+def _bucket_keys(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``WORKSPACE PROJECT_ID KEYS... --bucket B [--file PATH]``."""
+    for decorate in reversed((
+        click.argument("workspace"),
+        click.argument("project_id"),
+        click.argument("keys", nargs=-1),
+        click.option("--bucket", required=True, help="The Object Storage bucket of the keys."),
+        _keys_file,
+    )):  # fmt: skip
+        f = decorate(f)
+    return f
+
+
 def _read_keys(keys: Sequence[str], file: IO[bytes] | None) -> list[str]:
     return read_targets(list(keys), file, str, "object keys")
 
@@ -314,12 +327,31 @@ def _pace(rate_limit: int | None) -> RateLimit | None:
 # ------------------------------------------------------------------------------- commands
 
 
+def _ingest_and_report(
+    settings: Settings, values: dict[str, Any], *, index: IndexOptions | None, timeout: str
+) -> None:
+    """``run_ingest`` as the options say, the report on stderr, exit 1 unless all went
+    through."""
+    keys = _read_keys(values["keys"], values["target_file"])
+    output = settings.output()
+    tally = settings.call(
+        lambda client: run_ingest(
+            client, output, workspace=values["workspace"], project_id=values["project_id"],
+            bucket=values["bucket"], keys=keys, index=index,
+            concurrency=values["concurrency"], interval=values["interval"],
+            index_interval=values.get("index_interval", 0.0), timeout=values[timeout],
+            if_running=values.get("if_running", "raise"), progress=values["progress"],
+        ),
+        max_connections=values["concurrency"],
+        rate_limit=_pace(values["rate_limit"]),
+    )  # fmt: skip
+    report_ingest(output, tally)
+    if not tally.ok:
+        raise click.exceptions.Exit(EXIT_FAILED)
+
+
 @command("ingest")
-@click.argument("workspace")
-@click.argument("project_id")
-@click.argument("keys", nargs=-1)
-@click.option("--bucket", required=True, help="The Object Storage bucket holding the keys.")
-@_keys_file
+@_bucket_keys
 @click.option("--index/--no-index", default=True, show_default=True,
               help="Analyse each asset once imported.")  # fmt: skip
 @_index_options
@@ -339,30 +371,11 @@ def ingest_command(settings: Settings, /, **values: Any) -> None:
     Exits 1 unless every key was imported and indexed (the failures are listed on stderr).
     """
     options = _make_options(values) if values["index"] else None
-    keys = _read_keys(values["keys"], values["target_file"])
-    output = settings.output()
-    tally = settings.call(
-        lambda client: run_ingest(
-            client, output, workspace=values["workspace"], project_id=values["project_id"],
-            bucket=values["bucket"], keys=keys, index=options,
-            concurrency=values["concurrency"], interval=values["interval"],
-            index_interval=values["index_interval"], timeout=values["ingest_timeout"],
-            if_running=values["if_running"], progress=values["progress"],
-        ),
-        max_connections=values["concurrency"],
-        rate_limit=_pace(values["rate_limit"]),
-    )  # fmt: skip
-    report_ingest(output, tally)
-    if not tally.ok:
-        raise click.exceptions.Exit(EXIT_FAILED)
+    _ingest_and_report(settings, values, index=options, timeout="ingest_timeout")
 
 
 @command("import")
-@click.argument("workspace")
-@click.argument("project_id")
-@click.argument("keys", nargs=-1)
-@click.option("--bucket", required=True, help="The Object Storage bucket holding the keys.")
-@_keys_file
+@_bucket_keys
 @click.option("--wait/--no-wait", default=False, show_default=True,
               help="Wait until each import has finished.")  # fmt: skip
 @concurrency_option(_defaults.POLL_CONCURRENCY, "Requests in flight at most.")
@@ -378,25 +391,12 @@ def import_command(settings: Settings, /, **values: Any) -> None:
     up before importing a failed key again). With --wait, also wait for each import to finish.
     Exits 1 unless every key was imported (and, with --wait, COMPLETED).
     """
+    if values["wait"]:
+        _ingest_and_report(settings, values, index=None, timeout="import_timeout")
+        return
     keys = _read_keys(values["keys"], values["target_file"])
     output = settings.output()
     workspace, project_id = values["workspace"], values["project_id"]
-    if values["wait"]:
-        tally = settings.call(
-            lambda client: run_ingest(
-                client, output, workspace=workspace, project_id=project_id,
-                bucket=values["bucket"], keys=keys, index=None,
-                concurrency=values["concurrency"], interval=values["interval"],
-                index_interval=0.0, timeout=values["import_timeout"], if_running="raise",
-                progress=values["progress"],
-            ),
-            max_connections=values["concurrency"],
-            rate_limit=_pace(values["rate_limit"]),
-        )  # fmt: skip
-        report_ingest(output, tally)
-        if not tally.ok:
-            raise click.exceptions.Exit(EXIT_FAILED)
-        return
 
     async def requests(client: MediaClient) -> IngestTally:
         rows = output.stream(INGEST_COLUMNS[:2] + INGEST_COLUMNS[-1:])
