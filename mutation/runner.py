@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "ncp_media_async"
 DEFAULT_MODULES = ("_signing", "pagination")
 EQUIVALENT_FILE = Path(__file__).resolve().parent / "equivalent.toml"
-COPIED = (PACKAGE, "tests", "pyproject.toml", "README.md")  # the README's blocks are tested
+COPIED = (PACKAGE, "tests", "pyproject.toml", "README.md")  # mutmut copies the README on
 #: Statuses that count as caught. Everything else (survived, no tests, suspicious, ...) is not.
 CAUGHT = ("killed", "timeout")
 
