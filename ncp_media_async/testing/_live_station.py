@@ -20,7 +20,7 @@ depend on it):
   of that recording only;
 * an upload makes each record ``TRANSFER`` for :attr:`~LiveStationStore.transfer_seconds`, then
   :attr:`~LiveStationStore.upload_outcome`; its answer's ``uploadedRecords`` is a map keyed by
-  record id;
+  record id (:attr:`~LiveStationStore.uploaded_records_shape`);
 * events (``STREAM_RESERVE``, ``PUBLISH_START``/``END``, ``ONAIR_START``/``END``) are POSTed as
   JSON to the channel's ``callbackEndpoint``, else to :attr:`~LiveStationStore.callback_url`,
   else nowhere; any 2xx is delivered, nothing is retried (see :class:`CallbackDelivery`);
@@ -323,6 +323,9 @@ class LiveStationStore(Store):
       emulator's clock, a stopped recording is ``PROCESSING`` and an upload ``TRANSFER``;
       ``upload_outcome``: what an upload ends in (``TRANSFER_FINISH``, or ``TRANSFER_FAIL``);
     * ``buckets``: the Object Storage buckets that exist (``None``: every well-formed name);
+    * ``uploaded_records_shape``: how an upload's answer lists the records, ``"map"`` keyed by
+      record id (the default), ``"list"`` or ``"object"`` (the first record alone): the
+      document calls it an object and says no more;
     * ``old_spellings``: answer as the older pages show (``channelStatus`` ``PUBLISH``,
       ``useDvr``, ``instanceNo`` as text, callbacks with every field as text);
     * ``max_page_size`` (100, as the channel list documents) and ``page_size_cap`` (see
@@ -344,6 +347,7 @@ class LiveStationStore(Store):
         self.transfer_seconds = 10.0
         self.upload_outcome = "TRANSFER_FINISH"
         self.buckets: set[str] | None = None
+        self.uploaded_records_shape = "map"
         self.old_spellings = False
         #: Every callback POSTed (or tried), in the order they ended.
         self.deliveries: list[CallbackDelivery] = []
@@ -726,15 +730,13 @@ class LiveStationStore(Store):
                 "uploadPath": fields.get("uploadPath"),
                 "objectStorageUrl": fields.get("objectStorageUrl", "-"),
             }
-        return json_response(
-            {
-                "content": {
-                    "bucketName": bucket,
-                    "accessControl": access,
-                    "uploadedRecords": uploaded,
-                }
-            }
-        )
+        shaped: Any = uploaded
+        if self.uploaded_records_shape == "list":
+            shaped = list(uploaded.values())
+        elif self.uploaded_records_shape == "object":
+            shaped = next(iter(uploaded.values()))
+        content = {"bucketName": bucket, "accessControl": access, "uploadedRecords": shaped}
+        return json_response({"content": content})
 
     # ------------------------------------------------------------------------------ helpers
 
