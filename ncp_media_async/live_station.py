@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Final, TypeVar
 
 from . import _defaults
@@ -37,12 +37,15 @@ from .records import (
     ServiceUrlType,
 )
 
-__all__ = ["MAX_CHANNEL_PAGE_SIZE", "LiveStation", "parse_callback"]
+__all__ = ["MAX_CALLBACK_BYTES", "MAX_CHANNEL_PAGE_SIZE", "LiveStation", "parse_callback"]
 
 E = TypeVar("E", bound=OpenStrEnum)
 
 #: The largest ``pageSizeNo`` the channel list documents (1 to 100).
 MAX_CHANNEL_PAGE_SIZE: Final = 100
+
+#: The longest callback body ``parse_callback`` reads, in bytes (an event is about 150).
+MAX_CALLBACK_BYTES: Final = 65_536
 
 #: The states ``wait_for_channel`` waits for unless told otherwise: the channel can be used.
 _USABLE: Final = (ChannelStatus.READY, ChannelStatus.PUBLISHING)
@@ -347,23 +350,33 @@ def _structure_upload(body: Any) -> RecordUpload:
 # -------------------------------------------------------------------------------- callbacks
 
 
-def parse_callback(body: bytes | str | Any) -> LiveEvent:
+def parse_callback(body: bytes | str | Mapping[str, Any]) -> LiveEvent:
     """A Live Station callback → ``LiveEvent``; no client needed.
 
-    ``body`` is the raw request body (``bytes`` or ``str``, JSON) or the decoded JSON object.
+    ``body`` is the raw request body (``bytes`` or ``str``, JSON, at most
+    ``MAX_CALLBACK_BYTES``: an event is about 150 bytes) or the decoded JSON object.
     The pushed payload (``{"id", "logLevel", "channelId", "event", "timestamp"}``) and an item of
     the event lists (``eventCode``, ``description``) both parse; numbers sent as text (the old
     page types every field as a string) are read, ``timestamp`` is epoch *milliseconds*, event
     codes are read case-insensitively and unknown codes kept. Fields left out are ``None``.
 
-    Raises ``ResponseError`` (with a short excerpt) for a body that is not JSON, not an object,
-    or carries neither ``event`` nor ``eventCode`` (not a Live Station event: a VOD Station
-    callback, say). The service's delivery is undocumented beyond the payload (no signature,
-    no retry policy): answer 2xx at once and drop duplicates (equal events compare equal).
+    Raises ``ResponseError`` (with a short excerpt) for a body that is too long, not JSON, not
+    an object, or carries neither ``event`` nor ``eventCode`` (not a Live Station event: a VOD
+    Station callback, say), or whose fields have the wrong types.
+
+    The service documents nothing of the delivery beyond the payload (no signature, no retry
+    policy, no expected status): answer 2xx at once and drop duplicates (equal events compare
+    equal).
     """
-    data = body
+    data: Any = body
     if isinstance(body, bytes | bytearray | memoryview | str):
         raw = bytes(body) if not isinstance(body, str) else body
+        if len(raw) > MAX_CALLBACK_BYTES:
+            raise ResponseError(
+                f"Live Station callback of {len(raw):,} bytes, more than an event can be "
+                f"({MAX_CALLBACK_BYTES:,})",
+                excerpt=excerpt(raw),
+            )
         try:
             data = json.loads(raw)
         except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError

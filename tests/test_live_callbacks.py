@@ -102,6 +102,8 @@ def test_duplicate_deliveries_are_equal() -> None:
         (json.dumps({**PUSHED, "timestamp": "yesterday"}).encode(), r"\$\.timestamp"),
         (json.dumps({**PUSHED, "id": [1]}).encode(), r"\$\.id"),
         (json.dumps({**PUSHED, "channelId": 7}).encode(), r"\$\.channelId"),
+        (b"[" * 100_000 + b"]" * 100_000, "more than an event can be"),
+        ("[" * 30_000 + "]" * 30_000, "not JSON"),  # too deep: no RecursionError escapes
     ],
 )
 def test_what_is_not_a_live_station_event_is_a_response_error(body: bytes, match: str) -> None:
