@@ -373,10 +373,12 @@ def _hide(match: re.Match[str]) -> str:
 
 
 def excerpt(body: bytes | str, limit: int = _defaults.EXCERPT_CHARS) -> str:
-    """The first ``limit`` characters of a body, decoded leniently, whitespace collapsed, the
-    values of secret fields (stream keys) replaced by ``<hidden>``."""
+    """The first ``limit`` characters of a body, decoded leniently, on one line: whitespace
+    collapsed, other unprintable characters (NULs of a bomb, escape sequences) shown as ``·``,
+    the values of secret fields (stream keys) replaced by ``<hidden>``."""
     text = body[: limit * 4].decode("utf-8", "replace") if isinstance(body, bytes) else body
-    text = _SECRET_VALUE.sub(_hide, text[: limit * 2])
+    text = "".join(ch if ch.isprintable() or ch.isspace() else "·" for ch in text[: limit * 2])
+    text = _SECRET_VALUE.sub(_hide, text)
     return shorten(" ".join(text.split()), limit)
 
 
