@@ -37,6 +37,7 @@ from .polling import PollFailure, PollTimeoutError, poll, sweep
 from .records import (
     AccessControl,
     AlertOptions,
+    CallbackEndpoint,
     Channel,
     ChannelCdn,
     ChannelEvent,
@@ -78,6 +79,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BodyTooLargeError",
+    "CallbackEndpoint",
     "Channel",
     "ChannelCdn",
     "ChannelEvent",

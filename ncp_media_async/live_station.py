@@ -9,7 +9,7 @@ or not running (250137), a recording that cannot be uploaded yet (250507) or was
 (250700) are ``ConflictError``s.
 
 ``parse_callback`` (a module-level function, no client needed) reads what Live Station POSTs to
-a callback URL.
+a callback URL (``LiveStation.set_callback_endpoint`` sets the default one).
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any, Final, TypeVar
 
+from yarl import URL
+
 from . import _defaults
 from ._converter import structure, structure_content, structure_list, structure_records
 from ._resource import Resource, segment
@@ -27,6 +29,7 @@ from .pagination import Pager
 from .polling import PollFailure, poll
 from .records import (
     AccessControl,
+    CallbackEndpoint,
     Channel,
     ChannelStatus,
     LiveEvent,
@@ -175,6 +178,30 @@ class LiveStation(Resource):
                 return result
         raise AssertionError("poll() ends with the channel or an error")
 
+    # ----------------------------------------------------------------------------- callbacks
+
+    async def callback_endpoint(self) -> CallbackEndpoint:
+        """``GET /api/v2/events/callbackEndpoint``: the default callback URL (for every channel
+        without a ``callback_endpoint`` of its own); ``callback_url`` is ``None`` if none is
+        set. Read what arrives there with ``parse_callback``."""
+        return await self._get(("events", "callbackEndpoint"), _structure_callback_endpoint)
+
+    async def set_callback_endpoint(self, url: str) -> CallbackEndpoint:
+        """``POST /api/v2/events/callbackEndpoint``: make ``url`` (``http`` or ``https``) the
+        default callback URL; returns the setting the service answered with.
+
+        A channel's own endpoint, when it has one, still wins for its events; the documents
+        give no way to remove the default. Repeated when the answer is lost: setting the same
+        URL twice leaves the same setting.
+        """
+        return await self._write(
+            "POST",
+            ("events", "callbackEndpoint"),
+            _structure_callback_endpoint,
+            json={"callbackUrl": _check_callback_url(url)},
+            idempotent=True,
+        )
+
     # ----------------------------------------------------------------------------- recording
 
     async def start_recording(self, channel_id: str) -> list[Recording]:
@@ -234,7 +261,7 @@ class LiveStation(Resource):
         ``records`` are ``Recording`` objects or record ids (``Recording.record_id``, as text
         or numbers; sent as the integers the document asks for, duplicates once). Only
         recordings in ``TRANSFER_READY`` or ``TRANSFER_FAIL`` can go (else ``ConflictError``,
-        250507; see ``RecordStatus.uploadable``). ``access_control`` is ``PRIVATE`` (the
+        250507; see ``Recording.uploadable``). ``access_control`` is ``PRIVATE`` (the
         service's default when left out) or ``PUBLIC_READ``. An unknown record id or bucket is a
         ``NotFoundError`` (250701/250702, 250705), a bucket name the service refuses a
         ``BadRequestError`` (250703/250704).
@@ -280,6 +307,23 @@ def _text(name: str, value: object) -> str:
     return value
 
 
+def _check_callback_url(url: object) -> str:
+    if not isinstance(url, str):
+        raise TypeError(f"url must be a str, got {type(url).__name__}")
+    try:
+        parsed = URL(url)
+    except ValueError:
+        parsed = None
+    if (
+        parsed is None
+        or parsed.scheme not in ("http", "https")
+        or not parsed.host
+        or any(ch.isspace() or not ch.isprintable() for ch in url)
+    ):
+        raise ValueError(f"url must be an http(s) URL with a host, got {url!r}")
+    return url
+
+
 def _record_ids(records: Iterable[Recording | str | int]) -> list[int]:
     """Record ids as the integers the upload body takes, duplicates once, order kept."""
     if isinstance(records, str | int | Recording):
@@ -309,6 +353,11 @@ def _structure_channel(body: Any) -> Channel:
         if isinstance(content, dict) and "isPublishingBackUp" not in content:
             body = {"content": {**content, "isPublishingBackUp": body["isPublishingBackUp"]}}
     return structure_content(body, Channel)
+
+
+def _structure_callback_endpoint(body: Any) -> CallbackEndpoint:
+    """``{"content": {"callbackUrl": ..., "updateTime": ...}}``."""
+    return structure_content(body, CallbackEndpoint)
 
 
 def _structure_service_urls(body: Any) -> list[ServiceUrl]:

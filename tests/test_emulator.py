@@ -208,6 +208,8 @@ async def test_valid_signature_is_accepted_on_every_route(
         ("PUT", f"/api/v2/channels/{live}/startRecord", KR, None),
         ("PUT", f"/api/v2/channels/{live}/stopRecord", KR, None),
         ("GET", records_path(live), KR, None),
+        ("GET", "/api/v2/events/callbackEndpoint", KR, None),
+        ("POST", "/api/v2/events/callbackEndpoint", KR, b'{"callbackUrl": "http://127.0.0.1:9/"}'),
     ]
     for method, path, headers, body in paths:
         reply = await api.send(method, path, headers=headers, body=body)

@@ -16,6 +16,7 @@ from aiohttp import web
 
 import ncp_media_async as ncp
 from ncp_media_async.live_station import parse_callback
+from ncp_media_async.testing import Fault, Route
 
 C = ncp.LiveEventCode
 
@@ -236,3 +237,37 @@ def test_an_event_outside_an_event_loop_is_recorded_as_unsent() -> None:
     emulator.live_station.add_channel()
     (delivery,) = emulator.live_station.deliveries
     assert delivery.error == "no running event loop to send it from"
+
+
+# ------------------------------------------------------------- the default callback endpoint
+
+
+async def test_the_default_endpoint_is_set_through_the_api() -> None:
+    async with receiver() as (url, received), served_live() as live:
+        assert await live.api.callback_endpoint() == ncp.CallbackEndpoint(None)
+        setting = await live.api.set_callback_endpoint(url)
+        assert setting == ncp.CallbackEndpoint(url, datetime.fromtimestamp(T0, UTC))
+        assert (await live.api.callback_endpoint()).callback_url == url
+        cid = live.store.add_channel()
+        await live.store.drain_callbacks()
+    assert [(e.channel_id, e.event_code) for e in received] == [(cid, C.STREAM_RESERVE)]
+
+
+async def test_setting_the_endpoint_again_after_a_lost_answer_is_safe() -> None:
+    async with served_live() as live:
+        live.emulator.force_faults(Fault.RESET_MID_BODY, routes=Route.SET_CALLBACK_ENDPOINT)
+        setting = await live.api.set_callback_endpoint("https://hooks.example.invalid/live")
+        assert setting.callback_url == live.store.callback_url
+        assert live.emulator.stats.requests[Route.SET_CALLBACK_ENDPOINT] == 2  # sent again
+
+
+@pytest.mark.parametrize(
+    ("url", "error"),
+    [("ftp://h/x", ValueError), ("hooks.example/x", ValueError), ("http://h/a b", ValueError),
+     ("http:///x", ValueError), (b"http://h", TypeError)],
+)  # fmt: skip
+async def test_a_bad_endpoint_fails_before_any_request(url: object, error: type[Exception]) -> None:
+    async with served_live() as live:
+        with pytest.raises(error):
+            await live.api.set_callback_endpoint(url)  # type: ignore[arg-type]
+        assert live.emulator.stats.total_requests == 0

@@ -63,13 +63,19 @@ async def test_records_move_on_with_the_clock(live: Live) -> None:
     cid = await publishing(live, record_format="MP4")
     await live.api.start_recording(cid)
     await live.api.stop_recording(cid)
-    assert await statuses(live, cid) == [S.PROCESSING]
+    (processing,) = await live.api.records(cid)
+    assert processing.status is S.PROCESSING and not processing.uploadable
     live.clock.advance(live.store.processing_seconds - 1)
     assert await statuses(live, cid) == [S.PROCESSING]
     live.clock.advance(1)
     (record,) = await live.api.records(cid)
-    assert record.status is S.TRANSFER_READY and record.status.uploadable
+    assert record.status is S.TRANSFER_READY and record.uploadable
     assert record.object_storage_url is None  # "-" until uploaded
+
+
+def test_a_recording_without_a_status_is_not_uploadable() -> None:
+    assert not ncp.Recording("1").uploadable
+    assert ncp.Recording("1", status=S("TRANSFER_LATER")).uploadable is False
 
 
 async def test_an_auto_upload_channel_uploads_by_itself(live: Live) -> None:

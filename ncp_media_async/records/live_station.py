@@ -19,6 +19,7 @@ from ._base import OpenStrEnum, Secret, wire_field
 __all__ = [
     "AccessControl",
     "AlertOptions",
+    "CallbackEndpoint",
     "Channel",
     "ChannelCdn",
     "ChannelRecordSettings",
@@ -226,6 +227,12 @@ class Recording:
         """``duration_ms`` as a ``timedelta`` (``None`` for HLS recordings)."""
         return None if self.duration_ms is None else timedelta(milliseconds=self.duration_ms)
 
+    @property
+    def uploadable(self) -> bool:
+        """Whether ``LiveStation.upload_records`` takes it now (``TRANSFER_READY`` or
+        ``TRANSFER_FAIL``; see ``RecordStatus.uploadable``)."""
+        return self.status is not None and self.status.uploadable
+
 
 @attrs.frozen
 class ChannelRecordSettings:
@@ -392,3 +399,13 @@ class LiveEvent:
     timestamp: datetime | None = wire_field(kind="epoch_ms", default=None)
     id: int | None = None
     description: str | None = None
+
+
+@attrs.frozen
+class CallbackEndpoint:
+    """Where Live Station POSTs the events of every channel without an endpoint of its own
+    (``GET``/``POST /api/v2/events/callbackEndpoint``): ``callback_url`` (``None`` when none
+    is set) and, on older pages, ``update_time`` (sent as epoch milliseconds)."""
+
+    callback_url: str | None = None
+    update_time: datetime | None = wire_field(kind="epoch_ms", default=None)

@@ -212,6 +212,7 @@ SERVICE_URL_TYPES: Final = ("GENERAL", "TIMEMACHINE", "THUMBNAIL")
 """``serviceUrlType`` values."""
 
 _BUCKET_NAME: Final = re.compile(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
+_CALLBACK_URL: Final = re.compile(r"https?://[^\s/?#]+(?:[/?][^\s#]*)?")
 _DAY_MS: Final = 86_400_000
 _ALNUM: Final = string.ascii_letters + string.digits
 #: Qualities of the playback URLs and of the records (name, resolution, video bit rate).
@@ -318,7 +319,8 @@ class LiveStationStore(Store):
     * ``regions`` (``{"KR"}``) and ``fin_regions`` (``{"FKR"}``): the ``x-ncp-region_code``
       values accepted under ``/api/v2`` and ``/api/fin-v2``;
     * ``callback_url``: where events go for channels without a ``callbackEndpoint`` of their
-      own (``None``: nowhere); ``callback_timeout``: *seconds* a delivery may take;
+      own (``None``: nowhere; ``POST /api/v2/events/callbackEndpoint`` sets it too);
+      ``callback_timeout``: *seconds* a delivery may take;
     * ``processing_seconds`` (30) and ``transfer_seconds`` (10): how long, in *seconds* of the
       emulator's clock, a stopped recording is ``PROCESSING`` and an upload ``TRANSFER``;
       ``upload_outcome``: what an upload ends in (``TRANSFER_FINISH``, or ``TRANSFER_FAIL``);
@@ -361,7 +363,8 @@ class LiveStationStore(Store):
     def routes(self) -> Sequence[StoreRoute]:
         """``GET /channels``, ``GET /channels/{channelId}``, ``GET .../serviceUrls``,
         ``PUT .../startRecord``, ``PUT .../stopRecord``, ``GET .../records``,
-        ``POST /buckets/{bucketName}/upload``: each under ``/api/v2`` and ``/api/fin-v2``."""
+        ``POST /buckets/{bucketName}/upload``, ``GET``/``POST /events/callbackEndpoint``: each
+        under ``/api/v2`` and ``/api/fin-v2``."""
         routes = (
             ("GET", "/channels", Route.LIVE_CHANNELS, self._list_channels, False),
             ("GET", "/channels/{channelId}", Route.LIVE_CHANNEL, self._get_channel, False),
@@ -376,6 +379,20 @@ class LiveStationStore(Store):
             ("PUT", "/channels/{channelId}/stopRecord", Route.STOP_RECORD, self._stop, False),
             ("GET", "/channels/{channelId}/records", Route.RECORDS, self._records_handler, False),
             ("POST", "/buckets/{bucketName}/upload", Route.UPLOAD_RECORDS, self._upload, True),
+            (
+                "GET",
+                "/events/callbackEndpoint",
+                Route.CALLBACK_ENDPOINT,
+                self._callback_endpoint,
+                False,
+            ),
+            (
+                "POST",
+                "/events/callbackEndpoint",
+                Route.SET_CALLBACK_ENDPOINT,
+                self._set_callback_endpoint,
+                True,
+            ),
         )
         return tuple(
             StoreRoute(method, prefix + path, name, handler, json_body)
@@ -737,6 +754,22 @@ class LiveStationStore(Store):
             shaped = next(iter(uploaded.values()))
         content = {"bucketName": bucket, "accessControl": access, "uploadedRecords": shaped}
         return json_response({"content": content})
+
+    def _callback_endpoint(self, call: Call) -> web.StreamResponse:
+        """The default callback URL (``null`` when none is set)."""
+        return json_response({"content": {"callbackUrl": self.callback_url}})
+
+    def _set_callback_endpoint(self, call: Call) -> web.StreamResponse:
+        """Set the default callback URL: ``{"callbackUrl": "https://..."}``."""
+        body = call.body if isinstance(call.body, dict) else {}
+        url = body.get("callbackUrl")
+        if not isinstance(url, str) or not url:
+            raise LiveStationError(250011, "callbackUrl")
+        if _CALLBACK_URL.fullmatch(url) is None:
+            raise LiveStationError(250022)
+        self.callback_url = url
+        now = self.gateway.now_ms()
+        return json_response({"content": {"callbackUrl": url, "updateTime": now}})
 
     # ------------------------------------------------------------------------------ helpers
 

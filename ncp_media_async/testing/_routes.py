@@ -43,6 +43,10 @@ class Route(StrEnum):
     """Live Station ``PUT /api/v2/channels/{channelId}/stopRecord``."""
     UPLOAD_RECORDS = "upload_records"
     """Live Station ``POST /api/v2/buckets/{bucketName}/upload``."""
+    CALLBACK_ENDPOINT = "callback_endpoint"
+    """Live Station ``GET /api/v2/events/callbackEndpoint``."""
+    SET_CALLBACK_ENDPOINT = "set_callback_endpoint"
+    """Live Station ``POST /api/v2/events/callbackEndpoint``."""
 
     # Media AI (testing/_media_ai.py)
     IMPORT_STATUS = "import_status"
