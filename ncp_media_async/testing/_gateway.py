@@ -116,16 +116,17 @@ def route_table(stores: Iterable[Store]) -> dict[tuple[str, str], tuple[Target, 
     """Every ``(method, path)`` the stores declare, with the routes declaring it.
 
     A ``(method, path)`` may be declared by two stores, one with ``region_header`` and one
-    without (the gateway tells them apart by ``x-ncp-region_code``). Anything else (two
-    declarations the header cannot tell apart, a route name used twice) is a ``ValueError``.
+    without (the gateway tells them apart by ``x-ncp-region_code``). A store may give one route
+    name to several paths (Live Station serves each route under every zone's prefix). Anything
+    else (two declarations the header cannot tell apart, a route name two stores use) is a
+    ``ValueError``.
     """
     table: defaultdict[tuple[str, str], list[Target]] = defaultdict(list)
-    names: set[str] = set()
+    owners: dict[str, Store] = {}
     for store in stores:
         for route in store.routes():
-            if route.name in names:
+            if owners.setdefault(route.name, store) is not store:
                 raise ValueError(f"route name '{route.name}' is declared twice")
-            names.add(route.name)
             table[(route.method, route.path)].append(Target(store, route))
     for (method, path), targets in table.items():
         sides = sorted(target.store.region_header for target in targets)
@@ -359,7 +360,12 @@ class Emulator:
         app.router.add_get("/_emulator/info", self._admin_info)
         app.router.add_get("/_emulator/stats", self._admin_stats)
         app.router.add_post("/_emulator/reset-stats", self._admin_reset_stats)
+        app.on_cleanup.append(self._close_stores)
         return app
+
+    async def _close_stores(self, app: web.Application) -> None:
+        for store in self.stores:
+            await store.close()
 
     def _make_middleware(
         self, targets: Mapping[web.AbstractRoute, tuple[Target, ...]]
