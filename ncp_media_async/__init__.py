@@ -28,6 +28,7 @@ from .errors import (
     RateLimitError,
     ResponseError,
     ServerError,
+    SharedLimitError,
     TransportError,
 )
 from .live_station import LiveStation
@@ -93,6 +94,7 @@ __all__ = [
     "ResponseError",
     "RetryPolicy",
     "ServerError",
+    "SharedLimitError",
     "StatusStatistics",
     "TransportError",
     "UploadStatus",
