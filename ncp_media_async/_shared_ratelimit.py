@@ -38,13 +38,16 @@ if TYPE_CHECKING:
     import redis.asyncio as aioredis
     from redis.commands.core import AsyncScript
 
-__all__ = ["KEY_PREFIX", "SCRIPT", "SharedPacer"]
+__all__ = ["CLIENT_NAME", "KEY_PREFIX", "SCRIPT", "SharedPacer"]
 
 logger: Final = logging.getLogger("ncp_media_async")
 
 #: Prefix of the Redis keys of a shared limit: ``KEY_PREFIX + name`` holds the next free slot
 #: (epoch microseconds, Redis' clock), ``KEY_PREFIX + name + ":members"`` the participants.
 KEY_PREFIX: Final = "ncp_media_async:rate:"
+
+#: The name these connections give themselves (``CLIENT LIST`` shows it).
+CLIENT_NAME: Final = "ncp_media_async"
 
 #: Reserve the next slot. KEYS: the slot key, the participants key. ARGV: spacing (µs), the
 #: longest wait the caller accepts (µs, -1: any), this participant's id, how long a participant
@@ -201,6 +204,7 @@ class SharedPacer:
                 socket_connect_timeout=timeout,
                 socket_timeout=timeout,
                 retry=lib.asyncio.retry.Retry(lib.backoff.NoBackoff(), 0),  # we fall back
+                client_name=CLIENT_NAME,  # what CLIENT LIST shows of these connections
             )
             self._client = lib.asyncio.Redis(connection_pool=pool)
             self._script = self._client.register_script(SCRIPT)
