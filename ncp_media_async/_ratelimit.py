@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, Final, Literal, Protocol
+from typing import Any, Final, Literal, Protocol, TypedDict, Unpack
 
 import attrs
 from yarl import URL
@@ -74,6 +74,15 @@ def _check_processes(instance: Any, attribute: attrs.Attribute[Any], value: Any)
 def _check_fallback(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value not in ("local", "fail"):
         raise ValueError(f"fallback must be 'local' or 'fail', got {value!r}")
+
+
+class Sharing(TypedDict, total=False):
+    """The keyword options of ``RateLimit.per_second`` and ``per_minute`` (see ``RateLimit``)."""
+
+    shared: str | None
+    name: str
+    processes: int
+    fallback: Fallback
 
 
 def _repr_shared(value: str | None) -> str:
@@ -141,30 +150,16 @@ class RateLimit:
             raise ValueError(f"period must be > 0 seconds, got {self.period!r}")
 
     @classmethod
-    def per_second(
-        cls,
-        calls: int,
-        *,
-        shared: str | None = None,
-        name: str = "default",
-        processes: int = 1,
-        fallback: Fallback = "local",
-    ) -> RateLimit:
-        """``calls`` requests a second (optionally ``shared`` through Redis: see the class)."""
-        return cls(calls, 1.0, shared, name, processes, fallback)
+    def per_second(cls, calls: int, **sharing: Unpack[Sharing]) -> RateLimit:
+        """``calls`` requests a second; ``sharing``: ``shared``, ``name``, ``processes``,
+        ``fallback`` (see the class)."""
+        return cls(calls, 1.0, **sharing)
 
     @classmethod
-    def per_minute(
-        cls,
-        calls: int,
-        *,
-        shared: str | None = None,
-        name: str = "default",
-        processes: int = 1,
-        fallback: Fallback = "local",
-    ) -> RateLimit:
-        """``calls`` requests a minute (optionally ``shared`` through Redis: see the class)."""
-        return cls(calls, 60.0, shared, name, processes, fallback)
+    def per_minute(cls, calls: int, **sharing: Unpack[Sharing]) -> RateLimit:
+        """``calls`` requests a minute; ``sharing``: ``shared``, ``name``, ``processes``,
+        ``fallback`` (see the class)."""
+        return cls(calls, 60.0, **sharing)
 
     @property
     def spacing(self) -> float:

@@ -3,12 +3,14 @@ without persistence, for the tests of the shared rate limit and the scale-out re
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from typing import Self
 
 import pytest
@@ -86,3 +88,14 @@ class RedisServer:
     def close(self) -> None:
         self.stop()
         shutil.rmtree(self._dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def running() -> Iterator[RedisServer]:
+    """A started ``RedisServer`` for the ``with`` block (see ``require_redis``)."""
+    require_redis()
+    server = RedisServer().start()
+    try:
+        yield server
+    finally:
+        server.close()

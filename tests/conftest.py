@@ -5,7 +5,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
-from _redis import RedisServer, require_redis
+from _redis import RedisServer, running
 
 
 async def _leftover_tasks(rounds: int = 20) -> list[asyncio.Task[object]]:
@@ -37,9 +37,12 @@ def redis_server() -> Iterator[RedisServer]:
     """A real ``redis-server`` on a free loopback port for the whole session (tests share it:
     give every shared limit a name of its own). Skips when redis-server is absent locally;
     fails instead in CI, which installs it."""
-    require_redis()
-    server = RedisServer().start()
-    try:
+    with running() as server:
         yield server
-    finally:
-        server.close()
+
+
+@pytest.fixture
+def own_redis() -> Iterator[RedisServer]:
+    """A ``redis-server`` of the test's own, which it may stop and start again (same port)."""
+    with running() as server:
+        yield server

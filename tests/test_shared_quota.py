@@ -16,12 +16,13 @@ import pickle
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
-from _redis import RedisServer, free_port, require_redis
+from _redis import RedisServer, free_port
+from test_transport import Recorder  # a standing clock and a sleep that records
 
 import ncp_media_async as ncp
 from ncp_media_async import _defaults
@@ -45,22 +46,6 @@ def unique() -> str:
     return f"test-{uuid.uuid4().hex[:12]}"
 
 
-class Waits:
-    """A sleep that records what it was asked to wait and returns at once, and a monotonic
-    clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1_000.0
-        self.slept: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        await asyncio.sleep(0)
-
-
 def client_for(server: EmulatorServer, **kw: Any) -> ncp.MediaClient:
     kw.setdefault("retry", FAST)
     return ncp.MediaClient(server.credentials, endpoints=ncp.Endpoints.at(server.url), **kw)
@@ -76,17 +61,6 @@ def clock() -> ManualClock:
 async def server() -> AsyncIterator[EmulatorServer]:
     async with EmulatorServer(Emulator(Scenario.empty())) as server:
         yield server
-
-
-@pytest.fixture
-def own_redis() -> Iterator[RedisServer]:
-    """A redis-server of this test's own, which it may stop and start."""
-    require_redis()
-    server = RedisServer().start()
-    try:
-        yield server
-    finally:
-        server.close()
 
 
 class HungRedis:
@@ -302,7 +276,7 @@ async def test_clients_sharing_a_name_take_turns_on_one_evenly_spaced_timeline(
     redis_server: RedisServer, server: EmulatorServer
 ) -> None:
     limit = ncp.RateLimit.per_minute(60, shared=redis_server.url, name=unique())  # 1 s apart
-    a_waits, b_waits = Waits(), Waits()
+    a_waits, b_waits = Recorder(), Recorder()
     started = time.monotonic()
     async with (
         client_for(server, rate_limit=limit, sleep=a_waits.sleep) as a,
@@ -326,7 +300,7 @@ async def test_no_shared_slot_before_the_deadline_gives_up_at_once_and_reserves_
 ) -> None:
     name = unique()
     limit = ncp.RateLimit.per_minute(1, shared=redis_server.url, name=name)
-    waits = Waits()
+    waits = Recorder()
     policy = ncp.RetryPolicy(deadline=30.0)
     async with client_for(server, rate_limit=limit, retry=policy, sleep=waits.sleep) as client:
         await client.vod_station.status_statistics()
@@ -344,7 +318,7 @@ async def test_when_redis_goes_away_the_client_says_so_once_and_paces_alone_at_i
 ) -> None:
     caplog.set_level(logging.INFO, logger="ncp_media_async")
     limit = ncp.RateLimit.per_second(10, shared=own_redis.url, name=unique())
-    waits = Waits()
+    waits = Recorder()
     clients = [
         client_for(server, rate_limit=limit, monotonic=waits.monotonic, sleep=waits.sleep)
         for _ in range(3)

@@ -49,7 +49,12 @@ async def stream(
         jobs[job.job_id] = (job, shard)
     pending = {item_key(item): item for item in items}
     try:
-        while pending:
+        while pending or jobs:
+            if not pending:  # every result is in: let the jobs finish (their summaries)
+                await _failed_jobs(jobs, pending)
+                if jobs:
+                    await asyncio.sleep(0.05)
+                continue
             popped = await cast(Awaitable[Any], redis.blpop([key], timeout=poll))
             if popped is not None:
                 result = json.loads(popped[1])
