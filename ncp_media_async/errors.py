@@ -352,9 +352,11 @@ def shorten(text: str, limit: int = _defaults.MESSAGE_CHARS) -> str:
 
 
 def excerpt(body: bytes | str, limit: int = _defaults.EXCERPT_CHARS) -> str:
-    """The first ``limit`` characters of a body, decoded leniently, whitespace collapsed."""
+    """The first ``limit`` characters of a body, decoded leniently, on one line: whitespace
+    collapsed, other unprintable characters (NULs of a bomb, escape sequences) shown as ``·``."""
     text = body[: limit * 4].decode("utf-8", "replace") if isinstance(body, bytes) else body
-    return shorten(" ".join(text[: limit * 2].split()), limit)
+    text = "".join(ch if ch.isprintable() or ch.isspace() else "·" for ch in text[: limit * 2])
+    return shorten(" ".join(text.split()), limit)
 
 
 def _text(value: Any) -> str | None:

@@ -40,7 +40,14 @@ import importlib.util
 import sys
 
 from ._data import WORK_START_KEY, ImportAsset, ProgressingEncoding, Scenario
-from ._faults import BODY_FAULTS, DEFAULT_FAULT_KINDS, GATEWAY_FAULTS, Fault, FaultPlan
+from ._faults import (
+    BODY_FAULTS,
+    DEFAULT_FAULT_KINDS,
+    GATEWAY_FAULTS,
+    HOSTILE_FAULTS,
+    Fault,
+    FaultPlan,
+)
 from ._gateway import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Emulator, ManualClock
 from ._launch import Banner, LaunchOptions
 from ._live_station import LiveStationError, LiveStationStore
@@ -58,6 +65,7 @@ __all__ = [
     "DEFAULT_FAULT_KINDS",
     "DEFAULT_SECRET_KEY",
     "GATEWAY_FAULTS",
+    "HOSTILE_FAULTS",
     "WORK_START_KEY",
     "Banner",
     "Call",

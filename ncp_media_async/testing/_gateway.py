@@ -50,7 +50,9 @@ from ._faults import (
     FaultDecision,
     FaultInjector,
     FaultPlan,
+    deep_json,
     gateway_fault_response,
+    gzip_bomb,
     truncate_json,
     wrong_shape,
 )
@@ -282,14 +284,17 @@ class Emulator:
         throttle_code: str = "410",
         retry_after: str | None = "0",
         slow_seconds: float = 5.0,
+        date: str | None = None,
     ) -> None:
         """Make the next requests (to ``routes``, default any) fail with ``kinds``, in order.
 
         One request per listed fault, ahead of any :class:`FaultPlan`: e.g.
         ``force_faults(Fault.THROTTLE, Fault.UNAVAILABLE)`` fails the next two requests with a
         429 then a 503. ``throttle_code`` is the gateway code of a forced ``THROTTLE``
-        (``"400"``, ``"410"`` or ``"420"``), ``retry_after`` its ``Retry-After`` header in
-        *seconds* (``None``: no header), ``slow_seconds`` the delay of a forced ``SLOW``.
+        (``"400"``, ``"410"`` or ``"420"``), ``retry_after`` the ``Retry-After`` header of a
+        forced ``THROTTLE`` or ``UNAVAILABLE`` (*seconds* or an HTTP date, sent as given;
+        ``None``: no header), ``slow_seconds`` the delay of a forced ``SLOW``, ``date`` the
+        ``Date`` header of a forced ``BOGUS_DATE`` (default: a day ahead).
         """
         self._faults.force(
             kinds,
@@ -297,6 +302,7 @@ class Emulator:
             throttle_code=throttle_code,
             retry_after=retry_after,
             slow_seconds=slow_seconds,
+            date=date,
         )
 
     def clear_faults(self) -> None:
@@ -428,7 +434,7 @@ class Emulator:
         response = await self._answer(request, target, damaged=body_fault is not None)
         if body_fault is not None and response.status == 200:
             assert isinstance(response, web.Response)
-            return await self._body_fault(request, response, body_fault.fault)
+            return await self._body_fault(request, response, body_fault)
         return self._finish(response)
 
     async def _answer(
@@ -481,28 +487,47 @@ class Emulator:
         return text
 
     async def _body_fault(
-        self, request: web.Request, response: web.Response, fault: Fault
+        self, request: web.Request, response: web.Response, decision: FaultDecision
     ) -> web.StreamResponse:
         body = response.body
         assert isinstance(body, bytes)
+        fault = decision.fault
         self.stats.faults[fault] += 1
         if fault is Fault.TRUNCATED_JSON:
             response.body = truncate_json(body)
-            return self._finish(response)
-        if fault is Fault.WRONG_SHAPE:
+        elif fault is Fault.WRONG_SHAPE:
             response.body = wrong_shape(body)
-            return self._finish(response)
-        if fault is not Fault.RESET_MID_BODY:
+        elif fault is Fault.DEEP_JSON:
+            response.body = deep_json()
+        elif fault is Fault.GZIP_BOMB:
+            response.body = gzip_bomb()
+            response.headers["Content-Encoding"] = "gzip"
+        elif fault is Fault.BOGUS_DATE:
+            self._finish(response)
+            response.headers["Date"] = decision.date or http_date(self.now() + 86_400)
+            return response
+        elif fault is Fault.RESET_MID_BODY:
+            # Announce the whole body, send half of it, hang up.
+            stream = web.StreamResponse(status=200, headers=response.headers)
+            stream.content_length = len(body)
+            self._finish(stream)
+            await stream.prepare(request)
+            await stream.write(body[: len(body) // 2])
+            if request.transport is not None:
+                request.transport.close()
+            return stream
+        elif fault is Fault.ENDLESS_BODY:
+            # Chunked, never finished: the handler is cancelled when the client hangs up.
+            stream = web.StreamResponse(status=200, headers=response.headers)
+            stream.enable_chunked_encoding()
+            self._finish(stream)
+            await stream.prepare(request)
+            chunk = b" " * _BODY_CHUNK
+            while True:
+                await stream.write(chunk)
+        else:
             raise AssertionError(f"{fault} is not a body fault")
-        # Announce the whole body, send half of it, hang up.
-        stream = web.StreamResponse(status=200, headers=response.headers)
-        stream.content_length = len(body)
-        self._finish(stream)
-        await stream.prepare(request)
-        await stream.write(body[: len(body) // 2])
-        if request.transport is not None:
-            request.transport.close()
-        return stream
+        return self._finish(response)
 
     # ------------------------------------------------------------------------ admin helpers
 
