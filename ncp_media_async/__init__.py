@@ -28,6 +28,7 @@ from .errors import (
     RateLimitError,
     ResponseError,
     ServerError,
+    SharedLimitError,
     TransportError,
 )
 from .live_station import LiveStation
@@ -127,6 +128,7 @@ __all__ = [
     "ServerError",
     "ServiceUrl",
     "ServiceUrlType",
+    "SharedLimitError",
     "StatusStatistics",
     "ThumbnailUrl",
     "TransportError",

@@ -17,6 +17,7 @@
     ├── ResponseError              a success status whose body cannot be understood
     │   └── BodyTooLargeError      a body over the client's ``max_body_size``
     ├── PollingError               a batch poll that did not end well (``ncp_media_async.polling``)
+    ├── SharedLimitError           a shared rate limit's Redis is unreachable (``fallback="fail"``)
     ├── ClientClosedError          a request on a closed client (or a closed caller-owned session)
     └── ConfigurationError         missing credentials, a bad endpoint URL (also a ``ValueError``)
 
@@ -53,6 +54,7 @@ __all__ = [
     "RateLimitError",
     "ResponseError",
     "ServerError",
+    "SharedLimitError",
     "TransportError",
     "error_from_response",
     "excerpt",
@@ -246,6 +248,13 @@ class PollingError(NcpError):
         super().__init__(message)
         self.failures: dict[Any, BaseException] = dict(failures or {})
         self.pending = pending
+
+
+class SharedLimitError(NcpError):
+    """The Redis of a shared ``RateLimit`` could not be reached (or answered with an error) and
+    the limit says ``fallback="fail"``: the request was not sent. Not retried by the client;
+    the next request asks Redis again once a few seconds have passed. The message names the
+    Redis URL without its password."""
 
 
 # -- service codes -----------------------------------------------------------------------------

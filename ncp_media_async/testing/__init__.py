@@ -54,6 +54,7 @@ from ._gateway import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Emulator, ManualCl
 from ._launch import Banner, LaunchOptions
 from ._live_station import CallbackDelivery, LiveStationError, LiveStationStore
 from ._media_ai import MediaAiError, MediaAiStore
+from ._quota import Quota, QuotaKeeper
 from ._routes import Route
 from ._server import EmulatorServer
 from ._stats import EmulatorStats
@@ -84,6 +85,8 @@ __all__ = [
     "MediaAiError",
     "MediaAiStore",
     "ProgressingEncoding",
+    "Quota",
+    "QuotaKeeper",
     "Rejection",
     "Route",
     "Scenario",

@@ -58,7 +58,8 @@ from ._faults import (
 )
 from ._live_station import LiveStationStore
 from ._media_ai import MediaAiStore
-from ._protocol import REGION_HEADER, authenticate
+from ._protocol import ACCESS_KEY_HEADER, REGION_HEADER, authenticate
+from ._quota import Quota, QuotaKeeper
 from ._routes import UNMATCHED
 from ._stats import EmulatorStats
 from ._store import Call, ParameterError, Rejection, Store, StoreRoute
@@ -178,6 +179,8 @@ class Emulator:
         max_body_size: the largest request body, in *bytes*, a route that reads JSON accepts
             (more is the gateway's 413, ``errorCode`` ``"430"``; mutable).
         sleep: the coroutine used for ``latency`` and ``SLOW`` (injectable for tests).
+        quota: requests allowed per access key and window (:class:`Quota`), 429 beyond;
+            ``emulator.quotas.quota`` changes it, ``emulator.quotas`` counts what it did.
 
     The data and the per-service settings live in the stores: :attr:`vod_station`
     (:class:`VodStationStore`), :attr:`live_station` (:class:`LiveStationStore`) and
@@ -201,6 +204,7 @@ class Emulator:
         timestamp_tolerance: float = 300.0,
         max_body_size: int = 1_048_576,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        quota: Quota | None = None,
     ) -> None:
         self.scenario: Final = scenario if scenario is not None else Scenario()
         self.access_key: Final = access_key
@@ -219,6 +223,7 @@ class Emulator:
         self.media_ai: Final = MediaAiStore(self)
         self._keys: dict[str, str] = {access_key: secret_key}
         self._faults = FaultInjector(fault_plan)
+        self.quotas: Final = QuotaKeeper(quota)
         self._trace_ids = itertools.count(1)
         self._date_cache: tuple[int, str] = (-1, "")
         self.load_scenario(self.scenario)
@@ -428,6 +433,9 @@ class Emulator:
             self.stats.auth_failures[failure.reason] += 1
             body = gateway_error("200", "Authentication Failed", failure.details)
             return self._finish(json_response(body, 401))
+        refused = self.quotas.check(request.headers[ACCESS_KEY_HEADER], self.now())
+        if refused is not None:
+            return self._finish(refused)
 
         response = await self._answer(request, target, damaged=body_fault is not None)
         if body_fault is not None and response.status == 200:
