@@ -22,6 +22,9 @@ Wire quirks smoothed over here, each once for every record:
   Korea Standard Time (``records._base.KST``), the zone the services report in;
 * ``kind="epoch_s"`` / ``kind="epoch_ms"``: epoch seconds / milliseconds → aware UTC datetimes;
 * ``OpenStrEnum`` subclasses keep values they do not know;
+* a field the documents spell two ways (``useDVR``/``useDvr``) is read under either
+  (``wire_field(wire=(...))``);
+* ``Secret`` fields (stream keys) hold text that no repr, message or excerpt shows;
 * strings must be strings (a number where text belongs is an error, not ``str(x)``), booleans
   are JSON booleans (or ``"true"``/``"false"``) and not numbers, a nested record must be a JSON
   object (``"metaData": "x"`` is an error, not a record of ``None``s), and a ``tuple[X, ...]``
@@ -47,6 +50,7 @@ from .records import (
     ImportStatus,
     OpenStrEnum,
     Recording,
+    Secret,
     StatusStatistics,
     VideoAssetRef,
 )
@@ -55,6 +59,7 @@ from .records._base import KST
 __all__ = [
     "media_ai_result",
     "structure",
+    "structure_content",
     "structure_import_status",
     "structure_list",
     "structure_media_ai_result",
@@ -134,6 +139,13 @@ def _float(value: Any, _: Any = None) -> float:
         except (ValueError, OverflowError):  # not a number; an integer beyond a float's range
             pass
     raise _Invalid(f"expected a number, got {_show(value)}")
+
+
+def _secret(value: Any, _: Any = None) -> Secret:
+    """Text kept as a ``Secret``; an error never shows the value."""
+    if type(value) is str:
+        return Secret(value)
+    raise _Invalid(f"expected text, got {_json_type(value)}")
 
 
 def _bool(value: Any, _: Any = None) -> bool:
@@ -254,9 +266,26 @@ def _inner(optional: Any) -> Any:
     return next(t for t in get_args(optional) if t is not type(None))
 
 
+def _wire_names(a: attrs.Attribute[Any]) -> tuple[str, ...]:
+    """The JSON names of a record field: its ``wire=`` name(s), else the camelCase of its name."""
+    wire = a.metadata.get("wire", to_camel(a.name))
+    return (wire,) if isinstance(wire, str) else tuple(wire)
+
+
 def _wire_name(a: attrs.Attribute[Any]) -> str:
-    """The JSON name of a record field: its ``wire=`` name, else the camelCase of its name."""
-    return str(a.metadata.get("wire", to_camel(a.name)))
+    """The JSON name of a record field (the first of its spellings)."""
+    return _wire_names(a)[0]
+
+
+def _respell(value: dict[str, Any], spellings: list[tuple[str, tuple[str, ...]]]) -> dict[str, Any]:
+    """``value`` with each field sent under another spelling copied to its first name (when the
+    first name itself is absent)."""
+    for name, others in spellings:
+        if name not in value:
+            found = next((other for other in others if other in value), None)
+            if found is not None:
+                value = {**value, name: value[found]}
+    return value
 
 
 # -- converters -------------------------------------------------------------------------------
@@ -269,35 +298,32 @@ def _record_factory(conv: cattrs.Converter) -> Callable[[type[Any]], Hook]:
 
     def factory(cls: type[Any]) -> Hook:
         overrides: dict[str, Any] = {}
+        spellings: list[tuple[str, tuple[str, ...]]] = []  # fields with more than one name
         for a in attrs.fields(attrs.resolve_types(cls)):  # annotations are strings until resolved
             if a.metadata.get("local"):
                 overrides[a.name] = override(omit=True)  # the client's to fill in, not the wire's
                 continue
             kind = a.metadata.get("kind")
             hook = None if kind is None else _KIND_HOOKS[kind, _is_optional(a.type)]
-            overrides[a.name] = override(rename=_wire_name(a), struct_hook=hook)
+            name, *others = _wire_names(a)
+            overrides[a.name] = override(rename=name, struct_hook=hook)
+            if others:
+                spellings.append((name, tuple(others)))
         generated = make_dict_structure_fn(
             cls, conv, _cattrs_forbid_extra_keys=False, **overrides
         )
-        aliases = [
-            (_wire_name(a), a.metadata["also"]) for a in attrs.fields(cls) if "also" in a.metadata
-        ]
 
         def record(value: Any, _: Any = None) -> Any:
             if type(value) is dict:
                 return generated(value, cls)
             raise _Invalid(f"expected an object, got {_json_type(value)}")
 
-        def record_with_aliases(value: Any, _: Any = None) -> Any:
+        def respelt(value: Any, _: Any = None) -> Any:
             if type(value) is dict:
-                for wire, also in aliases:
-                    if wire not in value:
-                        spelled = next((name for name in also if name in value), None)
-                        if spelled is not None:
-                            value = {**value, wire: value[spelled]}
-            return record(value)
+                return generated(_respell(value, spellings), cls)
+            raise _Invalid(f"expected an object, got {_json_type(value)}")
 
-        return record_with_aliases if aliases else record
+        return respelt if spellings else record
 
     return factory
 
@@ -336,7 +362,7 @@ def _converter(detailed: bool) -> cattrs.Converter:
     # specific than ``str``, so enum fields get the enum hook and plain text the text hook.
     for cls, hook in (
         (str, _str), (int, _int), (float, _float), (bool, _bool), (datetime, _iso),
-        (OpenStrEnum, _enum),
+        (OpenStrEnum, _enum), (Secret, _secret),
     ):  # fmt: skip
         conv.register_structure_hook(cls, hook)
 
@@ -421,6 +447,11 @@ def _content(body: Any) -> Any:
     if not isinstance(body, dict) or "content" not in body:
         raise _fail("expected an object with a 'content' field", body)
     return body["content"]
+
+
+def structure_content(body: Any, type_: type[T]) -> T:
+    """``{"content": {...}}`` (VOD Station and Live Station single objects) → the record."""
+    return structure(_content(body), type_, "$.content")
 
 
 def structure_list(

@@ -7,6 +7,8 @@ demo::
     ncp-media --json channel-events vs-20250801-abc | jq .message
     ncp-media wait-imports --file refs.txt --concurrency 64 --rate-limit 1000
     ncp-media ingest my-workspace 1234 --bucket media --file keys.txt --concurrency 128
+    ncp-media live-channels --status PUBLISHING
+    ncp-media record start ls-20250813120000-SkhxV
     ncp-media demo
 
 Credentials come from ``NCP_ACCESS_KEY``/``NCP_SECRET_KEY`` (else ``NCLOUD_*``) or from
@@ -34,6 +36,8 @@ script then says in one line how to get them. The package, module by module:
 * ``_progress``: the progress display of a batch, stage by stage;
 * ``_imports``: waiting for many imports, their tally and the closing report;
 * ``_media_ai``: ``import``, ``index`` and ``ingest`` (a bar per stage), shared with the demo;
+* ``_live_station``: the Live Station subcommands (channels, service URLs, waiting for a
+  channel, ``record start|stop``, uploads); stream keys only with ``--show-stream-keys``;
 * ``_emulator``: the ``emulator`` subcommand (the emulator's own launcher, behind click);
 * ``_demo``: the ``demo`` subcommand's machinery.
 """

@@ -257,7 +257,7 @@ class ImportStatus:
     """
 
     upload_status: UploadStatus
-    asset_id: int | None = wire_field(wire="assetId", also=("videoId",), default=None)
+    asset_id: int | None = wire_field(wire=("assetId", "videoId"), default=None)
     upload_result: str | None = None
     metadata: VideoMetadata | None = wire_field(wire="metaData", default=None)
     asset: AssetRef | VideoAssetRef | None = local_field()
@@ -289,7 +289,7 @@ class IndexStatus:
 
     status: IndexState
     message: str | None = wire_field(
-        wire="analyzeStatusMessage", also=("analysisStatusMessage",), default=None
+        wire=("analyzeStatusMessage", "analysisStatusMessage"), default=None
     )
     index_id: int | None = None
     asset: AssetRef | None = local_field()
