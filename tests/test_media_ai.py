@@ -614,3 +614,46 @@ async def test_index_arguments(ncp_client: ncp.MediaClient, ncp_emulator: Emulat
     with pytest.raises(ValueError, match="asset_id"):
         await ncp_client.media_ai.index(ncp.AssetRef("ws", "7", ".."))
     assert ncp_emulator.stats.total_requests == 0
+
+
+# -- records ------------------------------------------------------------------------------------
+
+
+def test_records_read_every_documented_spelling() -> None:
+    from ncp_media_async._converter import structure
+
+    current = structure({"assetId": 5, "uploadStatus": "COMPLETED"}, ncp.ImportStatus)
+    deprecated = structure({"videoId": "5", "uploadStatus": "COMPLETED"}, ncp.ImportStatus)
+    both = structure({"assetId": 5, "videoId": 6, "uploadStatus": "X"}, ncp.ImportStatus)
+    assert current.asset_id == deprecated.asset_id == both.asset_id == 5
+    table = structure({"status": "ANALYZE_FAIL", "analyzeStatusMessage": "a"}, ncp.IndexStatus)
+    example = structure({"status": "ANALYZE_FAIL", "analysisStatusMessage": "b"}, ncp.IndexStatus)
+    assert (table.message, example.message) == ("a", "b")
+    assert not structure({"status": "NEW"}, ncp.IndexStatus).terminal
+    assert not structure({"status": "BEFORE_ANALYZE"}, ncp.IndexStatus).terminal
+    with pytest.raises(ncp.ResponseError, match="assetId"):
+        structure({"videoId": "x", "uploadStatus": "COMPLETED"}, ncp.ImportStatus)
+
+
+def test_an_asset_ref_is_named_by_its_ids_not_its_key() -> None:
+    ref = ncp.AssetRef("ws", "1", "5", key="in/a.mp4")
+    assert ref == ncp.AssetRef("ws", "1", "5") and hash(ref) == hash(ncp.AssetRef("ws", "1", "5"))
+    assert str(ref) == "ws/1/5"
+
+
+@pytest.mark.parametrize(
+    ("import_state", "index_state", "ok"),
+    [
+        ("COMPLETED", "ANALYZE_COMPLETED", True),
+        ("COMPLETED", None, True),
+        ("COMPLETED", "ANALYZE_FAIL", False),
+        ("FAILED", None, False),
+        (None, None, False),
+    ],
+)
+def test_ingest_result_ok(import_state: str | None, index_state: str | None, ok: bool) -> None:
+    imported = None if import_state is None else ncp.ImportStatus(ncp.UploadStatus(import_state))
+    indexed = None if index_state is None else ncp.IndexStatus(ncp.IndexState(index_state))
+    result = ncp.IngestResult("k", ncp.IngestStage.DONE, None, imported, indexed)
+    assert result.ok is ok
+    assert not attrs.evolve(result, error=ncp.ServerError("x", status=500)).ok

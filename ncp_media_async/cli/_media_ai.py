@@ -28,7 +28,7 @@ from ..polling import PollFailure, schedule
 from ..records import AssetRef, IndexStatus, IngestResult, IngestStage, SceneRange, SourceLanguage
 from ._columns import Col, Kind, styled_state
 from ._errors import EXIT_FAILED, error_json, short_reason
-from ._output import Output, closing, to_jsonable
+from ._output import Output, Rows, closing, to_jsonable
 from ._params import (
     command,
     concurrency_option,
@@ -208,14 +208,18 @@ async def run_ingest(
         async with closing(stream) as results:
             async for result in results:
                 tally.add(result)
-                if not print_each:
-                    continue
-                if output.as_json:
-                    output.json_line(result_json(result))
-                else:
-                    rows.row(result)
+                if print_each:
+                    _print(rows, result)
     tally.elapsed = time.monotonic() - start
     return tally
+
+
+def _print(rows: Rows[IngestResult], result: IngestResult) -> None:
+    """One key that ended: a row, or a JSON line."""
+    if rows.output.as_json:
+        rows.output.json_line(result_json(result))
+    else:
+        rows.row(result)
 
 
 def report_ingest(
@@ -415,10 +419,7 @@ def import_command(settings: Settings, /, **values: Any) -> None:
                     else:
                         result = IngestResult(item.key or "", IngestStage.IMPORT_WAIT, item)
                     tally.add(result)
-                    if output.as_json:
-                        output.json_line(result_json(result))
-                    else:
-                        rows.row(result)
+                    _print(rows, result)
         tally.elapsed = time.monotonic() - start
         return tally
 
