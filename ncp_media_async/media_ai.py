@@ -769,8 +769,9 @@ class MediaAI(Resource):
         at once and leaves no task behind (an import request cut short may still have created
         its asset).
 
-        ``on_progress`` is called with a snapshot each time a key enters a stage (``stage`` is
-        the one entered), for progress displays.
+        ``on_progress`` is called with a snapshot each time a key moves on to ``IMPORT_WAIT``,
+        ``INDEX`` or ``INDEX_WAIT`` (``stage`` is the one entered; a key's end is the result
+        yielded), for progress displays; it must not block.
         """
         self._service  # noqa: B018 (a zone without the service fails here, not mid-batch)
         if isinstance(index, bool):
