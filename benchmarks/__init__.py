@@ -17,6 +17,7 @@ __all__ = ["BENCHMARKS", "Benchmark", "load"]
 #: Every benchmark, in the order a full run goes through them.
 BENCHMARKS = (
     "per_call", "per_item", "structuring", "prefetch", "polling", "memory", "processes",
+    "ingest",
 )
 
 

@@ -244,14 +244,15 @@ class EmulatorProcess:
     ``emu.credentials``. It holds ``encodings`` realistic encoding statuses (the ``empty``
     scenario with that count: distinct items, thousands of distinct ``lastWorkTime`` values)
     and ``imports`` Media AI imports in ``benchmarks._data.WORKSPACE``/``PROJECT_ID`` from
-    ``FIRST_ASSET_ID``, each ``COMPLETED`` at poll ``import_polls``; ``quota``
-    (``REQUESTS/SECONDS``) is the launcher's ``--quota``. The child runs on uvloop
-    when installed (it is the load generator, not what is measured) and stops when the block
-    ends (or when this process dies: it watches its standard input); what it writes on stderr
-    is kept for the error of a failed start. While it runs, it and this process are pinned to
-    different CPUs (``cpu_split``): on a small machine the scheduler otherwise moves them onto
-    one CPU now and then, and the client's CPU time per request jumps by a quarter from run to
-    run.
+    ``FIRST_ASSET_ID``, each ``COMPLETED`` at poll ``import_polls`` (as are the imports a
+    benchmark requests; its analyses end at poll ``index_polls`` once picked up, ``None``: the
+    emulator's default); ``quota`` (``REQUESTS/SECONDS``) is the launcher's ``--quota``. The
+    child runs on uvloop when installed (it is the load generator, not what is measured) and
+    stops when the block ends (or when this process dies: it watches its standard input); what
+    it writes on stderr is kept for the error of a failed start. While it runs, it and this
+    process are pinned to different CPUs (``cpu_split``): on a small machine the scheduler
+    otherwise moves them onto one CPU now and then, and the client's CPU time per request jumps
+    by a quarter from run to run.
     """
 
     def __init__(
@@ -261,6 +262,7 @@ class EmulatorProcess:
         encodings: int = 0,
         imports: int = 0,
         import_polls: int = 1,
+        index_polls: int | None = None,
         quota: str | None = None,
         startup_timeout: float = 120.0,
     ) -> None:
@@ -274,6 +276,7 @@ class EmulatorProcess:
             "--import-failure-rate=0",
             "--stop-on-stdin-eof",
             *([f"--quota={quota}"] if quota else []),
+            *([f"--index-polls={index_polls}"] if index_polls is not None else []),
         ]
         self._startup_timeout = startup_timeout
         self._proc: subprocess.Popen[str] | None = None

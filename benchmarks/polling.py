@@ -37,8 +37,8 @@ LATENCY_MS = 20
 TARGET = 1.25
 
 
-def _refs(count: int) -> list[ncp.VideoAssetRef]:
-    return [ncp.VideoAssetRef(WORKSPACE, PROJECT_ID, str(FIRST_ASSET_ID + i)) for i in range(count)]
+def _refs(count: int) -> list[ncp.AssetRef]:
+    return [ncp.AssetRef(WORKSPACE, PROJECT_ID, str(FIRST_ASSET_ID + i)) for i in range(count)]
 
 
 async def _client_run(
@@ -75,7 +75,7 @@ async def _raw_run(url: str, creds: ncp.Credentials, count: int) -> tuple[Measur
                 body: dict[str, Any] = json.loads(await resp.read())
                 return body
 
-        async def status(ref: ncp.VideoAssetRef) -> str:
+        async def status(ref: ncp.AssetRef) -> str:
             body = await get_json(
                 encode_path(
                     "api",
@@ -84,8 +84,8 @@ async def _raw_run(url: str, creds: ncp.Credentials, count: int) -> tuple[Measur
                     ref.workspace,
                     "projects",
                     ref.project_id,
-                    "video-assets",
-                    ref.video_asset_id,
+                    "assets",
+                    ref.asset_id,
                     "import-status",
                 )
             )

@@ -46,6 +46,7 @@ from cattrs.gen import make_dict_structure_fn, override
 
 from .errors import ResponseError, excerpt
 from .records import (
+    AssetRef,
     ImportStatus,
     OpenStrEnum,
     Recording,
@@ -56,6 +57,7 @@ from .records import (
 from .records._base import KST
 
 __all__ = [
+    "media_ai_result",
     "structure",
     "structure_content",
     "structure_import_status",
@@ -452,28 +454,32 @@ def structure_content(body: Any, type_: type[T]) -> T:
     return structure(_content(body), type_, "$.content")
 
 
-def structure_list(body: Any, item_type: type[T]) -> tuple[list[T], int | None]:
+def structure_list(
+    body: Any, item_type: type[T], *, total_field: str = "total", path: str = "$"
+) -> tuple[list[T], int | None]:
     """A list page ``{"content": [...], "total": N}`` → (records, total).
 
     A ``total`` that is absent or ``null`` comes back as ``None``; the pager then relies on short
     pages to know the end. ``total`` may be sent as text. One hook lookup per page; an item that
     does not fit raises ``ResponseError`` naming it (``$.content[3].percent: ...``).
+    ``total_field`` names the total (Media Intelligence: ``totalCount``); ``path`` is where
+    ``body`` sits in the response, for messages (Media Intelligence: ``$.result``).
     """
     content = _content(body)
     if not isinstance(content, list):
-        raise _fail(f"$.content: expected an array, got {_json_type(content)}", body)
+        raise _fail(f"{path}.content: expected an array, got {_json_type(content)}", body)
     hook = _fast.get_structure_hook(item_type)
     try:
         items = [hook(item, item_type) for item in content]
     except Exception:
         for i, item in enumerate(content):
-            structure(item, item_type, f"$.content[{i}]")  # raises for the first bad item
-        raise _fail("$.content: unexpected value", body) from None
-    total = body.get("total")
+            structure(item, item_type, f"{path}.content[{i}]")  # raises for the first bad item
+        raise _fail(f"{path}.content: unexpected value", body) from None
+    total = body.get(total_field)
     try:
         return items, None if total is None else _int(total)
     except _Invalid as exc:
-        raise _fail(f"$.total: {exc}", body) from None
+        raise _fail(f"{path}.{total_field}: {exc}", body) from None
 
 
 def structure_statistics(body: Any) -> StatusStatistics:
@@ -509,14 +515,20 @@ def structure_records(body: Any) -> list[Recording]:
     ]
 
 
-def structure_media_ai_result(body: Any, type_: type[T]) -> T:
-    """Media AI ``{"code": "0", "message": "success", "result": {...}}`` → the result record."""
+def media_ai_result(body: Any) -> Any:
+    """The ``result`` of a Media Intelligence body ``{"code": "0", "message": "success",
+    "result": ...}`` (any JSON value); ``ResponseError`` without one."""
     if not isinstance(body, dict) or "result" not in body:
         raise _fail("expected an object with a 'result' field", body)
-    return structure(body["result"], type_, "$.result")
+    return body["result"]
 
 
-def structure_import_status(body: Any, asset: VideoAssetRef) -> ImportStatus:
+def structure_media_ai_result(body: Any, type_: type[T]) -> T:
+    """Media AI ``{"code": "0", "message": "success", "result": {...}}`` → the result record."""
+    return structure(media_ai_result(body), type_, "$.result")
+
+
+def structure_import_status(body: Any, asset: AssetRef | VideoAssetRef) -> ImportStatus:
     """A Media AI import-status body → ``ImportStatus`` carrying the ``asset`` asked about.
 
     ``asset`` is not on the wire: cattrs builds the record without it (the field is omitted from

@@ -54,6 +54,8 @@ GATEWAY_TIMESTAMP_WINDOW: Final = 300.0  # seconds
 PAGE_SIZE: Final = 20  # the services' own default ``pageSizeNo``
 MAX_PAGE_SIZE: Final = 1000  # larger sizes cannot be meant; the services document at most 100
 ENCODING_STATUS_MIN_PAGE_SIZE: Final = 10  # documented lower bound of the encoding status list
+MEDIA_AI_PAGE_SIZE: Final = 100  # Media Intelligence lists (``pageSize``, documented 1 to 1,000)
+MEDIA_AI_MAX_PAGE_SIZE: Final = 1000
 
 # Polling
 POLL_CONCURRENCY: Final = 64  # requests in flight across one batch
@@ -62,6 +64,14 @@ POLL_JITTER: Final = 0.1  # +/- fraction of the interval
 MEDIA_AI_RATE_LIMIT_PER_MINUTE: Final = 1000  # documented for Media Intelligence's asset search
 POLL_MAX_FAILURES: Final = 3  # transient failures in a row (after the transport's retries)
 
+# Media Intelligence analyses (indexes)
+INDEX_POLL_INTERVAL: Final = 5.0  # seconds between two polls of one analysis
+# Seconds a BEFORE_ANALYZE status after a request is read as "not picked up yet"; after that it
+# is final (no analysis is coming).
+INDEX_START_GRACE: Final = 60.0
+# ``analysisPersonCount`` sent when none is given: the older pages' default (newer pages mark the
+# field required without a default, so it is always sent).
+INDEX_PERSON_COUNT: Final = 6
 # A rate limit shared through Redis (``RateLimit(shared=...)``): one Redis call, connection
 # included, is given at most this long; after a failure Redis is asked again this long after
 # (meanwhile the process paces itself at its share); a process counts as a participant of the

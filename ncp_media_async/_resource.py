@@ -2,16 +2,23 @@
 
 A resource method reads like the API page it implements: the path (as segments), the
 parameters, the record type. Signing, retries, error mapping and paging live below it.
+
+Lists come in two paging dialects (``Paging``), walked by the one ``Pager``: VOD Station and
+Live Station ask ``pageNo``/``pageSizeNo`` and answer ``{content, total}`` (``PAGE_NO``); Media
+Intelligence asks ``pageNum``/``pageSize`` and answers ``{result: {content, totalCount, pageNo,
+pageSize, totalPage}}`` (``PAGE_NUM``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
+
+import attrs
 
 from . import _defaults
-from ._converter import structure_list
+from ._converter import media_ai_result, structure_list
 from ._signing import encode_path
 from ._transport import Query, Service, Transport
 from .errors import ConfigurationError
@@ -19,6 +26,37 @@ from .pagination import Pager
 from .records import Page
 
 T = TypeVar("T")
+
+#: Reads one page body: ``(body, item_type) -> (items, total or None)``.
+ReadPage = Callable[[Any, type[T]], tuple[list[T], int | None]]
+
+
+def structure_result_page(body: Any, item_type: type[T]) -> tuple[list[T], int | None]:
+    """A Media Intelligence list page ``{"code": "0", "result": {"content": [...],
+    "totalCount": N, "pageNo": ..., "pageSize": ..., "totalPage": ...}}`` → (records, total).
+
+    Only ``content`` and ``totalCount`` are read: the walk is numbered by what it asked for
+    (``pageNum``), whatever ``pageNo`` the body echoes.
+    """
+    return structure_list(
+        media_ai_result(body), item_type, total_field="totalCount", path="$.result"
+    )
+
+
+@attrs.frozen
+class Paging:
+    """A paging dialect: the query names of the page number (1-based) and of the page size,
+    and how a page body is read (``ReadPage``)."""
+
+    page_param: str
+    size_param: str
+    read: ReadPage[Any]
+
+
+#: VOD Station and Live Station: ``pageNo``/``pageSizeNo``, ``{content, total}``.
+PAGE_NO: Final = Paging("pageNo", "pageSizeNo", structure_list)
+#: Media Intelligence: ``pageNum``/``pageSize``, ``{result: {content, totalCount, ...}}``.
+PAGE_NUM: Final = Paging("pageNum", "pageSize", structure_result_page)
 
 
 def time_window(start: datetime | None, end: datetime | None) -> list[tuple[str, int]]:
@@ -128,17 +166,20 @@ class Resource:
         prefetch: int,
         min_page_size: int = 1,
         max_page_size: int = _defaults.MAX_PAGE_SIZE,
+        paging: Paging = PAGE_NO,
     ) -> Pager[T]:
-        """A ``Pager`` over a ``pageNo``/``pageSizeNo`` list answering ``{content, total}``."""
+        """A ``Pager`` over a list in the ``paging`` dialect (default: ``pageNo``/``pageSizeNo``
+        answering ``{content, total}``)."""
         path = encode_path(*segments)  # once per walk, not once per page
         transport, service, extra = self._transport, self._service, tuple(query)
+        read, page_param, size_param = paging.read, paging.page_param, paging.size_param
 
         def parse(body: Any) -> tuple[list[T], int | None]:
-            return structure_list(body, item_type)
+            return read(body, item_type)
 
         async def fetch(page_no: int, size: int) -> Page[T]:
             items, total = await transport.call(
-                service, "GET", path, parse, (("pageNo", page_no), ("pageSizeNo", size), *extra)
+                service, "GET", path, parse, ((page_param, page_no), (size_param, size), *extra)
             )
             return Page(tuple(items), page_no, size, total)
 

@@ -1,57 +1,493 @@
-"""Media AI Understanding: video asset import status, one at a time or thousands at once."""
+"""Media Intelligence (formerly Media AI Understanding): workspaces, projects and assets; imports
+from Object Storage; analyses (indexes); and ``ingest``, from files in a bucket to indexed assets.
+
+Every path is below the service's API root (``/api/v1``). NCP removes the ``…/video-assets/…``
+endpoints in January 2027: ``video_import_status`` and ``wait_for_imports`` with
+``VideoAssetRef``s still use them, and warn (once per process) with a ``DeprecationWarning``;
+``import_status`` and ``AssetRef`` use the current ``…/assets/…`` paths (an asset's id is the
+same on both).
+
+Which calls are sent again after a failure (the transport decides, with ``_retry.classify``):
+
+* reads (every ``GET``: lists, details, import and index status, the index) are retried on a
+  connection failure, a timeout, a reset, HTTP 408/429/500/502/503/504 and an unreadable success
+  body, up to ``max_retries`` times with back-off (``Retry-After`` honoured on 429 and 503);
+* ``cancel_index`` and ``delete_index`` are retried like reads: the service does the same thing
+  when they arrive twice (the second may answer 409: nothing left to cancel or delete);
+* ``import_asset`` and ``start_index`` create something (an asset, an analysis that counts
+  against the month's quota), so once they may have reached the service they are never sent
+  again: only a failed connect, a 429 and the one re-signed attempt after a clock-skew
+  rejection are repeated. A timeout or a reset after sending raises ``OutcomeUnknownError``, a
+  5xx ``ServerError``, an unreadable 200 ``ResponseError``: look the asset up (``assets``)
+  before importing again. ``start_index`` on an asset being analysed gets a 409 (a definite
+  "no"): with ``if_running="wait"`` it waits for that analysis to end and asks again.
+"""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator, Iterable
-from typing import Any, Literal, overload
+import time
+import warnings
+from collections.abc import AsyncIterator, Callable, Iterable
+from typing import Any, Final, Literal, TypedDict, Unpack, overload
+
+import attrs
 
 from . import _defaults
-from ._converter import structure_import_status
-from ._resource import Resource, segment
-from .polling import PollFailure, poll
-from .records import ImportStatus, VideoAssetRef
+from ._converter import (
+    media_ai_result,
+    structure,
+    structure_import_status,
+    structure_media_ai_result,
+)
+from ._ingest import Ingest
+from ._resource import PAGE_NUM, Resource, segment
+from .errors import ConflictError, ResponseError
+from .pagination import Pager
+from .polling import AGAIN, Again, PollFailure, poll, schedule
+from .records import (
+    Asset,
+    AssetRef,
+    ConfidenceLevel,
+    ImportStatus,
+    Index,
+    IndexState,
+    IndexStatus,
+    IngestResult,
+    Project,
+    SceneRange,
+    SourceLanguage,
+    VideoAssetRef,
+    Workspace,
+)
 
-__all__ = ["MediaAI"]
+__all__ = ["IndexOptionValues", "IndexOptions", "MediaAI"]
+
+#: When NCP removes the ``video-assets`` endpoints.
+REMOVAL: Final = "January 2027"
+
+IfRunning = Literal["raise", "wait"]
+
+_warned: set[str] = set()
+
+
+def _deprecated(what: str, instead: str) -> None:
+    """A ``DeprecationWarning`` for ``what``, once per process."""
+    if what in _warned:
+        return
+    _warned.add(what)
+    warnings.warn(
+        f"{what} uses Media Intelligence's video-assets endpoints, which NCP removes in "
+        f"{REMOVAL}; {instead}",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+
+
+# -- analysis options -------------------------------------------------------------------------
+
+
+def _known(enum: type[SceneRange | SourceLanguage | ConfidenceLevel], value: Any, name: str) -> Any:
+    """``value`` as a member of ``enum``: a documented value only (sending one the service does
+    not know would fail there, after a round trip)."""
+    if isinstance(value, str) and value in enum.__members__.values():
+        return enum(value)
+    known = ", ".join(member.value for member in enum)
+    raise ValueError(f"{name} must be one of {known}, got {value!r}")
+
+
+def _scene_range(value: SceneRange | str | None) -> SceneRange | None:
+    return None if value is None else _known(SceneRange, value, "scene_range")
+
+
+def _language(value: SourceLanguage | str | None) -> SourceLanguage | None:
+    return None if value is None else _known(SourceLanguage, value, "language")
+
+
+def _int_in(name: str, value: Any, low: int, high: int | None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < low or (high is not None and value > high):
+        bound = f"from {low} to {high}" if high is not None else f"at least {low}"
+        raise ValueError(f"{name} must be {bound}, got {value}")
+    return value
+
+
+def _tag_id(value: Any) -> int:
+    """A person tag id as an integer (the documents type it text but show integers)."""
+    if isinstance(value, str) and value.strip().isdecimal():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    raise ValueError(f"tag ids must be non-negative integers (or their text), got {value!r}")
+
+
+def _tag_ids(value: Iterable[int | str] | None) -> tuple[int, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str | bytes):
+        raise TypeError("tag_ids must be a sequence of ids, not one string")
+    return tuple(map(_tag_id, value))
+
+
+@attrs.frozen(kw_only=True)
+class IndexOptions:
+    """How to analyse an asset (the body of ``POST …/assets/{asset_id}/index``), checked when
+    made: an invalid combination is a ``ValueError`` (or ``TypeError``) before anything is sent.
+
+    * ``scene_range`` (``sceneRange``): ``EXTRA_SHORT`` (10 to 20 s), ``SHORT``, ``MEDIUM`` (the
+      service's default) or ``LONG``; or instead
+    * ``min_scene_duration`` and ``max_scene_duration`` (``minSceneDurationSec``,
+      ``maxSceneDurationSec``), in *seconds*, always together: the minimum from 10 to 30 (the
+      service's default 15), the maximum not below it (its bounds are not documented). Not with
+      ``scene_range``.
+    * ``person_count`` (``analysisPersonCount``): persons to analyse, 0 to 10 (0: none, faster).
+      Always sent, 6 by default (the older pages' default: the newer mark it required).
+    * ``tag_ids`` (``tagIdList``): 1 to 30 person tag ids to detect, sent as integers (ints or
+      their text accepted: the documents type them as text and show integers).
+    * ``language`` (``sourceLanguage``): ``ENKO`` (the service's default), ``EN``, ``KO``,
+      ``JA``, ``ZH-CN``, ``ZH-TW``.
+    * ``audio_effects`` (``detectAudioEffects``): detect applause, laughter and background music
+      (the service's default: no).
+
+    Scene lengths, language and audio effects do not apply to image assets. Options left
+    ``None`` are not sent (the service's default applies).
+    """
+
+    scene_range: SceneRange | None = attrs.field(default=None, converter=_scene_range)
+    min_scene_duration: int | None = None
+    max_scene_duration: int | None = None
+    person_count: int = _defaults.INDEX_PERSON_COUNT
+    tag_ids: tuple[int, ...] | None = attrs.field(default=None, converter=_tag_ids)
+    language: SourceLanguage | None = attrs.field(default=None, converter=_language)
+    audio_effects: bool | None = None
+
+    def __attrs_post_init__(self) -> None:
+        low, high = self.min_scene_duration, self.max_scene_duration
+        if (low is None) != (high is None):
+            raise ValueError("min_scene_duration and max_scene_duration go together: give both")
+        if low is not None and high is not None:
+            if self.scene_range is not None:
+                raise ValueError(
+                    "give scene_range or min_scene_duration/max_scene_duration, not both"
+                )
+            _int_in("min_scene_duration", low, 10, 30)
+            _int_in("max_scene_duration", high, low, None)
+        _int_in("person_count", self.person_count, 0, 10)
+        if self.tag_ids is not None and not 1 <= len(self.tag_ids) <= 30:
+            raise ValueError(f"tag_ids must hold 1 to 30 ids, got {len(self.tag_ids)}")
+        if self.audio_effects is not None and not isinstance(self.audio_effects, bool):
+            kind = type(self.audio_effects).__name__
+            raise TypeError(f"audio_effects must be a bool, got {kind}")
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body, with the service's names; options left ``None`` are left out."""
+        fields = {
+            "sceneRange": self.scene_range,
+            "minSceneDurationSec": self.min_scene_duration,
+            "maxSceneDurationSec": self.max_scene_duration,
+            "analysisPersonCount": self.person_count,
+            "tagIdList": None if self.tag_ids is None else list(self.tag_ids),
+            "sourceLanguage": self.language,
+            "detectAudioEffects": self.audio_effects,
+        }
+        return {name: value for name, value in fields.items() if value is not None}
+
+
+class IndexOptionValues(TypedDict, total=False):
+    """``IndexOptions``' fields as keyword arguments (``start_index(ref, scene_range="LONG")``),
+    so that they are type-checked; see ``IndexOptions`` for their meaning and units."""
+
+    scene_range: SceneRange | str | None
+    min_scene_duration: int | None
+    max_scene_duration: int | None
+    person_count: int
+    tag_ids: Iterable[int | str] | None
+    language: SourceLanguage | str | None
+    audio_effects: bool | None
+
+
+def _if_running(value: str) -> IfRunning:
+    if value not in ("raise", "wait"):
+        raise ValueError(f"if_running must be 'raise' or 'wait', got {value!r}")
+    return value  # type: ignore[return-value]
+
+
+def _check_ref(ref: Any, cls: type[Any]) -> None:
+    if not isinstance(ref, cls):
+        raise TypeError(f"expected an {cls.__name__}, got {type(ref).__name__}")
+
+
+# -- parsing ----------------------------------------------------------------------------------
+
+
+def _projects(body: Any) -> list[Project]:
+    """``{"totalCount": N, "result": {"projects": [...]}}``: ``totalCount`` is documented beside
+    ``result``; read from inside ``result`` too, and not needed (see ``MediaAI.projects``)."""
+    result = media_ai_result(body)
+    items = result.get("projects") if isinstance(result, dict) else None
+    if not isinstance(items, list):
+        raise ResponseError("unexpected response body: $.result.projects: expected an array")
+    return [structure(item, Project, f"$.result.projects[{i}]") for i, item in enumerate(items)]
+
+
+def _created(body: Any, workspace: str, project_id: str, key: str) -> AssetRef:
+    """The ``assetId`` of an import request's answer, as a ref that remembers its ``key``."""
+    result = media_ai_result(body)
+    asset_id = result.get("assetId") if isinstance(result, dict) else None
+    if isinstance(asset_id, bool) or not isinstance(asset_id, int | str) or not str(asset_id):
+        raise ResponseError("unexpected response body: $.result.assetId: expected an asset id")
+    return AssetRef(workspace, project_id, str(asset_id), key=key)
+
+
+def _index(body: Any, asset: AssetRef) -> Index:
+    result = media_ai_result(body)
+    index = structure(result, Index, "$.result")
+    return attrs.evolve(index, content=result, asset=asset)
+
+
+def _index_status(body: Any, asset: AssetRef) -> IndexStatus:
+    return attrs.evolve(structure(media_ai_result(body), IndexStatus, "$.result"), asset=asset)
+
+
+def _nothing(body: Any) -> None:
+    """Writes answer ``{"code": "0", "message": "success"}`` (a ``result`` is ignored)."""
+
+
+# -- the resource -----------------------------------------------------------------------------
 
 
 class MediaAI(Resource):
-    """Media AI Understanding APIs (``client.media_ai``).
+    """Media Intelligence APIs (``client.media_ai``; the service was Media AI Understanding).
 
     Pace a large batch with ``MediaClient(rate_limit=RateLimit.per_minute(...))``, which holds
-    for every request of the client; a 429 slows every request of the client too.
+    for every request of the client; a 429 slows every request of the client too. See the
+    module docstring for which calls are retried on what.
     """
 
+    # -- workspaces and projects ----------------------------------------------------------------
+
+    def workspaces(
+        self,
+        *,
+        page_size: int = _defaults.MEDIA_AI_PAGE_SIZE,
+        start_page: int = 1,
+        max_items: int | None = None,
+        prefetch: int = 1,
+    ) -> Pager[Workspace]:
+        """``GET /workspaces``: every workspace, page by page (a ``Pager``, returned at once).
+
+        Paged as ``pageNum``/``pageSize`` (1 to 1,000), answered with ``result.content`` and
+        ``result.totalCount`` (the answer says ``pageNo``: the walk keeps its own numbering).
+        """
+        return self._list(
+            ("workspaces",),
+            Workspace,
+            page_size=page_size,
+            start_page=start_page,
+            max_items=max_items,
+            prefetch=prefetch,
+            max_page_size=_defaults.MEDIA_AI_MAX_PAGE_SIZE,
+            paging=PAGE_NUM,
+        )
+
+    async def workspace(self, workspace: str) -> Workspace:
+        """``GET /workspaces/{workspace_name}``: one workspace, with its
+        ``monthly_analysis_count``. An unknown workspace raises ``NotFoundError``."""
+        return await self._get(
+            ("workspaces", segment("workspace", workspace)),
+            functools.partial(structure_media_ai_result, type_=Workspace),
+        )
+
+    async def projects(self, workspace: str) -> list[Project]:
+        """``GET /workspaces/{workspace_name}/projects``: every project of a workspace (at most
+        1,000), not paged. The documents put the count (``totalCount``) beside ``result``, their
+        example maybe inside: either is accepted and neither is needed (the list is complete)."""
+        return await self._get(
+            ("workspaces", segment("workspace", workspace), "projects"), _projects
+        )
+
+    async def project(self, workspace: str, project_id: str | int) -> Project:
+        """``GET /workspaces/{workspace_name}/projects/{project_id}``: one project."""
+        return await self._get(
+            (
+                "workspaces", segment("workspace", workspace),
+                "projects", segment("project_id", project_id),
+            ),
+            functools.partial(structure_media_ai_result, type_=Project),
+        )  # fmt: skip
+
+    # -- assets -----------------------------------------------------------------------------
+
+    def assets(
+        self,
+        workspace: str,
+        project_id: str | int,
+        *,
+        page_size: int = _defaults.MEDIA_AI_PAGE_SIZE,
+        start_page: int = 1,
+        max_items: int | None = None,
+        prefetch: int = 1,
+    ) -> Pager[Asset]:
+        """``GET /workspaces/{w}/projects/{project_id}/assets``: every media asset of a project,
+        page by page (a ``Pager``, returned at once; paged as ``workspaces``). No filter is
+        documented. ``AssetRef(workspace, project_id, str(asset.asset_id))`` names one."""
+        return self._list(
+            (
+                "workspaces", segment("workspace", workspace),
+                "projects", segment("project_id", project_id), "assets",
+            ),
+            Asset,
+            page_size=page_size,
+            start_page=start_page,
+            max_items=max_items,
+            prefetch=prefetch,
+            max_page_size=_defaults.MEDIA_AI_MAX_PAGE_SIZE,
+            paging=PAGE_NUM,
+        )  # fmt: skip
+
+    async def asset(self, ref: AssetRef) -> Asset:
+        """``GET …/projects/{project_id}/assets/{asset_id}``: one asset, with its Object Storage
+        ``key``."""
+        _check_ref(ref, AssetRef)
+        return await self._get(
+            _asset_path(ref), functools.partial(structure_media_ai_result, type_=Asset)
+        )
+
+    # -- imports ----------------------------------------------------------------------------
+
+    async def import_asset(
+        self, workspace: str, project_id: str | int, *, bucket: str, key: str
+    ) -> AssetRef:
+        """``POST …/projects/{project_id}/assets/import/object-storage``: register one object of
+        an Object Storage bucket as a media asset; its ref, with ``key`` set, at once.
+
+        The copy and checks run afterwards: follow them with ``import_status`` or
+        ``wait_for_imports``. ``key`` is the object's full name (a folder is refused by the
+        service with code 10016). One object per request, and one request per call: this call
+        creates an asset, so once it may have reached the service it is never sent again (a
+        timeout or reset raises ``OutcomeUnknownError``, a 5xx ``ServerError``): never two assets
+        for one call. Look the asset up with ``assets`` before importing the key again.
+        """
+        for name, value in (("bucket", bucket), ("key", key)):
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError(f"{name} must be a non-empty string, got {value!r}")
+        ws, pid = segment("workspace", workspace), segment("project_id", project_id)
+        return await self._write(
+            "POST",
+            ("workspaces", ws, "projects", pid, "assets", "import", "object-storage"),
+            functools.partial(_created, workspace=ws, project_id=pid, key=key),
+            json={"key": key, "bucketName": bucket},
+        )
+
+    @overload
+    def import_assets(
+        self,
+        workspace: str,
+        project_id: str | int,
+        *,
+        bucket: str,
+        keys: Iterable[str],
+        concurrency: int = ...,
+        return_exceptions: Literal[False] = ...,
+    ) -> AsyncIterator[AssetRef]: ...
+
+    @overload
+    def import_assets(
+        self,
+        workspace: str,
+        project_id: str | int,
+        *,
+        bucket: str,
+        keys: Iterable[str],
+        concurrency: int = ...,
+        return_exceptions: Literal[True],
+    ) -> AsyncIterator[AssetRef | PollFailure[str]]: ...
+
+    def import_assets(
+        self,
+        workspace: str,
+        project_id: str | int,
+        *,
+        bucket: str,
+        keys: Iterable[str],
+        concurrency: int = _defaults.POLL_CONCURRENCY,
+        return_exceptions: bool = False,
+    ) -> AsyncIterator[Any]:
+        """``import_asset`` for many keys, at most ``concurrency`` requests in flight; yields
+        each ``AssetRef`` (its ``key`` set) as it is created.
+
+        A key listed twice is imported once. A key whose request fails does not stop the
+        others, and is never sent again (see ``import_asset``): the failures are raised
+        together as ``PollingError`` (``.failures`` maps key to error) once the rest are done,
+        or yielded as ``PollFailure(key, error)`` with ``return_exceptions=True``. An
+        authentication error stops the batch at once.
+        """
+        self._service  # noqa: B018 (a zone without the service fails here, not mid-batch)
+        keys = list(keys)
+        for key in keys:
+            if not isinstance(key, str) or not key.strip():
+                raise ValueError(f"keys must be non-empty strings, got {key!r}")
+        concurrency = self._transport.concurrency(concurrency, "import_assets")
+        one = functools.partial(self.import_asset, workspace, project_id, bucket=bucket)
+        return schedule(  # type: ignore[call-overload, no-any-return]
+            keys,
+            lambda key: one(key=key),
+            concurrency=concurrency,
+            max_failures=1,  # a write is never repeated
+            return_exceptions=return_exceptions,
+        )
+
     async def import_status(
+        self, workspace: str, project_id: str | int, asset_id: str | int
+    ) -> ImportStatus:
+        """``GET …/projects/{project_id}/assets/{asset_id}/import-status``: where the import of
+        one asset stands (``result.assetId``, ``uploadStatus``, ``uploadResult``, ``metaData``).
+
+        The returned status carries ``asset``, the ``AssetRef`` asked about. An unknown asset
+        raises ``NotFoundError``, a malformed id ``BadRequestError``.
+        """
+        return await self.import_status_of(_ref(workspace, project_id, asset_id))
+
+    async def video_import_status(
         self, workspace: str, project_id: str | int, video_asset_id: str | int
     ) -> ImportStatus:
-        """``GET /api/v1/workspaces/{workspace_name}/projects/{project_id}/video-assets/
-        {video_asset_id}/import-status``: where the import of one video asset stands.
+        """Deprecated: the import status on ``…/video-assets/{video_asset_id}/import-status``,
+        which NCP removes in January 2027; call ``import_status`` (same ids) instead.
 
-        The returned status carries ``asset``, the ref asked about. An unknown asset raises
-        ``NotFoundError``, a malformed one ``BadRequestError``.
+        Works as ``import_status`` did before (``result.videoId`` is read into ``asset_id``;
+        ``asset`` is a ``VideoAssetRef``) and warns once per process.
         """
         ref = VideoAssetRef(
             segment("workspace", workspace),
             segment("project_id", project_id),
             segment("video_asset_id", video_asset_id),
         )
-        return await self.import_status_of(ref)
+        _deprecated("video_import_status()", "call import_status() with the same ids instead")
+        return await self._status_of(ref)
 
-    async def import_status_of(self, ref: VideoAssetRef) -> ImportStatus:
-        """``import_status`` for a ``VideoAssetRef``."""
-        return await self._get(
-            (
+    async def import_status_of(self, ref: AssetRef | VideoAssetRef) -> ImportStatus:
+        """``import_status`` for an ``AssetRef``; for a ``VideoAssetRef``, the deprecated path
+        (which warns once per process, as ``video_import_status``)."""
+        if isinstance(ref, VideoAssetRef):
+            _deprecated("a VideoAssetRef", "use AssetRef (same ids) instead")
+        return await self._status_of(ref)
+
+    async def _status_of(self, ref: AssetRef | VideoAssetRef) -> ImportStatus:
+        if isinstance(ref, AssetRef):
+            path = (*_asset_path(ref), "import-status")
+        else:
+            _check_ref(ref, VideoAssetRef)
+            path = (
                 "workspaces", ref.workspace, "projects", ref.project_id,
                 "video-assets", ref.video_asset_id, "import-status",
-            ),
-            functools.partial(structure_import_status, asset=ref),
-        )
+            )  # fmt: skip
+        return await self._get(path, functools.partial(structure_import_status, asset=ref))
 
     @overload
     def wait_for_imports(
         self,
-        refs: Iterable[VideoAssetRef],
+        refs: Iterable[AssetRef | VideoAssetRef],
         *,
         concurrency: int = ...,
         interval: float = ...,
@@ -63,18 +499,18 @@ class MediaAI(Resource):
     @overload
     def wait_for_imports(
         self,
-        refs: Iterable[VideoAssetRef],
+        refs: Iterable[AssetRef | VideoAssetRef],
         *,
         concurrency: int = ...,
         interval: float = ...,
         timeout: float | None = ...,
         max_failures: int = ...,
         return_exceptions: Literal[True],
-    ) -> AsyncIterator[ImportStatus | PollFailure[VideoAssetRef]]: ...
+    ) -> AsyncIterator[ImportStatus | PollFailure[AssetRef | VideoAssetRef]]: ...
 
     def wait_for_imports(
         self,
-        refs: Iterable[VideoAssetRef],
+        refs: Iterable[AssetRef | VideoAssetRef],
         *,
         concurrency: int = _defaults.POLL_CONCURRENCY,
         interval: float = _defaults.POLL_INTERVAL,
@@ -84,26 +520,32 @@ class MediaAI(Resource):
     ) -> AsyncIterator[Any]:
         """Poll many imports until each reaches a terminal state; yield each as it lands.
 
-        Terminal states: COMPLETED, FAILED, FILE_NOT_EXIST, INVALID_METADATA. ``concurrency``
-        bounds the requests in flight (and is itself bounded by the client's
-        ``max_connections``, 100 by default: a warning says so); ``interval`` is the pause in
-        seconds between two polls of one asset; ``timeout`` in seconds bounds the whole wait
-        (``PollTimeoutError``). An asset
-        that fails for good (not found, bad request) does not stop the others: the failures are
-        raised together as ``PollingError`` (``.failures`` maps ref to error) after the rest
-        finished, or yielded as ``PollFailure`` with ``return_exceptions=True``. An
-        authentication error stops the whole batch at once. See ``ncp_media_async.polling.poll``.
+        ``refs`` are ``AssetRef``s (polled on the current ``…/assets/{id}/import-status``) or
+        ``VideoAssetRef``s (the deprecated ``…/video-assets/…`` path, removed by NCP in January
+        2027: a ``DeprecationWarning`` says so once), mixed as you like. Terminal states:
+        COMPLETED, FAILED, FILE_NOT_EXIST, INVALID_METADATA. ``concurrency`` bounds the requests
+        in flight (and is itself bounded by the client's ``max_connections``, 100 by default: a
+        warning says so); ``interval`` is the pause in seconds between two polls of one asset;
+        ``timeout`` in seconds bounds the whole wait (``PollTimeoutError``). An asset that fails
+        for good (not found, bad request) does not stop the others: the failures are raised
+        together as ``PollingError`` (``.failures`` maps ref to error) after the rest finished,
+        or yielded as ``PollFailure`` with ``return_exceptions=True``. An authentication error
+        stops the whole batch at once. See ``ncp_media_async.polling.poll``.
         """
         self._service  # noqa: B018 (a zone without the service fails here, not mid-batch)
         refs = list(refs)
-        concurrency = self._transport.concurrency(concurrency, "wait_for_imports")
         for ref in refs:
-            if not isinstance(ref, VideoAssetRef):
-                raise TypeError(f"refs must be VideoAssetRef objects, got {type(ref).__name__}")
+            if not isinstance(ref, AssetRef | VideoAssetRef):
+                raise TypeError(
+                    f"refs must be AssetRef or VideoAssetRef objects, got {type(ref).__name__}"
+                )
+        if any(isinstance(ref, VideoAssetRef) for ref in refs):
+            _deprecated("a VideoAssetRef", "use AssetRef (same ids) instead")
+        concurrency = self._transport.concurrency(concurrency, "wait_for_imports")
         return poll(  # type: ignore[no-any-return]
             refs,
-            self.import_status_of,
-            _is_terminal,
+            self._status_of,
+            _terminal,
             concurrency=concurrency,
             interval=interval,
             timeout=timeout,
@@ -111,6 +553,279 @@ class MediaAI(Resource):
             return_exceptions=return_exceptions,  # type: ignore[call-overload]
         )
 
+    # -- analyses (indexes) -----------------------------------------------------------------
 
-def _is_terminal(status: ImportStatus) -> bool:
+    async def start_index(
+        self,
+        ref: AssetRef,
+        options: IndexOptions | None = None,
+        *,
+        if_running: IfRunning = "raise",
+        interval: float = _defaults.INDEX_POLL_INTERVAL,
+        timeout: float | None = None,
+        **option_values: Unpack[IndexOptionValues],
+    ) -> None:
+        """``POST …/assets/{asset_id}/index``: start analysing (indexing) an asset whose import
+        COMPLETED; follow it with ``index_status`` or ``wait_for_indexes``.
+
+        The options are ``IndexOptions``, given as one (``options=``) or by name
+        (``start_index(ref, scene_range="LONG", person_count=3)``); an invalid combination
+        raises ``ValueError`` before anything is sent. A finished analysis replaces the
+        asset's latest index; while one runs, the old index stays readable.
+
+        An asset already being analysed answers 409: ``ConflictError`` by default
+        (``if_running="raise"``). With ``if_running="wait"`` the call waits for that analysis to
+        end (polling ``index_status`` every ``interval`` seconds, at most ``timeout`` seconds in
+        all: ``PollTimeoutError``) and then asks again, so that the analysis asked for runs.
+        The request is never sent again once it may have reached the service (a 409 is a
+        definite refusal, so asking again after one is not a repeat).
+        """
+        _check_ref(ref, AssetRef)
+        if options is None:
+            options = IndexOptions(**option_values)
+        elif option_values:
+            raise TypeError("give options= or option values by name, not both")
+        if_running = _if_running(if_running)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            try:
+                return await self._request_index(ref, options)
+            except ConflictError:
+                if if_running == "raise":
+                    raise
+            left = None if deadline is None else max(deadline - time.monotonic(), 1e-3)
+            async for result in self.wait_for_indexes(
+                [ref], interval=interval, timeout=left, start_grace=0.0, return_exceptions=True
+            ):
+                if isinstance(result, PollFailure):
+                    raise result.error
+
+    async def _request_index(self, ref: AssetRef, options: IndexOptions) -> None:
+        """The ``POST`` of ``start_index`` itself, once: ``ConflictError`` on a 409, whatever
+        ``if_running`` would say (the building block of ``start_index`` and ``ingest``)."""
+        await self._write("POST", (*_asset_path(ref), "index"), _nothing, json=options.body())
+
+    async def index_status(self, ref: AssetRef) -> IndexStatus:
+        """``GET …/assets/{asset_id}/index/status``: the state of the asset's latest analysis
+        (``BEFORE_ANALYZE`` for one never analysed), with ``asset`` set to ``ref``."""
+        _check_ref(ref, AssetRef)
+        return await self._get(
+            (*_asset_path(ref), "index", "status"),
+            functools.partial(_index_status, asset=ref),
+        )
+
+    @overload
+    def wait_for_indexes(
+        self,
+        refs: Iterable[AssetRef],
+        *,
+        concurrency: int = ...,
+        interval: float = ...,
+        timeout: float | None = ...,
+        max_failures: int = ...,
+        start_grace: float = ...,
+        return_exceptions: Literal[False] = ...,
+    ) -> AsyncIterator[IndexStatus]: ...
+
+    @overload
+    def wait_for_indexes(
+        self,
+        refs: Iterable[AssetRef],
+        *,
+        concurrency: int = ...,
+        interval: float = ...,
+        timeout: float | None = ...,
+        max_failures: int = ...,
+        start_grace: float = ...,
+        return_exceptions: Literal[True],
+    ) -> AsyncIterator[IndexStatus | PollFailure[AssetRef]]: ...
+
+    def wait_for_indexes(
+        self,
+        refs: Iterable[AssetRef],
+        *,
+        concurrency: int = _defaults.POLL_CONCURRENCY,
+        interval: float = _defaults.INDEX_POLL_INTERVAL,
+        timeout: float | None = None,
+        max_failures: int = _defaults.POLL_MAX_FAILURES,
+        start_grace: float = _defaults.INDEX_START_GRACE,
+        return_exceptions: bool = False,
+    ) -> AsyncIterator[Any]:
+        """Poll many analyses until each ends; yield each final ``IndexStatus`` as it lands.
+
+        Ends: ANALYZE_COMPLETED, ANALYZE_FAIL, ANALYZE_CANCEL. ``BEFORE_ANALYZE`` right after a
+        request means the service has not picked it up yet: it is polled on for ``start_grace``
+        seconds from the first time it is seen for an asset, then taken as final (no analysis is
+        coming: yielded as is). The rest is ``wait_for_imports``' (``concurrency``,
+        ``interval`` in seconds, ``timeout`` in seconds for the whole wait, failures raised
+        together or yielded as ``PollFailure``; the same poller).
+
+        A re-analysis of an asset whose last one ended may report that old end until the
+        service picks the new one up (nothing in the status tells them apart): wait a moment
+        after ``start_index`` before polling such assets, or use ``ingest``.
+        """
+        self._service  # noqa: B018 (a zone without the service fails here, not mid-batch)
+        refs = list(refs)
+        for ref in refs:
+            _check_ref(ref, AssetRef)
+        if not start_grace >= 0:
+            raise ValueError(f"start_grace must be >= 0 seconds, got {start_grace}")
+        concurrency = self._transport.concurrency(concurrency, "wait_for_indexes")
+        first_seen: dict[AssetRef, float] = {}
+
+        async def step(ref: AssetRef) -> IndexStatus | Again:
+            status = await self.index_status(ref)
+            if status.status == IndexState.BEFORE_ANALYZE:
+                seen = first_seen.setdefault(ref, time.monotonic())
+                return AGAIN if time.monotonic() - seen < start_grace else status
+            return status if status.terminal else AGAIN
+
+        return schedule(  # type: ignore[call-overload, no-any-return]
+            refs,
+            step,
+            concurrency=concurrency,
+            interval=interval,
+            timeout=timeout,
+            max_failures=max_failures,
+            return_exceptions=return_exceptions,
+        )
+
+    async def index(
+        self, ref: AssetRef, *, confidence_level: ConfidenceLevel | str | None = None
+    ) -> Index:
+        """``GET …/assets/{asset_id}/index``: the asset's latest index, a typed header and the
+        analysis as plain JSON (``Index.content``).
+
+        ``confidence_level`` (``LOW``, ``MEDIUM``: the service's default, ``HIGH``) filters the
+        keywords by certainty; ``None`` sends none. The service refuses this call until an
+        analysis has completed (the status and code it uses are not documented: expect a
+        ``NotFoundError`` or a ``ConflictError``).
+        """
+        _check_ref(ref, AssetRef)
+        query: list[tuple[str, str | int]] = []
+        if confidence_level is not None:
+            level = _known(ConfidenceLevel, confidence_level, "confidence_level")
+            query.append(("confidence_level", level.value))
+        return await self._get(
+            (*_asset_path(ref), "index"), functools.partial(_index, asset=ref), query
+        )
+
+    async def cancel_index(self, ref: AssetRef) -> None:
+        """``POST …/assets/{asset_id}/index/cancel``: cancel the asset's analysis while it waits
+        or runs (its status then becomes ANALYZE_CANCEL; the previous index stays). Otherwise
+        the service answers 409: ``ConflictError``. Sent again after a lost answer (a second
+        cancel changes nothing; it may answer 409)."""
+        _check_ref(ref, AssetRef)
+        await self._write(
+            "POST", (*_asset_path(ref), "index", "cancel"), _nothing, idempotent=True
+        )
+
+    async def delete_index(self, ref: AssetRef) -> None:
+        """``DELETE …/assets/{asset_id}/index``: delete the asset's latest (completed) index and
+        its scene summaries, for good. While an analysis runs the service answers 409:
+        ``ConflictError``. Sent again after a lost answer (deleting twice deletes once)."""
+        _check_ref(ref, AssetRef)
+        await self._write("DELETE", (*_asset_path(ref), "index"), _nothing, idempotent=True)
+
+    # -- the pipeline -----------------------------------------------------------------------
+
+    def ingest(
+        self,
+        workspace: str,
+        project_id: str | int,
+        *,
+        bucket: str,
+        keys: Iterable[str],
+        index: bool | IndexOptions = True,
+        concurrency: int = _defaults.POLL_CONCURRENCY,
+        interval: float = _defaults.POLL_INTERVAL,
+        index_interval: float = _defaults.INDEX_POLL_INTERVAL,
+        timeout: float | None = None,
+        max_failures: int = _defaults.POLL_MAX_FAILURES,
+        if_running: IfRunning = "raise",
+        start_grace: float = _defaults.INDEX_START_GRACE,
+        on_progress: Callable[[IngestResult], None] | None = None,
+    ) -> AsyncIterator[IngestResult]:
+        """From Object Storage keys to indexed assets: for each key, ``import_asset``, wait for
+        the import, ``start_index`` (unless ``index=False``; ``index=IndexOptions(...)`` for
+        other options than the defaults), wait for the analysis; yield one ``IngestResult`` per
+        key as soon as that key is done.
+
+        Each key moves on as soon as its previous step finished, whatever the other keys do:
+        there is no batch barrier. At most ``concurrency`` requests are in flight across every
+        key and step (one shared bound, capped by the client's ``max_connections``), and the
+        client-wide rate limit and 429 gate pace them all. ``interval`` is the pause in seconds
+        between two import polls of one key (and before the first), ``index_interval`` between
+        two analysis polls; ``start_grace`` and ``if_running`` are ``wait_for_indexes``' and
+        ``start_index``'s.
+
+        A key listed twice is ingested once. A key that fails stops alone: its result carries the
+        ``error`` and the ``stage`` it stopped at (the import request and the analysis request
+        are never sent twice, see ``import_asset``; a poll is retried as ``wait_for_imports``
+        retries it, ``max_failures`` times in a row). A FAILED import or ANALYZE_FAIL analysis is
+        a state, not an error. ``timeout`` (seconds, for the whole run) ends the keys still
+        under way with a ``PollTimeoutError`` as their ``error``. An authentication error stops
+        everything at once (raised). Breaking out of the loop or cancelling stops every request
+        at once and leaves no task behind (an import request cut short may still have created
+        its asset).
+
+        ``on_progress`` is called with a snapshot each time a key moves on to ``IMPORT_WAIT``,
+        ``INDEX`` or ``INDEX_WAIT`` (``stage`` is the one entered; a key's end is the result
+        yielded), for progress displays; it must not block.
+        """
+        self._service  # noqa: B018 (a zone without the service fails here, not mid-batch)
+        if isinstance(index, bool):
+            options = IndexOptions() if index else None
+        elif isinstance(index, IndexOptions):
+            options = index
+        else:
+            raise TypeError(f"index must be a bool or IndexOptions, got {type(index).__name__}")
+        keys = list(dict.fromkeys(keys))
+        for key in keys:
+            if not isinstance(key, str) or not key.strip():
+                raise ValueError(f"keys must be non-empty strings, got {key!r}")
+        if not isinstance(bucket, str) or not bucket.strip():
+            raise ValueError(f"bucket must be a non-empty string, got {bucket!r}")
+        for name, value in (("interval", interval), ("index_interval", index_interval),
+                            ("start_grace", start_grace)):  # fmt: skip
+            if not value >= 0:
+                raise ValueError(f"{name} must be >= 0 seconds, got {value}")
+        run = Ingest(
+            self,
+            segment("workspace", workspace),
+            segment("project_id", project_id),
+            bucket,
+            options,
+            interval=interval,
+            index_interval=index_interval,
+            if_running=_if_running(if_running),
+            start_grace=start_grace,
+            on_progress=on_progress,
+        )
+        return run.results(
+            keys,
+            concurrency=self._transport.concurrency(concurrency, "ingest"),
+            timeout=timeout,
+            max_failures=max_failures,
+        )
+
+
+def _ref(workspace: str, project_id: str | int, asset_id: str | int) -> AssetRef:
+    return AssetRef(
+        segment("workspace", workspace),
+        segment("project_id", project_id),
+        segment("asset_id", asset_id),
+    )
+
+
+def _asset_path(ref: AssetRef) -> tuple[str, ...]:
+    return (
+        "workspaces", segment("workspace", ref.workspace),
+        "projects", segment("project_id", ref.project_id),
+        "assets", segment("asset_id", ref.asset_id),
+    )  # fmt: skip
+
+
+def _terminal(status: ImportStatus) -> bool:
     return status.terminal
+

@@ -1,6 +1,6 @@
 """Bounded-concurrency polling of many targets, yielding each final result as it lands.
 
-Two schedules, for the two ways the services report progress:
+Three schedules, for the ways the services report progress:
 
 * ``poll`` asks about each target on its own (``MediaAI.wait_for_imports``: one import-status
   request per asset)::
@@ -8,24 +8,33 @@ Two schedules, for the two ways the services report progress:
       async for result in poll(refs, fetch, lambda s: s.terminal, concurrency=64, interval=2.0):
           ...
 
+* ``schedule`` is what ``poll`` runs on: it calls ``step(target)`` until the step returns a final
+  result, and again after ``interval`` seconds each time it returns ``Again`` (``MediaAI.ingest``
+  steps each key through import, wait, index, wait; ``poll``'s step is one fetch);
 * ``sweep`` walks one list again and again, where one walk reports on many things at once
   (``VodStation.watch_encoding_statuses``: the encoding status list).
 
-What ``poll`` guarantees:
+What ``poll`` and ``schedule`` guarantee:
 
-* At most ``concurrency`` fetches are in flight across the whole batch, never more: the batch is
-  worked by that many workers taking the target that is due soonest.
-* A target is fetched again ``interval`` seconds (± ``jitter`` of it) after its last answer, and
-  never again once ``is_terminal`` said it finished.
+* At most ``concurrency`` steps (fetches) are in flight across the whole batch, never more: the
+  batch is worked by that many workers. A free worker takes the step that is due (its target's
+  pause is over), the one due soonest first; only when none is due does it start a target not
+  started yet (in the order given). So a target that can move on never waits behind targets
+  that have not begun: no batch barrier, and no more targets under way than the pauses need.
+* A target is stepped again ``interval`` seconds (± ``jitter`` of it) after its step returned
+  ``Again`` (or the delay that ``Again`` names), and never again once a step returned a final
+  result (``poll``: once ``is_terminal`` said it finished).
 * The poller only schedules. Everything that spans requests (retries, the 429 gate that slows
   the whole client down together, the client-wide rate limit, the connection limit, clock
   calibration) is the transport's; what a failure means is ``_retry.classify``'s, the same
   classifier the transport retries by.
 * A target whose polling fails for good (a permanent failure such as not found or bad request,
-  or transient failures ``max_failures`` times in a row, each after the transport's own retries)
-  does not stop the others. By default the failures are raised together as a ``PollingError``
-  once every other target finished; with ``return_exceptions=True`` each arrives in the stream
-  as a ``PollFailure`` instead.
+  or transient failures ``max_failures`` times in a row, each after the transport's own retries;
+  a step that must not be repeated after a failure, such as a write, runs with
+  ``max_failures=1`` or turns the failure into its final result) does not stop the others. By
+  default the failures are raised together as a ``PollingError`` once every other target
+  finished; with ``return_exceptions=True`` each arrives in the stream as a ``PollFailure``
+  instead.
 * A fatal failure (``AuthenticationError``, ``PermissionDeniedError``) stops the batch at once:
   no other target can succeed with the same credentials.
 * ``timeout`` (seconds) bounds the whole wait; when it passes, ``PollTimeoutError`` names the
@@ -50,7 +59,7 @@ from collections.abc import (
     Hashable,
     Iterable,
 )
-from typing import Any, Generic, Literal, TypeVar, overload
+from typing import Any, Final, Generic, Literal, TypeVar, overload
 
 import attrs
 
@@ -58,7 +67,7 @@ from . import _defaults
 from ._retry import Clock, Sleep, Verdict, classify
 from .errors import NcpError, PollingError
 
-__all__ = ["PollFailure", "PollTimeoutError", "poll", "sweep"]
+__all__ = ["Again", "PollFailure", "PollTimeoutError", "poll", "schedule", "sweep"]
 
 K = TypeVar("K", bound=Hashable)
 R = TypeVar("R")
@@ -76,14 +85,26 @@ class PollFailure(Generic[K]):
     error: BaseException
 
 
+@attrs.frozen
+class Again:
+    """What a ``schedule`` step returns while its target is not finished: step it again after
+    ``delay`` seconds (``None``: the schedule's ``interval``), ± the schedule's ``jitter``."""
+
+    delay: float | None = None
+
+
+#: Step again after the schedule's ``interval``.
+AGAIN: Final = Again()
+
+
 class _Batch(Generic[K, R]):
-    """The shared state of one ``poll`` call: the schedule, the workers and the outbox."""
+    """The shared state of one ``schedule`` call: the targets not started yet, the heap of
+    those waiting for their next step, the workers' idle list and the outbox."""
 
     def __init__(
         self,
         targets: list[K],
-        fetch: Callable[[K], Awaitable[R]],
-        is_terminal: Callable[[R], bool],
+        step: Callable[[K], Awaitable[R | Again]],
         *,
         interval: float,
         jitter: float,
@@ -92,8 +113,7 @@ class _Batch(Generic[K, R]):
         sleep: Sleep,
         rng: random.Random,
     ) -> None:
-        self.fetch = fetch
-        self.is_terminal = is_terminal
+        self.step = step
         self.interval = interval
         self.jitter = jitter
         self.max_failures = max_failures
@@ -101,17 +121,18 @@ class _Batch(Generic[K, R]):
         self.sleep = sleep
         self.rng = rng
         self.seq = itertools.count()
-        now = clock()
-        # (due time, tie-breaker, target, consecutive failures)
-        self.heap: list[tuple[float, int, K, int]] = [(now, next(self.seq), t, 0) for t in targets]
+        # Targets started and waiting: (due time, tie-breaker, target, consecutive failures).
+        self.heap: list[tuple[float, int, K, int]] = []
         self.targets = targets
+        self.started = 0  # targets[:started] have been stepped at least once
         self.pending: set[K] = set(targets)
         self.outbox: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         self.idle: list[asyncio.Future[None]] = []
 
-    def _push(self, target: K, failures: int) -> None:
-        spread = self.interval * self.jitter
-        due = self.clock() + self.interval + (self.rng.uniform(-spread, spread) if spread else 0.0)
+    def _push(self, target: K, failures: int, delay: float | None = None) -> None:
+        pause = self.interval if delay is None else delay
+        spread = pause * self.jitter
+        due = self.clock() + pause + (self.rng.uniform(-spread, spread) if spread else 0.0)
         heapq.heappush(self.heap, (due, next(self.seq), target, failures))
         if self.idle:
             waiter = self.idle.pop()
@@ -181,28 +202,46 @@ class _Batch(Generic[K, R]):
             )
 
     async def worker(self) -> None:
-        """Take due targets until none is left; a crash (a bug in ``fetch`` or ``is_terminal``,
-        not an ``NcpError``) is handed to the consumer rather than lost in a task."""
+        """Take steps until no target is left; a crash (a bug in a step, not an ``NcpError``) is
+        handed to the consumer rather than lost in a task."""
         try:
             await self._work()
         except Exception as exc:
             self.outbox.put_nowait(("fatal", exc))
 
+    def _next(self) -> tuple[float, K, int] | None:
+        """The next step to take: (due time, target, consecutive failures), or ``None`` when
+        every target left is being stepped by another worker.
+
+        A step that is due comes first (the soonest due first); then a target not started yet;
+        then the step due soonest, to be waited for.
+        """
+        heap = self.heap
+        if heap and (heap[0][0] <= self.clock() or self.started == len(self.targets)):
+            due, _, target, failures = heapq.heappop(heap)
+            return due, target, failures
+        if self.started < len(self.targets):
+            target = self.targets[self.started]
+            self.started += 1
+            return 0.0, target, 0
+        return None
+
     async def _work(self) -> None:
         loop = asyncio.get_running_loop()
         while self.pending:
-            if not self.heap:
-                # Everything left is being fetched by other workers; wait for one to come back.
+            taken = self._next()
+            if taken is None:
+                # Everything left is being stepped by other workers; wait for one to come back.
                 waiter = loop.create_future()
                 self.idle.append(waiter)
                 await waiter
                 continue
-            due, _, target, failures = heapq.heappop(self.heap)
+            due, target, failures = taken
             delay = due - self.clock()
             if delay > 0:
                 await self.sleep(delay)
             try:
-                result = await self.fetch(target)
+                result = await self.step(target)
             except NcpError as exc:
                 verdict = classify(exc)
                 if verdict is Verdict.FATAL:
@@ -213,10 +252,10 @@ class _Batch(Generic[K, R]):
                 else:
                     self._push(target, failures + 1)
                 continue
-            if self.is_terminal(result):
-                self._finish(target, "done", result)
+            if isinstance(result, Again):
+                self._push(target, 0, result.delay)
             else:
-                self._push(target, 0)
+                self._finish(target, "done", result)
 
 
 @overload
@@ -286,12 +325,93 @@ def poll(
             the end.
         clock, sleep, rng: injectable time source (seconds), sleep and jitter source.
 
-    Bad arguments raise ``ValueError`` here, before anything runs.
+    Bad arguments raise ``ValueError`` here, before anything runs. ``poll`` is ``schedule``
+    with a step that fetches once and returns the result if it is terminal, ``AGAIN`` if not.
 
     Raises (while iterating):
         PollingError: at the end, if some targets failed (unless ``return_exceptions``).
         PollTimeoutError: when ``timeout`` passed before every target finished.
         AuthenticationError, PermissionDeniedError: at once; the batch stops.
+    """
+
+    async def step(target: K) -> R | Again:
+        result = await fetch(target)
+        return result if is_terminal(result) else AGAIN
+
+    return schedule(  # type: ignore[call-overload, no-any-return]
+        targets,
+        step,
+        concurrency=concurrency,
+        interval=interval,
+        timeout=timeout,
+        jitter=jitter,
+        max_failures=max_failures,
+        return_exceptions=return_exceptions,
+        clock=clock,
+        sleep=sleep,
+        rng=rng,
+    )
+
+
+@overload
+def schedule(
+    targets: Iterable[K],
+    step: Callable[[K], Awaitable[R | Again]],
+    *,
+    concurrency: int = ...,
+    interval: float = ...,
+    timeout: float | None = ...,
+    jitter: float = ...,
+    max_failures: int = ...,
+    return_exceptions: Literal[False] = ...,
+    clock: Clock = ...,
+    sleep: Sleep = ...,
+    rng: random.Random | None = ...,
+) -> AsyncGenerator[R, None]: ...
+
+
+@overload
+def schedule(
+    targets: Iterable[K],
+    step: Callable[[K], Awaitable[R | Again]],
+    *,
+    concurrency: int = ...,
+    interval: float = ...,
+    timeout: float | None = ...,
+    jitter: float = ...,
+    max_failures: int = ...,
+    return_exceptions: Literal[True],
+    clock: Clock = ...,
+    sleep: Sleep = ...,
+    rng: random.Random | None = ...,
+) -> AsyncGenerator[R | PollFailure[K], None]: ...
+
+
+def schedule(
+    targets: Iterable[K],
+    step: Callable[[K], Awaitable[R | Again]],
+    *,
+    concurrency: int = _defaults.POLL_CONCURRENCY,
+    interval: float = _defaults.POLL_INTERVAL,
+    timeout: float | None = None,
+    jitter: float = _defaults.POLL_JITTER,
+    max_failures: int = _defaults.POLL_MAX_FAILURES,
+    return_exceptions: bool = False,
+    clock: Clock = time.monotonic,
+    sleep: Sleep = asyncio.sleep,
+    rng: random.Random | None = None,
+) -> AsyncGenerator[Any, None]:
+    """Step every target until its step returns a final result; yield each as soon as it does.
+
+    ``step(target)`` does one piece of work for the target (a request, usually) and returns
+    either its final result or ``Again(delay)``: step it again after ``delay`` seconds
+    (``AGAIN``: after ``interval``). A target keeps its own state between steps (the step is a
+    method of a stateful target, say), so a step resumes where the previous one stopped. The
+    arguments, the failures and the order of work are ``poll``'s (see the module docstring): an
+    ``NcpError`` from a step is classified; a transient one steps the target again after
+    ``interval``, up to ``max_failures`` in a row; a step that must not run again after a
+    failure (a write) runs with ``max_failures=1``, or catches the failure and returns it in its
+    final result.
     """
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise ValueError(f"concurrency must be an int >= 1, got {concurrency!r}")
@@ -303,8 +423,7 @@ def poll(
         raise ValueError(f"max_failures must be an int >= 1, got {max_failures!r}")
     batch: _Batch[K, R] = _Batch(
         list(dict.fromkeys(targets)),
-        fetch,
-        is_terminal,
+        step,
         interval=interval,
         jitter=jitter,
         max_failures=max_failures,

@@ -24,13 +24,13 @@ def ncp_scenario() -> Scenario:
     return Scenario.empty()
 
 
-def load_imports(emulator: Emulator, n: int, seed: int = 1) -> dict[ncp.VideoAssetRef, str]:
+def load_imports(emulator: Emulator, n: int, seed: int = 1) -> dict[ncp.AssetRef, str]:
     rng = random.Random(seed)
-    outcomes: dict[ncp.VideoAssetRef, str] = {}
+    outcomes: dict[ncp.AssetRef, str] = {}
     for i in range(n):
         outcome = rng.choice(["COMPLETED"] * 7 + ["FAILED", "FILE_NOT_EXIST", "INVALID_METADATA"])
         emulator.media_ai.add_import("ws", "9", 1000 + i, outcome=outcome, polls=rng.randint(1, 4))
-        outcomes[ncp.VideoAssetRef("ws", "9", str(1000 + i))] = outcome
+        outcomes[ncp.AssetRef("ws", "9", str(1000 + i))] = outcome
     return outcomes
 
 
@@ -46,7 +46,7 @@ async def test_a_thousand_imports_finish_within_the_concurrency_bound(
 ) -> None:
     outcomes = load_imports(ncp_emulator, 1200)
     ncp_emulator.latency = 0.002
-    got: dict[ncp.VideoAssetRef, str] = {}
+    got: dict[ncp.AssetRef, str] = {}
     async for status in ncp_client.media_ai.wait_for_imports(
         outcomes, concurrency=25, interval=0.005
     ):
@@ -57,7 +57,7 @@ async def test_a_thousand_imports_finish_within_the_concurrency_bound(
     stats = ncp_emulator.stats
     assert 1 < stats.peak_in_flight <= 25
     assert stats.total_polls_after_terminal == 0
-    expected = {(r.workspace, r.project_id, r.video_asset_id): a.polls_to_complete
+    expected = {(r.workspace, r.project_id, r.asset_id): a.polls_to_complete
                 for r, a in zip(outcomes, ncp_emulator.media_ai.imports(), strict=True)}
     assert dict(stats.import_polls) == expected
 
@@ -67,7 +67,7 @@ async def test_results_stream_as_they_land(
 ) -> None:
     ncp_emulator.media_ai.add_import("ws", "1", "1", polls=1)
     ncp_emulator.media_ai.add_import("ws", "1", "2", polls=10**6)
-    refs = [ncp.VideoAssetRef("ws", "1", "2"), ncp.VideoAssetRef("ws", "1", "1")]
+    refs = [ncp.AssetRef("ws", "1", "2"), ncp.AssetRef("ws", "1", "1")]
     stream = ncp_client.media_ai.wait_for_imports(refs, interval=0.001)
     first = await anext(stream)
     assert first.asset == refs[1]
@@ -100,7 +100,7 @@ async def test_one_missing_asset_is_reported_and_the_rest_finish(
     ncp_client: ncp.MediaClient, ncp_emulator: Emulator
 ) -> None:
     outcomes = load_imports(ncp_emulator, 50, seed=3)
-    missing = ncp.VideoAssetRef("ws", "9", "999999")
+    missing = ncp.AssetRef("ws", "9", "999999")
     got = []
     with pytest.raises(ncp.PollingError) as info:
         async for status in ncp_client.media_ai.wait_for_imports(
@@ -116,9 +116,9 @@ async def test_failures_inline_with_return_exceptions(
     ncp_client: ncp.MediaClient, ncp_emulator: Emulator
 ) -> None:
     load_imports(ncp_emulator, 5, seed=4)
-    bad = ncp.VideoAssetRef("ws", "9", "abc")
+    bad = ncp.AssetRef("ws", "9", "abc")
     results = [r async for r in ncp_client.media_ai.wait_for_imports(
-        [ncp.VideoAssetRef("ws", "9", "1000"), bad], interval=0.001, return_exceptions=True)]
+        [ncp.AssetRef("ws", "9", "1000"), bad], interval=0.001, return_exceptions=True)]
     failures = [r for r in results if isinstance(r, ncp.PollFailure)]
     assert [f.target for f in failures] == [bad]
     assert isinstance(failures[0].error, ncp.BadRequestError)
@@ -212,7 +212,7 @@ async def test_concurrency_above_the_connection_pool_is_warned_about(
     ncp_emulator_server: EmulatorServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     load_imports(ncp_emulator_server.emulator, 20, seed=6)
-    refs = [ncp.VideoAssetRef("ws", "9", str(1000 + i)) for i in range(20)]
+    refs = [ncp.AssetRef("ws", "9", str(1000 + i)) for i in range(20)]
     async with client_for(ncp_emulator_server, max_connections=4) as client:
         got = [s async for s in client.media_ai.wait_for_imports(
             refs, concurrency=16, interval=0.001)]

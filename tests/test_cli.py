@@ -31,7 +31,7 @@ from ncp_media_async.cli._app import cli
 from ncp_media_async.cli._columns import TEXT_FLOOR, UTC_ZONE, Kind, Zone, fit_widths
 from ncp_media_async.cli._output import to_jsonable
 from ncp_media_async.cli._params import parse_asset_ref
-from ncp_media_async.records import EncodingState, VideoAssetRef
+from ncp_media_async.records import AssetRef, EncodingState
 from ncp_media_async.testing import Emulator, ManualClock, Route, Scenario
 
 # -------------------------------------------------------------------------------- fixtures
@@ -158,8 +158,10 @@ def test_import_status(fresh: LoopbackEmulator) -> None:
     fresh.emulator.media_ai.add_import("cli-ws", 77, 5001, outcome="INVALID_METADATA", polls=1)
     (line,) = json_lines(ok(fresh.invoke("--json", "import-status", "cli-ws", "77", "5001")))
     assert line["upload_status"] == "INVALID_METADATA"
-    assert line["video_id"] == 5001
-    assert line["asset"] == {"workspace": "cli-ws", "project_id": "77", "video_asset_id": "5001"}
+    assert line["asset_id"] == 5001
+    assert line["asset"] == {
+        "workspace": "cli-ws", "project_id": "77", "asset_id": "5001", "key": None
+    }
     assert set(line["metadata"]) == {"resolution", "duration_ms", "size", "format"}
 
 
@@ -335,8 +337,8 @@ def test_missing_credentials(served: LoopbackEmulator) -> None:
         ),
         (["encoding-status", "--page-size", "5"], "'--page-size'"),
         (["channel-events", "vs-1", "--prefetch", "0"], "'--prefetch'"),
-        (["wait-imports", "just-one-part"], "is not workspace/project_id/video_asset_id"),
-        (["wait-imports", "a/b/c/d"], "'a/b/c/d' is not workspace/project_id/video_asset_id"),
+        (["wait-imports", "just-one-part"], "is not workspace/project_id/asset_id"),
+        (["wait-imports", "a/b/c/d"], "'a/b/c/d' is not workspace/project_id/asset_id"),
         (["--timeout", "5", "statistics"], "Did you mean '--request-timeout'?"),
         (["wait-imports"], "no targets"),
         (["--endpoint", "ftp://example.com", "statistics"], "is not an http(s) URL"),
@@ -362,9 +364,9 @@ def test_targets_file_every_bad_line_by_number_and_not_utf8(served: LoopbackEmul
     assert result.stdout == ""
     assert result.stderr == (
         "error: Invalid value for '--file': 3 bad lines: "
-        "line 4: 'ws/p' is not workspace/project_id/video_asset_id; "
+        "line 4: 'ws/p' is not workspace/project_id/asset_id; "
         "line 5: not UTF-8 (byte 0xff at column 1); "
-        "line 7: 'a/b/c/d' is not workspace/project_id/video_asset_id "
+        "line 7: 'a/b/c/d' is not workspace/project_id/asset_id "
         "(see 'cli wait-imports --help')\n"
     )
 
@@ -409,12 +411,12 @@ def test_wait_imports_json_small_batch(fresh: LoopbackEmulator) -> None:
     assert result.exit_code == 1  # some imports failed
     lines = json_lines(result)
     assert len(lines) == len(targets)
-    statuses = {x["asset"]["video_asset_id"]: x for x in lines if "upload_status" in x}
+    statuses = {x["asset"]["asset_id"]: x for x in lines if "upload_status" in x}
     assert {k: v["upload_status"] for k, v in statuses.items()} == {
         str(100 + i): outcome for i, outcome in enumerate(outcomes)
     }
     (failure,) = [x for x in lines if "error" in x]
-    assert failure["asset"]["video_asset_id"] == "999"
+    assert failure["asset"]["asset_id"] == "999"
     assert failure["error"]["type"] == "NotFoundError"
     assert failure["error"]["status"] == 404
     # Plain progress (stderr is not a terminal), then the summary and the failures.
@@ -462,7 +464,7 @@ def test_wait_imports_timeout_names_the_pending(fresh: LoopbackEmulator) -> None
         "0.3",
     )
     assert result.exit_code == 1
-    assert [x["asset"]["video_asset_id"] for x in json_lines(result)] == ["300"]
+    assert [x["asset"]["asset_id"] for x in json_lines(result)] == ["300"]
     assert "1 still pending (timed out)" in result.stderr
     assert "still pending: ws/p3/301" in result.stderr
 
@@ -541,6 +543,8 @@ def test_demo_json_summary_matches_the_scenario() -> None:
             "0",
             "--latency-ms",
             "1",
+            "--ingest",
+            "0",
         ],
         env={"NCP_ACCESS_KEY": None, "NCP_SECRET_KEY": None},  # needs none
         catch_exceptions=False,
@@ -566,7 +570,8 @@ def test_demo_json_summary_matches_the_scenario() -> None:
 def test_demo_table_with_watch() -> None:
     result = CliRunner().invoke(
         cli,
-        ["demo", "--imports", "40", "--interval", "0.02", "--watch", "0.6", "--latency-ms", "1"],
+        ["demo", "--imports", "40", "--interval", "0.02", "--watch", "0.6", "--latency-ms", "1",
+         "--ingest", "30"],
         catch_exceptions=False,
     )
     out = ok(result).stdout
@@ -574,12 +579,15 @@ def test_demo_table_with_watch() -> None:
         "1. Waiting for 43 imports",
         "prefetch=8",
         "3. Watching encodings",
+        "4. Ingesting 30 files",
         "Summary",
         "polls after terminal",
         "wall time",
     ):
         assert text in out
     assert "progress: imports 43/43 (100%)" in result.stderr
+    for stage in ("import", "imported", "index", "indexed"):
+        assert f"progress: {stage} 30/30 (100%)" in result.stderr
 
 
 # ----------------------------------------------------------- processes: Ctrl-C, emulator
@@ -677,10 +685,11 @@ def test_to_jsonable() -> None:
         "s": "PAUSED",
         "x": [1, 2],
     }
-    assert to_jsonable(VideoAssetRef("w", "1", "2")) == {
+    assert to_jsonable(AssetRef("w", "1", "2")) == {
         "workspace": "w",
         "project_id": "1",
-        "video_asset_id": "2",
+        "asset_id": "2",
+        "key": None,
     }
 
 
@@ -697,9 +706,9 @@ def test_zone_parse() -> None:
 
 
 def test_parse_asset_ref() -> None:
-    assert parse_asset_ref(" w/1/2 ") == VideoAssetRef("w", "1", "2")
+    assert parse_asset_ref(" w/1/2 ") == AssetRef("w", "1", "2")
     for bad in ("w/1", "w//2", "/1/2", "", "a/b/c/d", "w/1/2/"):
-        with pytest.raises(ValueError, match="workspace/project_id/video_asset_id"):
+        with pytest.raises(ValueError, match="workspace/project_id/asset_id"):
             parse_asset_ref(bad)
 
 

@@ -177,8 +177,8 @@ async def test_import_status_progresses_to_its_outcome(
     assert not first.terminal
     second = await ncp_client.media_ai.import_status("ws", 77, 5678)
     assert second.upload_status is ncp.UploadStatus.COMPLETED
-    assert second.video_id == 5678
-    assert second.asset == ncp.VideoAssetRef("ws", "77", "5678")
+    assert second.asset_id == second.video_id == 5678
+    assert second.asset == ncp.AssetRef("ws", "77", "5678")
     assert second.metadata is not None and second.metadata.duration_ms
 
 

@@ -167,6 +167,14 @@ def records_path(channel_id: str) -> str:
 
 def import_path(workspace: str, project: str, asset: str) -> str:
     return encode_path(
+        "api", "v1", "workspaces", workspace, "projects", project, "assets", asset,
+        "import-status",
+    )  # fmt: skip
+
+
+def video_import_path(workspace: str, project: str, asset: str) -> str:
+    """The deprecated path (removed by NCP in January 2027)."""
+    return encode_path(
         "api", "v1", "workspaces", workspace, "projects", project, "video-assets", asset,
         "import-status",
     )  # fmt: skip
@@ -195,6 +203,7 @@ async def test_valid_signature_is_accepted_on_every_route(
     api: Api, emulator: Emulator, clock: ManualClock
 ) -> None:
     workspace, project, asset = emulator.media_ai.import_refs()[0]
+    project_path = encode_path("api", "v1", "workspaces", workspace, "projects", project)
     live = emulator.live_station.add_channel()
     emulator.live_station.start_publishing(live)
     paths: list[tuple[str, str, dict[str, str], bytes | None]] = [
@@ -210,6 +219,15 @@ async def test_valid_signature_is_accepted_on_every_route(
         ("GET", records_path(live), KR, None),
         ("GET", "/api/v2/events/callbackEndpoint", KR, None),
         ("POST", "/api/v2/events/callbackEndpoint", KR, b'{"callbackUrl": "http://127.0.0.1:9/"}'),
+        ("GET", video_import_path(workspace, project, asset), {}, None),
+        ("GET", "/api/v1/workspaces?pageNum=1", {}, None),
+        ("GET", encode_path("api", "v1", "workspaces", workspace), {}, None),
+        ("GET", encode_path("api", "v1", "workspaces", workspace, "projects"), {}, None),
+        ("GET", project_path, {}, None),
+        ("GET", project_path + "/assets?pageNum=1", {}, None),
+        ("GET", f"{project_path}/assets/{asset}", {}, None),
+        ("POST", project_path + "/assets/import/object-storage", {},
+         b'{"key": "a.mp4", "bucketName": "b"}'),
     ]
     for method, path, headers, body in paths:
         reply = await api.send(method, path, headers=headers, body=body)
@@ -222,7 +240,17 @@ async def test_valid_signature_is_accepted_on_every_route(
         body=json.dumps({"recordIds": ids}).encode(),
     )  # fmt: skip
     assert reply.status == 200, reply.body
-    assert emulator.stats.total_requests == len(paths) + 1
+    # Media Intelligence analyses, of an asset whose import completes at its first poll.
+    emulator.media_ai.add_import(workspace, project, 42, polls=1)
+    analysed = f"{project_path}/assets/42"
+    steps = [("GET", "/import-status"), ("POST", "/index"), ("POST", "/index/cancel"),
+             ("GET", "/index/status")]  # fmt: skip
+    for method, path in steps:
+        reply = await api.send(method, analysed + path, body=b"{}" if path == "/index" else None)
+        assert reply.status == 200, (path, reply.body)
+    assert (await api.get(analysed + "/index")).status == 404  # cancelled: no index was made
+    assert (await api.send("DELETE", analysed + "/index")).status == 404
+    assert emulator.stats.total_requests == len(paths) + 1 + len(steps) + 2
     assert emulator.stats.rejected_signatures == 0
     assert set(emulator.stats.requests) == set(Route)
 
@@ -638,7 +666,7 @@ async def test_import_progression_and_polls_after_terminal(api: Api, emulator: E
     for _ in range(4):
         body = (await api.get(path)).json()
         assert (body["code"], body["message"]) == ("0", "success")
-        assert body["result"]["videoId"] == 5678
+        assert body["result"]["assetId"] == 5678
         statuses.append(body["result"]["uploadStatus"])
     assert statuses == ["IN_PROGRESS", "IN_PROGRESS", "FAILED", "FAILED"]
     key = ("ws", "1", "5678")
@@ -652,7 +680,7 @@ async def test_import_progression_and_polls_after_terminal(api: Api, emulator: E
 async def test_import_result_body(api: Api, emulator: Emulator) -> None:
     meta = {"resolution": "1920x1080", "durationMs": 253702, "size": 120333399, "format": "mp4"}
     emulator.media_ai.add_import("ws", "1234", 5678, metadata=meta)
-    assert (await api.get(import_path("ws", "1234", "5678"))).json() == {
+    assert (await api.get(video_import_path("ws", "1234", "5678"))).json() == {
         "code": "0",
         "message": "success",
         "result": {"videoId": 5678, "uploadStatus": "COMPLETED",
@@ -660,7 +688,7 @@ async def test_import_result_body(api: Api, emulator: Emulator) -> None:
     }  # fmt: skip
     quirky = {"videoId": "9", "uploadStatus": "NEW_STATE"}
     emulator.media_ai.add_import("ws", "1234", 9, result=quirky)
-    result = (await api.get(import_path("ws", "1234", "9"))).json()["result"]
+    result = (await api.get(video_import_path("ws", "1234", "9"))).json()["result"]
     assert result == {"videoId": "9", "uploadStatus": "NEW_STATE"}
 
 

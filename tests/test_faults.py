@@ -171,7 +171,7 @@ async def test_cancellation_at_random_points_leaves_nothing_behind(
     emulator.fault_plan = FaultPlan(seed=seed, rate=0.2)
     for i in range(200):
         emulator.media_ai.add_import("ws", "1", str(i), polls=rng.randint(1, 5))
-    refs = [ncp.VideoAssetRef("ws", "1", str(i)) for i in range(200)]
+    refs = [ncp.AssetRef("ws", "1", str(i)) for i in range(200)]
     loop = asyncio.get_running_loop()
     problems: list[dict[str, Any]] = []
     loop.set_exception_handler(lambda _loop, context: problems.append(context))

@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 import ncp_media_async as ncp
-from ncp_media_async.polling import PollFailure, PollTimeoutError, poll
+from ncp_media_async.polling import AGAIN, Again, PollFailure, PollTimeoutError, poll, schedule
 
 
 class VirtualTime:
@@ -180,6 +180,69 @@ async def test_a_bug_in_fetch_surfaces_instead_of_hanging() -> None:
     with pytest.raises(ZeroDivisionError):
         async for _ in poll(["a"], broken, lambda r: True, interval=0):
             pass
+
+
+# -- schedule: the stepping primitive under poll ---------------------------------------------
+
+
+class Steps:
+    """Each target needs ``steps`` steps; the order of the steps is recorded."""
+
+    def __init__(self, steps: int, delay: float | None = None) -> None:
+        self.steps = steps
+        self.delay = delay
+        self.done: Counter[str] = Counter()
+        self.order: list[str] = []
+
+    async def step(self, target: str) -> str | Again:
+        await asyncio.sleep(0)
+        self.order.append(target)
+        self.done[target] += 1
+        if self.done[target] < self.steps:
+            return AGAIN if self.delay is None else Again(self.delay)
+        return target
+
+
+async def test_a_due_step_goes_before_a_target_not_started() -> None:
+    steps = Steps(3)
+    got = [r async for r in schedule(["a", "b", "c"], steps.step, concurrency=1, interval=0)]
+    assert got == ["a", "b", "c"]
+    assert steps.order == ["a", "a", "a", "b", "b", "b", "c", "c", "c"]  # no batch barrier
+
+
+async def test_targets_start_while_the_others_pause() -> None:
+    clock = VirtualTime()
+    steps = Steps(2)
+    got = [r async for r in schedule(["a", "b", "c"], steps.step, concurrency=1, interval=10.0,
+                                     jitter=0.0, clock=clock, sleep=clock.sleep)]
+    assert steps.order == ["a", "b", "c", "a", "b", "c"]
+    assert got == ["a", "b", "c"]
+    assert clock.now == pytest.approx(10.0, abs=0.01)
+
+
+async def test_again_names_its_own_delay() -> None:
+    clock = VirtualTime()
+    steps = Steps(3, delay=4.0)
+    got = [r async for r in schedule(["a"], steps.step, interval=100.0, jitter=0.0,
+                                     clock=clock, sleep=clock.sleep)]
+    assert got == ["a"]
+    assert clock.now == pytest.approx(8.0, abs=0.01)
+
+
+async def test_max_failures_one_never_repeats_a_failed_step() -> None:
+    calls: Counter[str] = Counter()
+    boom = ncp.ServerError("down", status=503)  # transient: poll would try again
+
+    async def write(target: str) -> str:
+        calls[target] += 1
+        if target == "x":
+            raise boom
+        return target
+
+    got = [r async for r in schedule(["x", "y"], write, max_failures=1, interval=0,
+                                     return_exceptions=True)]
+    assert sorted(map(str, got)) == sorted([str(PollFailure("x", boom)), "y"])
+    assert calls == {"x": 1, "y": 1}
 
 
 @pytest.mark.parametrize(

@@ -165,7 +165,8 @@ BAR = re.compile(r"imports \S+ ([\d,]+)/([\d,]+) \(\d+%\), [\d,]+ failed, [\d,]+
 
 @pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals")
 def test_the_finished_bar_once_with_no_eta() -> None:
-    args = ("demo", "--imports", "150", "--interval", "0.05", "--watch", "0", "--latency-ms", "1")
+    args = ("demo", "--imports", "150", "--interval", "0.05", "--watch", "0", "--latency-ms", "1",
+            "--ingest", "0")
     with in_a_terminal(*args) as (process, master):
         data = read_until(master, None, 60)
         assert process.wait(10) == 0
@@ -179,7 +180,8 @@ def test_the_finished_bar_once_with_no_eta() -> None:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals")
 def test_ctrl_c_leaves_the_bar_once() -> None:
-    args = ("demo", "--imports", "3000", "--interval", "1", "--watch", "0", "--latency-ms", "2")
+    args = ("demo", "--imports", "3000", "--interval", "1", "--watch", "0", "--latency-ms", "2",
+            "--ingest", "0")
     with in_a_terminal(*args) as (process, master):
         # Once the bar is at its widest (thousands done, hundreds failed, an ETA: a full line
         # of 80 columns unless the display keeps some spare), type Ctrl-C as a person would;

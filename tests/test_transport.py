@@ -46,10 +46,10 @@ def client_for(server: EmulatorServer, **kw: Any) -> ncp.MediaClient:
     return ncp.MediaClient(server.credentials, endpoints=ncp.Endpoints.at(server.url), **kw)
 
 
-def load_imports(emulator: Emulator, count: int, polls: int = 1) -> list[ncp.VideoAssetRef]:
+def load_imports(emulator: Emulator, count: int, polls: int = 1) -> list[ncp.AssetRef]:
     for i in range(count):
         emulator.media_ai.add_import("ws", "1", str(i), outcome="COMPLETED", polls=polls)
-    return [ncp.VideoAssetRef("ws", "1", str(i)) for i in range(count)]
+    return [ncp.AssetRef("ws", "1", str(i)) for i in range(count)]
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ async def test_rate_limit_paces_every_request_of_the_client_across_batches(
     ) as client:
         first, second = refs[:20], refs[20:]
 
-        async def batch(part: list[ncp.VideoAssetRef]) -> int:
+        async def batch(part: list[ncp.AssetRef]) -> int:
             return len([s async for s in client.media_ai.wait_for_imports(part, interval=0)])
 
         assert await asyncio.gather(batch(first), batch(second)) == [20, 20]
@@ -328,8 +328,10 @@ async def test_dot_and_empty_ids_never_reach_the_wire(
         await ncp_client.live_station.records(bad)
     with pytest.raises(ValueError, match="channel_id"):
         ncp_client.vod_station.channel_events(bad)
-    with pytest.raises(ValueError, match="video_asset_id"):
+    with pytest.raises(ValueError, match="asset_id"):
         await ncp_client.media_ai.import_status("ws", "1", bad)
+    with pytest.raises(ValueError, match="video_asset_id"):
+        await ncp_client.media_ai.video_import_status("ws", "1", bad)
     assert ncp_emulator.stats.total_requests == 0
 
 

@@ -44,7 +44,7 @@ async def test_a_service_the_zone_lacks_raises_a_clear_error_when_called() -> No
         with pytest.raises(ncp.ConfigurationError, match="Media Intelligence is not offered"):
             await client.media_ai.import_status("ws", "1", "2")
         with pytest.raises(ncp.ConfigurationError, match="Media Intelligence is not offered"):
-            client.media_ai.wait_for_imports([ncp.VideoAssetRef("ws", "1", "2")])
+            client.media_ai.wait_for_imports([ncp.AssetRef("ws", "1", "2")])
 
 
 async def test_financial_zone_sends_its_prefix(ncp_emulator_server: EmulatorServer) -> None:

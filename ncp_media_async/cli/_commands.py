@@ -12,7 +12,7 @@ import click
 from .. import _defaults
 from .._ratelimit import RateLimit
 from ..client import MediaClient
-from ..records import VideoAssetRef
+from ..records import AssetRef
 from ._columns import (
     ENCODING_COLUMNS,
     EVENT_COLUMNS,
@@ -25,6 +25,7 @@ from ._emulator import emulator_command
 from ._errors import EXIT_FAILED
 from ._imports import report_imports, wait_imports
 from ._live_station import COMMANDS as LIVE_STATION_COMMANDS
+from ._media_ai import MEDIA_AI_COMMANDS
 from ._output import closing
 from ._params import (
     ASSET_REF,
@@ -188,8 +189,8 @@ def records(settings: Settings, channel_id: str) -> None:
 @click.argument("asset_id")
 @click.pass_obj
 def import_status(settings: Settings, workspace: str, project_id: str, asset_id: str) -> None:
-    """Media AI import status of one video asset
-    (GET /api/v1/workspaces/{w}/projects/{p}/video-assets/{a}/import-status)."""
+    """Media Intelligence import status of one asset
+    (GET /api/v1/workspaces/{w}/projects/{p}/assets/{a}/import-status)."""
     output = settings.output()
     status = settings.call(
         lambda client: client.media_ai.import_status(workspace, project_id, asset_id)
@@ -221,7 +222,7 @@ def import_status(settings: Settings, workspace: str, project_id: str, asset_id:
 @click.pass_obj
 def wait_imports_command(
     settings: Settings,
-    targets: tuple[VideoAssetRef, ...],
+    targets: tuple[AssetRef, ...],
     target_file: IO[bytes] | None,
     concurrency: int,
     interval: float,
@@ -229,9 +230,9 @@ def wait_imports_command(
     rate_limit: int | None,
     progress: ProgressMode,
 ) -> None:
-    """Wait until video asset imports finish; print each final status as it lands.
+    """Wait until asset imports finish; print each final status as it lands.
 
-    TARGETS are workspace/project_id/video_asset_id. Exits 1 unless every import COMPLETED
+    TARGETS are workspace/project_id/asset_id. Exits 1 unless every import COMPLETED
     (a failed state, an asset that could not be polled, or a --timeout); the failures are
     listed on stderr at the end.
     """
@@ -294,13 +295,21 @@ _DEMO = DemoOptions()
     metavar="SECONDS",
     help="How long to watch encodings progress (0: skip).",
 )
+@click.option(
+    "--ingest",
+    type=click.IntRange(0, 100_000),
+    default=_DEMO.ingest,
+    show_default=True,
+    help="Files to ingest from a bucket: import, wait, index, wait (0: skip).",
+)
 @progress_option
 @click.pass_obj
 def demo(settings: Settings, /, **options: Any) -> None:
     """Run the client against an in-process emulator: no credentials, no network.
 
     Waits for thousands of imports concurrently (with a progress bar), walks the encoding list
-    with and without prefetch, watches encodings progress, and prints what it took.
+    with and without prefetch, watches encodings progress, ingests thousands of files from a
+    bucket (a bar per stage), and prints what it took.
     """
     # The options are DemoOptions' fields by name, each checked by its click type.
     runner = Demo(DemoOptions(**options), settings.output())
@@ -316,6 +325,7 @@ COMMANDS: tuple[click.Command, ...] = (
     *LIVE_STATION_COMMANDS,
     import_status,
     wait_imports_command,
+    *MEDIA_AI_COMMANDS,
     emulator_command,
     demo,
 )

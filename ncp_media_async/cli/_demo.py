@@ -1,6 +1,7 @@
 """``ncp-media demo``: the client against an in-process emulator, phase by phase (wait for
 thousands of imports, walk the encoding list with and without prefetch, watch encodings
-progress), then a summary of what it took (``DemoReport``)."""
+progress, ingest thousands of files from a bucket), then a summary of what it took
+(``DemoReport``)."""
 
 from __future__ import annotations
 
@@ -18,10 +19,12 @@ from rich.table import Table
 
 from .. import _defaults
 from ..client import Endpoints, MediaClient
+from ..media_ai import IndexOptions
 from ..polling import PollTimeoutError
-from ..records import EncodingStatus, StatusStatistics, VideoAssetRef
+from ..records import AssetRef, EncodingStatus, StatusStatistics
 from ._columns import fmt_opt, fmt_percent
 from ._imports import ImportTally, wait_imports
+from ._media_ai import IngestTally, run_ingest
 from ._output import Output, closing, to_jsonable
 from ._progress import ProgressMode, fmt_seconds
 
@@ -45,6 +48,7 @@ class DemoOptions:
     concurrency: int = 64
     interval: float = 1.0
     watch: float = 3.0
+    ingest: int = 2000
     progress: ProgressMode = "auto"
 
 
@@ -61,6 +65,8 @@ class DemoReport:
     watch_finished: int = 0
     watch_unfinished: int = 0
     statistics: StatusStatistics | None = None
+    ingest: IngestTally | None = None
+    ingest_requests: int = 0
     requests: Counter[str] = attrs.field(factory=Counter)
     total_requests: int = 0
     peak_in_flight: int = 0
@@ -102,6 +108,15 @@ class DemoReport:
                 "unfinished": self.watch_unfinished,
             },
             "statistics": to_jsonable(self.statistics),
+            "ingest": None if self.ingest is None else {
+                "keys": self.ingest.total,
+                "ends": dict(self.ingest.ends),
+                "seconds": round(self.ingest.elapsed, 3),
+                "requests": self.ingest_requests,
+                "requests_per_second": round(
+                    per_second(self.ingest_requests, self.ingest.elapsed), 1
+                ),
+            },
             "requests": dict(self.requests),
             "total_requests": self.total_requests,
             "peak_in_flight": self.peak_in_flight,
@@ -165,6 +180,7 @@ class Demo:
                 await self._walks(client, report)
                 await self._watch(client, emulator, report)
                 report.statistics = await client.vod_station.status_statistics()
+                await self._ingest(client, emulator, report)
             stats = emulator.stats
             report.requests = Counter(stats.requests)
             report.total_requests = stats.total_requests
@@ -175,14 +191,14 @@ class Demo:
 
     async def _imports(self, client: MediaClient, emulator: Emulator) -> ImportTally:
         opts = self.options
-        refs = [VideoAssetRef(*key) for key in emulator.media_ai.import_refs()]
+        refs = [AssetRef(*key) for key in emulator.media_ai.import_refs()]
         scenario = emulator.scenario
         bad = [  # assets that do not exist, and one malformed id: they fail, the rest go on
-            VideoAssetRef(scenario.workspace, scenario.project_id, str(9_000_000 + i))
+            AssetRef(scenario.workspace, scenario.project_id, str(9_000_000 + i))
             for i in range(max(opts.bad_refs - 1, 0))
         ]
         if opts.bad_refs:
-            bad.append(VideoAssetRef(scenario.workspace, scenario.project_id, "not-a-number"))
+            bad.append(AssetRef(scenario.workspace, scenario.project_id, "not-a-number"))
         self.say(
             f"\n[bold]1. Waiting for {len(refs) + len(bad):,} imports[/] ({len(bad)} of them "
             f"bad refs) with wait_for_imports(concurrency={opts.concurrency}, "
@@ -275,6 +291,41 @@ class Demo:
             f"{report.watch_unfinished} still under way when the watch stopped"
         )
 
+    async def _ingest(self, client: MediaClient, emulator: Emulator, report: DemoReport) -> None:
+        opts = self.options
+        if opts.ingest <= 0:
+            return
+        store, scenario = emulator.media_ai, emulator.scenario
+        store.import_failure_rate, store.index_failure_rate = 0.06, 0.04  # a few fail
+        keys = [f"uploads/clip-{i:05d}.mp4" for i in range(opts.ingest)]
+        self.say(
+            f"\n[bold]4. Ingesting {len(keys):,} files[/] from a bucket: import, wait, index, "
+            f"wait, each file on its own, with ingest(concurrency={opts.concurrency}, "
+            f"interval={opts.interval:g}, index_interval={opts.interval:g})"
+        )
+        before = emulator.stats.total_requests
+        report.ingest = tally = await run_ingest(
+            client,
+            self.output,
+            workspace=scenario.workspace,
+            project_id=scenario.project_id,
+            bucket="demo-bucket",
+            keys=keys,
+            index=IndexOptions(),
+            concurrency=opts.concurrency,
+            interval=opts.interval,
+            index_interval=opts.interval,
+            timeout=120.0,
+            if_running="raise",
+            progress=opts.progress,
+            print_each=False,
+        )
+        report.ingest_requests = emulator.stats.total_requests - before
+        self.say(
+            f"   {tally.outcome()} in {tally.elapsed:.1f}s: {report.ingest_requests:,} "
+            f"requests, {per_second(report.ingest_requests, tally.elapsed):,.0f} req/s"
+        )
+
     def summary(self, report: DemoReport) -> None:
         """The closing table (or the report as one JSON object with ``--json``)."""
         if self.output.as_json:
@@ -300,6 +351,12 @@ class Demo:
                 "encodings now",
                 f"{st.complete:,} complete, {st.running} running, {st.waiting} waiting, "
                 f"{st.failure} failed, {st.canceled} canceled",
+            )
+        if report.ingest is not None:
+            ingest = report.ingest
+            table.add_row(
+                "ingest",
+                f"{ingest.total:,} files in {fmt_seconds(ingest.elapsed)}: {ingest.outcome()}",
             )
         table.add_row(
             "requests",

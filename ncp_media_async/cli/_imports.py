@@ -13,14 +13,15 @@ from rich.text import Text
 
 from ..client import MediaClient
 from ..polling import PollFailure, PollTimeoutError
-from ..records import ImportStatus, UploadStatus, VideoAssetRef
+from ..records import AssetRef, ImportStatus, UploadStatus, VideoAssetRef
 from ._columns import IMPORT_COLUMNS
 from ._errors import error_json, short_reason
 from ._output import Output, Rows, closing
 from ._progress import ProgressDisplay, ProgressMode, fmt_seconds
 
-#: An asset and why it went wrong.
-Problem = tuple[VideoAssetRef, str]
+#: An asset (on the current path, or the deprecated one) and why it went wrong.
+Ref = AssetRef | VideoAssetRef
+Problem = tuple[Ref, str]
 
 
 @attrs.define
@@ -35,7 +36,7 @@ class ImportTally:
     #: Assets whose polling itself failed (not found, bad request, repeated errors), with why.
     poll_errors: list[Problem] = attrs.field(factory=list)
     #: Assets still unfinished when the timeout passed.
-    pending: tuple[VideoAssetRef, ...] = ()
+    pending: tuple[Ref, ...] = ()
     elapsed: float = 0.0
 
     @property
@@ -74,7 +75,7 @@ class ImportTally:
             parts.append(f"{len(self.pending):,} still pending (timed out)")
         return ", ".join(parts)
 
-    def add(self, result: ImportStatus | PollFailure[VideoAssetRef]) -> None:
+    def add(self, result: ImportStatus | PollFailure[Ref]) -> None:
         """Count one asset that reached an end."""
         if isinstance(result, PollFailure):
             self.poll_errors.append((result.target, short_reason(result.error)))
@@ -95,7 +96,7 @@ def first_problems(problems: Sequence[Problem], limit: int) -> tuple[list[str], 
 
 async def wait_imports(
     client: MediaClient,
-    refs: Sequence[VideoAssetRef],
+    refs: Sequence[Ref],
     output: Output,
     *,
     concurrency: int,
@@ -135,7 +136,7 @@ async def wait_imports(
     return tally
 
 
-def _show(rows: Rows[ImportStatus], result: ImportStatus | PollFailure[VideoAssetRef]) -> None:
+def _show(rows: Rows[ImportStatus], result: ImportStatus | PollFailure[Ref]) -> None:
     """One asset that reached an end: its status, or why it could not be polled (as a row
     lined up with the statuses, or a JSON line)."""
     if not isinstance(result, PollFailure):

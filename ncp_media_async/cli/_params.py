@@ -13,7 +13,7 @@ import click
 from .. import _defaults
 from ..client import Endpoints
 from ..errors import ConfigurationError
-from ..records import VideoAssetRef
+from ..records import AssetRef
 from ._columns import Zone
 from ._progress import PROGRESS_MODES
 from ._settings import Settings
@@ -21,12 +21,13 @@ from ._settings import Settings
 if TYPE_CHECKING:
     # click >= 8.2 types ParamType by the value it converts to; older clicks are not generic.
     _DateTimeParam = click.ParamType[datetime, Any]
-    _AssetRefParam = click.ParamType[VideoAssetRef, Any]
+    _AssetRefParam = click.ParamType[AssetRef, Any]
     _ZoneParam = click.ParamType[Zone, Any]
 else:
     _DateTimeParam = _AssetRefParam = _ZoneParam = click.ParamType
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 #: Environment variable read by ``--endpoint``.
 ENDPOINT_ENV = "NCP_MEDIA_ENDPOINT"
@@ -63,24 +64,24 @@ class AwareDateTime(_DateTimeParam):
         return when
 
 
-def parse_asset_ref(text: str) -> VideoAssetRef:
-    """``workspace/project_id/video_asset_id`` → ``VideoAssetRef``: exactly three non-blank
+def parse_asset_ref(text: str) -> AssetRef:
+    """``workspace/project_id/asset_id`` → ``AssetRef``: exactly three non-blank
     parts (``a/b/c/d`` is refused, not read as workspace ``a/b``); ``ValueError`` if not."""
     parts = [part.strip() for part in text.strip().split("/")]
     if len(parts) != 3 or not all(parts):
-        raise ValueError(f"{text.strip()!r} is not workspace/project_id/video_asset_id")
-    return VideoAssetRef(*parts)
+        raise ValueError(f"{text.strip()!r} is not workspace/project_id/asset_id")
+    return AssetRef(*parts)
 
 
 class AssetRefType(_AssetRefParam):
-    """A ``workspace/project_id/video_asset_id`` target."""
+    """A ``workspace/project_id/asset_id`` target."""
 
     name = "workspace/project/asset"
 
     def convert(
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-    ) -> VideoAssetRef:
-        if isinstance(value, VideoAssetRef):
+    ) -> AssetRef:
+        if isinstance(value, AssetRef):
             return value
         try:
             return parse_asset_ref(str(value))
@@ -123,10 +124,13 @@ def check_window(start: datetime | None, end: datetime | None) -> None:
 BAD_LINES_SHOWN = 20
 
 
-def parse_target_lines(lines: Iterable[bytes]) -> tuple[list[VideoAssetRef], list[str]]:
+def parse_target_lines(
+    lines: Iterable[bytes], parse: Callable[[str], T] = parse_asset_ref  # type: ignore[assignment]
+) -> tuple[list[T], list[str]]:
     """Targets from the lines of a file (UTF-8, a BOM allowed; blank lines and ``#`` comments
-    skipped), and one ``line N: why`` for every line that is not one."""
-    refs: list[VideoAssetRef] = []
+    skipped), each read by ``parse`` (a ``ValueError`` says why a line is not one), and one
+    ``line N: why`` for every line that is not one."""
+    refs: list[T] = []
     problems: list[str] = []
     for number, raw in enumerate(lines, 1):
         try:
@@ -139,19 +143,25 @@ def parse_target_lines(lines: Iterable[bytes]) -> tuple[list[VideoAssetRef], lis
         if not text or text.startswith("#"):
             continue
         try:
-            refs.append(parse_asset_ref(text))
+            refs.append(parse(text))
         except ValueError as exc:
             problems.append(f"line {number}: {exc}")
     return refs, problems
 
 
-def read_targets(args: Sequence[VideoAssetRef], file: IO[bytes] | None) -> list[VideoAssetRef]:
+def read_targets(
+    args: Sequence[T],
+    file: IO[bytes] | None,
+    parse: Callable[[str], T] = parse_asset_ref,  # type: ignore[assignment]
+    what: str = "workspace/project/asset arguments",
+) -> list[T]:
     """Targets from the arguments and ``--file`` (see ``parse_target_lines``), duplicates
     dropped, order kept. Bad lines are all reported in one ``BadParameter`` (the first
-    ``BAD_LINES_SHOWN`` by number and reason, then how many more)."""
+    ``BAD_LINES_SHOWN`` by number and reason, then how many more); no target at all is a
+    ``UsageError`` asking for ``what``."""
     refs = list(args)
     if file is not None:
-        found, problems = parse_target_lines(file)
+        found, problems = parse_target_lines(file, parse)
         if problems:
             shown = "; ".join(problems[:BAD_LINES_SHOWN])
             more = len(problems) - BAD_LINES_SHOWN
@@ -162,7 +172,7 @@ def read_targets(args: Sequence[VideoAssetRef], file: IO[bytes] | None) -> list[
             )
         refs += found
     if not refs:
-        raise click.UsageError("no targets: give workspace/project/asset arguments or --file")
+        raise click.UsageError(f"no targets: give {what} or --file")
     return list(dict.fromkeys(refs))
 
 

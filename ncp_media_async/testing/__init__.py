@@ -9,8 +9,10 @@ base URL:
   ``startRecord``/``stopRecord``, records, uploads (with ``x-ncp-region_code``), under
   ``/api/v2`` and the financial zone's ``/api/fin-v2``, and callbacks POSTed to a URL
   (:class:`CallbackDelivery`);
-* ``emulator.media_ai`` (:class:`MediaAiStore`):
-  ``GET /api/v1/workspaces/{w}/projects/{p}/video-assets/{a}/import-status``.
+* ``emulator.media_ai`` (:class:`MediaAiStore`): Media Intelligence's workspaces, projects and
+  assets (``pageNum``/``pageSize`` lists), imports from Object Storage and their status (on
+  ``…/assets/{a}/import-status`` and the deprecated ``…/video-assets/{a}/import-status``),
+  analyses (request, status, index, cancel, delete), under ``/api/v1``.
 
 The gateway checks signature v2 as NCP's does (with its own spelling of the protocol, not the
 client's), counts what it sees (:class:`EmulatorStats`), injects faults reproducibly
@@ -20,7 +22,7 @@ its data (seeded from a :class:`Scenario`, or set by a test), its settings
 (``status_statistics_as_strings``, ``regions``, ``max_page_size``, ``page_size_cap``...) and
 answers in its service's error dialect. The stores reproduce the documents' quirks (string
 counts, ``"-"`` URLs, a record *map*, seconds vs milliseconds), let encodings progress with the
-emulator's clock and imports progress with each poll.
+emulator's clock and imports and analyses progress with each poll.
 
 Run it with :class:`EmulatorServer` (``async with``), from the command line with
 ``python -m ncp_media_async.testing --port 8080`` (the same launcher and banner as

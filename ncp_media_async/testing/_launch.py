@@ -144,6 +144,7 @@ class LaunchOptions:
     imports: int | None = attrs.field(default=None, validator=_at_least(0))
     import_polls: int | None = attrs.field(default=None, validator=_at_least(1))
     import_failure_rate: float | None = attrs.field(default=None, validator=_fraction)
+    index_polls: int | None = attrs.field(default=None, validator=_at_least(1))
     latency_ms: float = attrs.field(default=0.0, validator=_at_least(0))
     clock_offset: float = 0.0
     page_size_cap: int | None = attrs.field(default=None, validator=_at_least(1))
@@ -215,6 +216,8 @@ class LaunchOptions:
             quota=self.make_quota(),
         )
         emulator.vod_station.status_statistics_as_strings = self.statistics_as_strings
+        if self.index_polls is not None:
+            emulator.media_ai.index_polls = self.index_polls
         for store in emulator.stores:
             store.page_size_cap = self.page_size_cap
         return emulator
@@ -271,6 +274,12 @@ FLAGS: Final = (
         float,
         "Share of imports that fail, 0 to 1 (default: the scenario's).",
         "RATE",
+    ),
+    Flag(
+        "index_polls",
+        int,
+        "Every analysis ends at its Nth status poll once picked up (default: 3).",
+        "N",
     ),
     Flag("latency_ms", float, "Delay of every request, milliseconds.", "MS"),
     Flag("clock_offset", float, "Offset of the emulator's clock, seconds.", "SECONDS"),
