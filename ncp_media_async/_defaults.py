@@ -62,6 +62,14 @@ POLL_JITTER: Final = 0.1  # +/- fraction of the interval
 MEDIA_AI_RATE_LIMIT_PER_MINUTE: Final = 1000  # documented for Media Intelligence's asset search
 POLL_MAX_FAILURES: Final = 3  # transient failures in a row (after the transport's retries)
 
+# VOD Station encodings
+ADD_FILES_MAX_INPUTS: Final = 100  # documented limit of one add-files request
+ENCODING_WAIT_INTERVAL: Final = 5.0  # seconds between two walks of the status list
+# seconds a walk of the status list starts before the earliest submission: the client learns the
+# gateway's clock only when it is off by more than CLOCK_SKEW_THRESHOLD
+ENCODING_WINDOW_SLACK: Final = 120.0
+MAX_CALLBACK_BODY: Final = 64 * 1024  # bytes; a callback is a few hundred
+
 # Error texts: how much of an unreadable body an exception shows, and how long a server's message
 # or details may be in an exception (characters).
 EXCERPT_CHARS: Final = 200

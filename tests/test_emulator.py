@@ -200,11 +200,32 @@ async def test_valid_signature_is_accepted_on_every_route(api: Api, emulator: Em
         (records_path(emulator.live_station.channel_ids[0]), KR),
         (import_path(workspace, project, asset), {}),
     ]
+    vod = emulator.vod_station
+    category, channel = vod.categories()[0]["id"], vod.channel_ids[0]
+    vod.set_channel_status(channel, "READY")
+    writes = [
+        (f"/api/v2/category/{category}/add-files", b'{"bucketName": "b", "pathList": ["a.mp4"]}'),
+        (f"/api/v2/channels/{channel}/stop", b""),
+    ]
+    for path, body in writes:
+        reply = await api.send("PUT", path, body=body)
+        assert reply.status == 200, (path, reply.body)
+    vod.set_channel_status(channel, "STOPPED")
+    paths += [
+        (f"/api/v2/status/{vod.file_ids[0]}", {}),
+        ("/api/v2/category", {}),
+        (f"/api/v2/category/{category}", {}),
+        ("/api/v2/encoding-option", {}),
+        ("/api/v2/encoding-option/template", {}),
+        ("/api/v2/channels", {}),
+        (f"/api/v2/channels/{channel}", {}),
+    ]
+    assert (await api.send("PUT", f"/api/v2/channels/{channel}/start")).status == 200
     for path, headers in paths:
         reply = await api.get(path, headers=headers)
         assert reply.status == 200, (path, reply.body)
         assert reply.headers["Content-Type"] == "application/json;charset=utf-8"
-    assert emulator.stats.total_requests == 5
+    assert emulator.stats.total_requests == len(paths) + len(writes) + 1
     assert emulator.stats.rejected_signatures == 0
     assert set(emulator.stats.requests) == set(Route)
 
@@ -896,31 +917,29 @@ async def test_a_shared_path_goes_to_the_store_the_region_header_names(
     def answer(service: str) -> Callable[[Call], web.StreamResponse]:
         return lambda call: web.json_response({"service": service, "id": call.params["id"]})
 
-    path = "/api/v2/channels/{id}"
+    path = "/api/v2/shared/{id}"  # a path no store declares yet, declared by both here
+    declare(monkeypatch, emulator.vod_station, StoreRoute("GET", path, "vod_shared", answer("vod")))
     declare(
-        monkeypatch, emulator.vod_station, StoreRoute("GET", path, "vod_channel", answer("vod"))
-    )
-    declare(
-        monkeypatch, emulator.live_station, StoreRoute("GET", path, "live_channel", answer("live"))
+        monkeypatch, emulator.live_station, StoreRoute("GET", path, "live_shared", answer("live"))
     )
     vod_channel, live_channel = (
         emulator.vod_station.channel_ids[0],
         emulator.live_station.channel_ids[0],
     )
     async with served(emulator, clock) as api:
-        assert (await api.get("/api/v2/channels/a%2Fb")).json() == {"service": "vod", "id": "a/b"}
-        assert (await api.get("/api/v2/channels/c", headers=KR)).json() == {
+        assert (await api.get("/api/v2/shared/a%2Fb")).json() == {"service": "vod", "id": "a/b"}
+        assert (await api.get("/api/v2/shared/c", headers=KR)).json() == {
             "service": "live", "id": "c"
         }  # fmt: skip
         # Present but empty is still Live Station's request, which it refuses in its dialect.
-        empty = await api.get("/api/v2/channels/c", headers={"x-ncp-region_code": ""})
+        empty = await api.get("/api/v2/shared/c", headers={"x-ncp-region_code": ""})
         assert (empty.status, empty.json()["error"]["errorCode"]) == (400, 250003)
         # A path one store declares goes to it whatever the headers.
         assert (await api.get(events_path(vod_channel), headers=KR)).status == 200
         missing = await api.get(records_path(live_channel))
         assert (missing.status, missing.json()["error"]["errorCode"]) == (400, 250003)
     assert emulator.stats.requests == {
-        "vod_channel": 1, "live_channel": 2, "channel_events": 1, "records": 1
+        "vod_shared": 1, "live_shared": 2, "channel_events": 1, "records": 1
     }  # fmt: skip
 
 
