@@ -284,11 +284,11 @@ class AddFilesError(NcpError):
         self,
         *,
         category_id: int,
+        since: datetime,
         jobs: Sequence[EncodingJob] = (),
         uncertain: Sequence[str] = (),
         rejected: Sequence[str] = (),
         unsent: Sequence[str] = (),
-        since: datetime | None = None,
         error: BaseException | None = None,
     ) -> None:
         parts = [f"{len(jobs):,} submitted"]
