@@ -372,7 +372,8 @@ class CannotListen(Exception):
 
 async def serve(options: LaunchOptions, out: TextIO | None = None) -> None:
     """Serve ``options`` until SIGINT or SIGTERM (or the end of standard input with
-    ``stop_on_stdin_eof``), after writing the :func:`banner` to ``out`` (stdout).
+    ``stop_on_stdin_eof``), after writing the :func:`banner` to ``out`` (stdout). VOD Station
+    callbacks are POSTed as they fall due (checked every half second).
 
     Raises :class:`CannotListen` when the address cannot be bound.
     """
@@ -398,7 +399,8 @@ async def serve(options: LaunchOptions, out: TextIO | None = None) -> None:
     try:
         out.write("".join(line + "\n" for line in banner(server.url, emulator)))
         out.flush()
-        await stop.wait()
+        async with emulator.vod_station.delivering_callbacks():  # VOD Station's callbacks
+            await stop.wait()
     finally:
         await server.close()
 
