@@ -31,6 +31,7 @@ script then says in one line how to get them. The package, module by module:
 * ``_errors``: the one-line ``error:`` and exit status of every expected failure;
 * ``_progress``: the progress display of a batch, stage by stage;
 * ``_imports``: waiting for many imports, their tally and the closing report;
+* ``_vod_station``: ``categories``, ``vod-channels`` and ``add-files`` (``--wait``);
 * ``_emulator``: the ``emulator`` subcommand (the emulator's own launcher, behind click);
 * ``_demo``: the ``demo`` subcommand's machinery.
 """

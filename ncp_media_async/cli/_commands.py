@@ -40,6 +40,7 @@ from ._params import (
 )
 from ._progress import ProgressMode
 from ._settings import Settings
+from ._vod_station import VOD_COMMANDS
 
 # ------------------------------------------------------------------------- VOD Station
 
@@ -311,6 +312,7 @@ COMMANDS: tuple[click.Command, ...] = (
     statistics,
     channel_events,
     watch_encodings,
+    *VOD_COMMANDS,
     records,
     import_status,
     wait_imports_command,
