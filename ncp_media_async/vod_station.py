@@ -222,7 +222,7 @@ class VodStation(Resource):
         """
         number = _category_number(category_id)
         items = [_checked_input(text, "inputs") for text in inputs]
-        if isinstance(since, datetime) is False:
+        if not isinstance(since, datetime):
             raise TypeError(f"since must be a datetime, got {type(since).__name__}")
         time_window(since, None)  # refuses a naive datetime
         candidates = [
@@ -320,11 +320,13 @@ class VodStation(Resource):
         the service shows; a leading ``/`` does not matter). A job is finished when all its
         rows are terminal and they cover as many output types as the category has encoding
         options (its ``encoding_options``, or its template's; read once per category with
-        ``category`` and ``encoding_option_templates`` before the first walk). A category that
-        names neither leaves that number unknown: its jobs finish when every row shown is
-        terminal. Two jobs with the same category and input path cannot be told apart in the
-        list: each finishes when the rows of both are terminal, and both get them all as
-        ``outputs`` (as does a job whose input was submitted again in the window).
+        ``category`` and ``encoding_option_templates`` before the first walk): that count also
+        keeps a job pending while an output is missing from the list (not listed yet, or listed
+        with an empty ``filePath``, as callbacks are while ``WAITING``). A category that names
+        neither leaves the number unknown: its jobs finish when every row shown is terminal.
+        Two jobs with the same category and input path cannot be told apart in the list: each
+        finishes when the rows of both are terminal, and both get them all as ``outputs`` (as
+        does a job whose input was submitted again in the window).
 
         Failures, as in ``MediaAI.wait_for_imports``: a category that cannot be read for good
         (not found) fails its jobs, not the others; a walk that fails transiently is tried

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Sequence
-from typing import IO
+from collections.abc import Callable, Sequence
+from typing import IO, TypeVar
 
 import attrs
 import click
@@ -16,6 +16,7 @@ from rich.text import Text
 from .. import _defaults
 from ..client import MediaClient
 from ..errors import AddFilesError, NcpError
+from ..pagination import Pager
 from ..polling import PollFailure, PollTimeoutError
 from ..records import (
     Category,
@@ -39,6 +40,8 @@ from ._progress import ProgressDisplay, ProgressMode, Stage, fmt_seconds
 from ._settings import Settings
 
 __all__ = ["VOD_COMMANDS"]
+
+T = TypeVar("T")
 
 
 def _outputs_of(category: Category) -> str:
@@ -107,39 +110,45 @@ OUTPUT_COLUMNS: tuple[Col[_OutputRow], ...] = (
 # ------------------------------------------------------------------------------- commands
 
 
-@command("categories")
-@click.option(
+_page_size_option = click.option(
     "--page-size",
     type=click.IntRange(1, _defaults.MAX_PAGE_SIZE),
     default=100,
     show_default=True,
     help="Items per page (pageSizeNo).",
 )
+
+
+def _list(
+    settings: Settings,
+    columns: Sequence[Col[T]],
+    walk: Callable[[MediaClient], Pager[T]],
+    noun: str,
+) -> None:
+    """Print every item a list method walks (a table, or JSON lines as pages arrive)."""
+    output = settings.output()
+    settings.call(lambda client: output.list(columns, walk(client), noun=noun))
+
+
+@command("categories")
+@_page_size_option
 @max_items_option
 @prefetch_option
 @click.pass_obj
 def categories(settings: Settings, page_size: int, max_items: int | None, prefetch: int) -> None:
     """VOD Station categories: encoding profiles (GET /api/v2/category)."""
-    output = settings.output()
-    settings.call(
-        lambda client: output.list(
-            CATEGORY_COLUMNS,
-            client.vod_station.categories(
-                page_size=page_size, max_items=max_items, prefetch=prefetch
-            ),
-            noun="categories",
-        )
+    _list(
+        settings,
+        CATEGORY_COLUMNS,
+        lambda client: client.vod_station.categories(
+            page_size=page_size, max_items=max_items, prefetch=prefetch
+        ),
+        "categories",
     )
 
 
 @command("vod-channels")
-@click.option(
-    "--page-size",
-    type=click.IntRange(1, _defaults.MAX_PAGE_SIZE),
-    default=100,
-    show_default=True,
-    help="Items per page (pageSizeNo).",
-)
+@_page_size_option
 @max_items_option
 @prefetch_option
 @click.pass_obj
@@ -147,15 +156,13 @@ def vod_channels(
     settings: Settings, page_size: int, max_items: int | None, prefetch: int
 ) -> None:
     """VOD Station channels (GET /api/v2/channels)."""
-    output = settings.output()
-    settings.call(
-        lambda client: output.list(
-            VOD_CHANNEL_COLUMNS,
-            client.vod_station.channels(
-                page_size=page_size, max_items=max_items, prefetch=prefetch
-            ),
-            noun="channels",
-        )
+    _list(
+        settings,
+        VOD_CHANNEL_COLUMNS,
+        lambda client: client.vod_station.channels(
+            page_size=page_size, max_items=max_items, prefetch=prefetch
+        ),
+        "channels",
     )
 
 
