@@ -15,7 +15,10 @@ from ._common import Options, Report
 __all__ = ["BENCHMARKS", "Benchmark", "load"]
 
 #: Every benchmark, in the order a full run goes through them.
-BENCHMARKS = ("per_call", "per_item", "structuring", "prefetch", "polling", "memory", "encodings")
+BENCHMARKS = (
+    "per_call", "per_item", "structuring", "prefetch", "polling", "memory", "processes",
+    "encodings",
+)
 
 
 class Benchmark(Protocol):

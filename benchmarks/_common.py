@@ -32,6 +32,7 @@ __all__ = [
     "Options",
     "Report",
     "Table",
+    "cpu_seconds",
     "cpu_split",
     "environment",
     "measure",
@@ -218,6 +219,23 @@ def cpu_split() -> tuple[set[int], set[int]] | None:
     return set(cpus[:-1]), {cpus[-1]}
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds process ``pid`` has used so far (user + system).
+
+    Read from ``/proc/PID/stat`` on Linux, else with psutil (the ``bench`` extra).
+    """
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            # Fields 14 and 15 (utime, stime, in clock ticks) follow the ")" of the name.
+            fields = stat.read().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        import psutil  # type: ignore[import-untyped,unused-ignore]
+
+        times = psutil.Process(pid).cpu_times()
+        return float(times.user + times.system)
+
+
 class EmulatorProcess:
     """The project's emulator launcher (``python -m ncp_media_async.testing``) in a child
     process, so its CPU is not the client's, holding exactly the benchmark data asked for.
@@ -226,7 +244,8 @@ class EmulatorProcess:
     ``emu.credentials``. It holds ``encodings`` realistic encoding statuses (the ``empty``
     scenario with that count: distinct items, thousands of distinct ``lastWorkTime`` values)
     and ``imports`` Media AI imports in ``benchmarks._data.WORKSPACE``/``PROJECT_ID`` from
-    ``FIRST_ASSET_ID``, each ``COMPLETED`` at poll ``import_polls``. The child runs on uvloop
+    ``FIRST_ASSET_ID``, each ``COMPLETED`` at poll ``import_polls``; ``quota``
+    (``REQUESTS/SECONDS``) is the launcher's ``--quota``. The child runs on uvloop
     when installed (it is the load generator, not what is measured) and stops when the block
     ends (or when this process dies: it watches its standard input); what it writes on stderr
     is kept for the error of a failed start. While it runs, it and this process are pinned to
@@ -242,6 +261,7 @@ class EmulatorProcess:
         encodings: int = 0,
         imports: int = 0,
         import_polls: int = 1,
+        quota: str | None = None,
         startup_timeout: float = 120.0,
     ) -> None:
         self._args = [
@@ -253,6 +273,7 @@ class EmulatorProcess:
             f"--import-polls={import_polls}",
             "--import-failure-rate=0",
             "--stop-on-stdin-eof",
+            *([f"--quota={quota}"] if quota else []),
         ]
         self._startup_timeout = startup_timeout
         self._proc: subprocess.Popen[str] | None = None
@@ -329,16 +350,7 @@ class EmulatorProcess:
         """
         if self._proc is None:
             raise RuntimeError("the emulator process is not running")
-        try:
-            with open(f"/proc/{self._proc.pid}/stat", encoding="ascii") as stat:
-                # Fields 14 and 15 (utime, stime, in clock ticks) follow the ")" of the name.
-                fields = stat.read().rpartition(")")[2].split()
-            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except OSError:
-            import psutil  # type: ignore[import-untyped,unused-ignore]
-
-            times = psutil.Process(self._proc.pid).cpu_times()
-            return float(times.user + times.system)
+        return cpu_seconds(self._proc.pid)
 
     def stats(self) -> dict[str, Any]:
         """The emulator's counters (``GET /_emulator/stats``)."""

@@ -6,14 +6,13 @@ which function, then re-runs, for each mutant, the tests that reach its function
 *killed* when a test fails, *timeout* when the tests run far longer than they did unmutated
 (an endless loop: caught too), *survived* when every test passes.
 
-The run happens in a temporary copy of ``ncp_media_async/``, ``tests/`` and ``pyproject.toml``
-(mutmut's ``mutants/`` folder and caches never land in the work tree, and every run starts
-fresh). Surviving mutants are matched against ``mutation/equivalent.toml``, where each mutant
-judged equivalent (no test can tell it from the original) is recorded with one line of why,
-keyed by its function and its changed lines (not by mutmut's number, which moves as code
+The run happens in a temporary copy of ``ncp_media_async/``, ``tests/``, ``pyproject.toml`` and
+the README (mutmut's ``mutants/`` folder and caches never land in the work tree, and every run
+starts fresh). Surviving mutants are matched against ``mutation/equivalent.toml``, where each
+mutant judged equivalent (no test can tell it from the original) is recorded with one line of
+why, keyed by its function and its changed lines (not by mutmut's number, which moves as code
 changes). ``--markdown FILE`` updates the sections of the modules run in FILE and keeps the
-others, so a run over one module does not erase another's results.
-"""
+others, so a run over one module does not erase another's results. """
 
 from __future__ import annotations
 
@@ -37,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "ncp_media_async"
 DEFAULT_MODULES = ("_signing", "pagination")
 EQUIVALENT_FILE = Path(__file__).resolve().parent / "equivalent.toml"
-COPIED = (PACKAGE, "tests", "pyproject.toml")
+COPIED = (PACKAGE, "tests", "pyproject.toml", "README.md")  # mutmut copies the README on
 #: Statuses that count as caught. Everything else (survived, no tests, suspicious, ...) is not.
 CAUGHT = ("killed", "timeout")
 

@@ -23,6 +23,9 @@ Wire quirks smoothed over here, each once for every record:
 * ``kind="epoch_s"`` / ``kind="epoch_ms"``: epoch seconds / milliseconds → aware UTC datetimes;
   ``kind="epoch_auto"``: either, told apart by size (a value above 10^11 is milliseconds);
 * ``OpenStrEnum`` subclasses keep values they do not know;
+* a field the documents spell two ways (``useDVR``/``useDvr``) is read under either
+  (``wire_field(wire=(...))``);
+* ``Secret`` fields (stream keys) hold text that no repr, message or excerpt shows;
 * strings must be strings (a number where text belongs is an error, not ``str(x)``), booleans
   are JSON booleans (or ``"true"``/``"false"``) and not numbers, a nested record must be a JSON
   object (``"metaData": "x"`` is an error, not a record of ``None``s), and a ``tuple[X, ...]``
@@ -43,7 +46,14 @@ from cattrs.errors import AttributeValidationNote, IterableValidationNote
 from cattrs.gen import make_dict_structure_fn, override
 
 from .errors import ResponseError, excerpt
-from .records import ImportStatus, OpenStrEnum, Recording, StatusStatistics, VideoAssetRef
+from .records import (
+    ImportStatus,
+    OpenStrEnum,
+    Recording,
+    Secret,
+    StatusStatistics,
+    VideoAssetRef,
+)
 from .records._base import KST
 
 __all__ = [
@@ -130,6 +140,13 @@ def _float(value: Any, _: Any = None) -> float:
         except (ValueError, OverflowError):  # not a number; an integer beyond a float's range
             pass
     raise _Invalid(f"expected a number, got {_show(value)}")
+
+
+def _secret(value: Any, _: Any = None) -> Secret:
+    """Text kept as a ``Secret``; an error never shows the value."""
+    if type(value) is str:
+        return Secret(value)
+    raise _Invalid(f"expected text, got {_json_type(value)}")
 
 
 def _bool(value: Any, _: Any = None) -> bool:
@@ -263,9 +280,26 @@ def _inner(optional: Any) -> Any:
     return next(t for t in get_args(optional) if t is not type(None))
 
 
+def _wire_names(a: attrs.Attribute[Any]) -> tuple[str, ...]:
+    """The JSON names of a record field: its ``wire=`` name(s), else the camelCase of its name."""
+    wire = a.metadata.get("wire", to_camel(a.name))
+    return (wire,) if isinstance(wire, str) else tuple(wire)
+
+
 def _wire_name(a: attrs.Attribute[Any]) -> str:
-    """The JSON name of a record field: its ``wire=`` name, else the camelCase of its name."""
-    return str(a.metadata.get("wire", to_camel(a.name)))
+    """The JSON name of a record field (the first of its spellings)."""
+    return _wire_names(a)[0]
+
+
+def _respell(value: dict[str, Any], spellings: list[tuple[str, tuple[str, ...]]]) -> dict[str, Any]:
+    """``value`` with each field sent under another spelling copied to its first name (when the
+    first name itself is absent)."""
+    for name, others in spellings:
+        if name not in value:
+            found = next((other for other in others if other in value), None)
+            if found is not None:
+                value = {**value, name: value[found]}
+    return value
 
 
 # -- converters -------------------------------------------------------------------------------
@@ -278,13 +312,17 @@ def _record_factory(conv: cattrs.Converter) -> Callable[[type[Any]], Hook]:
 
     def factory(cls: type[Any]) -> Hook:
         overrides: dict[str, Any] = {}
+        spellings: list[tuple[str, tuple[str, ...]]] = []  # fields with more than one name
         for a in attrs.fields(attrs.resolve_types(cls)):  # annotations are strings until resolved
             if a.metadata.get("local"):
                 overrides[a.name] = override(omit=True)  # the client's to fill in, not the wire's
                 continue
             kind = a.metadata.get("kind")
             hook = None if kind is None else _KIND_HOOKS[kind, _is_optional(a.type)]
-            overrides[a.name] = override(rename=_wire_name(a), struct_hook=hook)
+            name, *others = _wire_names(a)
+            overrides[a.name] = override(rename=name, struct_hook=hook)
+            if others:
+                spellings.append((name, tuple(others)))
         generated = make_dict_structure_fn(
             cls, conv, _cattrs_forbid_extra_keys=False, **overrides
         )
@@ -294,7 +332,12 @@ def _record_factory(conv: cattrs.Converter) -> Callable[[type[Any]], Hook]:
                 return generated(value, cls)
             raise _Invalid(f"expected an object, got {_json_type(value)}")
 
-        return record
+        def respelt(value: Any, _: Any = None) -> Any:
+            if type(value) is dict:
+                return generated(_respell(value, spellings), cls)
+            raise _Invalid(f"expected an object, got {_json_type(value)}")
+
+        return respelt if spellings else record
 
     return factory
 
@@ -333,7 +376,7 @@ def _converter(detailed: bool) -> cattrs.Converter:
     # specific than ``str``, so enum fields get the enum hook and plain text the text hook.
     for cls, hook in (
         (str, _str), (int, _int), (float, _float), (bool, _bool), (datetime, _iso),
-        (OpenStrEnum, _enum),
+        (OpenStrEnum, _enum), (Secret, _secret),
     ):  # fmt: skip
         conv.register_structure_hook(cls, hook)
 
@@ -421,8 +464,7 @@ def _content(body: Any) -> Any:
 
 
 def structure_content(body: Any, type_: type[T]) -> T:
-    """A detail body ``{"content": {...}}`` (VOD Station, Live Station) → one record; the
-    ``ResponseError`` names the JSON path (``$.content.createTime: ...``) where it does not fit."""
+    """``{"content": {...}}`` (VOD Station and Live Station single objects) → the record."""
     return structure(_content(body), type_, "$.content")
 
 

@@ -70,6 +70,15 @@ ENCODING_WAIT_INTERVAL: Final = 5.0  # seconds between two walks of the status l
 ENCODING_WINDOW_SLACK: Final = 120.0
 MAX_CALLBACK_BODY: Final = 64 * 1024  # bytes; a callback is a few hundred
 
+# A rate limit shared through Redis (``RateLimit(shared=...)``): one Redis call, connection
+# included, is given at most this long; after a failure Redis is asked again this long after
+# (meanwhile the process paces itself at its share); a process counts as a participant of the
+# shared limit for this long after its last request, or two periods of the limit if longer.
+SHARED_LIMIT_REDIS_TIMEOUT: Final = 1.0  # seconds
+SHARED_LIMIT_RETRY_INTERVAL: Final = 5.0  # seconds
+SHARED_LIMIT_LIVE_MIN: Final = 10.0  # seconds
+SHARED_LIMIT_CONNECTIONS: Final = 8  # Redis connections per client (each call is one round trip)
+
 # Error texts: how much of an unreadable body an exception shows, and how long a server's message
 # or details may be in an exception (characters).
 EXCERPT_CHARS: Final = 200

@@ -1,55 +1,186 @@
-"""The client-wide rate limit: ``RateLimit`` (what the caller asks for) and ``Pacer`` (how the
-transport keeps to it).
+"""The client-wide rate limit: ``RateLimit`` (what the caller asks for) and the pacers that keep
+to it: ``Pacer`` (one process) and, for a limit shared by processes through Redis,
+``_shared_ratelimit.SharedPacer``.
 
 The transport acquires one slot before every attempt of every request of the client, retries
 included, so two batches running at once share the one budget instead of each spending it.
+``make_pacer`` picks the pacer for a ``RateLimit``; both have the same two methods
+(``acquire(deadline) -> bool`` and ``close()``), so the transport does not care which it holds.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any, Final, Literal, Protocol, TypedDict, Unpack
 
 import attrs
+from yarl import URL
 
 from . import _defaults
 
-__all__ = ["Pacer", "RateLimit"]
+__all__ = ["Pacer", "RateLimit", "Slots", "make_pacer", "mask_url"]
+
+#: URL schemes redis-py connects with (TCP, TLS, a Unix socket).
+REDIS_SCHEMES: Final = frozenset({"redis", "rediss", "unix"})
+
+Fallback = Literal["local", "fail"]
+
+
+def mask_url(url: str) -> str:
+    """``url`` with its password (if any) replaced by ``***``: what reprs, logs and errors
+    show of a Redis URL."""
+    try:
+        parsed = URL(url)
+    except (ValueError, TypeError):
+        return "<unparsable URL>"
+    return str(parsed.with_password("***")) if parsed.password else url
+
+
+def _check_shared(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str) or any(ch.isspace() or ord(ch) < 0x20 for ch in value):
+        raise ValueError(f"shared must be a Redis URL string without spaces, got {value!r}")
+    try:
+        scheme = URL(value).scheme
+    except (ValueError, TypeError):
+        scheme = ""
+    if scheme not in REDIS_SCHEMES:
+        raise ValueError(
+            "shared must be a Redis URL (redis://host:6379/0, rediss://..., unix:///path), "
+            f"got {mask_url(value)!r}"
+        )
+
+
+def _check_name(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if (
+        not isinstance(value, str)
+        or not value
+        or len(value) > 200
+        or not value.isprintable()
+        or any(ch.isspace() for ch in value)
+    ):
+        raise ValueError(
+            f"name must be 1 to 200 printable characters without spaces, got {value!r}"
+        )
+
+
+def _check_processes(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"processes must be an int >= 1, got {value!r}")
+
+
+def _check_fallback(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value not in ("local", "fail"):
+        raise ValueError(f"fallback must be 'local' or 'fail', got {value!r}")
+
+
+class Sharing(TypedDict, total=False):
+    """The keyword options of ``RateLimit.per_second`` and ``per_minute`` (see ``RateLimit``)."""
+
+    shared: str | None
+    name: str
+    processes: int
+    fallback: Fallback
+
+
+def _repr_shared(value: str | None) -> str:
+    return repr(None if value is None else mask_url(value))
 
 
 @attrs.frozen
 class RateLimit:
-    """At most ``calls`` requests every ``period`` seconds, across every request of one client.
+    """At most ``calls`` requests every ``period`` seconds, across every request of one client,
+    or, with ``shared``, of every client (in any process, on any machine) using the same Redis
+    and ``name``.
 
     ``RateLimit.per_minute(1000)`` is the limit Media Intelligence documents for its asset
     search; the gateway answers 429 beyond an account's limits. Requests are spaced evenly
     (``period / calls`` seconds apart, no burst), so the limit also holds over any window
-    shorter than ``period``.
+    shorter than ``period``: ``per_minute(6000)`` never sends more than 100 in any second.
+    Leave a few percent of the account's quota unused: a request reaches the gateway some
+    milliseconds after its slot, not always the same number of them, so a limit at exactly the
+    quota lets the gateway count one request too many now and then (with ``per_second(97)``
+    against a quota of 100 a second, up to 30 ms of such jitter is absorbed).
+
+    Sharing (the ``redis`` extra, ``pip install 'ncp_media_async[redis]'``):
+
+    * ``shared``: a Redis URL (``redis://host:6379/0``, ``rediss://`` for TLS,
+      ``unix:///path/redis.sock``). Every client whose limit has the same URL and ``name``
+      takes its slots from one timeline kept in Redis, so N processes together send at most
+      ``calls`` every ``period`` (each process then gets what it asks for, in turn; none
+      is given a fixed share). Slots are reserved atomically by a short Lua script timed by
+      Redis' own clock, so the processes' clocks need not agree. The password of the URL is
+      never shown in a repr, a log line or an error.
+    * ``name``: the budget's name; processes pacing different accounts use different names
+      (``"default"`` otherwise). All clients sharing a name should use the same
+      ``calls``/``period``: each request costs its own client's spacing on the shared timeline.
+    * If Redis cannot be reached (or answers with an error), the client logs one warning on
+      the ``ncp_media_async`` logger and, with ``fallback="local"`` (the default), paces this
+      process alone at its share of the limit: ``1 / P`` of it, where ``P`` is the larger of
+      ``processes`` and the number of clients that took a slot from the shared budget within
+      the last two periods (at least 10 s) when Redis last answered. That count is kept in
+      Redis at no extra round trip, so it follows replicas that come and go; ``processes``
+      covers a process that never reached Redis (give the number you start). Redis is asked
+      again every few seconds; sharing resumes once it answers (logged at INFO). With
+      ``fallback="fail"`` every request raises ``SharedLimitError`` instead, until Redis
+      answers. No request ever waits for Redis longer than one second.
+
+    A ``RateLimit`` is a frozen, hashable, picklable value; the Redis connection belongs to the
+    ``MediaClient`` using it (opened in the running event loop at the first request, closed
+    with the client).
     """
 
     calls: int
     period: float = 1.0
+    shared: str | None = attrs.field(default=None, validator=_check_shared, repr=_repr_shared)
+    name: str = attrs.field(default="default", validator=_check_name)
+    processes: int = attrs.field(default=1, validator=_check_processes)
+    fallback: Fallback = attrs.field(default="local", validator=_check_fallback)
 
     def __attrs_post_init__(self) -> None:
         if isinstance(self.calls, bool) or not isinstance(self.calls, int) or self.calls < 1:
             raise ValueError(f"calls must be an int >= 1, got {self.calls!r}")
-        if not self.period > 0:
+        if (
+            isinstance(self.period, bool)
+            or not isinstance(self.period, int | float)
+            or not self.period > 0
+        ):
             raise ValueError(f"period must be > 0 seconds, got {self.period!r}")
 
     @classmethod
-    def per_second(cls, calls: int) -> RateLimit:
-        """``calls`` requests a second."""
-        return cls(calls, 1.0)
+    def per_second(cls, calls: int, **sharing: Unpack[Sharing]) -> RateLimit:
+        """``calls`` requests a second; ``sharing``: ``shared``, ``name``, ``processes``,
+        ``fallback`` (see the class)."""
+        return cls(calls, 1.0, **sharing)
 
     @classmethod
-    def per_minute(cls, calls: int) -> RateLimit:
-        """``calls`` requests a minute."""
-        return cls(calls, 60.0)
+    def per_minute(cls, calls: int, **sharing: Unpack[Sharing]) -> RateLimit:
+        """``calls`` requests a minute; ``sharing``: ``shared``, ``name``, ``processes``,
+        ``fallback`` (see the class)."""
+        return cls(calls, 60.0, **sharing)
 
     @property
     def spacing(self) -> float:
         """Seconds between two requests."""
         return self.period / self.calls
+
+    def share(self, participants: int) -> RateLimit:
+        """This limit divided among ``participants`` processes, not shared: what one process
+        paces itself at when Redis cannot be reached."""
+        return attrs.evolve(self, period=self.period * max(1, participants), shared=None)
+
+
+class Slots(Protocol):
+    """What the transport needs of a pacer."""
+
+    async def acquire(self, deadline: float | None = None) -> bool:
+        """Wait for a slot; False, at once and without a slot, if it falls after ``deadline``
+        (the client's ``monotonic`` time, seconds)."""
+
+    async def close(self) -> None:
+        """Release what the pacer holds (connections). Idempotent."""
 
 
 class Pacer:
@@ -83,3 +214,20 @@ class Pacer:
         if slot > now:
             await self._sleep(slot - now)
         return True
+
+    async def close(self) -> None:
+        """Nothing to release."""
+
+
+def make_pacer(
+    limit: RateLimit,
+    clock: _defaults.Clock = time.monotonic,
+    sleep: _defaults.Sleep = asyncio.sleep,
+) -> Slots:
+    """The pacer for ``limit``: a ``Pacer``, or a ``SharedPacer`` when ``limit.shared`` is set
+    (which raises ``ConfigurationError`` here when the ``redis`` extra is missing)."""
+    if limit.shared is None:
+        return Pacer(limit, clock, sleep)
+    from ._shared_ratelimit import SharedPacer
+
+    return SharedPacer(limit, clock, sleep)

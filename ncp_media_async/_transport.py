@@ -34,7 +34,7 @@ from yarl import URL
 from . import _defaults
 from ._config import Config
 from ._http import parse_http_date
-from ._ratelimit import Pacer
+from ._ratelimit import make_pacer
 from ._retry import BackoffGate, Verdict, classify
 from ._signing import Signer, encode_query
 from .errors import (
@@ -197,7 +197,7 @@ class Transport:
         self.pacer = (
             None
             if config.rate_limit is None
-            else Pacer(config.rate_limit, config.monotonic, config.sleep)
+            else make_pacer(config.rate_limit, config.monotonic, config.sleep)
         )
         self._hosts: dict[str, _HostClock] = {}
         self._closed = False
@@ -246,11 +246,14 @@ class Transport:
         return limit
 
     async def close(self) -> None:
-        """Close the session if this transport created it. Idempotent."""
+        """Close the session if this transport created it, and the rate limit's connections
+        (a shared one's Redis). Idempotent."""
         self._closed = True
         session, self._session = self._session, None
         if session is not None and self._owns_session:
             await session.close()
+        if self.pacer is not None:
+            await self.pacer.close()
 
     def clock_offset(self, host: str | None = None) -> float:
         """Seconds the gateway's clock at ``host`` is ahead of the local one (0 until learnt);

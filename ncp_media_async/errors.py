@@ -18,6 +18,7 @@
     │   └── BodyTooLargeError      a body over the client's ``max_body_size``
     ├── PollingError               a batch poll that did not end well (``ncp_media_async.polling``)
     ├── AddFilesError              ``VodStation.add_files`` stopped part-way (what was submitted)
+    ├── SharedLimitError           a shared rate limit's Redis is unreachable (``fallback="fail"``)
     ├── ClientClosedError          a request on a closed client (or a closed caller-owned session)
     └── ConfigurationError         missing credentials, a bad endpoint URL (also a ``ValueError``)
 
@@ -31,6 +32,7 @@ from a response is cut to a bounded length.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
@@ -58,6 +60,7 @@ __all__ = [
     "RateLimitError",
     "ResponseError",
     "ServerError",
+    "SharedLimitError",
     "TransportError",
     "error_from_response",
     "excerpt",
@@ -154,7 +157,8 @@ class ConflictError(ApiError):
 
     Examples: an analysis already running on a Media Intelligence asset (409), a Live Station
     channel that is not publishing (250101, 250134), a recording already started (250135,
-    250136) or not running (250137), a VOD Station channel that must be stopped first (260022,
+    250136) or not running (250137), a Live Station recording not ready for upload (250507) or
+    already uploaded (250700), a VOD Station channel that must be stopped first (260022,
     260024). Repeating the call as is will not help; changing or waiting for the state may.
     """
 
@@ -317,6 +321,13 @@ class AddFilesError(NcpError):
         return (_rebuild, (type(self), self.args[0], self.__dict__))
 
 
+class SharedLimitError(NcpError):
+    """The Redis of a shared ``RateLimit`` could not be reached (or answered with an error) and
+    the limit says ``fallback="fail"``: the request was not sent. Not retried by the client;
+    the next request asks Redis again once a few seconds have passed. The message names the
+    Redis URL without its password."""
+
+
 # -- service codes -----------------------------------------------------------------------------
 
 _BY_STATUS: Final[Mapping[int, type[ApiError]]] = {
@@ -371,28 +382,37 @@ _BY_CODE: Final[Mapping[str, type[ApiError]]] = {
     **dict.fromkeys((f"2600{n}" for n in range(34, 48)), BadRequestError),
     # Live Station
     "250000": ServerError,
+    "250002": BadRequestError,  # {0}: invalid value
     "250003": BadRequestError,
     "250004": NotFoundError,
     "250006": PermissionDeniedError,
     "250009": ServerError,
     "250010": PermissionDeniedError,
+    "250011": BadRequestError,  # {0} must have a valid value
     "250012": BadRequestError,
     "250014": BadRequestError,
     "250015": PermissionDeniedError,
     "250016": ServerError,
     "250017": PermissionDeniedError,
     "250018": BadRequestError,
+    "250019": BadRequestError,  # region not supported
     "250020": BadRequestError,
     "250021": BadRequestError,
+    "250022": BadRequestError,
     "250100": NotFoundError,
     "250101": ConflictError,  # the channel is not publishing now
     "250102": ConflictError,  # the channel is publishing
+    "250103": ConflictError,  # the channel has never been published
+    "250107": ConflictError,  # the channel's CDN is not running
     "250109": ConflictError,  # CDN creating or changing: cannot delete
     "250113": ConflictError,  # return the CDN first
     "250114": ConflictError,  # delete only in READY
+    "250115": ConflictError,  # the channel has no DVR (time machine)
+    "250121": ConflictError,  # the channel has no DVR (useDvr)
     "250123": NotFoundError,
     "250124": ConflictError,  # URLs only while the CDN is RUNNING
     "250125": ConflictError,  # URLs only while the channel is READY
+    "250133": ConflictError,  # the channel has no DVR (useDvr)
     "250134": ConflictError,  # the channel is not PUBLISHING
     "250135": ConflictError,  # recording already started
     "250136": ConflictError,  # recording already started (second code, same text)
@@ -401,11 +421,16 @@ _BY_CODE: Final[Mapping[str, type[ApiError]]] = {
     "250300": NotFoundError,
     "250301": NotFoundError,
     "250501": NotFoundError,
+    "250502": ServerError,  # record file upload error
+    "250505": PermissionDeniedError,  # no access to Object Storage
     "250506": BadRequestError,
     "250507": ConflictError,  # upload only from TRANSFER_READY or TRANSFER_FAIL
+    "250600": BadRequestError,  # a number below 1 (pageNo, pageSizeNo)
     "250700": ConflictError,  # record id already requested
     "250701": NotFoundError,
     "250702": NotFoundError,
+    "250703": BadRequestError,  # bucket name not allowed
+    "250704": BadRequestError,  # bucket name not allowed
     "250705": NotFoundError,
     # Media Intelligence
     "10001": BadRequestError,
@@ -420,10 +445,28 @@ def shorten(text: str, limit: int = _defaults.MESSAGE_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+#: JSON fields whose values are secrets (Live Station's stream keys): an excerpt of a body never
+#: shows them, in JSON (``"streamKey": "..."``) or in a Python repr (``'streamKey': '...'``),
+#: quoted or not, whole or cut off by the excerpt's end.
+_SECRET_VALUE: Final = re.compile(
+    r"""(?P<name>(["'])(?:backupS|s)treamKey\2\s*:\s*)"""
+    r"""(?:(?P<q>["'])(?:(?!(?P=q))[^\\]|\\.)*(?:(?P=q)|\\?$)|[^\s,}\]]+)"""
+)
+
+
+def _hide(match: re.Match[str]) -> str:
+    quote = match["q"] or '"'
+    return f"{match['name']}{quote}<hidden>{quote}"
+
+
 def excerpt(body: bytes | str, limit: int = _defaults.EXCERPT_CHARS) -> str:
-    """The first ``limit`` characters of a body, decoded leniently, whitespace collapsed."""
+    """The first ``limit`` characters of a body, decoded leniently, on one line: whitespace
+    collapsed, other unprintable characters (NULs of a bomb, escape sequences) shown as ``·``,
+    the values of secret fields (stream keys) replaced by ``<hidden>``."""
     text = body[: limit * 4].decode("utf-8", "replace") if isinstance(body, bytes) else body
-    return shorten(" ".join(text[: limit * 2].split()), limit)
+    text = "".join(ch if ch.isprintable() or ch.isspace() else "·" for ch in text[: limit * 2])
+    text = _SECRET_VALUE.sub(_hide, text)
+    return shorten(" ".join(text.split()), limit)
 
 
 def _text(value: Any) -> str | None:

@@ -1,16 +1,239 @@
-"""Live Station: recordings of a channel."""
+"""Live Station: channels, their playback URLs, recording, uploads of recordings, callbacks.
+
+Paths are below the zone's API root (``/api/v2`` in the public zone, ``/api/fin-v2`` with region
+``FKR`` in the financial one: ``Endpoints.fin()``). Every request carries
+``x-ncp-region_code``. The service's error codes decide the exception, whatever the HTTP status
+(it sends most of them as 400): an unknown channel (250100, 250123) is a ``NotFoundError``; a
+channel that is not publishing (250101, 250134), a recording already started (250135, 250136)
+or not running (250137), a recording that cannot be uploaded yet (250507) or was already
+(250700) are ``ConflictError``s.
+
+``parse_callback`` (a module-level function, no client needed) reads what Live Station POSTs to
+a callback URL (``LiveStation.set_callback_endpoint`` sets the default one).
+"""
 
 from __future__ import annotations
 
-from ._converter import structure_records
-from ._resource import Resource, segment
-from .records import Recording
+import contextlib
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any, Final, TypeVar
 
-__all__ = ["LiveStation"]
+from yarl import URL
+
+from . import _defaults
+from ._converter import structure, structure_content, structure_list, structure_records
+from ._resource import Resource, segment
+from .errors import PollingError, ResponseError, excerpt
+from .pagination import Pager
+from .polling import PollFailure, poll
+from .records import (
+    AccessControl,
+    CallbackEndpoint,
+    Channel,
+    ChannelStatus,
+    LiveEvent,
+    OpenStrEnum,
+    Recording,
+    RecordUpload,
+    ServiceUrl,
+    ServiceUrlType,
+)
+
+__all__ = ["MAX_CALLBACK_BYTES", "MAX_CHANNEL_PAGE_SIZE", "LiveStation", "parse_callback"]
+
+E = TypeVar("E", bound=OpenStrEnum)
+
+#: The largest ``pageSizeNo`` the channel list documents (1 to 100).
+MAX_CHANNEL_PAGE_SIZE: Final = 100
+
+#: The longest callback body ``parse_callback`` reads, in bytes (an event is about 150).
+MAX_CALLBACK_BYTES: Final = 65_536
+
+#: The states ``wait_for_channel`` waits for unless told otherwise: the channel can be used.
+_USABLE: Final = (ChannelStatus.READY, ChannelStatus.PUBLISHING)
 
 
 class LiveStation(Resource):
     """Live Station APIs (``client.live_station``). Every request carries ``x-ncp-region_code``."""
+
+    # ------------------------------------------------------------------------------ channels
+
+    def channels(
+        self,
+        *,
+        status: ChannelStatus | str | None = None,
+        name: str | None = None,
+        channel_id: str | None = None,
+        page_size: int = _defaults.PAGE_SIZE,
+        start_page: int = 1,
+        max_items: int | None = None,
+        prefetch: int = 1,
+    ) -> Pager[Channel]:
+        """``GET /api/v2/channels``: the account's channels, page by page. Returns a ``Pager``
+        at once.
+
+        ``status`` keeps the channels in that state (``channelStatus``; a ``ChannelStatus`` or
+        its name, any case); ``name`` and ``channel_id`` keep those whose name or id contains
+        the text (``channelName``, ``id``: the service matches whole or partial values).
+        ``page_size`` (``pageSizeNo``) is documented from 1 to 100; anything else is a
+        ``ValueError`` before a request is sent. The order of the channels is the service's
+        (undocumented). Each item carries every channel field, stream keys hidden (see
+        ``Channel``).
+        """
+        query: list[tuple[str, str | int]] = []
+        if status is not None:
+            query.append(("channelStatus", _known(ChannelStatus, status, "status").value))
+        for param, text in (("channelName", name), ("id", channel_id)):
+            if text is not None:
+                query.append((param, _text(param, text)))
+        return self._list(
+            ("channels",),
+            Channel,
+            query,
+            page_size=page_size,
+            start_page=start_page,
+            max_items=max_items,
+            prefetch=prefetch,
+            max_page_size=MAX_CHANNEL_PAGE_SIZE,
+        )
+
+    async def channel(self, channel_id: str) -> Channel:
+        """``GET /api/v2/channels/{channelId}``: one channel, every documented field (see
+        ``Channel``; its stream keys are hidden from reprs and logs). An unknown channel raises
+        ``NotFoundError`` (code 250100 or 250123, sent as HTTP 400)."""
+        return await self._get(("channels", segment("channel_id", channel_id)), _structure_channel)
+
+    async def service_urls(
+        self, channel_id: str, kind: ServiceUrlType | str = ServiceUrlType.GENERAL
+    ) -> list[ServiceUrl]:
+        """``GET /api/v2/channels/{channelId}/serviceUrls?serviceUrlType=KIND``: playback URLs.
+
+        ``kind`` is ``GENERAL`` (HLS and MPEG-DASH live playback, the default), ``TIMEMACHINE``
+        (rewindable HLS) or ``THUMBNAIL``, as a ``ServiceUrlType`` or its name in any case;
+        another name is a ``ValueError`` (pass ``ServiceUrlType("NEW")`` to send a kind the
+        documents do not list). The service refuses with a ``ConflictError`` when the URLs
+        cannot exist yet: its CDN is not running (250124), the channel is not usable (250125),
+        or a time machine URL is asked of a channel without DVR (250115, 250121, 250133) or
+        that is not recording (250141).
+        """
+        url_type = _known(ServiceUrlType, kind, "kind")
+        return await self._get(
+            ("channels", segment("channel_id", channel_id), "serviceUrls"),
+            _structure_service_urls,
+            (("serviceUrlType", url_type.value),),
+        )
+
+    async def wait_for_channel(
+        self,
+        channel_id: str,
+        states: Iterable[ChannelStatus | str] = _USABLE,
+        *,
+        interval: float = _defaults.POLL_INTERVAL,
+        timeout: float | None = None,
+        max_failures: int = _defaults.POLL_MAX_FAILURES,
+    ) -> Channel:
+        """Read a channel every ``interval`` seconds until its status is one of ``states``;
+        return it then.
+
+        ``states`` are ``ChannelStatus`` values or their names (default ``READY`` and
+        ``PUBLISHING``: the channel can be used). ``timeout`` in seconds bounds the whole wait
+        (``PollTimeoutError``). Built on ``polling.poll`` like ``MediaAI.wait_for_imports``:
+        transient failures (after the client's own retries) are polled again, up to
+        ``max_failures`` in a row; an unknown channel raises its ``NotFoundError``, an
+        authentication error its ``AuthenticationError``; a channel that reaches a state it
+        never leaves (``DELETED``, ``FORCE_DELETED``) without being one of ``states`` raises
+        ``PollingError``. Cancelling the waiting task stops the polling; no task is left
+        behind. Bad arguments raise ``ValueError`` before anything is sent.
+        """
+        channel_id = segment("channel_id", channel_id)
+        wanted = tuple(dict.fromkeys(_known(ChannelStatus, s, "states") for s in states))
+        if not wanted:
+            raise ValueError("states must name at least one ChannelStatus")
+        self._service  # noqa: B018 (a zone without the service fails here, not mid-poll)
+
+        def settled(channel: Channel) -> bool:
+            status = channel.channel_status
+            return status is not None and (status in wanted or status.final)
+
+        results = poll(
+            (channel_id,),
+            self.channel,
+            settled,
+            concurrency=1,
+            interval=interval,
+            timeout=timeout,
+            max_failures=max_failures,
+            return_exceptions=True,
+        )
+        async with contextlib.aclosing(results):  # type: ignore[type-var]
+            async for result in results:
+                if isinstance(result, PollFailure):
+                    raise result.error
+                if result.channel_status not in wanted:
+                    raise PollingError(
+                        f"channel {channel_id} is {result.channel_status}, a state it never "
+                        f"leaves; it will not become {' or '.join(wanted)}"
+                    )
+                return result
+        raise AssertionError("poll() ends with the channel or an error")
+
+    # ----------------------------------------------------------------------------- callbacks
+
+    async def callback_endpoint(self) -> CallbackEndpoint:
+        """``GET /api/v2/events/callbackEndpoint``: the default callback URL (for every channel
+        without a ``callback_endpoint`` of its own); ``callback_url`` is ``None`` if none is
+        set. Read what arrives there with ``parse_callback``."""
+        return await self._get(("events", "callbackEndpoint"), _structure_callback_endpoint)
+
+    async def set_callback_endpoint(self, url: str) -> CallbackEndpoint:
+        """``POST /api/v2/events/callbackEndpoint``: make ``url`` (``http`` or ``https``) the
+        default callback URL; returns the setting the service answered with.
+
+        A channel's own endpoint, when it has one, still wins for its events; the documents
+        give no way to remove the default. Repeated when the answer is lost: setting the same
+        URL twice leaves the same setting.
+        """
+        return await self._write(
+            "POST",
+            ("events", "callbackEndpoint"),
+            _structure_callback_endpoint,
+            json={"callbackUrl": _check_callback_url(url)},
+            idempotent=True,
+        )
+
+    # ----------------------------------------------------------------------------- recording
+
+    async def start_recording(self, channel_id: str) -> list[Recording]:
+        """``PUT /api/v2/channels/{channelId}/startRecord``: start recording a publishing
+        channel; returns the records the service reports (one per format, ``RECORDING``).
+
+        Only while the channel is ``PUBLISHING`` (else ``ConflictError``, 250134 or 250101);
+        a recording already running is a ``ConflictError`` too (250135/250136). Not repeated
+        once it may have reached the service: a second start would be refused as "already
+        recording", turning a success whose answer was lost into an error, so a lost answer is
+        an ``OutcomeUnknownError`` (read ``channel(id).is_recording`` to learn what happened).
+        """
+        return await self._write(
+            "PUT",
+            ("channels", segment("channel_id", channel_id), "startRecord"),
+            structure_records,
+        )
+
+    async def stop_recording(self, channel_id: str) -> list[Recording]:
+        """``PUT /api/v2/channels/{channelId}/stopRecord``: stop the running recording; returns
+        the records the service reports (those of the recording, now being processed).
+
+        Without a running recording: ``ConflictError`` (250137). Not repeated once it may have
+        reached the service: a second stop would be refused as "not recording", or stop a
+        recording started in between, so a lost answer is an ``OutcomeUnknownError`` (read
+        ``channel(id).is_recording`` or ``records(id)``).
+        """
+        return await self._write(
+            "PUT",
+            ("channels", segment("channel_id", channel_id), "stopRecord"),
+            structure_records,
+        )
 
     async def records(self, channel_id: str) -> list[Recording]:
         """``GET /api/v2/channels/{channelId}/records``: the VOD recordings of a channel.
@@ -24,3 +247,201 @@ class LiveStation(Resource):
             ("channels", segment("channel_id", channel_id), "records"),
             structure_records,
         )
+
+    async def upload_records(
+        self,
+        bucket: str,
+        records: Iterable[Recording | str | int],
+        *,
+        access_control: AccessControl | str | None = None,
+    ) -> RecordUpload:
+        """``POST /api/v2/buckets/{bucketName}/upload``: send recordings kept in temporary
+        storage (3 days) to an Object Storage bucket.
+
+        ``records`` are ``Recording`` objects or record ids (``Recording.record_id``, as text
+        or numbers; sent as the integers the document asks for, duplicates once). Only
+        recordings in ``TRANSFER_READY`` or ``TRANSFER_FAIL`` can go (else ``ConflictError``,
+        250507; see ``Recording.uploadable``). ``access_control`` is ``PRIVATE`` (the
+        service's default when left out) or ``PUBLIC_READ``. An unknown record id or bucket is a
+        ``NotFoundError`` (250701/250702, 250705), a bucket name the service refuses a
+        ``BadRequestError`` (250703/250704).
+
+        Not repeated once it may have reached the service: it refuses a record id already
+        requested (250700, a ``ConflictError``), so a repeat would turn a success whose answer
+        was lost into an error; a lost answer is an ``OutcomeUnknownError`` (read the records'
+        ``status``, ``TRANSFER`` or later means the upload was taken).
+        """
+        ids = _record_ids(records)
+        body: dict[str, Any] = {"recordIds": ids}
+        if access_control is not None:
+            body["accessControl"] = _known(AccessControl, access_control, "access_control").value
+        return await self._write(
+            "POST",
+            ("buckets", segment("bucket", bucket), "upload"),
+            _structure_upload,
+            json=body,
+        )
+
+
+# -------------------------------------------------------------------------------- arguments
+
+
+def _known(cls: type[E], value: E | str, what: str) -> E:
+    """``value`` as a member of ``cls``: a member as is (even one made for a value the
+    documents do not list), a name in any case if the documents list it; else ``ValueError``."""
+    if isinstance(value, cls):
+        return value
+    if isinstance(value, str):
+        member = cls(value.strip().upper())
+        if member.known:
+            return member
+    names = ", ".join(cls.__members__)
+    raise ValueError(f"{what} must be one of {names}; got {value!r}")
+
+
+def _text(name: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+    if not value:
+        raise ValueError(f"{name} must not be empty (leave it out to match everything)")
+    return value
+
+
+def _check_callback_url(url: object) -> str:
+    if not isinstance(url, str):
+        raise TypeError(f"url must be a str, got {type(url).__name__}")
+    try:
+        parsed = URL(url)
+    except ValueError:
+        parsed = None
+    if (
+        parsed is None
+        or parsed.scheme not in ("http", "https")
+        or not parsed.host
+        or any(ch.isspace() or not ch.isprintable() for ch in url)
+    ):
+        raise ValueError(f"url must be an http(s) URL with a host, got {url!r}")
+    return url
+
+
+def _record_ids(records: Iterable[Recording | str | int]) -> list[int]:
+    """Record ids as the integers the upload body takes, duplicates once, order kept."""
+    if isinstance(records, str | int | Recording):
+        raise TypeError("records must be a list of recordings or record ids, not one")
+    ids: list[int] = []
+    for record in records:
+        value = record.record_id if isinstance(record, Recording) else record
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise TypeError(f"a record id must be a str or an int, got {type(value).__name__}")
+        text = str(value).strip()
+        if not (text.isascii() and text.isdigit()):
+            raise ValueError(f"a record id is a whole number, got {value!r}")
+        ids.append(int(text))
+    if not ids:
+        raise ValueError("records must name at least one recording")
+    return list(dict.fromkeys(ids))
+
+
+# -------------------------------------------------------------------------------- envelopes
+
+
+def _structure_channel(body: Any) -> Channel:
+    """``{"content": {...channel...}}``. An OpenAPI description puts ``isPublishingBackUp``
+    beside ``content`` rather than in it: read there too."""
+    if isinstance(body, dict) and "isPublishingBackUp" in body:
+        content = body.get("content")
+        if isinstance(content, dict) and "isPublishingBackUp" not in content:
+            body = {"content": {**content, "isPublishingBackUp": body["isPublishingBackUp"]}}
+    return structure_content(body, Channel)
+
+
+def _structure_callback_endpoint(body: Any) -> CallbackEndpoint:
+    """``{"content": {"callbackUrl": ..., "updateTime": ...}}``."""
+    return structure_content(body, CallbackEndpoint)
+
+
+def _structure_service_urls(body: Any) -> list[ServiceUrl]:
+    """``{"content": [{...}, ...]}`` (no ``total`` documented)."""
+    return structure_list(body, ServiceUrl)[0]
+
+
+#: Fields of one uploaded record: an ``uploadedRecords`` object carrying any of them is one
+#: record, not a map of records keyed by id.
+_UPLOADED_FIELDS: Final = frozenset(
+    {"recordFileName", "recordType", "status", "uploadPath", "objectStorageUrl"}
+)
+
+
+def _structure_upload(body: Any) -> RecordUpload:
+    """``{"content": {"bucketName", "accessControl", "uploadedRecords"}}``.
+
+    The document calls ``uploadedRecords`` an object without saying whether it is a map keyed
+    by record id (like ``recordList``) or one record; a list is plausible too. All three are
+    read: a map's keys become ``record_id``.
+    """
+    content = body.get("content") if isinstance(body, dict) else None
+    if isinstance(content, dict):
+        uploaded = content.get("uploadedRecords")
+        if uploaded is None:
+            uploaded = []
+        elif isinstance(uploaded, dict):
+            if uploaded.keys() & _UPLOADED_FIELDS:
+                uploaded = [uploaded]
+            else:
+                uploaded = [
+                    {**rec, "recordId": key} if isinstance(rec, dict) else rec
+                    for key, rec in uploaded.items()
+                ]
+        body = {**body, "content": {**content, "uploadedRecords": uploaded}}
+    return structure_content(body, RecordUpload)
+
+
+# -------------------------------------------------------------------------------- callbacks
+
+
+def parse_callback(body: bytes | str | Mapping[str, Any]) -> LiveEvent:
+    """A Live Station callback → ``LiveEvent``; no client needed.
+
+    ``body`` is the raw request body (``bytes`` or ``str``, JSON, at most
+    ``MAX_CALLBACK_BYTES``: an event is about 150 bytes) or the decoded JSON object.
+    The pushed payload (``{"id", "logLevel", "channelId", "event", "timestamp"}``) and an item of
+    the event lists (``eventCode``, ``description``) both parse; numbers sent as text (the old
+    page types every field as a string) are read, ``timestamp`` is epoch *milliseconds*, event
+    codes are read case-insensitively and unknown codes kept. Fields left out are ``None``.
+
+    Raises ``ResponseError`` (with a short excerpt) for a body that is too long, not JSON, not
+    an object, or carries neither ``event`` nor ``eventCode`` (not a Live Station event: a VOD
+    Station callback, say), or whose fields have the wrong types.
+
+    The service documents nothing of the delivery beyond the payload (no signature, no retry
+    policy, no expected status): answer 2xx at once and drop duplicates (equal events compare
+    equal).
+    """
+    data: Any = body
+    if isinstance(body, bytes | bytearray | memoryview | str):
+        raw = bytes(body) if not isinstance(body, str) else body
+        if len(raw) > MAX_CALLBACK_BYTES:
+            raise ResponseError(
+                f"Live Station callback of {len(raw):,} bytes, more than an event can be "
+                f"({MAX_CALLBACK_BYTES:,})",
+                excerpt=excerpt(raw),
+            )
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+            raise ResponseError(
+                "Live Station callback is not JSON", excerpt=excerpt(raw)
+            ) from None
+    if not isinstance(data, dict) or not ({"event", "eventCode"} & data.keys()):
+        raise ResponseError(
+            "not a Live Station event: expected an object with 'event' or 'eventCode'",
+            excerpt=excerpt(_preview(data)),
+        )
+    return structure(data, LiveEvent, "$")
+
+
+def _preview(data: Any) -> str:
+    try:
+        return json.dumps(data, ensure_ascii=False)[:1000]
+    except (TypeError, ValueError, RecursionError):
+        return f"<{type(data).__name__}>"

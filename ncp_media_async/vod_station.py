@@ -557,7 +557,7 @@ def parse_callback(
 
     ``body`` is the raw body (bytes or text, UTF-8 JSON, at most 64 KiB) or the decoded JSON
     object. Ids sent as text or numbers both read as ``int``; both spellings of the forced
-    channel states are kept (``ChannelStatus.canonical`` merges them). The function is pure:
+    channel states are kept (``VodChannelStatus.canonical`` merges them). The function is pure:
     the service may deliver a message twice or out of order (undocumented), so drop repeats by
     ``key``. The documents' own channel example with typographic quotes around the name is a
     typo in the page, not JSON, and is refused like any body that is not JSON.

@@ -2,9 +2,10 @@
 its ``pytest11`` entry point as in users' projects."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
+from _redis import RedisServer, running
 
 
 async def _leftover_tasks(rounds: int = 20) -> list[asyncio.Task[object]]:
@@ -29,3 +30,19 @@ async def _leftover_tasks(rounds: int = 20) -> list[asyncio.Task[object]]:
 def leftover_tasks() -> Callable[[], Awaitable[list[asyncio.Task[object]]]]:
     """``await leftover_tasks()``: the client's tasks still pending (should be none)."""
     return _leftover_tasks
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """A real ``redis-server`` on a free loopback port for the whole session (tests share it:
+    give every shared limit a name of its own). Skips when redis-server is absent locally;
+    fails instead in CI, which installs it."""
+    with running() as server:
+        yield server
+
+
+@pytest.fixture
+def own_redis() -> Iterator[RedisServer]:
+    """A ``redis-server`` of the test's own, which it may stop and start again (same port)."""
+    with running() as server:
+        yield server

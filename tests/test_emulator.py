@@ -191,41 +191,57 @@ def encoding_item(start_ms: int, status: str = "COMPLETE", **extra: Any) -> dict
 # ------------------------------------------------------------------------------ signatures
 
 
-async def test_valid_signature_is_accepted_on_every_route(api: Api, emulator: Emulator) -> None:
+async def test_valid_signature_is_accepted_on_every_route(
+    api: Api, emulator: Emulator, clock: ManualClock
+) -> None:
     workspace, project, asset = emulator.media_ai.import_refs()[0]
-    paths = [
-        ("/api/v2/status?pageNo=1&pageSizeNo=20", {}),
-        ("/api/v2/status/status-statistic", {}),
-        (events_path(emulator.vod_station.channel_ids[0]), {}),
-        (records_path(emulator.live_station.channel_ids[0]), KR),
-        (import_path(workspace, project, asset), {}),
+    live = emulator.live_station.add_channel()
+    emulator.live_station.start_publishing(live)
+    paths: list[tuple[str, str, dict[str, str], bytes | None]] = [
+        ("GET", "/api/v2/status?pageNo=1&pageSizeNo=20", {}, None),
+        ("GET", "/api/v2/status/status-statistic", {}, None),
+        ("GET", events_path(emulator.vod_station.channel_ids[0]), {}, None),
+        ("GET", import_path(workspace, project, asset), {}, None),
+        ("GET", "/api/v2/channels?pageNo=1&pageSizeNo=20", KR, None),
+        ("GET", f"/api/v2/channels/{live}", KR, None),
+        ("GET", f"/api/v2/channels/{live}/serviceUrls?serviceUrlType=GENERAL", KR, None),
+        ("PUT", f"/api/v2/channels/{live}/startRecord", KR, None),
+        ("PUT", f"/api/v2/channels/{live}/stopRecord", KR, None),
+        ("GET", records_path(live), KR, None),
+        ("GET", "/api/v2/events/callbackEndpoint", KR, None),
+        ("POST", "/api/v2/events/callbackEndpoint", KR, b'{"callbackUrl": "http://127.0.0.1:9/"}'),
     ]
     vod = emulator.vod_station
     category, channel = vod.categories()[0]["id"], vod.channel_ids[0]
     vod.set_channel_status(channel, "READY")
-    writes = [
-        (f"/api/v2/category/{category}/add-files", b'{"bucketName": "b", "pathList": ["a.mp4"]}'),
-        (f"/api/v2/channels/{channel}/stop", b""),
-    ]
-    for path, body in writes:
-        reply = await api.send("PUT", path, body=body)
-        assert reply.status == 200, (path, reply.body)
-    vod.set_channel_status(channel, "STOPPED")
     paths += [
-        (f"/api/v2/status/{vod.file_ids[0]}", {}),
-        ("/api/v2/category", {}),
-        (f"/api/v2/category/{category}", {}),
-        ("/api/v2/encoding-option", {}),
-        ("/api/v2/encoding-option/template", {}),
-        ("/api/v2/channels", {}),
-        (f"/api/v2/channels/{channel}", {}),
-    ]
-    assert (await api.send("PUT", f"/api/v2/channels/{channel}/start")).status == 200
-    for path, headers in paths:
-        reply = await api.get(path, headers=headers)
+        ("PUT", f"/api/v2/category/{category}/add-files", {},
+         b'{"bucketName": "b", "pathList": ["a.mp4"]}'),
+        ("PUT", f"/api/v2/channels/{channel}/stop", {}, None),
+        ("GET", "/api/v2/category", {}, None),
+        ("GET", f"/api/v2/category/{category}", {}, None),
+        ("GET", "/api/v2/encoding-option", {}, None),
+        ("GET", "/api/v2/encoding-option/template", {}, None),
+        ("GET", "/api/v2/channels", {}, None),
+        ("GET", f"/api/v2/channels/{channel}", {}, None),
+    ]  # fmt: skip
+    for method, path, headers, body in paths:
+        reply = await api.send(method, path, headers=headers, body=body)
         assert reply.status == 200, (path, reply.body)
         assert reply.headers["Content-Type"] == "application/json;charset=utf-8"
-    assert emulator.stats.total_requests == len(paths) + len(writes) + 1
+    clock.advance(emulator.live_station.processing_seconds)  # the records can be uploaded now
+    ids = [int(key) for key in emulator.live_station.recordings(live)]
+    reply = await api.send(
+        "POST", "/api/v2/buckets/bucket000/upload", headers=KR,
+        body=json.dumps({"recordIds": ids}).encode(),
+    )  # fmt: skip
+    assert reply.status == 200, reply.body
+    vod.set_channel_status(channel, "STOPPED")
+    for method, path in (("GET", f"/api/v2/status/{vod.file_ids[0]}"),
+                         ("PUT", f"/api/v2/channels/{channel}/start")):  # fmt: skip
+        reply = await api.send(method, path)
+        assert reply.status == 200, (path, reply.body)
+    assert emulator.stats.total_requests == len(paths) + 3
     assert emulator.stats.rejected_signatures == 0
     assert set(emulator.stats.requests) == set(Route)
 
@@ -912,34 +928,38 @@ def test_fault_plan_validation() -> None:
 async def test_a_shared_path_goes_to_the_store_the_region_header_names(
     monkeypatch: pytest.MonkeyPatch, emulator: Emulator, clock: ManualClock
 ) -> None:
-    # VOD Station and Live Station both have GET /api/v2/channels/{id} on their own hosts; the
-    # client sends x-ncp-region_code to Live Station only.
+    # VOD Station and Live Station share paths (GET /api/v2/channels/{channelId}) on their own
+    # hosts; the client sends x-ncp-region_code to Live Station only. A test path stands in.
     def answer(service: str) -> Callable[[Call], web.StreamResponse]:
         return lambda call: web.json_response({"service": service, "id": call.params["id"]})
 
-    path = "/api/v2/shared/{id}"  # a path no store declares yet, declared by both here
-    declare(monkeypatch, emulator.vod_station, StoreRoute("GET", path, "vod_shared", answer("vod")))
+    path = "/api/v2/test-shared/{id}"
     declare(
-        monkeypatch, emulator.live_station, StoreRoute("GET", path, "live_shared", answer("live"))
+        monkeypatch, emulator.vod_station, StoreRoute("GET", path, "vod_test", answer("vod"))
+    )
+    declare(
+        monkeypatch, emulator.live_station, StoreRoute("GET", path, "live_test", answer("live"))
     )
     vod_channel, live_channel = (
         emulator.vod_station.channel_ids[0],
         emulator.live_station.channel_ids[0],
     )
     async with served(emulator, clock) as api:
-        assert (await api.get("/api/v2/shared/a%2Fb")).json() == {"service": "vod", "id": "a/b"}
-        assert (await api.get("/api/v2/shared/c", headers=KR)).json() == {
+        assert (await api.get("/api/v2/test-shared/a%2Fb")).json() == {
+            "service": "vod", "id": "a/b"
+        }  # fmt: skip
+        assert (await api.get("/api/v2/test-shared/c", headers=KR)).json() == {
             "service": "live", "id": "c"
         }  # fmt: skip
         # Present but empty is still Live Station's request, which it refuses in its dialect.
-        empty = await api.get("/api/v2/shared/c", headers={"x-ncp-region_code": ""})
+        empty = await api.get("/api/v2/test-shared/c", headers={"x-ncp-region_code": ""})
         assert (empty.status, empty.json()["error"]["errorCode"]) == (400, 250003)
         # A path one store declares goes to it whatever the headers.
         assert (await api.get(events_path(vod_channel), headers=KR)).status == 200
         missing = await api.get(records_path(live_channel))
         assert (missing.status, missing.json()["error"]["errorCode"]) == (400, 250003)
     assert emulator.stats.requests == {
-        "vod_shared": 1, "live_shared": 2, "channel_events": 1, "records": 1
+        "vod_test": 1, "live_test": 2, "channel_events": 1, "records": 1
     }  # fmt: skip
 
 

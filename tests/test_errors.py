@@ -241,3 +241,10 @@ def test_every_error_pickles_whole(error: ncp.NcpError) -> None:
     assert type(back) is type(error)
     assert str(back) == str(error)
     assert back.__dict__ == error.__dict__
+
+
+def test_excerpt_shows_unprintable_bytes_as_dots_on_one_line() -> None:
+    text = excerpt(b"\x00" * 1000 + b"\x1b[31mred")
+    assert len(text) <= 200
+    assert set(text) <= {"·", "…"}
+    assert excerpt(b"ok\x07 \x1b[0m done") == "ok· ·[0m done"

@@ -25,8 +25,10 @@ from ncp_media_async.testing import EmulatorServer, Fault, FaultPlan, Route, Sce
 pytestmark = pytest.mark.faults
 LeftoverTasks = Callable[[], Awaitable[list[asyncio.Task[object]]]]
 
-#: Every fault kind; SLOW answers after 0.3 s, past the 0.1 s client timeout used below.
-ALL_FAULTS = FaultPlan(seed=11, rate=0.3, kinds=set(Fault), slow_seconds=0.3)
+#: Every fault a client can get through (all but the bodies that never end, which fail for
+#: good); SLOW answers after 0.3 s, past the 0.1 s client timeout used below.
+SURVIVABLE = set(Fault) - {Fault.GZIP_BOMB, Fault.ENDLESS_BODY}
+ALL_FAULTS = FaultPlan(seed=11, rate=0.3, kinds=SURVIVABLE, slow_seconds=0.3)
 PATIENT = ncp.RetryPolicy(max_retries=12, initial_delay=0.001, max_delay=0.005)
 
 
@@ -73,7 +75,7 @@ async def test_every_item_exactly_once_in_order_under_30_percent_faults(
     ]
     injected = emulator.stats.faults
     assert sum(injected.values()) > 30
-    assert set(injected) == set(Fault), f"not every fault kind was exercised: {injected}"
+    assert set(injected) == SURVIVABLE, f"not every fault kind was exercised: {injected}"
 
 
 async def test_same_seed_same_faults(ncp_emulator_server: EmulatorServer) -> None:

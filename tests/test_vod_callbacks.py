@@ -120,13 +120,13 @@ async def test_channel_callbacks_follow_the_channels_states(vod: Vod, receiver: 
     vod.clock.advance(30)
     await vod.store.deliver_callbacks()
     assert receiver.drain() == [
-        ncp.ChannelCallback(channel_id, "ch-callback", ncp.ChannelStatus.STOPPING),
-        ncp.ChannelCallback(channel_id, "ch-callback", ncp.ChannelStatus.STOPPED),
+        ncp.ChannelCallback(channel_id, "ch-callback", ncp.VodChannelStatus.STOPPING),
+        ncp.ChannelCallback(channel_id, "ch-callback", ncp.VodChannelStatus.STOPPED),
     ]
     vod.store.set_channel_status(channel_id, "FORCETERMINATED")
     await vod.store.deliver_callbacks()
     (forced,) = receiver.drain()
-    assert forced.channel_status.canonical is ncp.ChannelStatus.FORCE_TERMINATED
+    assert forced.channel_status.canonical is ncp.VodChannelStatus.FORCE_TERMINATED
 
 
 async def test_background_delivery(vod: Vod, receiver: Receiver) -> None:

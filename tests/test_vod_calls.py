@@ -119,7 +119,7 @@ async def test_channels_list_and_detail() -> None:
         assert listed.cdn_domain is None and listed.encrypted_bucket_name is None  # detail only
         assert listed.id is not None
         detail = await vod.api.channel(listed.id)
-        assert detail.channel_status in (ncp.ChannelStatus.READY, ncp.ChannelStatus.STOPPED)
+        assert detail.channel_status in (ncp.VodChannelStatus.READY, ncp.VodChannelStatus.STOPPED)
         assert detail.encrypted_bucket_name and detail.cdn_domain
         assert detail.play_url is not None and "[protocol]" in detail.play_url
         assert detail.create_time == listed.create_time
@@ -132,7 +132,7 @@ async def test_stop_and_start_move_the_channel_through_its_states(vod: Vod) -> N
     channel_id = vod.store.add_vod_channel(name="ch-callback", status="READY")
     vod.store.channel_transition_seconds = 30
     stopping = await vod.api.stop_channel(channel_id)
-    assert stopping.channel_status is ncp.ChannelStatus.STOPPING
+    assert stopping.channel_status is ncp.VodChannelStatus.STOPPING
     detail = await vod.api.channel(channel_id)
     # The stop page's times are epoch seconds, the detail's milliseconds: the same instants.
     assert detail.create_time is not None and detail.create_time.microsecond
@@ -141,7 +141,7 @@ async def test_stop_and_start_move_the_channel_through_its_states(vod: Vod) -> N
         await vod.api.stop_channel(channel_id)  # only from READY
     assert (info.value.status, info.value.code) == (400, "260023")
     vod.clock.advance(30)
-    assert (await vod.api.channel(channel_id)).channel_status is ncp.ChannelStatus.STOPPED
+    assert (await vod.api.channel(channel_id)).channel_status is ncp.VodChannelStatus.STOPPED
     started = await vod.api.start_channel(channel_id)
     assert started.channel_status == "STARTING"
     vod.clock.advance(29)

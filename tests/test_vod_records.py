@@ -88,7 +88,7 @@ def test_channel_callbacks(body: str, status: str) -> None:
     cb = parse_callback(bytearray(body.encode()))
     assert cb == ncp.ChannelCallback(
         id="vs-20260414133728-*******", name="ch-callback",
-        channel_status=ncp.ChannelStatus(status),
+        channel_status=ncp.VodChannelStatus(status),
     )  # fmt: skip
     assert cb.channel_status is not None and cb.channel_status.known
     assert cb.key == ("vs-20260414133728-*******", status)
@@ -101,9 +101,9 @@ def test_both_spellings_of_the_forced_states() -> None:
     assert api.channel_status == "FORCETERMINATED"  # the raw spelling is kept
     assert api.channel_status is not None and callback.channel_status is not None
     assert api.channel_status.canonical is callback.channel_status.canonical
-    assert callback.channel_status.canonical is ncp.ChannelStatus.FORCE_TERMINATED
-    assert ncp.ChannelStatus.FORCETERMINATING.canonical is ncp.ChannelStatus.FORCE_TERMINATING
-    assert ncp.ChannelStatus.READY.canonical is ncp.ChannelStatus.READY
+    assert callback.channel_status.canonical is ncp.VodChannelStatus.FORCE_TERMINATED
+    assert ncp.VodChannelStatus.FORCETERMINATING.canonical is ncp.VodChannelStatus.FORCE_TERMINATING
+    assert ncp.VodChannelStatus.READY.canonical is ncp.VodChannelStatus.READY
     new = parse_callback({"id": "vs-1", "channelStatus": "MIGRATING"})
     assert isinstance(new, ncp.ChannelCallback) and new.channel_status == "MIGRATING"
     assert new.channel_status is not None and not new.channel_status.known
@@ -267,7 +267,7 @@ def test_channel_detail_example_and_time_units() -> None:
         }
     }  # fmt: skip
     channel = structure_content(body, ncp.VodChannel)
-    assert channel.channel_status is ncp.ChannelStatus.READY
+    assert channel.channel_status is ncp.VodChannelStatus.READY
     assert channel.protocol_list == ("HLS", "DASH")
     assert channel.create_time == datetime(2025, 8, 21, 0, 57, 32, tzinfo=UTC)
     assert channel.cdn_domain == "example.edge.naverncp.com"

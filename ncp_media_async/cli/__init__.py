@@ -6,6 +6,8 @@ demo::
     ncp-media encoding-status --start 2025-08-01T00:00:00+09:00 --prefetch 8
     ncp-media --json channel-events vs-20250801-abc | jq .message
     ncp-media wait-imports --file refs.txt --concurrency 64 --rate-limit 1000
+    ncp-media live-channels --status PUBLISHING
+    ncp-media record start ls-20250813120000-SkhxV
     ncp-media demo
 
 Credentials come from ``NCP_ACCESS_KEY``/``NCP_SECRET_KEY`` (else ``NCLOUD_*``) or from
@@ -31,6 +33,8 @@ script then says in one line how to get them. The package, module by module:
 * ``_errors``: the one-line ``error:`` and exit status of every expected failure;
 * ``_progress``: the progress display of a batch, stage by stage;
 * ``_imports``: waiting for many imports, their tally and the closing report;
+* ``_live_station``: the Live Station subcommands (channels, service URLs, waiting for a
+  channel, ``record start|stop``, uploads); stream keys only with ``--show-stream-keys``;
 * ``_vod_station``: ``categories``, ``vod-channels`` and ``add-files`` (``--wait``);
 * ``_emulator``: the ``emulator`` subcommand (the emulator's own launcher, behind click);
 * ``_demo``: the ``demo`` subcommand's machinery.

@@ -24,6 +24,7 @@ from ._demo import Demo, DemoOptions
 from ._emulator import emulator_command
 from ._errors import EXIT_FAILED
 from ._imports import report_imports, wait_imports
+from ._live_station import COMMANDS as LIVE_STATION_COMMANDS
 from ._output import closing
 from ._params import (
     ASSET_REF,
@@ -314,6 +315,7 @@ COMMANDS: tuple[click.Command, ...] = (
     watch_encodings,
     *VOD_COMMANDS,
     records,
+    *LIVE_STATION_COMMANDS,
     import_status,
     wait_imports_command,
     emulator_command,

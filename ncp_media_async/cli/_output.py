@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.text import Text
 
 from ..pagination import Pager
+from ..records import Secret
 from ._columns import GAP, UTC_ZONE, Col, Zone, cell_text, fit_widths, layout_line, rule_line
 
 T = TypeVar("T")
@@ -30,19 +31,25 @@ PIPE_WIDTH = 200
 # ------------------------------------------------------------------------------------- JSON
 
 
-def to_jsonable(value: Any) -> Any:
+def to_jsonable(value: Any, *, reveal: bool = False) -> Any:
     """Records as plain JSON values: attrs classes become objects (field names as keys),
-    datetimes ISO 8601 text, enumerations their string values, tuples lists."""
+    datetimes ISO 8601 text, enumerations their string values, tuples lists, a ``Secret``
+    ``"<hidden>"`` (its text only with ``reveal``)."""
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, Secret):
+        return value.reveal() if reveal else str(value)
     if attrs.has(type(value)):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in attrs.fields(type(value))}
+        return {
+            f.name: to_jsonable(getattr(value, f.name), reveal=reveal)
+            for f in attrs.fields(type(value))
+        }
     if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
+        return {str(k): to_jsonable(v, reveal=reveal) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
-        return [to_jsonable(v) for v in value]
+        return [to_jsonable(v, reveal=reveal) for v in value]
     return value
 
 
@@ -60,6 +67,9 @@ class Output:
 
     def __init__(self, *, as_json: bool, zone: Zone = UTC_ZONE, wide: bool = False) -> None:
         self.as_json = as_json
+        #: Whether JSON lines show the text of secrets (stream keys); set only when the user
+        #: asked for it (``--show-stream-keys``).
+        self.reveal_secrets = False
         self.zone = zone
         # Both consoles resolve sys.stdout/sys.stderr when they write.
         unbounded = wide or (not sys.stdout.isatty() and "COLUMNS" not in os.environ)
@@ -72,7 +82,8 @@ class Output:
 
     def json_line(self, obj: Any) -> None:
         """One JSON line on stdout, flushed (for ``| jq`` as records land)."""
-        click.echo(json.dumps(to_jsonable(obj), ensure_ascii=False, separators=(",", ":")))
+        data = to_jsonable(obj, reveal=self.reveal_secrets)
+        click.echo(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
 
     def note(self, message: str, *, style: str | None = "dim") -> None:
         """A line for humans on stderr (never read as markup)."""

@@ -11,12 +11,13 @@ cattrs hooks once per record class.
 from __future__ import annotations
 
 import enum
+import hmac
 from datetime import timedelta, timezone
 from typing import Any, Final, Generic, Literal, TypeVar
 
 import attrs
 
-__all__ = ["OpenStrEnum", "Page"]
+__all__ = ["OpenStrEnum", "Page", "Secret"]
 
 T = TypeVar("T")
 
@@ -34,10 +35,16 @@ Kind = Literal["epoch_s", "epoch_ms", "epoch_auto"]
 
 
 def wire_field(
-    *, wire: str | None = None, kind: Kind | None = None, default: Any = attrs.NOTHING
+    *,
+    wire: str | tuple[str, ...] | None = None,
+    kind: Kind | None = None,
+    default: Any = attrs.NOTHING,
 ) -> Any:
     """An attrs field read off the wire: from JSON field ``wire`` (default: the camelCase of the
-    attribute name), converted as ``kind`` says (default: as its type says)."""
+    attribute name), converted as ``kind`` says (default: as its type says).
+
+    ``wire`` may name several spellings of one field, the documents' first: the first one the
+    body carries is read (``wire=("useDVR", "useDvr")``)."""
     metadata: dict[str, Any] = {}
     if wire is not None:
         metadata["wire"] = wire
@@ -74,6 +81,44 @@ class OpenStrEnum(enum.StrEnum):
     def known(self) -> bool:
         """Whether the value is one the documents list."""
         return self._name_ in type(self).__members__
+
+
+class Secret:
+    """A secret text (a stream key): ``repr``, ``str`` and formatting show ``<hidden>``;
+    ``reveal()`` gives the text.
+
+    It is not a ``str``, so it cannot leak by being serialised as one: ``json.dumps`` refuses it
+    and ``attrs.asdict`` keeps the ``Secret`` object. Two secrets are equal when their texts are
+    (compared in constant time).
+    """
+
+    __slots__ = ("_text",)
+
+    def __init__(self, text: str) -> None:
+        if not isinstance(text, str):
+            raise TypeError(f"a Secret holds text, got {type(text).__name__}")
+        self._text = text
+
+    def reveal(self) -> str:
+        """The secret text itself: print or log it only when that is what is asked for."""
+        return self._text
+
+    def __repr__(self) -> str:
+        return "Secret('<hidden>')"
+
+    def __str__(self) -> str:
+        return "<hidden>"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Secret):
+            return NotImplemented
+        return hmac.compare_digest(self._text.encode(), other._text.encode())
+
+    def __hash__(self) -> int:
+        return hash((Secret, self._text))
+
+    def __reduce__(self) -> tuple[type[Secret], tuple[str]]:
+        return (Secret, (self._text,))
 
 
 @attrs.frozen

@@ -21,7 +21,6 @@ __all__ = [
     "Category",
     "ChannelCallback",
     "ChannelEvent",
-    "ChannelStatus",
     "CodecOptions",
     "EncodingCallback",
     "EncodingInput",
@@ -40,6 +39,7 @@ __all__ = [
     "StatusStatistics",
     "VideoSettings",
     "VodChannel",
+    "VodChannelStatus",
 ]
 
 
@@ -371,7 +371,7 @@ class EncodingJobDetail:
 # -- channels -----------------------------------------------------------------------------------
 
 
-class ChannelStatus(OpenStrEnum):
+class VodChannelStatus(OpenStrEnum):
     """VOD Station channel state. ``READY`` means running (serving streams).
 
     The documents spell two states two ways: ``FORCETERMINATING``/``FORCETERMINATED`` (API
@@ -395,15 +395,15 @@ class ChannelStatus(OpenStrEnum):
     FORCETERMINATED = "FORCETERMINATED"
 
     @property
-    def canonical(self) -> ChannelStatus:
+    def canonical(self) -> VodChannelStatus:
         """The callback page's spelling of this state (``FORCETERMINATED`` →
         ``FORCE_TERMINATED``); every other state is itself."""
         return _CHANNEL_SPELLINGS.get(self, self)
 
 
 _CHANNEL_SPELLINGS = {
-    ChannelStatus.FORCETERMINATING: ChannelStatus.FORCE_TERMINATING,
-    ChannelStatus.FORCETERMINATED: ChannelStatus.FORCE_TERMINATED,
+    VodChannelStatus.FORCETERMINATING: VodChannelStatus.FORCE_TERMINATING,
+    VodChannelStatus.FORCETERMINATED: VodChannelStatus.FORCE_TERMINATED,
 }
 
 
@@ -424,7 +424,7 @@ class VodChannel:
     id: str | None = None
     name: str | None = None
     disabled: bool | None = None
-    channel_status: ChannelStatus | None = None
+    channel_status: VodChannelStatus | None = None
     storage_bucket_name: str | None = None
     encrypted_bucket_name: str | None = None
     segment_duration: int | None = None
@@ -482,11 +482,11 @@ class EncodingCallback:
 @attrs.frozen
 class ChannelCallback:
     """A channel callback: a VOD Station channel changed state (``channel_status``; see
-    ``ChannelStatus`` for the two spellings). ``key`` drops repeats."""
+    ``VodChannelStatus`` for the two spellings). ``key`` drops repeats."""
 
     id: str | None = None
     name: str | None = None
-    channel_status: ChannelStatus | None = None
+    channel_status: VodChannelStatus | None = None
 
     @property
     def key(self) -> tuple[str | None, str | None]:

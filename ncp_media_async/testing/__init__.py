@@ -5,8 +5,10 @@ base URL:
 
 * ``emulator.vod_station`` (:class:`VodStationStore`): ``GET /api/v2/status``,
   ``GET /api/v2/status/status-statistic``, ``GET /api/v2/channels/{channelId}/events``;
-* ``emulator.live_station`` (:class:`LiveStationStore`):
-  ``GET /api/v2/channels/{channelId}/records`` (with ``x-ncp-region_code``);
+* ``emulator.live_station`` (:class:`LiveStationStore`): channels, their service URLs,
+  ``startRecord``/``stopRecord``, records, uploads (with ``x-ncp-region_code``), under
+  ``/api/v2`` and the financial zone's ``/api/fin-v2``, and callbacks POSTed to a URL
+  (:class:`CallbackDelivery`);
 * ``emulator.media_ai`` (:class:`MediaAiStore`):
   ``GET /api/v1/workspaces/{w}/projects/{p}/video-assets/{a}/import-status``.
 
@@ -40,11 +42,19 @@ import importlib.util
 import sys
 
 from ._data import WORK_START_KEY, ImportAsset, ProgressingEncoding, Scenario
-from ._faults import BODY_FAULTS, DEFAULT_FAULT_KINDS, GATEWAY_FAULTS, Fault, FaultPlan
+from ._faults import (
+    BODY_FAULTS,
+    DEFAULT_FAULT_KINDS,
+    GATEWAY_FAULTS,
+    HOSTILE_FAULTS,
+    Fault,
+    FaultPlan,
+)
 from ._gateway import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Emulator, ManualClock
 from ._launch import Banner, LaunchOptions
-from ._live_station import LiveStationError, LiveStationStore
+from ._live_station import CallbackDelivery, LiveStationError, LiveStationStore
 from ._media_ai import MediaAiError, MediaAiStore
+from ._quota import Quota, QuotaKeeper
 from ._routes import Route
 from ._server import EmulatorServer
 from ._stats import EmulatorStats
@@ -57,9 +67,11 @@ __all__ = [
     "DEFAULT_FAULT_KINDS",
     "DEFAULT_SECRET_KEY",
     "GATEWAY_FAULTS",
+    "HOSTILE_FAULTS",
     "WORK_START_KEY",
     "Banner",
     "Call",
+    "CallbackDelivery",
     "Emulator",
     "EmulatorServer",
     "EmulatorStats",
@@ -73,6 +85,8 @@ __all__ = [
     "MediaAiError",
     "MediaAiStore",
     "ProgressingEncoding",
+    "Quota",
+    "QuotaKeeper",
     "Rejection",
     "Route",
     "Scenario",

@@ -17,8 +17,10 @@ a plan was installed gets the same fault for the same seed, whatever the wall cl
 
 from __future__ import annotations
 
+import functools
 import json
 import random
+import zlib
 from collections import deque
 from collections.abc import Iterable
 from enum import StrEnum
@@ -31,14 +33,19 @@ from ._wire import dumps, gateway_error, json_response
 
 __all__ = [
     "BODY_FAULTS",
+    "BOMB_SIZE",
+    "DEEP_JSON_LEVELS",
     "DEFAULT_FAULT_KINDS",
     "GATEWAY_FAULTS",
+    "HOSTILE_FAULTS",
     "THROTTLE_MESSAGES",
     "Fault",
     "FaultDecision",
     "FaultInjector",
     "FaultPlan",
+    "deep_json",
     "gateway_fault_response",
+    "gzip_bomb",
     "truncate_json",
     "wrong_shape",
 ]
@@ -72,6 +79,20 @@ class Fault(StrEnum):
     ``SLOW``
         The answer is held back for ``slow_seconds`` *seconds* (meant to exceed a client timeout),
         then served normally.
+
+    Hostile servers (opt in: not in :data:`DEFAULT_FAULT_KINDS`), each in place of a 200:
+
+    ``GZIP_BOMB``
+        ``Content-Encoding: gzip`` over about 256 KiB that inflates to :data:`BOMB_SIZE` bytes
+        (256 MiB, eight times the client's default body limit) of zeros.
+    ``ENDLESS_BODY``
+        A chunked body (no ``Content-Length``) that never ends: chunks of 64 KiB for as long as
+        the client reads.
+    ``DEEP_JSON``
+        ``200`` with 100,000 nested arrays: valid JSON that no recursive decoder can read.
+    ``BOGUS_DATE``
+        The real answer with a ``Date`` header that lies (``date``; default a day ahead of the
+        emulator's clock): a proxy's or a cache's clock, not the gateway's.
     """
 
     THROTTLE = "throttle"
@@ -83,6 +104,10 @@ class Fault(StrEnum):
     TRUNCATED_JSON = "truncated_json"
     WRONG_SHAPE = "wrong_shape"
     SLOW = "slow"
+    GZIP_BOMB = "gzip_bomb"
+    ENDLESS_BODY = "endless_body"
+    DEEP_JSON = "deep_json"
+    BOGUS_DATE = "bogus_date"
 
 
 GATEWAY_FAULTS: Final = frozenset(
@@ -97,11 +122,25 @@ GATEWAY_FAULTS: Final = frozenset(
 )
 """Faults applied before authentication, as a gateway or proxy in front of the service would."""
 
-BODY_FAULTS: Final = frozenset({Fault.RESET_MID_BODY, Fault.TRUNCATED_JSON, Fault.WRONG_SHAPE})
+HOSTILE_FAULTS: Final = frozenset(
+    {Fault.GZIP_BOMB, Fault.ENDLESS_BODY, Fault.DEEP_JSON, Fault.BOGUS_DATE}
+)
+"""What a hostile or broken server sends instead of a 200 (opt in)."""
+
+BODY_FAULTS: Final = (
+    frozenset({Fault.RESET_MID_BODY, Fault.TRUNCATED_JSON, Fault.WRONG_SHAPE}) | HOSTILE_FAULTS
+)
 """Faults that damage a successful response after the service handled the request."""
 
-DEFAULT_FAULT_KINDS: Final = frozenset(Fault) - {Fault.SLOW}
-"""Every kind except ``SLOW`` (which stalls a client for its whole timeout): opt in to it."""
+DEFAULT_FAULT_KINDS: Final = frozenset(Fault) - {Fault.SLOW} - HOSTILE_FAULTS
+"""Every kind except ``SLOW`` (which stalls a client for its whole timeout) and the hostile
+servers: opt in to those."""
+
+BOMB_SIZE: Final = 256 << 20
+"""Bytes a ``GZIP_BOMB`` inflates to (256 MiB; about 256 KiB on the wire)."""
+
+DEEP_JSON_LEVELS: Final = 100_000
+"""Nesting depth of a ``DEEP_JSON`` body."""
 
 THROTTLE_MESSAGES: Final = {
     "400": "Quota Exceeded",
@@ -180,6 +219,8 @@ class FaultDecision:
     """The ``Retry-After`` header of a ``THROTTLE``, *seconds* (``None``: no header)."""
     slow_seconds: float
     """How long a ``SLOW`` request is held back, *seconds*."""
+    date: str | None = None
+    """The ``Date`` header of a ``BOGUS_DATE`` (``None``: a day ahead of the emulator)."""
 
 
 @attrs.frozen
@@ -227,13 +268,14 @@ class FaultInjector:
         throttle_code: str = "410",
         retry_after: str | None = "0",
         slow_seconds: float = 5.0,
+        date: str | None = None,
     ) -> None:
         """Queue faults for the next eligible requests, one request per fault, in order."""
         if throttle_code not in THROTTLE_MESSAGES:
             raise ValueError(f"throttle_code must be one of {sorted(THROTTLE_MESSAGES)}")
         route_set = _to_routes(routes)
         for kind in kinds:
-            decision = FaultDecision(Fault(kind), throttle_code, retry_after, slow_seconds)
+            decision = FaultDecision(Fault(kind), throttle_code, retry_after, slow_seconds, date)
             self._forced.append(_Forced(decision, route_set))
 
     def clear(self) -> None:
@@ -270,18 +312,19 @@ class FaultInjector:
 
 
 def gateway_fault_response(decision: FaultDecision) -> web.Response:
-    """The response for a status-code gateway fault (429, 502, 503 or 504)."""
+    """The response for a status-code gateway fault (429, 502, 503 or 504). ``Retry-After``
+    goes with a 429 and a 503 when the decision has one."""
     fault = decision.fault
+    headers = {} if decision.retry_after is None else {"Retry-After": decision.retry_after}
     if fault is Fault.THROTTLE:
         code = decision.throttle_code
-        headers = {} if decision.retry_after is None else {"Retry-After": decision.retry_after}
         return json_response(gateway_error(code, THROTTLE_MESSAGES[code]), 429, headers)
     if fault is Fault.BAD_GATEWAY_HTML:
         return web.Response(
             body=BAD_GATEWAY_HTML, status=502, headers={"Content-Type": "text/html"}
         )
     if fault is Fault.UNAVAILABLE:
-        return json_response(gateway_error("500", "Endpoint Error"), 503)
+        return json_response(gateway_error("500", "Endpoint Error"), 503, headers)
     if fault is Fault.GATEWAY_TIMEOUT:
         return json_response(gateway_error("510", "Endpoint Timeout"), 504)
     raise ValueError(f"{fault} is not answered with a status code")
@@ -303,3 +346,21 @@ def wrong_shape(body: bytes) -> bytes:
     key = "result" if "result" in obj and "content" not in obj else "content"
     obj[key] = "unexpected"
     return dumps(obj)
+
+
+@functools.cache
+def gzip_bomb(size: int = BOMB_SIZE) -> bytes:
+    """A gzip stream of ``size`` zero bytes (made once per process, in about half a second for
+    the default size)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: the gzip container
+    block = bytes(1 << 20)
+    parts = [packer.compress(block) for _ in range(size // len(block))]
+    parts.append(packer.compress(bytes(size % len(block))))
+    parts.append(packer.flush())
+    return b"".join(parts)
+
+
+@functools.cache
+def deep_json(levels: int = DEEP_JSON_LEVELS) -> bytes:
+    """``levels`` nested JSON arrays."""
+    return b"[" * levels + b"]" * levels

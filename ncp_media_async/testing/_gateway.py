@@ -50,13 +50,16 @@ from ._faults import (
     FaultDecision,
     FaultInjector,
     FaultPlan,
+    deep_json,
     gateway_fault_response,
+    gzip_bomb,
     truncate_json,
     wrong_shape,
 )
 from ._live_station import LiveStationStore
 from ._media_ai import MediaAiStore
-from ._protocol import REGION_HEADER, authenticate
+from ._protocol import ACCESS_KEY_HEADER, REGION_HEADER, authenticate
+from ._quota import Quota, QuotaKeeper
 from ._routes import UNMATCHED
 from ._stats import EmulatorStats
 from ._store import Call, ParameterError, Rejection, Store, StoreRoute
@@ -114,16 +117,17 @@ def route_table(stores: Iterable[Store]) -> dict[tuple[str, str], tuple[Target, 
     """Every ``(method, path)`` the stores declare, with the routes declaring it.
 
     A ``(method, path)`` may be declared by two stores, one with ``region_header`` and one
-    without (the gateway tells them apart by ``x-ncp-region_code``). Anything else (two
-    declarations the header cannot tell apart, a route name used twice) is a ``ValueError``.
+    without (the gateway tells them apart by ``x-ncp-region_code``). A store may give one route
+    name to several paths (Live Station serves each route under every zone's prefix). Anything
+    else (two declarations the header cannot tell apart, a route name two stores use) is a
+    ``ValueError``.
     """
     table: defaultdict[tuple[str, str], list[Target]] = defaultdict(list)
-    names: set[str] = set()
+    owners: dict[str, Store] = {}
     for store in stores:
         for route in store.routes():
-            if route.name in names:
+            if owners.setdefault(route.name, store) is not store:
                 raise ValueError(f"route name '{route.name}' is declared twice")
-            names.add(route.name)
             table[(route.method, route.path)].append(Target(store, route))
     for (method, path), targets in table.items():
         sides = sorted(target.store.region_header for target in targets)
@@ -175,6 +179,8 @@ class Emulator:
         max_body_size: the largest request body, in *bytes*, a route that reads JSON accepts
             (more is the gateway's 413, ``errorCode`` ``"430"``; mutable).
         sleep: the coroutine used for ``latency`` and ``SLOW`` (injectable for tests).
+        quota: requests allowed per access key and window (:class:`Quota`), 429 beyond;
+            ``emulator.quotas.quota`` changes it, ``emulator.quotas`` counts what it did.
 
     The data and the per-service settings live in the stores: :attr:`vod_station`
     (:class:`VodStationStore`), :attr:`live_station` (:class:`LiveStationStore`) and
@@ -198,6 +204,7 @@ class Emulator:
         timestamp_tolerance: float = 300.0,
         max_body_size: int = 1_048_576,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        quota: Quota | None = None,
     ) -> None:
         self.scenario: Final = scenario if scenario is not None else Scenario()
         self.access_key: Final = access_key
@@ -216,6 +223,7 @@ class Emulator:
         self.media_ai: Final = MediaAiStore(self)
         self._keys: dict[str, str] = {access_key: secret_key}
         self._faults = FaultInjector(fault_plan)
+        self.quotas: Final = QuotaKeeper(quota)
         self._trace_ids = itertools.count(1)
         self._date_cache: tuple[int, str] = (-1, "")
         self.load_scenario(self.scenario)
@@ -277,14 +285,17 @@ class Emulator:
         throttle_code: str = "410",
         retry_after: str | None = "0",
         slow_seconds: float = 5.0,
+        date: str | None = None,
     ) -> None:
         """Make the next requests (to ``routes``, default any) fail with ``kinds``, in order.
 
         One request per listed fault, ahead of any :class:`FaultPlan`: e.g.
         ``force_faults(Fault.THROTTLE, Fault.UNAVAILABLE)`` fails the next two requests with a
         429 then a 503. ``throttle_code`` is the gateway code of a forced ``THROTTLE``
-        (``"400"``, ``"410"`` or ``"420"``), ``retry_after`` its ``Retry-After`` header in
-        *seconds* (``None``: no header), ``slow_seconds`` the delay of a forced ``SLOW``.
+        (``"400"``, ``"410"`` or ``"420"``), ``retry_after`` the ``Retry-After`` header of a
+        forced ``THROTTLE`` or ``UNAVAILABLE`` (*seconds* or an HTTP date, sent as given;
+        ``None``: no header), ``slow_seconds`` the delay of a forced ``SLOW``, ``date`` the
+        ``Date`` header of a forced ``BOGUS_DATE`` (default: a day ahead).
         """
         self._faults.force(
             kinds,
@@ -292,6 +303,7 @@ class Emulator:
             throttle_code=throttle_code,
             retry_after=retry_after,
             slow_seconds=slow_seconds,
+            date=date,
         )
 
     def clear_faults(self) -> None:
@@ -353,7 +365,12 @@ class Emulator:
         app.router.add_get("/_emulator/info", self._admin_info)
         app.router.add_get("/_emulator/stats", self._admin_stats)
         app.router.add_post("/_emulator/reset-stats", self._admin_reset_stats)
+        app.on_cleanup.append(self._close_stores)
         return app
+
+    async def _close_stores(self, app: web.Application) -> None:
+        for store in self.stores:
+            await store.close()
 
     def _make_middleware(
         self, targets: Mapping[web.AbstractRoute, tuple[Target, ...]]
@@ -416,11 +433,14 @@ class Emulator:
             self.stats.auth_failures[failure.reason] += 1
             body = gateway_error("200", "Authentication Failed", failure.details)
             return self._finish(json_response(body, 401))
+        refused = self.quotas.check(request.headers[ACCESS_KEY_HEADER], self.now())
+        if refused is not None:
+            return self._finish(refused)
 
         response = await self._answer(request, target, damaged=body_fault is not None)
         if body_fault is not None and response.status == 200:
             assert isinstance(response, web.Response)
-            return await self._body_fault(request, response, body_fault.fault)
+            return await self._body_fault(request, response, body_fault)
         return self._finish(response)
 
     async def _answer(
@@ -473,28 +493,47 @@ class Emulator:
         return text
 
     async def _body_fault(
-        self, request: web.Request, response: web.Response, fault: Fault
+        self, request: web.Request, response: web.Response, decision: FaultDecision
     ) -> web.StreamResponse:
         body = response.body
         assert isinstance(body, bytes)
+        fault = decision.fault
         self.stats.faults[fault] += 1
         if fault is Fault.TRUNCATED_JSON:
             response.body = truncate_json(body)
-            return self._finish(response)
-        if fault is Fault.WRONG_SHAPE:
+        elif fault is Fault.WRONG_SHAPE:
             response.body = wrong_shape(body)
-            return self._finish(response)
-        if fault is not Fault.RESET_MID_BODY:
+        elif fault is Fault.DEEP_JSON:
+            response.body = deep_json()
+        elif fault is Fault.GZIP_BOMB:
+            response.body = gzip_bomb()
+            response.headers["Content-Encoding"] = "gzip"
+        elif fault is Fault.BOGUS_DATE:
+            self._finish(response)
+            response.headers["Date"] = decision.date or http_date(self.now() + 86_400)
+            return response
+        elif fault is Fault.RESET_MID_BODY:
+            # Announce the whole body, send half of it, hang up.
+            stream = web.StreamResponse(status=200, headers=response.headers)
+            stream.content_length = len(body)
+            self._finish(stream)
+            await stream.prepare(request)
+            await stream.write(body[: len(body) // 2])
+            if request.transport is not None:
+                request.transport.close()
+            return stream
+        elif fault is Fault.ENDLESS_BODY:
+            # Chunked, never finished: the handler is cancelled when the client hangs up.
+            stream = web.StreamResponse(status=200, headers=response.headers)
+            stream.enable_chunked_encoding()
+            self._finish(stream)
+            await stream.prepare(request)
+            chunk = b" " * _BODY_CHUNK
+            while True:
+                await stream.write(chunk)
+        else:
             raise AssertionError(f"{fault} is not a body fault")
-        # Announce the whole body, send half of it, hang up.
-        stream = web.StreamResponse(status=200, headers=response.headers)
-        stream.content_length = len(body)
-        self._finish(stream)
-        await stream.prepare(request)
-        await stream.write(body[: len(body) // 2])
-        if request.transport is not None:
-            request.transport.close()
-        return stream
+        return self._finish(response)
 
     # ------------------------------------------------------------------------ admin helpers
 

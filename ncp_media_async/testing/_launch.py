@@ -29,13 +29,14 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Final, TextIO
+from typing import Any, Final, Literal, TextIO
 
 import attrs
 
 from ._data import Scenario
 from ._faults import DEFAULT_FAULT_KINDS, Fault, FaultPlan
 from ._gateway import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Emulator
+from ._quota import Quota
 from ._server import EmulatorServer
 
 __all__ = [
@@ -109,6 +110,22 @@ def _to_retry_after(value: str | None) -> str | None:
     return None if value is None or value.lower() == "none" else value
 
 
+def _quota_spec(_instance: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is not None:
+        try:
+            Quota.parse(value)
+        except ValueError as exc:
+            raise ValueError(f"{_flag_name(attribute)}: {exc}") from None
+
+
+def _one_of(*choices: str) -> Callable[[object, attrs.Attribute[Any], Any], None]:
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value not in choices:
+            raise ValueError(f"{_flag_name(attribute)} must be one of {', '.join(choices)}")
+
+    return check
+
+
 @attrs.frozen(kw_only=True)
 class LaunchOptions:
     """What a launched emulator serves, and how.
@@ -135,6 +152,12 @@ class LaunchOptions:
     fault_kinds: frozenset[Fault] = attrs.field(default=DEFAULT_FAULT_KINDS, converter=_to_kinds)
     retry_after: str | None = attrs.field(default="0", converter=_to_retry_after)
     slow_seconds: float = attrs.field(default=5.0, validator=_at_least(0))
+    quota: str | None = attrs.field(default=None, validator=_quota_spec)
+    quota_mode: Literal["fixed", "sliding"] = attrs.field(
+        default="fixed", validator=_one_of("fixed", "sliding")
+    )
+    quota_code: str = attrs.field(default="400", validator=_one_of("400", "410", "420"))
+    quota_without_retry_after: bool = False
     access_key: str = DEFAULT_ACCESS_KEY
     secret_key: str = attrs.field(default=DEFAULT_SECRET_KEY, repr=False)
     stop_on_stdin_eof: bool = False
@@ -160,6 +183,17 @@ class LaunchOptions:
         }
         return attrs.evolve(scenario, **{k: v for k, v in changes.items() if v is not None})
 
+    def make_quota(self) -> Quota | None:
+        """The quota these options describe (``None``: no quota)."""
+        if self.quota is None:
+            return None
+        return Quota.parse(
+            self.quota,
+            mode=self.quota_mode,
+            code=self.quota_code,
+            retry_after=not self.quota_without_retry_after,
+        )
+
     def make_emulator(self) -> Emulator:
         """The emulator these options describe."""
         plan = None
@@ -178,6 +212,7 @@ class LaunchOptions:
             clock_offset=self.clock_offset,
             latency=self.latency_ms / 1000,
             fault_plan=plan,
+            quota=self.make_quota(),
         )
         emulator.vod_station.status_statistics_as_strings = self.statistics_as_strings
         for store in emulator.stores:
@@ -266,6 +301,31 @@ FLAGS: Final = (
         "SECONDS",
     ),
     Flag("slow_seconds", float, "Delay of a slow fault, seconds.", "SECONDS"),
+    Flag(
+        "quota",
+        str,
+        "At most REQUESTS every SECONDS per access key, e.g. 600/60; beyond it the gateway's "
+        "429 (default: no quota).",
+        "REQUESTS/SECONDS",
+    ),
+    Flag(
+        "quota_mode",
+        str,
+        "How the quota counts: per calendar window, or at most REQUESTS in any SECONDS.",
+        choices=("fixed", "sliding"),
+    ),
+    Flag(
+        "quota_code",
+        str,
+        "errorCode of the quota's 429: 400 Quota Exceeded, 410 Throttle Limited, 420 Rate "
+        "Limited.",
+        choices=("400", "410", "420"),
+    ),
+    Flag(
+        "quota_without_retry_after",
+        bool,
+        "Send no Retry-After with the quota's 429 (the real gateway documents none).",
+    ),
     Flag("access_key", str, "Access key the emulator accepts.", "KEY"),
     Flag("secret_key", str, "Secret key of that access key (the emulator's, not a secret).", "KEY"),
     Flag(
@@ -327,6 +387,8 @@ def banner(url: str, emulator: Emulator) -> list[str]:
         )
     if emulator.fault_plan is not None:
         lines.append(f"faults: {emulator.fault_plan}")
+    if emulator.quotas.quota is not None:
+        lines.append(f"quota per access key: {emulator.quotas.quota}")
     lines.append("press Ctrl-C to stop")
     return lines
 

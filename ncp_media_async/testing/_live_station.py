@@ -1,26 +1,55 @@
-"""Live Station's store: recordings, and the service's error messages.
+"""Live Station's store: channels that change state, recording, uploads, callbacks, both zones.
 
 Error dialect: ``{"error": {"errorCode": 250100, "message": "...", "errorName": "EXCEPTION"}}``
 with a *number* code and the document's message text (:data:`MESSAGES`,
-:class:`LiveStationError`). Every request must carry ``x-ncp-region_code`` with a known region
-(``KR``): without it the service answers 250003, with an unknown one 250020. Times are epoch
-*milliseconds*.
+:class:`LiveStationError`). Every route is served under ``/api/v2`` (public zone, region
+``KR``) and ``/api/fin-v2`` (financial zone, region ``FKR``), on the same data; a request must
+carry ``x-ncp-region_code`` with a region of its zone: without it the service answers 250003,
+with another one 250020. Times are epoch *milliseconds*.
+
+What moves, and what the documents leave open (the store picks one answer; the client must not
+depend on it):
+
+* a channel goes ``CREATING`` → ``READY`` after ``creating_seconds``; a broadcaster (a test:
+  :meth:`LiveStationStore.start_publishing`) makes it ``PUBLISHING`` and back to ``READY``;
+* recording runs only while ``PUBLISHING`` (``startRecord``, or by itself with
+  ``immediateOnAir``); it makes one record per format (``record.format`` ``ALL``: MP4 and HLS),
+  ``RECORDING``; ``stopRecord`` (or the end of the stream) makes them ``PROCESSING`` for
+  :attr:`~LiveStationStore.processing_seconds`, then ``TRANSFER_READY`` (``MANUAL_UPLOAD``) or
+  ``TRANSFER`` → ``TRANSFER_FINISH`` (``AUTO_UPLOAD``); start and stop answer with the records
+  of that recording only;
+* an upload makes each record ``TRANSFER`` for :attr:`~LiveStationStore.transfer_seconds`, then
+  :attr:`~LiveStationStore.upload_outcome`; its answer's ``uploadedRecords`` is a map keyed by
+  record id (:attr:`~LiveStationStore.uploaded_records_shape`);
+* events (``STREAM_RESERVE``, ``PUBLISH_START``/``END``, ``ONAIR_START``/``END``) are POSTed as
+  JSON to the channel's ``callbackEndpoint``, else to :attr:`~LiveStationStore.callback_url`,
+  else nowhere; any 2xx is delivered, nothing is retried (see :class:`CallbackDelivery`);
+* the channel list is served newest channel first; ``id`` and ``channelName`` match parts of
+  the value (case-sensitive).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import asyncio
+import itertools
+import random
+import re
+import string
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any, Final
 
+import aiohttp
+import attrs
 from aiohttp import web
 
 from ._data import Scenario, generate_recordings
 from ._protocol import REGION_HEADER
 from ._routes import Route
 from ._store import Call, Gateway, ParameterError, Rejection, Store, StoreRoute
-from ._wire import json_response
+from ._wire import KST, json_response
 
-__all__ = ["MESSAGES", "LiveStationError", "LiveStationStore"]
+__all__ = ["MESSAGES", "CallbackDelivery", "LiveStationError", "LiveStationStore"]
 
 MESSAGES: Final[Mapping[int, str]] = {
     250000: "Unexpected error occurred.",
@@ -167,6 +196,105 @@ MESSAGES: Final[Mapping[int, str]] = {
 ``{1}`` are placeholders the service fills in; some long texts are shortened)."""
 
 
+# -------------------------------------------------------------------------------- vocabulary
+
+#: API roots of the two zones the store serves, and the region each one expects by default.
+PUBLIC_PREFIX: Final = "/api/v2"
+FIN_PREFIX: Final = "/api/fin-v2"
+
+CHANNEL_STATUSES: Final = frozenset(
+    {"CREATING", "READY", "PUBLISHING", "BLOCK", "FORCE_BLOCK", "DELETED", "FORCE_DELETED",
+     "RESERVED"}
+)  # fmt: skip
+"""``channelStatus`` values the documents list (the list filter accepts these only)."""
+
+SERVICE_URL_TYPES: Final = ("GENERAL", "TIMEMACHINE", "THUMBNAIL")
+"""``serviceUrlType`` values."""
+
+_BUCKET_NAME: Final = re.compile(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
+_CALLBACK_URL: Final = re.compile(r"https?://[^\s/?#]+(?:[/?][^\s#]*)?")
+_DAY_MS: Final = 86_400_000
+_ALNUM: Final = string.ascii_letters + string.digits
+#: Qualities of the playback URLs and of the records (name, resolution, video bit rate).
+_QUALITIES: Final = (("720p-16-9", "1280x720", 2_500_000), ("480p-16-9", "854x480", 1_200_000))
+
+
+def _records_of(record_format: str) -> tuple[str, ...]:
+    """The record types one recording makes for a ``record.format``."""
+    return {"MP4": ("MP4",), "HLS": ("HLS",)}.get(record_format, ("MP4", "HLS"))
+
+
+# ------------------------------------------------------------------------------------ state
+
+
+@attrs.frozen
+class CallbackDelivery:
+    """One callback the store POSTed: where, what (the JSON payload), and how it went.
+
+    ``status`` is the receiver's HTTP status (``None`` when no answer came: then ``error``
+    says why). The service documents no retry: a delivery is tried once.
+    """
+
+    url: str
+    payload: Mapping[str, Any]
+    status: int | None = None
+    error: str | None = None
+
+    @property
+    def delivered(self) -> bool:
+        """Whether the receiver answered 2xx."""
+        return self.status is not None and 200 <= self.status < 300
+
+
+@attrs.define
+class _Record:
+    """A record: its fields, and changes that take effect at given times (epoch ms)."""
+
+    fields: dict[str, Any]
+    changes: list[tuple[int, dict[str, Any]]] = attrs.field(factory=list)
+
+    def render(self, now_ms: int) -> dict[str, Any]:
+        body = dict(self.fields)
+        for at_ms, change in self.changes:
+            if at_ms <= now_ms:
+                body.update(change)
+        return body
+
+    def status(self, now_ms: int) -> str | None:
+        status = self.render(now_ms).get("status")
+        return status if isinstance(status, str) else None
+
+    def change(self, now_ms: int, *steps: tuple[int, dict[str, Any]]) -> None:
+        """What was due by ``now_ms`` becomes the fields; planned changes are replaced by
+        ``steps``."""
+        self.fields = self.render(now_ms)
+        self.changes = list(steps)
+
+
+@attrs.define
+class _Channel:
+    """A channel: its fixed fields (channel JSON in current spelling), its state, its records."""
+
+    fields: dict[str, Any]
+    status: str
+    ready_at_ms: int | None = None  # CREATING until then
+    recording: bool = False
+    current: list[str] = attrs.field(factory=list)  # record ids of the recording running
+    published_ms: int = 0  # publishing time of the streams that ended
+    publish_started_ms: int | None = None
+    stream_seq: int = 0
+    record_seq: int = 0
+    records: dict[str, _Record] = attrs.field(factory=dict)
+    records_total: int | None = None
+    events: list[dict[str, Any]] = attrs.field(factory=list)
+
+    def status_at(self, now_ms: int) -> str:
+        ready_at = self.ready_at_ms
+        if self.status == "CREATING" and ready_at is not None and now_ms >= ready_at:
+            self.status, self.ready_at_ms = "READY", None
+        return self.status
+
+
 class LiveStationError(Rejection):
     """Live Station's error body, with the document's message for ``code``.
 
@@ -186,9 +314,27 @@ class LiveStationError(Rejection):
 class LiveStationStore(Store):
     """Live Station behind the gateway (``emulator.live_station``).
 
-    Settings (mutable attributes): ``regions``, the region codes accepted in
-    ``x-ncp-region_code`` (``{"KR"}``); ``max_page_size`` (100, as the channel list documents)
-    and ``page_size_cap`` (see :class:`~ncp_media_async.testing.Store`).
+    Settings (mutable attributes):
+
+    * ``regions`` (``{"KR"}``) and ``fin_regions`` (``{"FKR"}``): the ``x-ncp-region_code``
+      values accepted under ``/api/v2`` and ``/api/fin-v2``;
+    * ``callback_url``: where events go for channels without a ``callbackEndpoint`` of their
+      own (``None``: nowhere; ``POST /api/v2/events/callbackEndpoint`` sets it too);
+      ``callback_timeout``: *seconds* a delivery may take;
+    * ``processing_seconds`` (30) and ``transfer_seconds`` (10): how long, in *seconds* of the
+      emulator's clock, a stopped recording is ``PROCESSING`` and an upload ``TRANSFER``;
+      ``upload_outcome``: what an upload ends in (``TRANSFER_FINISH``, or ``TRANSFER_FAIL``);
+    * ``buckets``: the Object Storage buckets that exist (``None``: every well-formed name);
+    * ``uploaded_records_shape``: how an upload's answer lists the records, ``"map"`` keyed by
+      record id (the default), ``"list"`` or ``"object"`` (the first record alone): the
+      document calls it an object and says no more;
+    * ``old_spellings``: answer as the older pages show (``channelStatus`` ``PUBLISH``,
+      ``useDvr``, ``instanceNo`` as text, callbacks with every field as text);
+    * ``max_page_size`` (100, as the channel list documents) and ``page_size_cap`` (see
+      :class:`~ncp_media_async.testing.Store`).
+
+    Tests play the broadcaster with :meth:`start_publishing` and :meth:`stop_publishing`, and
+    wait for callbacks with :meth:`drain_callbacks`; :attr:`deliveries` lists them.
     """
 
     region_header = True
@@ -196,27 +342,74 @@ class LiveStationStore(Store):
     def __init__(self, gateway: Gateway) -> None:
         super().__init__(gateway, max_page_size=100)
         self.regions: set[str] = {"KR"}
-        self._records: dict[str, tuple[dict[str, Any], int | None]] = {}
+        self.fin_regions: set[str] = {"FKR"}
+        self.callback_url: str | None = None
+        self.callback_timeout = 5.0
+        self.processing_seconds = 30.0
+        self.transfer_seconds = 10.0
+        self.upload_outcome = "TRANSFER_FINISH"
+        self.buckets: set[str] | None = None
+        self.uploaded_records_shape = "map"
+        self.old_spellings = False
+        #: Every callback POSTed (or tried), in the order they ended.
+        self.deliveries: list[CallbackDelivery] = []
+        self._channels: dict[str, _Channel] = {}
+        self._event_ids = itertools.count(1)
+        self._sending: set[asyncio.Task[None]] = set()
 
     def __repr__(self) -> str:
-        return f"LiveStationStore(channels={len(self._records)})"
+        return f"LiveStationStore(channels={len(self._channels)})"
 
     def routes(self) -> Sequence[StoreRoute]:
-        """``GET /api/v2/channels/{channelId}/records``."""
-        return (
-            StoreRoute(
-                "GET", "/api/v2/channels/{channelId}/records", Route.RECORDS, self._records_handler
+        """``GET /channels``, ``GET /channels/{channelId}``, ``GET .../serviceUrls``,
+        ``PUT .../startRecord``, ``PUT .../stopRecord``, ``GET .../records``,
+        ``POST /buckets/{bucketName}/upload``, ``GET``/``POST /events/callbackEndpoint``: each
+        under ``/api/v2`` and ``/api/fin-v2``."""
+        routes = (
+            ("GET", "/channels", Route.LIVE_CHANNELS, self._list_channels, False),
+            ("GET", "/channels/{channelId}", Route.LIVE_CHANNEL, self._get_channel, False),
+            (
+                "GET",
+                "/channels/{channelId}/serviceUrls",
+                Route.SERVICE_URLS,
+                self._service_urls,
+                False,
             ),
+            ("PUT", "/channels/{channelId}/startRecord", Route.START_RECORD, self._start, False),
+            ("PUT", "/channels/{channelId}/stopRecord", Route.STOP_RECORD, self._stop, False),
+            ("GET", "/channels/{channelId}/records", Route.RECORDS, self._records_handler, False),
+            ("POST", "/buckets/{bucketName}/upload", Route.UPLOAD_RECORDS, self._upload, True),
+            (
+                "GET",
+                "/events/callbackEndpoint",
+                Route.CALLBACK_ENDPOINT,
+                self._callback_endpoint,
+                False,
+            ),
+            (
+                "POST",
+                "/events/callbackEndpoint",
+                Route.SET_CALLBACK_ENDPOINT,
+                self._set_callback_endpoint,
+                True,
+            ),
+        )
+        return tuple(
+            StoreRoute(method, prefix + path, name, handler, json_body)
+            for prefix in (PUBLIC_PREFIX, FIN_PREFIX)
+            for method, path, name, handler, json_body in routes
         )
 
     # ------------------------------------------------------------------------ error dialect
 
     def admit(self, call: Call) -> None:
-        """250003 without ``x-ncp-region_code``, 250020 for a region not in ``regions``."""
+        """250003 without ``x-ncp-region_code``, 250020 for a region not of the zone's
+        (``regions`` under ``/api/v2``, ``fin_regions`` under ``/api/fin-v2``)."""
         region = call.headers.get(REGION_HEADER)
         if not region:
             raise LiveStationError(250003)
-        if region not in self.regions:
+        fin = call.request.path.startswith(FIN_PREFIX + "/")
+        if region not in (self.fin_regions if fin else self.regions):
             raise LiveStationError(250020, region)
 
     def bad_body(self, detail: str) -> Rejection:
@@ -229,57 +422,623 @@ class LiveStationStore(Store):
             return LiveStationError(250600)
         return LiveStationError(250002, error.name)
 
+    async def close(self) -> None:
+        """Cancel the callback deliveries in flight (and wait for them to stop)."""
+        tasks = list(self._sending)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     # ----------------------------------------------------------------------- data: loading
 
     def load(self, scenario: Scenario, *, anchor_ms: int, now_ms: int) -> None:
-        """Add the scenario's channels and their record maps."""
-        for channel_id, records in generate_recordings(scenario, anchor_ms).items():
-            self._records[channel_id] = (records, None)
+        """Add the scenario's channels and their record maps.
+
+        The first channel is ``PUBLISHING`` (recording if its latest records are
+        ``RECORDING``), the others ``READY``; settings, stream keys and names are seeded. Records
+        of recordings that ended and are still being processed become ``TRANSFER_READY``
+        ``processing_seconds`` after loading.
+        """
+        rng = random.Random(f"{scenario.seed}:live-channels")
+        for index, (channel_id, records) in enumerate(
+            generate_recordings(scenario, anchor_ms).items()
+        ):
+            publishing = index == 0
+            channel = _Channel(
+                fields=_seeded_fields(channel_id, index, rng, anchor_ms),
+                status="PUBLISHING" if publishing else "READY",
+                stream_seq=max((int(r["streamSeq"]) for r in records.values()), default=0),
+            )
+            if publishing:
+                channel.publish_started_ms = anchor_ms - 600_000
+                channel.current = [k for k, r in records.items() if r["status"] == "RECORDING"]
+                channel.recording = bool(channel.current)
+            processed = now_ms + int(self.processing_seconds * 1000)
+            for key, raw in records.items():
+                record = channel.records[key] = _Record(dict(raw))
+                if key in channel.current:
+                    continue
+                if raw["status"] in ("RECORDING", "PROCESSING"):  # a recording that ended
+                    record.change(now_ms, (now_ms, {"status": "PROCESSING"}),
+                                  (processed, {"status": "TRANSFER_READY"}))  # fmt: skip
+            self._channels[channel_id] = channel
 
     def clear(self) -> None:
-        """Remove every channel."""
-        self._records.clear()
+        """Remove every channel (the deliveries list stays)."""
+        self._channels.clear()
 
     def info(self) -> dict[str, Any]:
         """``live_channels`` (ids)."""
         return {"live_channels": self.channel_ids}
 
-    # ------------------------------------------------------------------- data: recordings
+    # ---------------------------------------------------------------------- data: channels
 
     @property
     def channel_ids(self) -> list[str]:
-        """Channel ids that have a record map."""
-        return list(self._records)
+        """The channels' ids, oldest first."""
+        return list(self._channels)
+
+    def add_channel(
+        self,
+        channel_id: str | None = None,
+        *,
+        name: str = "channel000",
+        status: str = "READY",
+        creating_seconds: float = 0.0,
+        record_type: str = "MANUAL_UPLOAD",
+        record_format: str = "ALL",
+        use_dvr: bool = True,
+        immediate_on_air: bool = False,
+        cdn_status: str = "RUNNING",
+        stream_key: str | None = None,
+        backup_stream_key: str | None = None,
+        callback_endpoint: str | None = None,
+        fields: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Create a channel and return its id (``ls-<now>-XXXXX`` unless given).
+
+        With ``creating_seconds`` > 0 it is ``CREATING`` that long (*seconds* of the emulator's
+        clock), then ``READY``; else it starts in ``status``. ``record_type`` and
+        ``record_format`` are its ``record`` settings (an ``AUTO_UPLOAD`` channel uploads to
+        bucket ``live-bucket``); ``use_dvr`` enables the time machine; ``immediate_on_air``
+        records as soon as it publishes; ``cdn_status`` is its CDN's ``statusName``; stream
+        keys are random unless given (a backup key makes it a fail-over channel).
+        ``callback_endpoint`` receives its events. ``fields`` overrides or adds raw fields of
+        the channel's JSON (current spelling). A ``STREAM_RESERVE`` event is sent.
+        """
+        now = self.gateway.now_ms()
+        rng = random.Random(f"{channel_id}:{now}:{len(self._channels)}")
+        if channel_id is None:
+            channel_id = _channel_id(now, rng)
+        if channel_id in self._channels:
+            raise ValueError(f"channel {channel_id} exists")
+        base = _channel_fields(channel_id, name, rng, now)
+        base["record"] = {"type": record_type, "format": record_format}
+        if record_type == "AUTO_UPLOAD":
+            base["record"].update(
+                bucketName="live-bucket", filePath="/live", accessControl="PRIVATE"
+            )
+        base.update(useDVR=use_dvr, immediateOnAir=immediate_on_air)
+        base["cdn"]["statusName"] = cdn_status
+        if stream_key is not None:
+            base["streamKey"] = stream_key
+        if backup_stream_key is not None:
+            base.update(isStreamFailOver=True, backupStreamKey=backup_stream_key)
+        if callback_endpoint is not None:
+            base["callbackEndpoint"] = callback_endpoint
+        base.update(fields or {})
+        creating = creating_seconds > 0
+        channel = _Channel(
+            fields=base,
+            status="CREATING" if creating else status,
+            ready_at_ms=now + int(creating_seconds * 1000) if creating else None,
+        )
+        self._channels[channel_id] = channel
+        self._emit(channel, "STREAM_RESERVE", f"{name} channel has been created.")
+        return channel_id
+
+    def channel(self, channel_id: str) -> dict[str, Any]:
+        """A channel's JSON as ``GET /api/v2/channels/{channelId}`` serves it now."""
+        return self._render(self._channel(channel_id))
+
+    def set_channel_status(self, channel_id: str, status: str) -> None:
+        """Put a channel in any state at once (``BLOCK``, ``DELETED``, ...), no event sent."""
+        channel = self._channel(channel_id)
+        channel.status, channel.ready_at_ms = status, None
+
+    def start_publishing(self, channel_id: str) -> None:
+        """A stream starts coming in (the broadcaster's side): ``READY`` → ``PUBLISHING``,
+        ``PUBLISH_START``; with ``immediateOnAir`` recording starts too (``ONAIR_START``).
+        ``ValueError`` unless the channel is ``READY``."""
+        channel = self._channel(channel_id)
+        now = self.gateway.now_ms()
+        if channel.status_at(now) != "READY":
+            raise ValueError(f"channel {channel_id} is {channel.status}, not READY")
+        channel.status = "PUBLISHING"
+        channel.publish_started_ms = now
+        channel.stream_seq += 1
+        name = channel.fields.get("channelName")
+        self._emit(channel, "PUBLISH_START", f"{name} channel publishing has started.")
+        if channel.fields.get("immediateOnAir"):
+            self._start_recording(channel, now)
+
+    def stop_publishing(self, channel_id: str) -> None:
+        """The stream stops: a recording in progress ends (``ONAIR_END``), then
+        ``PUBLISHING`` → ``READY`` and ``PUBLISH_END``. ``ValueError`` unless publishing."""
+        channel = self._channel(channel_id)
+        now = self.gateway.now_ms()
+        if channel.status_at(now) != "PUBLISHING":
+            raise ValueError(f"channel {channel_id} is {channel.status}, not PUBLISHING")
+        if channel.recording:
+            self._stop_recording(channel, now)
+        channel.status = "READY"
+        if channel.publish_started_ms is not None:
+            channel.published_ms += now - channel.publish_started_ms
+            channel.publish_started_ms = None
+        name = channel.fields.get("channelName")
+        self._emit(channel, "PUBLISH_END", f"{name} channel publishing has ended.")
+
+    def events(self, channel_id: str) -> list[dict[str, Any]]:
+        """A channel's events, oldest first, as the event lists show them (``eventCode``,
+        ``description``, ``timestamp`` in epoch ms)."""
+        return [dict(event) for event in self._channel(channel_id).events]
+
+    def remove_channel(self, channel_id: str) -> None:
+        """Forget a channel (its routes then answer 400 ``250100``)."""
+        self._channels.pop(channel_id, None)
+
+    # -------------------------------------------------------------------- data: recordings
 
     def set_recordings(
         self, channel_id: str, record_map: Mapping[str, Any], total: int | None = None
     ) -> None:
-        """Create or replace a channel's ``recordList`` (raw, keyed by record id).
+        """Create or replace a channel's ``recordList`` (raw, keyed by record id, served as
+        given); a channel unknown so far is created ``READY``.
 
         ``total`` is sent as given (the real service's ``total`` need not equal the map's
         size); ``None`` sends the map's size.
         """
-        self._records[channel_id] = (dict(record_map), total)
+        channel = self._channels.get(channel_id)
+        if channel is None:
+            now = self.gateway.now_ms()
+            rng = random.Random(f"{channel_id}:{now}")
+            fields = _channel_fields(channel_id, "channel000", rng, now)
+            channel = self._channels[channel_id] = _Channel(fields=fields, status="READY")
+        channel.records = {str(k): _Record(dict(v)) for k, v in record_map.items()}
+        channel.records_total = total
+        channel.current = []
+        channel.recording = False
 
     def recordings(self, channel_id: str) -> dict[str, Any]:
-        """A copy of a channel's record map."""
-        return dict(self._records[channel_id][0])
+        """A channel's record map as served now (keyed by record id)."""
+        now = self.gateway.now_ms()
+        return {k: r.render(now) for k, r in self._channel(channel_id).records.items()}
 
-    def remove_channel(self, channel_id: str) -> None:
-        """Forget a channel (its records route then answers 400 ``250100``)."""
-        self._records.pop(channel_id, None)
+    # ------------------------------------------------------------------- data: callbacks
+
+    async def drain_callbacks(self) -> list[CallbackDelivery]:
+        """Wait until every callback under way has been delivered (or failed); return
+        :attr:`deliveries`."""
+        while self._sending:
+            await asyncio.gather(*self._sending, return_exceptions=True)
+        return list(self.deliveries)
 
     # ----------------------------------------------------------------------------- handlers
 
+    def _list_channels(self, call: Call) -> web.StreamResponse:
+        """Channels, newest first; ``channelStatus`` exact, ``id``/``channelName`` parts."""
+        paging = self.paging(call)
+        wanted = call.query.get("channelStatus")
+        if wanted is not None and wanted != "" and wanted not in CHANNEL_STATUSES:
+            raise LiveStationError(250002, "channelStatus")
+        part_id, part_name = call.query.get("id", ""), call.query.get("channelName", "")
+        now = self.gateway.now_ms()
+        matched = [
+            channel
+            for channel in reversed(self._channels.values())
+            if (not wanted or channel.status_at(now) == wanted)
+            and part_id in str(channel.fields.get("channelId", ""))
+            and part_name in str(channel.fields.get("channelName", ""))
+        ]
+        content = [self._render(channel) for channel in paging.take(matched)]
+        response = json_response({"content": content, "total": len(matched)})
+        self.page_served(call, paging.page_no)
+        return response
+
+    def _get_channel(self, call: Call) -> web.StreamResponse:
+        """One channel."""
+        return json_response({"content": self._render(self._called(call))})
+
+    def _service_urls(self, call: Call) -> web.StreamResponse:
+        """Playback URLs: an array, no ``total``."""
+        kind = call.query.get("serviceUrlType")
+        if not kind:
+            raise LiveStationError(250011, "serviceUrlType")
+        if kind not in SERVICE_URL_TYPES:
+            raise LiveStationError(250002, "serviceUrlType")
+        channel = self._called(call)
+        status = channel.status_at(self.gateway.now_ms())
+        if channel.fields["cdn"].get("statusName") != "RUNNING":
+            raise LiveStationError(250124)
+        if status not in ("READY", "PUBLISHING"):
+            raise LiveStationError(250125)
+        if kind == "TIMEMACHINE":
+            if not channel.fields.get("useDVR"):
+                raise LiveStationError(250121)
+            if not channel.recording:
+                raise LiveStationError(250141)
+        return json_response({"content": _service_urls(channel.fields, kind)})
+
+    def _start(self, call: Call) -> web.StreamResponse:
+        """``startRecord``: only while ``PUBLISHING`` and not recording."""
+        channel = self._called(call)
+        now = self.gateway.now_ms()
+        if channel.status_at(now) != "PUBLISHING":
+            raise LiveStationError(250134)
+        if channel.recording:
+            raise LiveStationError(250135)
+        return self._record_list(channel, self._start_recording(channel, now), now)
+
+    def _stop(self, call: Call) -> web.StreamResponse:
+        """``stopRecord``: only while recording."""
+        channel = self._called(call)
+        now = self.gateway.now_ms()
+        if not channel.recording:
+            raise LiveStationError(250137)
+        return self._record_list(channel, self._stop_recording(channel, now), now)
+
     def _records_handler(self, call: Call) -> web.StreamResponse:
         """Records: a map keyed by record id, times in epoch milliseconds."""
-        entry = self._records.get(call.params["channelId"])
-        if entry is None:
-            raise LiveStationError(250100)
-        record_map, total = entry
+        channel = self._called(call)
+        now = self.gateway.now_ms()
+        record_map = {key: record.render(now) for key, record in channel.records.items()}
+        total = channel.records_total
         return json_response(
             {
                 "content": {"recordList": record_map},
                 "total": len(record_map) if total is None else total,
             }
         )
+
+    def _upload(self, call: Call) -> web.StreamResponse:
+        """Upload records to a bucket: every check before anything changes."""
+        bucket = call.params["bucketName"]
+        body = call.body if isinstance(call.body, dict) else {}
+        ids = body.get("recordIds")
+        if not isinstance(ids, list) or not ids:
+            raise LiveStationError(250011, "recordIds")
+        if not all(type(i) is int for i in ids):
+            raise LiveStationError(250021, "recordIds", "Integer[]")
+        access = body.get("accessControl", "PRIVATE")
+        if access not in ("PRIVATE", "PUBLIC_READ"):
+            raise LiveStationError(250002, "accessControl")
+        if _BUCKET_NAME.fullmatch(bucket) is None:
+            raise LiveStationError(250703)
+        if self.buckets is not None and bucket not in self.buckets:
+            raise LiveStationError(250705)
+        now = self.gateway.now_ms()
+        found: dict[str, _Record] = {}
+        for record_id in map(str, ids):
+            record = next(
+                (c.records[record_id] for c in self._channels.values() if record_id in c.records),
+                None,
+            )
+            if record is None:
+                raise LiveStationError(250701)
+            status = record.status(now)
+            if status in ("TRANSFER", "TRANSFER_FINISH"):
+                raise LiveStationError(250700)
+            if status not in ("TRANSFER_READY", "TRANSFER_FAIL"):
+                raise LiveStationError(250507)
+            found[record_id] = record
+        done_at = now + int(self.transfer_seconds * 1000)
+        uploaded = {}
+        for record_id, record in found.items():
+            path = record.render(now).get("uploadPath", "")
+            final: dict[str, Any] = {"status": self.upload_outcome}
+            if self.upload_outcome == "TRANSFER_FINISH":
+                final["objectStorageUrl"] = f"https://kr.object.ncloudstorage.com/{bucket}/{path}"
+            record.change(now, (now, {"status": "TRANSFER"}), (done_at, final))
+            fields = record.render(now)
+            uploaded[record_id] = {
+                "recordFileName": fields.get("fileName"),
+                "recordType": fields.get("recordType"),
+                "status": fields.get("status"),
+                "uploadPath": fields.get("uploadPath"),
+                "objectStorageUrl": fields.get("objectStorageUrl", "-"),
+            }
+        shaped: Any = uploaded
+        if self.uploaded_records_shape == "list":
+            shaped = list(uploaded.values())
+        elif self.uploaded_records_shape == "object":
+            shaped = next(iter(uploaded.values()))
+        content = {"bucketName": bucket, "accessControl": access, "uploadedRecords": shaped}
+        return json_response({"content": content})
+
+    def _callback_endpoint(self, call: Call) -> web.StreamResponse:
+        """The default callback URL (``null`` when none is set)."""
+        return json_response({"content": {"callbackUrl": self.callback_url}})
+
+    def _set_callback_endpoint(self, call: Call) -> web.StreamResponse:
+        """Set the default callback URL: ``{"callbackUrl": "https://..."}``."""
+        body = call.body if isinstance(call.body, dict) else {}
+        url = body.get("callbackUrl")
+        if not isinstance(url, str) or not url:
+            raise LiveStationError(250011, "callbackUrl")
+        if _CALLBACK_URL.fullmatch(url) is None:
+            raise LiveStationError(250022)
+        self.callback_url = url
+        now = self.gateway.now_ms()
+        return json_response({"content": {"callbackUrl": url, "updateTime": now}})
+
+    # ------------------------------------------------------------------------------ helpers
+
+    def _channel(self, channel_id: str) -> _Channel:
+        channel = self._channels.get(channel_id)
+        if channel is None:
+            raise KeyError(f"no Live Station channel {channel_id!r}")
+        return channel
+
+    def _called(self, call: Call) -> _Channel:
+        """The channel a request names, or 250100."""
+        channel = self._channels.get(call.params["channelId"])
+        if channel is None:
+            raise LiveStationError(250100)
+        return channel
+
+    def _render(self, channel: _Channel) -> dict[str, Any]:
+        """The channel's JSON now, in the current spelling or the old one."""
+        now = self.gateway.now_ms()
+        status = channel.status_at(now)
+        published = channel.published_ms
+        if channel.publish_started_ms is not None and status == "PUBLISHING":
+            published += now - channel.publish_started_ms
+        body = dict(channel.fields)
+        body.update(
+            channelStatus=status,
+            isRecording=channel.recording,
+            recentPublishStartTime=channel.publish_started_ms,
+            totalPublishSeconds=published // 1000,
+        )
+        if self.old_spellings:
+            body["channelStatus"] = "PUBLISH" if status == "PUBLISHING" else status
+            body["useDvr"] = body.pop("useDVR", None)
+            body["instanceNo"] = str(body.get("instanceNo"))
+        return body
+
+    def _record_list(
+        self, channel: _Channel, record_ids: Iterable[str], now: int
+    ) -> web.StreamResponse:
+        records = {key: channel.records[key].render(now) for key in record_ids}
+        return json_response({"content": {"recordList": records}})
+
+    def _start_recording(self, channel: _Channel, now: int) -> list[str]:
+        """New records (``RECORDING``), one per format; ``ONAIR_START``."""
+        fields = channel.fields
+        record = fields.get("record") or {}
+        channel_id = str(fields.get("channelId"))
+        channel.record_seq += 1
+        stamp = _kst_minute(now)
+        next_id = 1 + max(
+            (int(k) for c in self._channels.values() for k in c.records if k.isdigit()),
+            default=1000,
+        )
+        quality, resolution, bitrate = _QUALITIES[0]
+        new: list[str] = []
+        for offset, record_type in enumerate(_records_of(str(record.get("format")))):
+            seqs = f"{channel.stream_seq}-{channel.record_seq}"
+            if record_type == "MP4":
+                file_name = f"{seqs}-{stamp}.mp4"
+                upload_path = f"live-station/record/{channel_id}/{file_name}"
+            else:
+                file_name = f"{quality}/playlist.m3u8"
+                upload_path = f"live-station/record/{channel_id}/{quality}/{channel.record_seq}"
+            body: dict[str, Any] = {
+                "recordType": record_type,
+                "channelId": channel_id,
+                "status": "RECORDING",
+                "recordSeq": channel.record_seq,
+                "streamSeq": channel.stream_seq,
+                "recordBeginTime": now,
+                "createdTime": now,
+                "shouldDeleteTime": now + 7 * _DAY_MS,
+                "resolution": resolution,
+                "fileName": file_name,
+                "videoBitrate": bitrate,
+                "audioBitrate": 128_000,
+                "videoFrameRate": 30.0,
+                "uploadPath": upload_path,
+                "objectStorageUrl": "-",
+            }
+            if record_type == "MP4":
+                body["audioCodec"] = "aac"
+            key = str(next_id + offset)
+            channel.records[key] = _Record(body)
+            new.append(key)
+        channel.recording = True
+        channel.current = new
+        self._emit(channel, "ONAIR_START", f"{fields.get('channelName')} recording has started.")
+        return new
+
+    def _stop_recording(self, channel: _Channel, now: int) -> list[str]:
+        """The running recording's records: ``PROCESSING``, then on to their upload path;
+        ``ONAIR_END``."""
+        fields = channel.fields
+        record = fields.get("record") or {}
+        processed = now + int(self.processing_seconds * 1000)
+        auto = record.get("type") == "AUTO_UPLOAD"
+        stopped = channel.current
+        for key in stopped:
+            rec = channel.records[key]
+            begin = rec.render(now).get("recordBeginTime", now)
+            change: dict[str, Any] = {"status": "PROCESSING", "createdTime": now}
+            if rec.fields.get("recordType") == "MP4":
+                change["duration"] = now - int(begin)
+            steps: list[tuple[int, dict[str, Any]]] = [(now, change)]
+            if auto:
+                bucket = record.get("bucketName", "live-bucket")
+                url = f"https://kr.object.ncloudstorage.com/{bucket}/{rec.fields.get('uploadPath')}"
+                done = processed + int(self.transfer_seconds * 1000)
+                steps += [
+                    (processed, {"status": "TRANSFER"}),
+                    (done, {"status": "TRANSFER_FINISH", "objectStorageUrl": url}),
+                ]
+            else:
+                steps.append((processed, {"status": "TRANSFER_READY"}))
+            rec.change(now, *steps)
+        channel.recording = False
+        channel.current = []
+        self._emit(channel, "ONAIR_END", f"{fields.get('channelName')} recording has ended.")
+        return stopped
+
+    def _emit(self, channel: _Channel, code: str, description: str) -> None:
+        """Record an event and POST it to the channel's callback URL (or the default one)."""
+        now = self.gateway.now_ms()
+        event_id = next(self._event_ids)
+        channel_id = str(channel.fields.get("channelId"))
+        channel.events.append(
+            {
+                "logLevel": "INFO",
+                "eventCode": code,
+                "description": description,
+                "timestamp": now,
+                "channelId": channel_id,
+            }
+        )
+        url = channel.fields.get("callbackEndpoint") or self.callback_url
+        if not url:
+            return
+        payload: dict[str, Any] = {
+            "id": event_id,
+            "logLevel": "INFO",
+            "channelId": channel_id,
+            "event": code,
+            "timestamp": now,
+        }
+        if self.old_spellings:
+            payload = {key: str(value) for key, value in payload.items()}
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.deliveries.append(
+                CallbackDelivery(url, payload, error="no running event loop to send it from")
+            )
+            return
+        task = loop.create_task(self._deliver(url, payload))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def _deliver(self, url: str, payload: Mapping[str, Any]) -> None:
+        """POST one callback as JSON; record how it went (tried once, as the service does)."""
+        status: int | None = None
+        error: str | None = None
+        timeout = aiohttp.ClientTimeout(total=self.callback_timeout)
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=timeout) as session,
+                session.post(url, json=dict(payload)) as response,
+            ):
+                status = response.status
+                await response.read()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        self.deliveries.append(CallbackDelivery(url, payload, status, error))
+
+
+# ------------------------------------------------------------------------------ channel data
+
+
+def _channel_id(now_ms: int, rng: random.Random) -> str:
+    """``ls-yyyyMMddHHmmss-XXXXX`` (creation time in KST)."""
+    suffix = "".join(rng.choice(_ALNUM) for _ in range(5))
+    return f"ls-{_kst_second(now_ms)}-{suffix}"
+
+
+def _kst_second(epoch_ms: int) -> str:
+    return datetime.fromtimestamp(epoch_ms / 1000, tz=KST).strftime("%Y%m%d%H%M%S")
+
+
+def _kst_minute(epoch_ms: int) -> str:
+    return _kst_second(epoch_ms)[:12]
+
+
+def _channel_fields(
+    channel_id: str, name: str, rng: random.Random, created_ms: int
+) -> dict[str, Any]:
+    """A channel's JSON in the current spelling (state fields are added when it is served)."""
+    domain = f"{''.join(rng.choice(string.ascii_lowercase) for _ in range(8))}.edge.naverncp.com"
+    return {
+        "channelId": channel_id,
+        "channelName": name,
+        "instanceNo": rng.randrange(10_000_000, 30_000_000),
+        "qualitySetId": 1,
+        "qualitySetName": "Default",
+        "outputProtocol": "HLS",
+        "envType": "REAL",
+        "useDVR": True,
+        "immediateOnAir": False,
+        "timemachineMin": 360,
+        "record": {"type": "MANUAL_UPLOAD", "format": "ALL"},
+        "cdn": {
+            "cdnType": "GLOBAL_EDGE",
+            "instanceNo": str(rng.randrange(1_000, 9_999)),
+            "profileId": rng.randrange(1_000, 2_000),
+            "statusName": "RUNNING",
+            "serviceName": f"edge-{name}",
+            "cdnDomain": domain,
+            "regionType": "KOREA",
+        },
+        "publishUrl": "rtmp://rtmp-ls2-k1.video.media.ntruss.com:8080/relay",
+        "globalPublishUrl": "rtmp://rtmp-ls2-k1.video.media.ntruss.com/relay",
+        "streamKey": "".join(rng.choice(_ALNUM) for _ in range(32)),
+        "isStreamFailOver": False,
+        "isPublishingBackUp": False,
+        "createdTime": created_ms,
+        "alertOn": False,
+        "alertOptions": {
+            "alertChangeStatus": False,
+            "alertVodUploadFail": False,
+            "alertReStreamFail": False,
+            "alertShortClipFail": False,
+            "alertStreamFailOver": False,
+            "alertGeneralChannelError": False,
+        },
+        "drmEnabledYn": False,
+    }
+
+
+def _seeded_fields(
+    channel_id: str, index: int, rng: random.Random, anchor_ms: int
+) -> dict[str, Any]:
+    created = anchor_ms - rng.randrange(30, 180) * _DAY_MS
+    return _channel_fields(channel_id, f"live-emulator-{index + 1}", rng, created)
+
+
+def _service_urls(fields: Mapping[str, Any], kind: str) -> list[dict[str, Any]]:
+    """The playback URLs of a channel, as ``serviceUrls`` serves them."""
+    channel_id = fields["channelId"]
+    base = f"https://{fields['cdn'].get('cdnDomain')}/live/video/{channel_id}"
+    if kind == "THUMBNAIL":
+        return [
+            {
+                "name": "thumbnail",
+                "url": f"{base}/thumbnail/thumbnail.jpg",
+                "resizedUrl": [
+                    {"type": size, "url": f"{base}/thumbnail/thumbnail_{size.lower()}.jpg"}
+                    for size in ("SMALL", "MEDIUM", "LARGE")
+                ],
+            }
+        ]
+    root = f"{base}/timemachine" if kind == "TIMEMACHINE" else base
+    urls: list[dict[str, Any]] = [{"name": "ABR", "url": f"{root}/playlist.m3u8"}]
+    for quality, resolution, bitrate in _QUALITIES:
+        urls.append(
+            {
+                "name": quality,
+                "url": f"{root}/{quality}/playlist.m3u8",
+                "resolution": resolution,
+                "videoBitrate": str(bitrate),
+                "audioBitrate": "128000",
+            }
+        )
+    return urls

@@ -48,9 +48,25 @@ class Route(StrEnum):
     VOD_CHANNEL_STOP = "vod_channel_stop"
     """VOD Station ``PUT /api/v2/channels/{channelId}/stop``."""
 
-    # Live Station (testing/_live_station.py)
+    # Live Station (testing/_live_station.py); each under /api/v2 and /api/fin-v2
     RECORDS = "records"
     """Live Station ``GET /api/v2/channels/{channelId}/records``."""
+    LIVE_CHANNELS = "live_channels"
+    """Live Station ``GET /api/v2/channels``."""
+    LIVE_CHANNEL = "live_channel"
+    """Live Station ``GET /api/v2/channels/{channelId}``."""
+    SERVICE_URLS = "service_urls"
+    """Live Station ``GET /api/v2/channels/{channelId}/serviceUrls``."""
+    START_RECORD = "start_record"
+    """Live Station ``PUT /api/v2/channels/{channelId}/startRecord``."""
+    STOP_RECORD = "stop_record"
+    """Live Station ``PUT /api/v2/channels/{channelId}/stopRecord``."""
+    UPLOAD_RECORDS = "upload_records"
+    """Live Station ``POST /api/v2/buckets/{bucketName}/upload``."""
+    CALLBACK_ENDPOINT = "callback_endpoint"
+    """Live Station ``GET /api/v2/events/callbackEndpoint``."""
+    SET_CALLBACK_ENDPOINT = "set_callback_endpoint"
+    """Live Station ``POST /api/v2/events/callbackEndpoint``."""
 
     # Media AI (testing/_media_ai.py)
     IMPORT_STATUS = "import_status"

@@ -265,6 +265,10 @@ class Store(abc.ABC):
     def info(self) -> dict[str, Any]:
         """What is loaded, JSON-friendly (merged into ``Emulator.info()``)."""
 
+    async def close(self) -> None:  # noqa: B027 (a hook, empty unless a store needs it)
+        """Stop what the store runs in the background (Live Station's callback deliveries);
+        run when an app serving the emulator is cleaned up (none by default)."""
+
     def admit(self, call: Call) -> None:  # noqa: B027 (a hook, empty unless a store needs it)
         """Checks every request to this service passes before its handler (none by default);
         raise a :class:`Rejection` to refuse."""

@@ -1,0 +1,101 @@
+"""What the workers and the caller of the scale-out recipe share: settings, sharding, the
+operations a shard can run, and where results land.
+
+A large batch is split into *shards* (``shard_size`` items each); each shard is one arq job,
+``(op, batch, params, items)``: ``op`` names an entry of ``OPERATIONS``, ``params`` are the
+batch's common arguments and ``items`` its part of the work, all plain JSON values. A worker
+runs the operation with its own ``MediaClient`` (every worker shares one quota through Redis)
+and pushes each result onto the batch's Redis list as it lands; the caller pops them as they
+come. An operation is an async generator ``(client, params, items) -> (item, result)``, so a
+new one (``ingest``: ``params`` = workspace, project and bucket, ``items`` = object keys) is one
+function and one entry, declared ``retry_safe=False`` because it writes: arq re-runs a job whose
+worker died, and a write must not be made twice (the job then runs at most once).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import ncp_media_async as ncp
+
+#: Redis for the queue, the shared quota and the results (one server is enough).
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+#: The account's quota the workers share, requests a minute (leave a few percent unused).
+RATE_PER_MINUTE = int(os.environ.get("NCP_RATE_PER_MINUTE", "970"))
+#: The shared budget's name: one per account.
+RATE_NAME = os.environ.get("NCP_RATE_NAME", "default")
+#: Jobs one worker runs at once.
+WORKER_JOBS = int(os.environ.get("NCP_WORKER_JOBS", "4"))
+
+#: Results of batch B are pushed onto the list ``RESULTS_PREFIX + B`` (kept an hour at most).
+RESULTS_PREFIX = "ncp_media_async:results:"
+RESULTS_TTL = 3600
+#: Live workers, by id (``host:pid``): added at start, removed at shutdown.
+WORKERS_KEY = "ncp_media_async:workers"
+
+Item = Any  # one unit of work, a plain JSON value
+Result = dict[str, Any]  # what one item gave, a JSON object
+Runner = Callable[
+    [ncp.MediaClient, dict[str, Any], Sequence[Item]], AsyncIterator[tuple[Item, Result]]
+]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What a shard can do: ``run`` yields ``(item, result)`` as each item finishes;
+    ``retry_safe`` says whether the job may run again after its worker died."""
+
+    run: Runner
+    retry_safe: bool
+
+
+def client_from_env() -> ncp.MediaClient:
+    """A worker's client: credentials and endpoint from the environment (``NCP_ACCESS_KEY``,
+    ``NCP_SECRET_KEY``, ``NCP_MEDIA_ENDPOINT``), the account's quota shared through Redis."""
+    limit = ncp.RateLimit.per_minute(RATE_PER_MINUTE, shared=REDIS_URL, name=RATE_NAME)
+    return ncp.MediaClient(rate_limit=limit)
+
+
+async def wait_for_imports(
+    client: ncp.MediaClient, params: dict[str, Any], items: Sequence[Item]
+) -> AsyncIterator[tuple[Item, Result]]:
+    """Items are ``[workspace, project_id, asset_id]``; each result is the import's final
+    state, or the error that ended its polling."""
+    refs = [ncp.VideoAssetRef(*item) for item in items]
+    async for landed in client.media_ai.wait_for_imports(
+        refs,
+        concurrency=int(params.get("concurrency", 16)),
+        interval=float(params.get("interval", 2.0)),
+        return_exceptions=True,
+    ):
+        if isinstance(landed, ncp.PollFailure):
+            ref, result = landed.target, _error(landed.error)
+        else:
+            assert landed.asset is not None
+            ref = landed.asset
+            result = {"status": str(landed.upload_status), "video_id": landed.video_id}
+        yield [ref.workspace, ref.project_id, ref.video_asset_id], result
+
+
+def _error(error: BaseException) -> Result:
+    return {"error": type(error).__name__, "message": str(error)}
+
+
+OPERATIONS: dict[str, Operation] = {
+    "wait_for_imports": Operation(wait_for_imports, retry_safe=True),
+}
+
+
+def shards(items: Sequence[Item], size: int) -> list[list[Item]]:
+    """``items`` in consecutive slices of at most ``size``."""
+    if size < 1:
+        raise ValueError(f"shard size must be >= 1, got {size}")
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+def item_key(item: Item) -> str:
+    """A hashable, stable name for an item (results are matched to items by it)."""
+    return "/".join(map(str, item)) if isinstance(item, list | tuple) else str(item)

@@ -1,0 +1,264 @@
+"""A rate limit shared by processes through Redis: ``SharedPacer`` (the ``redis`` extra).
+
+The algorithm is the one ``Pacer`` uses in one process, kept in Redis: one "next free slot"
+time per limit. A client reserves the next slot with one atomic Lua script, timed by Redis'
+own clock (``TIME``), which answers how long to wait; the client sleeps that long in its event
+loop and sends. Slots are ``spacing`` apart on the shared timeline whichever process takes
+them, so N processes together never exceed the limit and never burst; a slot past the caller's
+deadline is not reserved at all, exactly as ``Pacer`` does. The same script keeps the set of
+live participants (a sorted set scored by each one's last request), so that a process knows its
+share of the limit when Redis becomes unreachable.
+
+Why not the ``limits`` package (the usual choice): its strategies (fixed window, moving window,
+sliding window counter) admit a whole window's budget at once, in windows of whole seconds, and
+time entries with each caller's own clock. Bursts arriving with a few milliseconds of jitter
+straddle the gateway's own window boundary and draw 429s, a moving window of ``n`` per second
+cannot express ``n`` evenly spaced requests, and processes on machines whose clocks disagree
+disagree on the window. Its ``hit`` also answers only "yes or no": every waiting process would
+poll Redis and race for each freed slot. A reservation answers "your slot is in 12.5 ms" in one
+round trip, in arrival order. The storage and the connection handling are redis-py's
+(``redis.asyncio``), the most used Redis client, which arq uses too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import socket
+import time
+from typing import TYPE_CHECKING, Any, Final
+
+from . import _defaults
+from ._ratelimit import Pacer, RateLimit, mask_url
+from .errors import ClientClosedError, ConfigurationError, SharedLimitError, shorten
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+    from redis.commands.core import AsyncScript
+
+__all__ = ["CLIENT_NAME", "KEY_PREFIX", "SCRIPT", "SharedPacer"]
+
+logger: Final = logging.getLogger("ncp_media_async")
+
+#: Prefix of the Redis keys of a shared limit: ``KEY_PREFIX + name`` holds the next free slot
+#: (epoch microseconds, Redis' clock), ``KEY_PREFIX + name + ":members"`` the participants.
+KEY_PREFIX: Final = "ncp_media_async:rate:"
+
+#: The name these connections give themselves (``CLIENT LIST`` shows it).
+CLIENT_NAME: Final = "ncp_media_async"
+
+#: Reserve the next slot. KEYS: the slot key, the participants key. ARGV: spacing (µs), the
+#: longest wait the caller accepts (µs, -1: any), this participant's id, how long a participant
+#: stays counted after its last request (µs). Returns {wait in µs or -1 (no slot before the
+#: deadline, none reserved), live participants}. Numbers are formatted with %.0f because Lua
+#: would write 1.7e+15 for an epoch in microseconds.
+SCRIPT: Final = """
+if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local spacing = tonumber(ARGV[1])
+local max_wait = tonumber(ARGV[2])
+local live = tonumber(ARGV[4])
+redis.call('ZADD', KEYS[2], string.format('%.0f', now), ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('%.0f', now - live))
+redis.call('PEXPIRE', KEYS[2], string.format('%.0f', math.ceil(live / 1000)))
+local participants = redis.call('ZCARD', KEYS[2])
+local slot = math.max(now, tonumber(redis.call('GET', KEYS[1]) or 0))
+local wait = slot - now
+if max_wait >= 0 and wait > max_wait then
+  return {-1, participants}
+end
+local ttl = math.ceil((wait + spacing) / 1000) + 1000
+redis.call('SET', KEYS[1], string.format('%.0f', slot + spacing), 'PX', string.format('%.0f', ttl))
+return {wait, participants}
+"""
+
+
+def _redis_module() -> Any:
+    try:
+        import redis.asyncio
+        import redis.asyncio.retry
+        import redis.backoff
+    except ImportError:
+        raise ConfigurationError(
+            "RateLimit(shared=...) needs the redis extra: pip install 'ncp_media_async[redis]'"
+        ) from None
+    return redis
+
+
+class SharedPacer:
+    """Hands out send slots ``limit.spacing`` seconds apart on a timeline kept in Redis, shared
+    by every client using the same Redis URL and ``limit.name``. See ``RateLimit`` for the
+    behaviour when Redis cannot be reached.
+
+    The Redis connections are opened in the running loop at the first ``acquire`` (at most
+    ``SHARED_LIMIT_CONNECTIONS``) and closed by ``close``. A caller cancelled while waiting
+    (for Redis or for its slot) leaves nothing behind but, possibly, an unused slot: the pace
+    only gets slower, never faster. ``clock`` and ``sleep`` are the client's ``monotonic`` and
+    ``sleep``: deadlines are in that clock, every wait goes through that sleep.
+    """
+
+    def __init__(
+        self,
+        limit: RateLimit,
+        clock: _defaults.Clock = time.monotonic,
+        sleep: _defaults.Sleep = asyncio.sleep,
+    ) -> None:
+        if limit.shared is None:
+            raise ValueError("SharedPacer needs a RateLimit with shared=")
+        self._redis_lib = _redis_module()  # a missing extra fails when the client is built
+        self.limit = limit
+        self._url = limit.shared
+        self._clock = clock
+        self._sleep = sleep
+        self._keys = (KEY_PREFIX + limit.name, KEY_PREFIX + limit.name + ":members")
+        self._spacing_us = max(1, round(limit.spacing * 1_000_000))
+        live = max(2 * limit.period, _defaults.SHARED_LIMIT_LIVE_MIN)
+        self._live_us = round(live * 1_000_000)
+        #: This client's id among the participants: host, process, and a random part.
+        self.member = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self._client: aioredis.Redis | None = None
+        self._script: AsyncScript | None = None
+        self._participants = 0
+        self._down: str | None = None  # why Redis cannot be reached (None: it answers)
+        self._local: Pacer | None = None  # pacing alone, while Redis cannot be reached
+        self._retry_at = 0.0  # when to ask Redis again, while it cannot be reached
+        self._probing = False
+        self._closed = False
+
+    def __repr__(self) -> str:
+        state = "sharing" if self._down is None else "Redis unreachable"
+        return f"SharedPacer({self.limit!r}, {state})"
+
+    @property
+    def participants(self) -> int:
+        """Clients that took a slot of this shared limit recently, as Redis last said (0 before
+        it answered once)."""
+        return self._participants
+
+    @property
+    def sharing(self) -> bool:
+        """False while Redis cannot be reached and this process paces itself alone."""
+        return self._down is None
+
+    async def acquire(self, deadline: float | None = None) -> bool:
+        """Wait for the next shared slot; False, at once and without a slot, if it falls after
+        ``deadline`` (the client's monotonic time, seconds).
+
+        While Redis cannot be reached: this process's own share of the limit (``fallback=
+        "local"``), or ``SharedLimitError`` (``fallback="fail"``); one caller asks Redis again
+        every ``SHARED_LIMIT_RETRY_INTERVAL`` seconds, the others do not wait for it.
+        """
+        if self._closed:
+            raise ClientClosedError("this MediaClient is closed")
+        if self._down is not None and (self._probing or self._clock() < self._retry_at):
+            return await self._fallback().acquire(deadline)
+        probing = self._down is not None
+        self._probing = probing
+        try:
+            wait = await self._reserve(deadline)
+        except (self._redis_lib.RedisError, OSError, TimeoutError) as exc:
+            self._went_down(exc)
+            return await self._fallback().acquire(deadline)
+        finally:
+            if probing:
+                self._probing = False
+        if self._down is not None:
+            self._down = self._local = None
+            logger.info("shared rate limit %s: Redis answers again; sharing resumed", self._what())
+        if wait is None:
+            return False
+        if wait > 0:
+            await self._sleep(wait)
+        return True
+
+    async def _reserve(self, deadline: float | None) -> float | None:
+        """Reserve the next slot in Redis: seconds to wait for it, or None when it would come
+        after ``deadline`` (then nothing is reserved)."""
+        max_wait = -1
+        if deadline is not None:
+            left = deadline - self._clock()
+            if left < 0:
+                return None
+            max_wait = int(left * 1_000_000)
+        script = self._connect()
+        async with asyncio.timeout(_defaults.SHARED_LIMIT_REDIS_TIMEOUT):
+            wait_us, participants = await script(
+                keys=self._keys, args=[self._spacing_us, max_wait, self.member, self._live_us]
+            )
+        self._participants = int(participants)
+        return None if wait_us < 0 else int(wait_us) / 1_000_000
+
+    def _connect(self) -> AsyncScript:
+        """The reservation script on this client's Redis connection pool, created on first
+        use (inside the running loop)."""
+        if self._script is None:
+            lib = self._redis_lib
+            timeout = _defaults.SHARED_LIMIT_REDIS_TIMEOUT
+            pool = lib.asyncio.BlockingConnectionPool.from_url(
+                self._url,
+                max_connections=_defaults.SHARED_LIMIT_CONNECTIONS,
+                timeout=None,  # waiting for a connection is bounded by the call's timeout
+                socket_connect_timeout=timeout,
+                socket_timeout=timeout,
+                retry=lib.asyncio.retry.Retry(lib.backoff.NoBackoff(), 0),  # we fall back
+                client_name=CLIENT_NAME,  # what CLIENT LIST shows of these connections
+            )
+            self._client = lib.asyncio.Redis(connection_pool=pool)
+            self._script = self._client.register_script(SCRIPT)
+        return self._script
+
+    def _went_down(self, exc: BaseException) -> None:
+        """Redis failed: ask again in ``SHARED_LIMIT_RETRY_INTERVAL`` seconds; say so once per
+        outage (the first failure after Redis last answered)."""
+        self._retry_at = self._clock() + _defaults.SHARED_LIMIT_RETRY_INTERVAL
+        if self._down is not None:
+            return
+        self._down = _describe(exc)
+        if self.limit.fallback == "fail":
+            then = "requests fail with SharedLimitError (fallback='fail')"
+        else:
+            then = f"pacing this process alone at 1/{self._divisor()} of the limit"
+        logger.warning(
+            "shared rate limit %s: Redis cannot be reached (%s); %s until Redis answers again",
+            self._what(), self._down, then,
+        )
+
+    def _divisor(self) -> int:
+        """How many processes share the limit, as far as this one knows."""
+        return max(self.limit.processes, self._participants, 1)
+
+    def _fallback(self) -> Pacer:
+        """The pacer to use while Redis cannot be reached, or ``SharedLimitError`` with
+        ``fallback="fail"``."""
+        if self.limit.fallback == "fail":
+            raise SharedLimitError(
+                f"shared rate limit {self._what()}: Redis cannot be reached ({self._down}); "
+                "not sending (fallback='fail')"
+            )
+        local = self._local
+        if local is None:
+            local = self._local = Pacer(
+                self.limit.share(self._divisor()), self._clock, self._sleep
+            )
+        return local
+
+    def _what(self) -> str:
+        return f"{self.limit.name!r} at {mask_url(self._url)}"
+
+    async def close(self) -> None:
+        """Close the Redis connections. Idempotent; the pacer cannot be used afterwards."""
+        self._closed = True
+        client, self._client, self._script = self._client, None, None
+        if client is not None:
+            await client.aclose(close_connection_pool=True)
+
+
+def _describe(exc: BaseException) -> str:
+    """Why Redis failed, in one bounded line (redis-py's messages name host and port, never
+    the password)."""
+    if isinstance(exc, TimeoutError) and not str(exc):
+        return f"no answer within {_defaults.SHARED_LIMIT_REDIS_TIMEOUT:g} s"
+    return shorten(f"{type(exc).__name__}: {exc}", 200)

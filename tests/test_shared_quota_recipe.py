@@ -1,0 +1,109 @@
+"""The scale-out recipe runs (``examples/scale_out``): two real arq worker processes share the
+emulator's quota through a real Redis, split a ``wait_for_imports`` of 60 imports between them,
+and the caller gets every result once, as it lands, with no 429 and no import polled more than
+it needs."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _redis import RedisServer
+from arq.connections import ArqRedis, RedisSettings, create_pool
+
+from examples.scale_out.caller import stream
+from examples.scale_out.common import WORKERS_KEY
+from ncp_media_async.testing import Emulator, EmulatorServer, Quota, Scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTCOMES = ("COMPLETED", "COMPLETED", "FAILED", "FILE_NOT_EXIST", "INVALID_METADATA")
+
+
+@pytest.fixture
+async def arq_redis(own_redis: RedisServer) -> AsyncIterator[ArqRedis]:
+    """A queue of the test's own (on its own Redis): it starts empty."""
+    redis = await create_pool(RedisSettings.from_dsn(own_redis.url))
+    try:
+        yield redis
+    finally:
+        await redis.aclose()
+
+
+async def start_workers(
+    count: int, server: EmulatorServer, redis_url: str
+) -> list[asyncio.subprocess.Process]:
+    env = {
+        **os.environ,
+        "REDIS_URL": redis_url,
+        "NCP_RATE_PER_MINUTE": "5820",  # 97 a second, under the emulator's 100
+        "NCP_RATE_NAME": f"recipe-{uuid.uuid4().hex[:8]}",
+        "NCP_WORKER_JOBS": "2",
+        "NCP_MEDIA_ENDPOINT": server.url,
+        "NCP_ACCESS_KEY": server.emulator.access_key,
+        "NCP_SECRET_KEY": server.emulator.secret_key,
+    }
+    return [
+        await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "examples.scale_out.worker", env=env, cwd=ROOT,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        )
+        for _ in range(count)
+    ]
+
+
+async def until(what: Any, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not await what():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+async def test_two_workers_share_the_quota_and_stream_every_result_once(
+    own_redis: RedisServer, arq_redis: ArqRedis
+) -> None:
+    emulator = Emulator(Scenario.empty(), quota=Quota(100, 1.0))
+    items = []
+    for i in range(60):
+        outcome = OUTCOMES[i % len(OUTCOMES)]
+        emulator.media_ai.add_import("ws", "7", str(1000 + i), outcome=outcome, polls=3)
+        items.append(["ws", "7", str(1000 + i)])
+    async with EmulatorServer(emulator) as server:
+        workers = await start_workers(2, server, own_redis.url)
+        try:
+            await until(lambda: _scard(arq_redis, 2))
+            landed: list[tuple[float, dict[str, Any]]] = []
+            params = {"interval": 0.3, "concurrency": 4}
+            async for result in stream(arq_redis, "wait_for_imports", items, params=params,
+                                       shard_size=10):  # fmt: skip
+                landed.append((time.monotonic(), result))
+            finished = time.monotonic()
+        finally:
+            for worker in workers:
+                worker.send_signal(signal.SIGTERM)
+            errors = [(await w.communicate())[1].decode() for w in workers]
+    assert [w.returncode for w in workers] == [0, 0], errors
+    assert await arq_redis.scard(WORKERS_KEY) == 0  # both said goodbye
+    results = [result for _, result in landed]
+    assert sorted(r["item"] for r in results) == sorted(items)  # each once
+    assert Counter(r["status"] for r in results) == Counter(
+        OUTCOMES[i % len(OUTCOMES)] for i in range(60)
+    )
+    assert len({r["worker"] for r in results}) == 2  # both took shards
+    # Streamed: the first results came long before the last.
+    assert landed[0][0] < finished - 0.5
+    # The shared quota held, and no import was polled more than its 3 polls.
+    assert emulator.stats.statuses == {200: 180}
+    assert set(emulator.stats.import_polls.values()) == {3}
+
+
+async def _scard(redis: ArqRedis, wanted: int) -> bool:
+    return bool(await redis.scard(WORKERS_KEY) == wanted)
