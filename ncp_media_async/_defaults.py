@@ -68,7 +68,6 @@ ENCODING_WAIT_INTERVAL: Final = 5.0  # seconds between two walks of the status l
 # seconds a walk of the status list starts before the earliest submission: the client learns the
 # gateway's clock only when it is off by more than CLOCK_SKEW_THRESHOLD
 ENCODING_WINDOW_SLACK: Final = 120.0
-MAX_CALLBACK_BODY: Final = 64 * 1024  # bytes; a callback is a few hundred
 
 # A rate limit shared through Redis (``RateLimit(shared=...)``): one Redis call, connection
 # included, is given at most this long; after a failure Redis is asked again this long after

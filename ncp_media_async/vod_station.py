@@ -33,6 +33,7 @@ import attrs
 from yarl import URL
 
 from . import _defaults
+from ._callbacks import MAX_CALLBACK_BYTES, callback_json, preview
 from ._converter import (
     structure,
     structure_content,
@@ -42,7 +43,6 @@ from ._converter import (
 )
 from ._resource import Resource, segment, time_window
 from ._retry import Verdict, classify
-from ._transport import default_json_loads
 from .errors import (
     AddFilesError,
     ApiError,
@@ -71,7 +71,7 @@ from .records import (
     VodChannel,
 )
 
-__all__ = ["VodStation", "parse_callback"]
+__all__ = ["MAX_CALLBACK_BYTES", "VodStation", "parse_callback"]
 
 logger: Final = logging.getLogger("ncp_media_async")
 
@@ -551,47 +551,27 @@ class VodStation(Resource):
 def parse_callback(
     body: bytes | bytearray | memoryview | str | Mapping[str, Any],
 ) -> EncodingCallback | ChannelCallback:
-    """A VOD Station callback body → ``EncodingCallback`` (a category's encoding callback: has
+    """A VOD Station callback → ``EncodingCallback`` (a category's encoding callback: has
     ``fileId``/``encodingOptionId``/``outputType``) or ``ChannelCallback`` (has
-    ``channelStatus``).
+    ``channelStatus``); no client needed.
 
-    ``body`` is the raw body (bytes or text, UTF-8 JSON, at most 64 KiB) or the decoded JSON
-    object. Ids sent as text or numbers both read as ``int``; both spellings of the forced
-    channel states are kept (``VodChannelStatus.canonical`` merges them). The function is pure:
-    the service may deliver a message twice or out of order (undocumented), so drop repeats by
-    ``key``. The documents' own channel example with typographic quotes around the name is a
-    typo in the page, not JSON, and is refused like any body that is not JSON.
+    ``body`` is the raw request body (``bytes`` or ``str``, JSON, at most
+    ``MAX_CALLBACK_BYTES``, 64 KiB) or the decoded JSON object. Ids sent as text or numbers
+    both read as ``int`` (the older pages type them as strings); both spellings of the forced
+    channel states are kept (``VodChannelStatus.canonical`` merges them). The service documents
+    nothing of the delivery (retries, order, duplicates, expected status): answer 2xx at once
+    and drop repeats by ``key``. The documents' own channel example with typographic quotes
+    around the name is a typo in the page, not JSON, and is refused like any body that is not.
 
-    Raises ``ResponseError`` (with an excerpt of the body) for a body that is not JSON, not an
-    object, not a VOD Station callback, or whose fields have the wrong types; ``TypeError``
-    for an argument that is none of the types above (pass ``await request.read()``, not the
-    request).
+    Raises ``ResponseError`` (with a short excerpt) for anything else: a body too long, not
+    JSON, not an object, not a VOD Station callback (a Live Station event, say), or whose
+    fields have the wrong types.
     """
-    if isinstance(body, bytes | bytearray | memoryview | str):
-        raw = _utf8(body) if isinstance(body, str) else bytes(body)
-        if len(raw) > _defaults.MAX_CALLBACK_BODY:
-            raise ResponseError(
-                f"callback body of {len(raw):,} bytes is larger than a callback can be "
-                f"({_defaults.MAX_CALLBACK_BODY:,} bytes)",
-                excerpt=excerpt(raw),
-            )
-        try:
-            data = _loads(raw)
-        except (ValueError, RecursionError):
-            raise ResponseError("callback body is not JSON", excerpt=excerpt(raw)) from None
-    elif isinstance(body, Mapping):
-        data = dict(body)
-    elif body is None or isinstance(body, list | int | float):
-        data = body
-    else:
-        raise TypeError(
-            "parse_callback takes the body as bytes, str or a decoded JSON object, got "
-            f"{type(body).__name__}"
-        )
+    data = callback_json(body, "VOD Station", "a callback")
     if not isinstance(data, dict):
         raise ResponseError(
-            f"callback body must be a JSON object, got {type(data).__name__}",
-            excerpt=excerpt(repr(data)),
+            f"not a VOD Station callback: expected a JSON object, got {type(data).__name__}",
+            excerpt=excerpt(preview(data)),
         )
     if "channelStatus" in data and "fileId" not in data:
         return structure(data, ChannelCallback)
@@ -600,21 +580,11 @@ def parse_callback(
     raise ResponseError(
         "not a VOD Station callback: an encoding callback has fileId and encodingOptionId, "
         "a channel callback channelStatus",
-        excerpt=excerpt(repr(sorted(data)[:10])),
+        excerpt=excerpt(preview(data)),
     )
 
 
-def _utf8(text: str) -> bytes:
-    try:
-        return text.encode()
-    except UnicodeEncodeError:  # lone surrogates: not text that came off a wire
-        raise ResponseError(
-            "callback body is not UTF-8 text", excerpt=excerpt(text.encode(errors="replace"))
-        ) from None
-
-
 _ENCODING_CALLBACK_FIELDS: Final = frozenset({"fileId", "encodingOptionId", "outputType"})
-_loads: Final = default_json_loads()
 
 
 # -- add_files: arguments, responses, failures ----------------------------------------------------

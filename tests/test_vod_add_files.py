@@ -168,9 +168,12 @@ async def test_the_emulator_refuses_both_input_forms_and_takes_the_older_field_n
     assert info.value.code == "260002"
     await vod.api._write(
         "PUT", ("category", str(cid), "add-files"), dict,
-        json={"bucketName": "b", "pathList": ["a.mp4"], "notificationUrl": "https://old/cb"},
+        json={"bucketName": "b", "pathList": ["a.mp4"],
+              "notificationUrl": "http://127.0.0.1:9/old-cb"},
     )  # fmt: skip
-    assert vod.store.pending_callbacks == 9  # 3 options x WAITING, RUNNING, COMPLETE
+    deliveries = await vod.store.drain_callbacks()  # the 3 WAITING (nobody listens there)
+    assert [d.url for d in deliveries] == ["http://127.0.0.1:9/old-cb"] * 3
+    assert vod.store.pending_callbacks == 6  # RUNNING and COMPLETE of the 3 options, later
     with pytest.raises(ncp.BadRequestError):
         await vod.api._write(
             "PUT", ("category", str(cid), "add-files"), dict,

@@ -132,17 +132,19 @@ def test_unknown_encoding_state_and_extra_fields_do_not_fail() -> None:
         (b"not json", "not JSON"),
         ('{"fileId": 1', "not JSON"),
         (b"\xff\xfe{}", "not JSON"),
-        ("\ud800", "not UTF-8"),
-        ("[1, 2]", "must be a JSON object, got list"),
-        ([{"fileId": 1}], "must be a JSON object, got list"),
-        (None, "must be a JSON object, got NoneType"),
-        ('"text"', "must be a JSON object, got str"),
+        ("\ud800", "not JSON"),
+        ("[1, 2]", "expected a JSON object, got list"),
+        ([{"fileId": 1}], "expected a JSON object, got list"),
+        (None, "expected a JSON object, got NoneType"),
+        ('"text"', "expected a JSON object, got str"),
+        (object(), "expected a JSON object, got object"),
+        ({"event": "PUBLISH_START", "channelId": "ls-1"}, "not a VOD Station callback"),
         ("{}", "not a VOD Station callback"),
         ({"event": "PUBLISH"}, "not a VOD Station callback"),
         ({"fileId": "abc", "status": "RUNNING"}, "$.fileId: expected an integer"),
         ({"fileId": 1, "status": 3}, "$.status: expected text"),
         ({"channelStatus": ["READY"]}, "$.channelStatus: expected text"),
-        ("[" * 100_000 + "]" * 100_000, "larger than a callback can be"),
+        ("[" * 100_000 + "]" * 100_000, "more than a callback can be"),
         ("[" * 20_000 + "]" * 20_000, "not JSON"),
     ],
 )
@@ -159,14 +161,9 @@ def test_the_documents_typographic_quotes_are_not_json() -> None:
         parse_callback(typo)
 
 
-def test_a_request_object_is_a_type_error() -> None:
-    with pytest.raises(TypeError, match=r"bytes, str or a decoded JSON object, got object"):
-        parse_callback(object())  # type: ignore[arg-type]
-
-
 def test_a_large_body_is_refused_before_decoding() -> None:
     body = json.dumps({"fileId": 1, "pad": "x" * 70_000})
-    with pytest.raises(ncp.ResponseError, match="70,0"):
+    with pytest.raises(ncp.ResponseError, match=r"70,0\d\d bytes, more than a callback"):
         parse_callback(body)
     parse_callback(json.dumps({"fileId": 1, "pad": "x" * 60_000}))  # under 64 KiB: fine
 

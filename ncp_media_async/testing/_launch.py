@@ -434,8 +434,7 @@ class CannotListen(Exception):
 
 async def serve(options: LaunchOptions, out: TextIO | None = None) -> None:
     """Serve ``options`` until SIGINT or SIGTERM (or the end of standard input with
-    ``stop_on_stdin_eof``), after writing the :func:`banner` to ``out`` (stdout). VOD Station
-    callbacks are POSTed as they fall due (checked every half second).
+    ``stop_on_stdin_eof``), after writing the :func:`banner` to ``out`` (stdout).
 
     Raises :class:`CannotListen` when the address cannot be bound.
     """
@@ -461,8 +460,7 @@ async def serve(options: LaunchOptions, out: TextIO | None = None) -> None:
     try:
         out.write("".join(line + "\n" for line in banner(server.url, emulator)))
         out.flush()
-        async with emulator.vod_station.delivering_callbacks():  # VOD Station's callbacks
-            await stop.wait()
+        await stop.wait()
     finally:
         await server.close()
 

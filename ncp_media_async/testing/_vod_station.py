@@ -13,22 +13,22 @@ Moving state: files added to a category become one encoding per encoding option 
 category, each ``WAITING`` for ``encoding_queue_seconds``, then ``RUNNING`` for
 ``encoding_run_seconds`` (a quarter longer for each further option), then ``COMPLETE`` (or
 ``FAILURE``), by the emulator's clock. A channel started or stopped goes through ``STARTING``
-or ``STOPPING`` for ``channel_transition_seconds``. Each change is also a callback, POSTed by
-:meth:`VodStationStore.deliver_callbacks` (or :meth:`VodStationStore.delivering_callbacks` in the
-background) to the add-files ``notification`` (or ``notificationUrl``), else the category's
-``notificationUrl``, and to a channel's ``notificationUrl``.
+or ``STOPPING`` for ``channel_transition_seconds``. Each change is also a callback, POSTed when
+it falls due (in the background while the emulator is served, or by
+:meth:`VodStationStore.drain_callbacks`) to the add-files ``notification`` (or
+``notificationUrl``), else the category's ``notificationUrl``, and to a channel's
+``notificationUrl``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import heapq
 import itertools
 import random
 import zlib
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import aiohttp
@@ -49,10 +49,20 @@ from ._data import (
     work_start_of,
 )
 from ._routes import Route
-from ._store import Call, Gateway, ParameterError, Rejection, Store, StoreRoute, int_param
-from ._wire import dumps, gateway_error, is_decimal, json_response
+from ._store import (
+    Call,
+    CallbackDelivery,
+    Gateway,
+    ParameterError,
+    Rejection,
+    Store,
+    StoreRoute,
+    int_param,
+    post_callback,
+)
+from ._wire import gateway_error, is_decimal, json_response
 
-__all__ = ["CallbackDelivery", "VodStationError", "VodStationStore"]
+__all__ = ["VodStationError", "VodStationStore"]
 
 _WINDOW_PARAMS: Final = ("workStartTimeFrom", "workStartTimeTo")
 
@@ -107,17 +117,6 @@ def _invalid(detail: str, code: str = "260002") -> VodStationError:
     return VodStationError(400, code, "Invalid input value.", detail)
 
 
-@attrs.frozen
-class CallbackDelivery:
-    """One callback POST the store made: the ``url``, the JSON ``body`` sent, and the HTTP
-    ``status`` of the answer, or ``error`` (a connection failure, a timeout) when none came."""
-
-    url: str
-    body: Mapping[str, Any]
-    status: int | None = None
-    error: str | None = None
-
-
 @attrs.define
 class _Job:
     """One input added to a category: its encodings (one per encoding option) and metadata."""
@@ -159,12 +158,19 @@ class VodStationStore(Store):
     * ``channel_transition_seconds`` (30.0): how long ``STARTING``/``STOPPING`` last;
     * ``callback_repeat`` (1): how many times each callback is POSTed (2 or more: duplicates,
       which the service does not rule out); ``callback_timeout`` (5.0 *seconds*) per POST;
+      ``callback_check_seconds`` (0.2, real time): how often a served emulator looks for
+      callbacks that fell due;
     * ``max_page_size`` (1000: ``pageSizeNo`` above it is a 400 ``260002``) and
       ``page_size_cap`` (see :class:`~ncp_media_async.testing.Store`).
 
     Counters: ``added_inputs`` counts each ``(category id, input)`` every time an add-files
     request adds it (a client that never submits a file twice keeps every count at 1);
-    ``callback_log`` lists every callback POST (:class:`CallbackDelivery`).
+    ``deliveries`` lists every callback POST (:class:`CallbackDelivery`), in order.
+
+    Callbacks fall due by the emulator's clock; while the emulator is served they are POSTed in
+    the background soon after (every ``callback_check_seconds``); :meth:`drain_callbacks` POSTs
+    what is due now and waits for it (a test on a :class:`ManualClock` advances the clock, then
+    drains).
     """
 
     def __init__(self, gateway: Gateway) -> None:
@@ -179,8 +185,9 @@ class VodStationStore(Store):
         self.channel_transition_seconds = 30.0
         self.callback_repeat = 1
         self.callback_timeout = 5.0
+        self.callback_check_seconds = 0.2
         self.added_inputs: Counter[tuple[int, str]] = Counter()
-        self.callback_log: list[CallbackDelivery] = []
+        self.deliveries: list[CallbackDelivery] = []
         self._seed = 0
         self._encodings = EncodingStore()
         self._events: dict[str, list[dict[str, Any]]] = {}
@@ -195,6 +202,8 @@ class VodStationStore(Store):
         self._file_ids = itertools.count(_FIRST_FILE_ID)
         self._outbox: list[tuple[int, int, str, dict[str, Any]]] = []
         self._outbox_seq = itertools.count()
+        self._sending = asyncio.Lock()
+        self._sender: asyncio.Task[None] | None = None
         self._statistics_override: Any = None
 
     def __repr__(self) -> str:
@@ -558,50 +567,52 @@ class VodStationStore(Store):
         """Callbacks scheduled and not delivered yet (some may not be due)."""
         return len(self._outbox)
 
-    async def deliver_callbacks(self) -> int:
-        """POST every callback due by the emulator's clock, in the order they fell due; return
-        how many POSTs were made (each is logged in ``callback_log``).
+    async def drain_callbacks(self) -> list[CallbackDelivery]:
+        """POST every callback due by the emulator's clock now, in the order they fell due
+        (after any delivery under way); return :attr:`deliveries`.
 
-        Each message is POSTed ``callback_repeat`` times, as JSON; an answer that is not 2xx or
-        a failed connection is logged and not tried again (the service's retries are not
-        documented).
+        Each message is POSTed ``callback_repeat`` times, as JSON, once each: an answer that is
+        not 2xx or a failed connection is recorded, not tried again (the service's retries are
+        not documented).
         """
-        self._settle_all()
-        now = self.gateway.now_ms()
-        due = []
-        while self._outbox and self._outbox[0][0] <= now:
-            _, _, url, body = heapq.heappop(self._outbox)
-            due.append((url, body))
-        if not due:
-            return 0
-        timeout = aiohttp.ClientTimeout(total=self.callback_timeout)
-        async with aiohttp.ClientSession(timeout=timeout) as session:
-            for url, body in due:
-                for _ in range(self.callback_repeat):
-                    self.callback_log.append(await _post(session, url, body))
-        return len(due) * self.callback_repeat
+        async with self._sending:
+            self._settle_all()
+            now = self.gateway.now_ms()
+            due = []
+            while self._outbox and self._outbox[0][0] <= now:
+                _, _, url, body = heapq.heappop(self._outbox)
+                due.append((url, body))
+            if due:
+                timeout = aiohttp.ClientTimeout(total=self.callback_timeout)
+                async with aiohttp.ClientSession(timeout=timeout) as session:
+                    for url, body in due:
+                        for _ in range(self.callback_repeat):
+                            self.deliveries.append(await post_callback(session, url, body))
+        return list(self.deliveries)
 
-    @contextlib.asynccontextmanager
-    async def delivering_callbacks(self, interval: float = 0.5) -> AsyncIterator[None]:
-        """Deliver callbacks in the background, every ``interval`` *seconds* (real time), for
-        the duration of an ``async with`` block (which cancels the task on the way out)."""
-
-        async def loop() -> None:
-            while True:
-                await self.deliver_callbacks()
-                await asyncio.sleep(interval)
-
-        task = asyncio.ensure_future(loop())
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    async def close(self) -> None:
+        """Stop the background delivery of callbacks (those not sent yet stay scheduled)."""
+        sender, self._sender = self._sender, None
+        if sender is not None:
+            sender.cancel()
+            await asyncio.gather(sender, return_exceptions=True)
 
     def _schedule(self, due_ms: int, url: str | None, body: dict[str, Any]) -> None:
-        if url:
-            heapq.heappush(self._outbox, (due_ms, next(self._outbox_seq), url, body))
+        """Send ``body`` to ``url`` once the clock reaches ``due_ms`` (nowhere without a URL)."""
+        if not url:
+            return
+        heapq.heappush(self._outbox, (due_ms, next(self._outbox_seq), url, body))
+        if self._sender is None or self._sender.done():
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # not served: drain_callbacks sends them
+                return
+            self._sender = loop.create_task(self._send_in_background())
+
+    async def _send_in_background(self) -> None:
+        while self._outbox:
+            await self.drain_callbacks()
+            await asyncio.sleep(self.callback_check_seconds)
 
     # ----------------------------------------------------------------------------- handlers
 
@@ -1047,17 +1058,3 @@ def _channel_message(channel: _Channel, status: str) -> dict[str, Any]:
     """A channel callback body, as documented."""
     return {"id": channel.record.get("id"), "name": channel.record.get("name"),
             "channelStatus": status}  # fmt: skip
-
-
-async def _post(
-    session: aiohttp.ClientSession, url: str, body: Mapping[str, Any]
-) -> CallbackDelivery:
-    """POST one callback; what came of it."""
-    try:
-        async with session.post(
-            url, data=dumps(body), headers={"Content-Type": "application/json"}
-        ) as resp:
-            await resp.read()
-            return CallbackDelivery(url, body, status=resp.status)
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        return CallbackDelivery(url, body, error=f"{type(exc).__name__}: {exc}")
