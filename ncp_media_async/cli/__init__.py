@@ -6,6 +6,7 @@ demo::
     ncp-media encoding-status --start 2025-08-01T00:00:00+09:00 --prefetch 8
     ncp-media --json channel-events vs-20250801-abc | jq .message
     ncp-media wait-imports --file refs.txt --concurrency 64 --rate-limit 1000
+    ncp-media add-files 13814 --bucket in --file paths.txt --wait
     ncp-media live-channels --status PUBLISHING
     ncp-media record start ls-20250813120000-SkhxV
     ncp-media demo
@@ -15,9 +16,10 @@ Credentials come from ``NCP_ACCESS_KEY``/``NCP_SECRET_KEY`` (else ``NCLOUD_*``) 
 service at one base URL (the emulator, a proxy). Output is a table by default and JSON lines
 with ``--json`` (one object per record; datetimes in ISO 8601, enumerations as their values).
 
-Exit status: 0 on success; 1 when the service said no, the request failed, or (``wait-imports``)
-an import did not complete; 2 for a bad command line; 130 when interrupted. An expected failure
-prints one ``error: ...`` line on stderr and no traceback; the secret key is never printed.
+Exit status: 0 on success; 1 when the service said no, the request failed, or (``wait-imports``,
+``add-files --wait``) an import or an encoding did not complete; 2 for a bad command line; 130
+when interrupted. An expected failure prints one ``error: ...`` line on stderr and no
+traceback; the secret key is never printed.
 
 This module imports neither click nor rich: the library installs without them, and the console
 script then says in one line how to get them. The package, module by module:
