@@ -689,13 +689,13 @@ class VodStationStore(Store):
         now = self.gateway.now_ms()
         url = notification or category.get("notificationUrl")
         out = output or category.get("output") or {}
-        added = []
-        for item in inputs:
-            job = self._new_job(category, bucket, item, options, out, now, url)
-            self.added_inputs[(job.category_id, item)] += 1
-            added.append({"id": job.file_id})
+        jobs = [self._new_job(category, bucket, item, options, out, now, url) for item in inputs]
+        # One insertion for the whole request (each re-sorts the list).
+        self._encodings.add((now, encoding) for job in jobs for _, encoding in job.outputs)
+        for job in jobs:
+            self.added_inputs[(job.category_id, job.input)] += 1
         category["lastWorkStart"] = now
-        return json_response({"content": added})
+        return json_response({"content": [{"id": job.file_id} for job in jobs]})
 
     def _options_of(self, category: Mapping[str, Any]) -> list[dict[str, Any]]:
         """The encoding options a category makes its outputs with (its list, or its template's;
@@ -768,7 +768,6 @@ class VodStationStore(Store):
             if outcome == "COMPLETE":  # link only when complete, before status as documented
                 final = {**running, "link": link, "status": outcome}
             self._schedule(now + queue_ms + run_ms, url, final)
-        self._encodings.add((now, encoding) for _, encoding in outputs)
         job = _Job(
             file_id=file_id,
             category_id=int(category.get("id", 0)),
