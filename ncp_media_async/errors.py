@@ -186,8 +186,9 @@ class TransportError(NcpError):
         self.attempts = attempts
 
     def __str__(self) -> str:
-        tries = "attempt" if self.attempts == 1 else "attempts"
-        return f"{self.args[0]} ({self.request} on {self.host}, {self.attempts} {tries})"
+        where = " on ".join(part for part in (self.request, self.host) if part)
+        tries = f"{self.attempts} attempt{'' if self.attempts == 1 else 's'}"
+        return f"{self.args[0]} ({where + ', ' if where else ''}{tries})"
 
     def __reduce__(self) -> Any:
         return (_rebuild, (type(self), self.args[0], self.__dict__))
@@ -504,18 +505,15 @@ def _parse_body(body: bytes) -> tuple[str | None, str | None, str | None]:
 def error_class(status: int, code: str | None) -> type[ApiError]:
     """The exception class for an error ``status`` and service ``code``. Pure.
 
-    429 is always a ``RateLimitError`` and 5xx always a ``ServerError`` (or the subclass the code
-    names), whatever the code says: those are retried by status. Below that, a known code wins
-    over the status (Live Station's 250100 arrives as HTTP 400 and is a ``NotFoundError``).
+    429 is always a ``RateLimitError`` and 5xx always a ``ServerError``, whatever the code says:
+    those are retried by status. Below that, a known code wins over the status (Live Station's
+    250100 arrives as HTTP 400 and is a ``NotFoundError``), else the status decides.
     """
-    by_code = _BY_CODE.get(code) if code is not None else None
     if status == 429:
         return RateLimitError
     if status >= 500:
-        return by_code if by_code is not None and issubclass(by_code, ServerError) else ServerError
-    if by_code is not None:
-        return by_code
-    return _BY_STATUS.get(status, ApiError)
+        return ServerError
+    return _BY_CODE.get(code or "") or _BY_STATUS.get(status, ApiError)
 
 
 def error_from_response(
@@ -525,11 +523,12 @@ def error_from_response(
     service: str,
     request: str,
     retry_after: str | None = None,
-    now: float = 0.0,
+    now: float,
 ) -> ApiError:
     """Map an error response to the right ``ApiError`` subclass. Pure; never raises.
 
-    ``retry_after`` is the raw header; ``now`` (epoch seconds) resolves its HTTP-date form.
+    ``retry_after`` is the raw header; ``now`` (epoch seconds, the time the response arrived)
+    resolves its HTTP-date form.
     """
     code, message, details = _parse_body(body)
     cls = error_class(status, code)

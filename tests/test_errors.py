@@ -8,11 +8,14 @@ import pickle
 import pytest
 
 import ncp_media_async as ncp
-from ncp_media_async.errors import error_from_response, excerpt
+from ncp_media_async.errors import error_from_response, excerpt, shorten
+
+NOW = 1_764_590_400.0  # 2025-12-01 12:00:00 UTC
 
 
 def err(status: int, body: object, **kw: object) -> ncp.ApiError:
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    kw.setdefault("now", NOW)
     return error_from_response(status, raw, service=str(kw.pop("service", "svc")),
                                request="GET /x", **kw)  # type: ignore[arg-type]
 
@@ -248,3 +251,36 @@ def test_excerpt_shows_unprintable_bytes_as_dots_on_one_line() -> None:
     assert len(text) <= 200
     assert set(text) <= {"·", "…"}
     assert excerpt(b"ok\x07 \x1b[0m done") == "ok· ·[0m done"
+
+
+def test_shorten_keeps_exactly_the_limit() -> None:
+    assert shorten("x" * 500) == "x" * 500
+    assert shorten("x" * 501) == "x" * 499 + "…"
+    assert len(shorten("y" * 10_000)) == 500
+
+
+def test_str_and_repr_with_nothing_but_a_message() -> None:
+    bare = ncp.ApiError("m", status=502)
+    assert bare.args == ("m",)
+    assert str(bare) == "HTTP 502: m"
+    assert repr(bare) == "ApiError(status=502, code=None, message='m', service='', request='')"
+    coded = ncp.ServerError("down", status=503, code="500", service="vod_station",
+                            request="GET /api/v2/status")
+    assert str(coded) == "HTTP 503 code 500: down (vod_station: GET /api/v2/status)"
+
+
+def test_transport_error_str_names_what_it_has() -> None:
+    assert str(ncp.TransportError("timed out")) == "timed out (1 attempt)"
+    assert str(ncp.TransportError("timed out", attempts=3)) == "timed out (3 attempts)"
+    full = ncp.TransportError("server disconnected", host="h:1", request="GET /x", attempts=2)
+    assert str(full) == "server disconnected (GET /x on h:1, 2 attempts)"
+    assert (full.host, full.request, full.attempts) == ("h:1", "GET /x", 2)
+
+
+def test_response_error_str_names_what_it_has() -> None:
+    bare = ncp.ResponseError("body is not valid JSON")
+    assert str(bare) == "body is not valid JSON"
+    assert (bare.excerpt, bare.request) == ("", "")
+    full = ncp.ResponseError("body is not valid JSON", excerpt="<html>", request="GET /x")
+    assert str(full) == "body is not valid JSON (GET /x); body starts: '<html>'"
+    assert (full.excerpt, full.request) == ("<html>", "GET /x")

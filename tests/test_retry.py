@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
+from typing import Any
 
 import pytest
 
@@ -143,3 +145,40 @@ def test_jitter_never_exceeds_its_ceiling_even_at_the_extremes() -> None:
 
     policy = RetryPolicy(initial_delay=0.25, max_delay=2.0)
     assert list(itertools.islice(policy.delays(Extreme()), 6)) == [0.25, 0.5, 1, 2, 2, 2]
+
+
+async def test_a_new_gate_is_open_whatever_the_clock_says() -> None:
+    at_zero = FakeTime()
+    at_zero.now = 0.0  # a monotonic clock may start anywhere, 0 included
+    gate = BackoffGate(at_zero, at_zero.sleep)
+    assert gate.closed_for == 0
+    assert await gate.wait() is True
+    gate.trip(0.0)  # closed "until now": open, nothing to wait for
+    assert await gate.wait(deadline=0.0) is True
+    assert at_zero.slept == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"max_retries": True}, TypeError, "max_retries must be an int, got True"),
+        ({"max_retries": 2.0}, TypeError, "max_retries must be an int, got 2.0"),
+        ({"max_retries": -1}, ValueError, "max_retries must be >= 0, got -1"),
+        ({"initial_delay": 2.0, "max_delay": 1.0}, ValueError, "initial_delay <= max_delay"),
+        ({"retry_after_cap": -0.5}, ValueError, "retry delays must be >= 0 seconds"),
+        ({"deadline": 0}, ValueError, "deadline must be > 0 seconds or None, got 0"),
+    ],
+)
+def test_policy_errors_say_what_to_fix(
+    kwargs: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=re.escape(message)):
+        RetryPolicy(**kwargs)
+
+
+def test_the_smallest_valid_policy() -> None:
+    policy = RetryPolicy(max_retries=0, initial_delay=0.0, max_delay=0.0, retry_after_cap=0.0,
+                         deadline=0.5)
+    assert list(itertools.islice(policy.delays(random.Random(1)), 3)) == [0.0, 0.0, 0.0]
+    throttled = ncp.RateLimitError("x", status=429, retry_after=30.0)
+    assert policy.delay_for(throttled, 0.0) == 0.0  # a cap of 0 honours no Retry-After
