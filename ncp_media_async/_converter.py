@@ -21,6 +21,7 @@ Wire quirks smoothed over here, each once for every record:
 * ``datetime``: ISO 8601 text, ``+0900`` offsets allowed; a time without an offset is read as
   Korea Standard Time (``records._base.KST``), the zone the services report in;
 * ``kind="epoch_s"`` / ``kind="epoch_ms"``: epoch seconds / milliseconds → aware UTC datetimes;
+  ``kind="epoch_auto"``: either, told apart by size (a value above 10^11 is milliseconds);
 * ``OpenStrEnum`` subclasses keep values they do not know;
 * a field the documents spell two ways (``useDVR``/``useDvr``) is read under either
   (``wire_field(wire=(...))``);
@@ -74,6 +75,8 @@ Hook = Callable[[Any, Any], Any]
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 #: What an optional field reads as ``None`` besides ``null`` (text fields: only ``"-"``).
 _PLACEHOLDERS: Final = frozenset({"-", ""})
+#: ``kind="epoch_auto"``: an epoch time above this is in milliseconds, else in seconds.
+_AUTO_MS_ABOVE: Final = 10**11
 #: Problems listed in one error message; the rest are counted.
 _MAX_PROBLEMS: Final = 3
 
@@ -218,12 +221,25 @@ def _epoch(scale: int) -> Hook:
     return epoch
 
 
+_epoch_s, _epoch_ms = _epoch(1), _epoch(1000)
+
+
+def _epoch_auto(value: Any, _: Any = None) -> datetime:
+    """Epoch seconds or milliseconds, whichever the size says: 10^11 seconds is the year 5138,
+    10^11 milliseconds 1973 (VOD Station's channel pages disagree on the unit)."""
+    number = value if type(value) is int else _float(value)
+    hook = _epoch_ms if abs(number) > _AUTO_MS_ABOVE else _epoch_s
+    return hook(number, datetime)  # type: ignore[no-any-return]
+
+
 #: ``kind=`` declarations (``records._base.Kind``) → their hook, by whether the field is optional.
 _KIND_HOOKS: Final[dict[tuple[str, bool], Hook]] = {
     ("epoch_s", False): _epoch(1),
     ("epoch_ms", False): _epoch(1000),
     ("epoch_s", True): _optional(_epoch(1), datetime),
     ("epoch_ms", True): _optional(_epoch(1000), datetime),
+    ("epoch_auto", False): _epoch_auto,
+    ("epoch_auto", True): _optional(_epoch_auto, datetime),
 }
 
 

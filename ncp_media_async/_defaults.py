@@ -72,6 +72,13 @@ INDEX_START_GRACE: Final = 60.0
 # ``analysisPersonCount`` sent when none is given: the older pages' default (newer pages mark the
 # field required without a default, so it is always sent).
 INDEX_PERSON_COUNT: Final = 6
+# VOD Station encodings
+ADD_FILES_MAX_INPUTS: Final = 100  # documented limit of one add-files request
+ENCODING_WAIT_INTERVAL: Final = 5.0  # seconds between two walks of the status list
+# seconds a walk of the status list starts before the earliest submission: the client learns the
+# gateway's clock only when it is off by more than CLOCK_SKEW_THRESHOLD
+ENCODING_WINDOW_SLACK: Final = 120.0
+
 # A rate limit shared through Redis (``RateLimit(shared=...)``): one Redis call, connection
 # included, is given at most this long; after a failure Redis is asked again this long after
 # (meanwhile the process paces itself at its share); a process counts as a participant of the

@@ -409,6 +409,8 @@ class Transport:
             **service.headers,
             **self._signer.headers(request.method, request.path_qs, stamp),
         }
+        if request.body is not None:  # a JSON body says so (VOD Station's GETs send no type)
+            headers.setdefault("Content-Type", "application/json")
         timeout = self._timeout
         if request.deadline is not None:
             remaining = request.deadline - self._monotonic()

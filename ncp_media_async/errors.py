@@ -17,6 +17,7 @@
     ├── ResponseError              a success status whose body cannot be understood
     │   └── BodyTooLargeError      a body over the client's ``max_body_size``
     ├── PollingError               a batch poll that did not end well (``ncp_media_async.polling``)
+    ├── AddFilesError              ``VodStation.add_files`` stopped part-way (what was submitted)
     ├── SharedLimitError           a shared rate limit's Redis is unreachable (``fallback="fail"``)
     ├── ClientClosedError          a request on a closed client (or a closed caller-owned session)
     └── ConfigurationError         missing credentials, a bad endpoint URL (also a ``ValueError``)
@@ -32,13 +33,18 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
-from typing import Any, Final
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final
 
 from . import _defaults
 from ._http import parse_retry_after
 
+if TYPE_CHECKING:
+    from .records import EncodingJob
+
 __all__ = [
+    "AddFilesError",
     "ApiError",
     "AuthenticationError",
     "BadRequestError",
@@ -251,6 +257,71 @@ class PollingError(NcpError):
         self.pending = pending
 
 
+class AddFilesError(NcpError):
+    """``VodStation.add_files`` stopped part-way: one of its requests (100 inputs each) failed.
+
+    Every input is in exactly one of:
+
+    * ``jobs``: an ``EncodingJob`` per input the service took (the requests before);
+    * ``uncertain``: the inputs of the failed request when it may have reached the service
+      (the connection broke after sending, a timeout, a 5xx): they may be encoding now. The
+      client never sends such a request again;
+    * ``rejected``: the inputs of the failed request when the service refused it (a 4xx, a 429
+      the retries could not get past): not taken;
+    * ``unsent``: the inputs of the requests after it (and of the failed one when no connection
+      could be made): not taken, safe to submit.
+
+    ``error`` (also ``__cause__``) is the failed request's exception; ``since`` (aware UTC) is
+    when it was sent, by the gateway's clock as far as the client knows it. To reconcile::
+
+        except ncp.AddFilesError as e:
+            jobs = [*e.jobs, *await vod.find_jobs(e.category_id, e.uncertain, since=e.since,
+                                                  bucket=bucket)]
+            taken = {job.input_path for job in jobs}
+            again = [p for p in e.uncertain if p not in taken] + list(e.unsent)
+
+    ``find_jobs`` reads the encoding status list, where a taken input shows; one that does not
+    may still be worked on by a service that answered too late, so let a minute pass before
+    submitting it again.
+    """
+
+    def __init__(
+        self,
+        *,
+        category_id: int,
+        since: datetime,
+        jobs: Sequence[EncodingJob] = (),
+        uncertain: Sequence[str] = (),
+        rejected: Sequence[str] = (),
+        unsent: Sequence[str] = (),
+        error: BaseException | None = None,
+    ) -> None:
+        parts = [f"{len(jobs):,} submitted"]
+        parts += [
+            f"{len(items):,} {name}"
+            for name, items in (
+                ("uncertain (may have been submitted)", uncertain),
+                ("rejected", rejected),
+                ("not sent", unsent),
+            )
+            if items
+        ]
+        reason = "" if error is None else f": {type(error).__name__}: {error}"
+        super().__init__(
+            shorten(f"add_files to category {category_id} stopped ({', '.join(parts)}){reason}")
+        )
+        self.category_id = category_id
+        self.jobs = tuple(jobs)
+        self.uncertain = tuple(uncertain)
+        self.rejected = tuple(rejected)
+        self.unsent = tuple(unsent)
+        self.since = since
+        self.error = error
+
+    def __reduce__(self) -> Any:
+        return (_rebuild, (type(self), self.args[0], self.__dict__))
+
+
 class SharedLimitError(NcpError):
     """The Redis of a shared ``RateLimit`` could not be reached (or answered with an error) and
     the limit says ``fallback="fail"``: the request was not sent. Not retried by the client;
@@ -303,6 +374,13 @@ _BY_CODE: Final[Mapping[str, type[ApiError]]] = {
     "260025": BadRequestError,
     "260026": BadRequestError,
     "260033": BadRequestError,
+    # VOD Station validation codes: protocol, segment duration, bucket name, parameters, CDN
+    # type, channel name, encryption and DRM settings (HTTP status not documented)
+    **dict.fromkeys(
+        ("260012", "260013", "260021", "260027", "260028", "260029", "260030", "260032"),
+        BadRequestError,
+    ),
+    **dict.fromkeys((f"2600{n}" for n in range(34, 48)), BadRequestError),
     # Live Station
     "250000": ServerError,
     "250002": BadRequestError,  # {0}: invalid value

@@ -15,13 +15,13 @@ a callback URL (``LiveStation.set_callback_endpoint`` sets the default one).
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any, Final, TypeVar
 
 from yarl import URL
 
 from . import _defaults
+from ._callbacks import MAX_CALLBACK_BYTES, callback_json, preview
 from ._converter import structure, structure_content, structure_list, structure_records
 from ._resource import Resource, segment
 from .errors import PollingError, ResponseError, excerpt
@@ -46,9 +46,6 @@ E = TypeVar("E", bound=OpenStrEnum)
 
 #: The largest ``pageSizeNo`` the channel list documents (1 to 100).
 MAX_CHANNEL_PAGE_SIZE: Final = 100
-
-#: The longest callback body ``parse_callback`` reads, in bytes (an event is about 150).
-MAX_CALLBACK_BYTES: Final = 65_536
 
 #: The states ``wait_for_channel`` waits for unless told otherwise: the channel can be used.
 _USABLE: Final = (ChannelStatus.READY, ChannelStatus.PUBLISHING)
@@ -417,31 +414,11 @@ def parse_callback(body: bytes | str | Mapping[str, Any]) -> LiveEvent:
     policy, no expected status): answer 2xx at once and drop duplicates (equal events compare
     equal).
     """
-    data: Any = body
-    if isinstance(body, bytes | bytearray | memoryview | str):
-        raw = bytes(body) if not isinstance(body, str) else body
-        if len(raw) > MAX_CALLBACK_BYTES:
-            raise ResponseError(
-                f"Live Station callback of {len(raw):,} bytes, more than an event can be "
-                f"({MAX_CALLBACK_BYTES:,})",
-                excerpt=excerpt(raw),
-            )
-        try:
-            data = json.loads(raw)
-        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
-            raise ResponseError(
-                "Live Station callback is not JSON", excerpt=excerpt(raw)
-            ) from None
+    data = callback_json(body, "Live Station", "an event")
     if not isinstance(data, dict) or not ({"event", "eventCode"} & data.keys()):
         raise ResponseError(
             "not a Live Station event: expected an object with 'event' or 'eventCode'",
-            excerpt=excerpt(_preview(data)),
+            excerpt=excerpt(preview(data)),
         )
     return structure(data, LiveEvent, "$")
 
-
-def _preview(data: Any) -> str:
-    try:
-        return json.dumps(data, ensure_ascii=False)[:1000]
-    except (TypeError, ValueError, RecursionError):
-        return f"<{type(data).__name__}>"

@@ -1,25 +1,372 @@
-"""VOD Station: encoding status list, status statistics, channel events."""
+"""VOD Station: categories and encoding options, submitting files and awaiting their encodings,
+encoding statuses and statistics, channels and their events, callbacks.
+
+A pipeline submits files and waits for exactly those encodings::
+
+    jobs = await client.vod_station.add_files(13814, bucket="in", paths=["a.mp4", "b.mp4"])
+    async for job in client.vod_station.wait_for_encodings(jobs, interval=5.0):
+        print(job.input_path, [(o.output_type, o.status, o.link) for o in job.outputs])
+
+or receives the service's callbacks (``parse_callback``) in a web app of its own.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
+import logging
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Hashable
-from datetime import datetime
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Callable,
+    Hashable,
+    Iterable,
+    Mapping,
+    Sequence,
+)
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final, Literal, overload
+
+import attrs
+from yarl import URL
 
 from . import _defaults
-from ._converter import structure_statistics
+from ._callbacks import MAX_CALLBACK_BYTES, callback_json, preview
+from ._converter import (
+    structure,
+    structure_content,
+    structure_list,
+    structure_statistics,
+    to_camel,
+)
 from ._resource import Resource, segment, time_window
+from ._retry import Verdict, classify
+from .errors import (
+    AddFilesError,
+    ApiError,
+    ClientClosedError,
+    NcpError,
+    OutcomeUnknownError,
+    PollingError,
+    ResponseError,
+    TransportError,
+    excerpt,
+)
 from .pagination import Pager
-from .polling import sweep
-from .records import ChannelEvent, EncodingStatus, StatusStatistics
+from .polling import PollFailure, PollTimeoutError, sweep
+from .records import (
+    Category,
+    ChannelCallback,
+    ChannelEvent,
+    EncodingCallback,
+    EncodingJob,
+    EncodingJobDetail,
+    EncodingOption,
+    EncodingOptionTemplate,
+    EncodingStatus,
+    OutputSettings,
+    StatusStatistics,
+    VodChannel,
+)
 
-__all__ = ["VodStation"]
+__all__ = ["MAX_CALLBACK_BYTES", "VodStation", "parse_callback"]
+
+logger: Final = logging.getLogger("ncp_media_async")
 
 
 class VodStation(Resource):
     """VOD Station APIs (``client.vod_station``)."""
+
+    # -- categories and encoding options --------------------------------------------------------
+
+    def categories(
+        self,
+        *,
+        page_size: int = _defaults.PAGE_SIZE,
+        start_page: int = 1,
+        max_items: int | None = None,
+        prefetch: int = 1,
+    ) -> Pager[Category]:
+        """``GET /api/v2/category``: every category, page by page (a ``Pager``, at once)."""
+        return self._list(
+            ("category",),
+            Category,
+            page_size=page_size,
+            start_page=start_page,
+            max_items=max_items,
+            prefetch=prefetch,
+        )
+
+    async def category(self, category_id: int | str) -> Category:
+        """``GET /api/v2/category/{categoryId}``: one category. An unknown id raises
+        ``NotFoundError`` (code 260004)."""
+        return await self._get(
+            ("category", segment("category_id", category_id)),
+            lambda body: structure_content(body, Category),
+        )
+
+    async def encoding_options(self) -> list[EncodingOption]:
+        """``GET /api/v2/encoding-option``: every encoding option (NCP's presets and the
+        account's own; the list is not paged)."""
+        return await self._get(
+            ("encoding-option",), lambda body: structure_list(body, EncodingOption)[0]
+        )
+
+    async def encoding_option_templates(self) -> list[EncodingOptionTemplate]:
+        """``GET /api/v2/encoding-option/template``: the templates, each a set of encoding
+        option ids a category can use (the body has no ``total``)."""
+        return await self._get(
+            ("encoding-option", "template"),
+            lambda body: structure_list(body, EncodingOptionTemplate)[0],
+        )
+
+    # -- submitting files -----------------------------------------------------------------------
+
+    async def add_files(
+        self,
+        category_id: int | str,
+        *,
+        bucket: str | None = None,
+        paths: Iterable[str] | None = None,
+        urls: Iterable[str] | None = None,
+        notification: str | None = None,
+        output: OutputSettings | None = None,
+    ) -> list[EncodingJob]:
+        """``PUT /api/v2/category/{categoryId}/add-files``: encode files with the category's
+        options; one ``EncodingJob`` per input, in input order.
+
+        The inputs are either object ``paths`` in ``bucket`` or HTTP(S) ``urls`` (the service
+        downloads them), never both: that, and every other argument, is checked before anything
+        is sent (``ValueError``/``TypeError``). More than 100 inputs (the documented limit of
+        one request) go in several requests, one after another, 100 at a time. ``notification``
+        is a callback URL for these files only (it overrides the category's; sent as
+        ``notification``, the current documents' name, not the older ``notificationUrl``);
+        ``output`` overrides where the outputs go (``bucket_name`` and ``file_path`` required).
+
+        A request that may have reached the service is never sent again: a file must not be
+        encoded twice. When a request fails, ``add_files`` stops and raises ``AddFilesError``
+        saying which inputs were submitted (``jobs``), which may or may not have been
+        (``uncertain``: the connection broke after sending, a timeout, a 5xx), which were
+        refused (``rejected``) and which were not sent (``unsent``); its docstring shows how to
+        reconcile with ``find_jobs``. When the very first request fails and nothing is
+        uncertain, the request's own error is raised instead (``NotFoundError`` for an unknown
+        category, ``BadRequestError``, ``TransportError`` if no connection could be made).
+        Cancelling ``add_files`` while a request is in flight leaves that request's fate
+        unknown in the same way (look it up with ``find_jobs``).
+
+        The response is documented as carrying an ``id`` per file, in input order (inferred);
+        when it cannot be read (a success whose body is broken) or holds a different number of
+        ids, the files were taken but ``EncodingJob.file_id`` is ``None`` (a warning is
+        logged); ``wait_for_encodings`` does not need it.
+        """
+        category = segment("category_id", category_id)
+        number = _category_number(category_id)
+        inputs, field, common = _add_files_body(bucket, paths, urls, notification, output)
+        self._service  # noqa: B018 (a zone without the service fails here, before sending)
+        chunks = [
+            inputs[i : i + _defaults.ADD_FILES_MAX_INPUTS]
+            for i in range(0, len(inputs), _defaults.ADD_FILES_MAX_INPUTS)
+        ]
+        jobs: list[EncodingJob] = []
+        for n, chunk in enumerate(chunks):
+            since = self._gateway_now()
+            try:
+                ids = await self._write(
+                    "PUT",
+                    ("category", category, "add-files"),
+                    _file_ids,
+                    json={**common, field: chunk},
+                )
+            except ResponseError as exc:  # a success status: the files were taken
+                logger.warning("add_files: %s; the files were taken, their ids are unknown", exc)
+                ids = None
+            except NcpError as exc:
+                fate = _fate(exc)
+                later = [item for rest in chunks[n + 1 :] for item in rest]
+                if not jobs and fate != "uncertain":
+                    raise  # nothing was submitted, nothing to reconcile
+                raise AddFilesError(
+                    category_id=number,
+                    jobs=jobs,
+                    uncertain=chunk if fate == "uncertain" else (),
+                    rejected=chunk if fate == "rejected" else (),
+                    unsent=[*chunk, *later] if fate == "unsent" else later,
+                    since=since,
+                    error=exc,
+                ) from exc
+            jobs += _jobs_for(chunk, ids, number, bucket, since)
+        return jobs
+
+    async def find_jobs(
+        self,
+        category_id: int | str,
+        inputs: Iterable[str],
+        *,
+        since: datetime,
+        bucket: str | None = None,
+        page_size: int = 100,
+        prefetch: int = 4,
+    ) -> list[EncodingJob]:
+        """Which of ``inputs`` the service took into ``category_id`` since ``since``: an
+        ``EncodingJob`` for each input that shows in the encoding status list (one walk of it,
+        from ``since`` on), with the outputs it shows now.
+
+        For reconciling after ``AddFilesError``: ``find_jobs(e.category_id, e.uncertain,
+        since=e.since, bucket=...)``. The status list has no file ids, so ``file_id`` is
+        ``None``; ``submitted_at`` is ``since``. Inputs are object paths in ``bucket``, or URLs.
+        An input that does not show was not taken *as far as the list shows now*: a request
+        that timed out may still be worked on by the service, so give it a minute before
+        submitting such an input again. ``since`` must be timezone-aware.
+        """
+        number = _category_number(category_id)
+        items = [_checked_input(text, "inputs") for text in inputs]
+        if not isinstance(since, datetime):
+            raise TypeError(f"since must be a datetime, got {type(since).__name__}")
+        time_window(since, None)  # refuses a naive datetime
+        candidates = [
+            EncodingJob(
+                None,
+                number,
+                item,
+                None if _is_url(item) else bucket,
+                since,
+            )
+            for item in dict.fromkeys(items)
+        ]
+        matcher = _Matcher(candidates)
+        rows = await matcher.collect(
+            self.encoding_statuses(
+                start=since - _WINDOW_SLACK, page_size=page_size, prefetch=prefetch
+            )
+        )
+        found = []
+        for job in candidates:
+            outputs = matcher.outputs(job, rows)
+            if outputs:
+                found.append(attrs.evolve(job, outputs=outputs))
+        return found
+
+    async def encoding_job(self, file_id: int | str) -> EncodingJobDetail:
+        """``GET /api/v2/status/{fileId}``: one encoding job, its category and its input (with
+        the metadata read off it). ``file_id`` is ``EncodingJob.file_id`` (the callbacks'
+        ``fileId``). An unknown id raises ``NotFoundError`` (code 260004, inferred).
+
+        ``categoryId``/``categoryName`` are read beside ``content`` (current documents) and
+        inside it (older ones); the decoded ``content`` is kept whole in
+        ``EncodingJobDetail.content`` for the fields the documents leave out.
+        """
+        return await self._get(("status", segment("file_id", file_id)), _job_detail)
+
+    # -- awaiting encodings ---------------------------------------------------------------------
+
+    @overload
+    def wait_for_encodings(
+        self,
+        jobs: Iterable[EncodingJob],
+        *,
+        interval: float = ...,
+        timeout: float | None = ...,
+        page_size: int = ...,
+        prefetch: int = ...,
+        max_failures: int = ...,
+        return_exceptions: Literal[False] = ...,
+        progress: Callable[[Sequence[EncodingJob]], None] | None = ...,
+        clock: _defaults.Clock | None = ...,
+        sleep: _defaults.Sleep | None = ...,
+    ) -> AsyncIterator[EncodingJob]: ...
+
+    @overload
+    def wait_for_encodings(
+        self,
+        jobs: Iterable[EncodingJob],
+        *,
+        interval: float = ...,
+        timeout: float | None = ...,
+        page_size: int = ...,
+        prefetch: int = ...,
+        max_failures: int = ...,
+        return_exceptions: Literal[True],
+        progress: Callable[[Sequence[EncodingJob]], None] | None = ...,
+        clock: _defaults.Clock | None = ...,
+        sleep: _defaults.Sleep | None = ...,
+    ) -> AsyncIterator[EncodingJob | PollFailure[EncodingJob]]: ...
+
+    def wait_for_encodings(
+        self,
+        jobs: Iterable[EncodingJob],
+        *,
+        interval: float = _defaults.ENCODING_WAIT_INTERVAL,
+        timeout: float | None = None,
+        page_size: int = 100,
+        prefetch: int = 4,
+        max_failures: int = _defaults.POLL_MAX_FAILURES,
+        return_exceptions: bool = False,
+        progress: Callable[[Sequence[EncodingJob]], None] | None = None,
+        clock: _defaults.Clock | None = None,
+        sleep: _defaults.Sleep | None = None,
+    ) -> AsyncIterator[Any]:
+        """Wait until every output of each job is terminal (COMPLETE, FAILURE, CANCELED); yield
+        each job, with its ``outputs``, as soon as it is.
+
+        How: every ``interval`` seconds, one walk of the encoding status list (``GET
+        /api/v2/status``, ``page_size`` items a page, ``prefetch`` pages in flight) serves the
+        whole batch, not one request per job. The walk covers work starts from the earliest
+        ``submitted_at`` of the jobs still pending (less two minutes for clocks that disagree;
+        a job without ``submitted_at`` puts no lower bound). The list's rows carry no file id:
+        a row belongs to a job by its ``categoryId`` and its ``filePath``, the input's path
+        (for a URL input, the URL, its path or its file name: the documents do not say which
+        the service shows; a leading ``/`` does not matter). A job is finished when all its
+        rows are terminal and they cover as many output types as the category has encoding
+        options (its ``encoding_options``, or its template's; read once per category with
+        ``category`` and ``encoding_option_templates`` before the first walk): that count also
+        keeps a job pending while an output is missing from the list (not listed yet, or listed
+        with an empty ``filePath``, as callbacks are while ``WAITING``). A category that names
+        neither leaves the number unknown: its jobs finish when every row shown is terminal.
+        Two jobs with the same category and input path cannot be told apart in the list: each
+        finishes when the rows of both are terminal, and both get them all as ``outputs`` (as
+        does a job whose input was submitted again in the window).
+
+        Failures, as in ``MediaAI.wait_for_imports``: a category that cannot be read for good
+        (not found) fails its jobs, not the others; a walk that fails transiently is tried
+        again at the next interval, and after ``max_failures`` such failures in a row (or one
+        permanent failure) every pending job fails with that error. Failed jobs are raised
+        together as ``PollingError`` (``.failures`` maps job to error) once the rest finished,
+        or yielded as ``PollFailure`` with ``return_exceptions=True``. An authentication or
+        permission error stops the wait at once. ``timeout`` (seconds, from the first walk) is
+        checked between walks: ``PollTimeoutError`` names the jobs still pending. Breaking out
+        of the loop or cancelling stops the walk in progress and leaves no task behind.
+
+        ``progress``, if given, is called after each walk with every job of the batch and the
+        rows found for it so far (finished or not), e.g. for a progress display per output.
+        ``clock``/``sleep`` default to the client's ``monotonic``/``sleep``.
+
+        Bad arguments raise ``TypeError``/``ValueError`` here, before anything is sent.
+        """
+        self._service  # noqa: B018 (a zone without the service fails here, not mid-wait)
+        batch_jobs = list(dict.fromkeys(jobs))
+        for job in batch_jobs:
+            if not isinstance(job, EncodingJob):
+                raise TypeError(f"jobs must be EncodingJob objects, got {type(job).__name__}")
+        self.encoding_statuses(page_size=page_size, prefetch=prefetch)  # checks both now
+        if isinstance(max_failures, bool) or not isinstance(max_failures, int) or max_failures < 1:
+            raise ValueError(f"max_failures must be an int >= 1, got {max_failures!r}")
+        config = self._transport.config
+        batch = _EncodingBatch(self, batch_jobs, page_size, prefetch, max_failures, progress)
+        results = sweep(
+            batch.walk,
+            batch.finished,
+            interval=interval,
+            timeout=timeout,
+            pending=batch.pending_jobs,
+            what="encoding job",
+            clock=clock or config.monotonic,
+            sleep=sleep or config.sleep,
+        )
+        return _finish(results, len(batch_jobs), return_exceptions)
+
+    # -- encoding statuses and statistics -------------------------------------------------------
 
     def encoding_statuses(
         self,
@@ -63,30 +410,6 @@ class VodStation(Resource):
             time_window(start, end),
         )
 
-    def channel_events(
-        self,
-        channel_id: str,
-        *,
-        page_size: int = _defaults.PAGE_SIZE,
-        start_page: int = 1,
-        max_items: int | None = None,
-        prefetch: int = 1,
-    ) -> Pager[ChannelEvent]:
-        """``GET /api/v2/channels/{channelId}/events``: a channel's events, newest first.
-
-        The page gives no bounds for ``pageSizeNo``; sizes from 1 to 1,000 are accepted. Event
-        ``time`` is sent in epoch seconds and given as an aware UTC datetime. An unknown channel
-        raises ``NotFoundError``.
-        """
-        return self._list(
-            ("channels", segment("channel_id", channel_id), "events"),
-            ChannelEvent,
-            page_size=page_size,
-            start_page=start_page,
-            max_items=max_items,
-            prefetch=prefetch,
-        )
-
     def watch_encoding_statuses(
         self,
         *,
@@ -120,6 +443,504 @@ class VodStation(Resource):
             what="encoding",
             clock=clock,
             sleep=sleep,
+        )
+
+    # -- channels -------------------------------------------------------------------------------
+
+    def channels(
+        self,
+        *,
+        page_size: int = _defaults.PAGE_SIZE,
+        start_page: int = 1,
+        max_items: int | None = None,
+        prefetch: int = 1,
+    ) -> Pager[VodChannel]:
+        """``GET /api/v2/channels``: every VOD Station channel, page by page (a ``Pager``, at
+        once). The list shows fewer fields than ``channel`` (no CDN domain, no encrypted
+        bucket name)."""
+        return self._list(
+            ("channels",),
+            VodChannel,
+            page_size=page_size,
+            start_page=start_page,
+            max_items=max_items,
+            prefetch=prefetch,
+        )
+
+    async def channel(self, channel_id: str) -> VodChannel:
+        """``GET /api/v2/channels/{channelId}``: one channel with every documented field. An
+        unknown id raises ``NotFoundError`` (code 260004 or 260017)."""
+        return await self._get(
+            ("channels", segment("channel_id", channel_id)),
+            lambda body: structure_content(body, VodChannel),
+        )
+
+    async def start_channel(self, channel_id: str) -> VodChannel:
+        """``PUT /api/v2/channels/{channelId}/start``: start a ``STOPPED`` channel; returns the
+        channel as the call left it (a transitional state: the final ``READY`` arrives later, by
+        ``channel``, ``channel_events`` or the channel callback). A channel in any other state
+        raises ``ConflictError`` (code 260022).
+
+        Not sent again once it may have reached the service: a repeated start would only fail
+        with ``ConflictError``, hiding the outcome of the first; on ``OutcomeUnknownError`` read
+        the channel.
+        """
+        return await self._channel_action(channel_id, "start")
+
+    async def stop_channel(self, channel_id: str) -> VodChannel:
+        """``PUT /api/v2/channels/{channelId}/stop``: stop a ``READY`` channel (see
+        ``start_channel``); a channel in any other state raises ``ConflictError`` (code
+        260023)."""
+        return await self._channel_action(channel_id, "stop")
+
+    async def _channel_action(self, channel_id: str, action: str) -> VodChannel:
+        # The documented curl sends no body.
+        return await self._write(
+            "PUT",
+            ("channels", segment("channel_id", channel_id), action),
+            lambda body: structure_content(body, VodChannel),
+        )
+
+    def channel_events(
+        self,
+        channel_id: str,
+        *,
+        page_size: int = _defaults.PAGE_SIZE,
+        start_page: int = 1,
+        max_items: int | None = None,
+        prefetch: int = 1,
+    ) -> Pager[ChannelEvent]:
+        """``GET /api/v2/channels/{channelId}/events``: a channel's events, newest first.
+
+        The page gives no bounds for ``pageSizeNo``; sizes from 1 to 1,000 are accepted. Event
+        ``time`` is sent in epoch seconds and given as an aware UTC datetime. An unknown channel
+        raises ``NotFoundError``.
+        """
+        return self._list(
+            ("channels", segment("channel_id", channel_id), "events"),
+            ChannelEvent,
+            page_size=page_size,
+            start_page=start_page,
+            max_items=max_items,
+            prefetch=prefetch,
+        )
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _gateway_now(self) -> datetime:
+        """Now by the gateway's clock, as far as the client has learnt it (aware UTC)."""
+        transport = self._transport
+        now = transport.config.clock() + transport.clock_offset(self._service.host)
+        return datetime.fromtimestamp(now, UTC)
+
+    async def _outputs_of(self, category_id: int, templates: _Templates) -> int | None:
+        """How many outputs each input of ``category_id`` gets: its encoding options, or its
+        template's; ``None`` when the category names neither."""
+        category = await self.category(category_id)
+        if category.encoding_options:
+            return len(category.encoding_options)
+        if category.encoding_option_template_id is not None:
+            ids = await templates.option_ids(category.encoding_option_template_id)
+            return len(ids) if ids else None
+        return None
+
+
+# -- callbacks ------------------------------------------------------------------------------------
+
+
+def parse_callback(
+    body: bytes | bytearray | memoryview | str | Mapping[str, Any],
+) -> EncodingCallback | ChannelCallback:
+    """A VOD Station callback → ``EncodingCallback`` (a category's encoding callback: has
+    ``fileId``/``encodingOptionId``/``outputType``) or ``ChannelCallback`` (has
+    ``channelStatus``); no client needed.
+
+    ``body`` is the raw request body (``bytes`` or ``str``, JSON, at most
+    ``MAX_CALLBACK_BYTES``, 64 KiB) or the decoded JSON object. Ids sent as text or numbers
+    both read as ``int`` (the older pages type them as strings); both spellings of the forced
+    channel states are kept (``VodChannelStatus.canonical`` merges them). The service documents
+    nothing of the delivery (retries, order, duplicates, expected status): answer 2xx at once
+    and drop repeats by ``key``. The documents' own channel example with typographic quotes
+    around the name is a typo in the page, not JSON, and is refused like any body that is not.
+
+    Raises ``ResponseError`` (with a short excerpt) for anything else: a body too long, not
+    JSON, not an object, not a VOD Station callback (a Live Station event, say), or whose
+    fields have the wrong types.
+    """
+    data = callback_json(body, "VOD Station", "a callback")
+    if not isinstance(data, dict):
+        raise ResponseError(
+            f"not a VOD Station callback: expected a JSON object, got {type(data).__name__}",
+            excerpt=excerpt(preview(data)),
+        )
+    if "channelStatus" in data and "fileId" not in data:
+        return structure(data, ChannelCallback)
+    if _ENCODING_CALLBACK_FIELDS.intersection(data):
+        return structure(data, EncodingCallback)
+    raise ResponseError(
+        "not a VOD Station callback: an encoding callback has fileId and encodingOptionId, "
+        "a channel callback channelStatus",
+        excerpt=excerpt(preview(data)),
+    )
+
+
+_ENCODING_CALLBACK_FIELDS: Final = frozenset({"fileId", "encodingOptionId", "outputType"})
+
+
+# -- add_files: arguments, responses, failures ----------------------------------------------------
+
+#: How far before the earliest submission a walk of the status list starts: the client signs
+#: with its clock plus what it learnt of the gateway's, and learns only an offset over a minute.
+_WINDOW_SLACK: Final = timedelta(seconds=_defaults.ENCODING_WINDOW_SLACK)
+
+Fate = Literal["uncertain", "rejected", "unsent"]
+
+
+def _category_number(category_id: int | str) -> int:
+    """A category id as an integer (the current documents type it so; older ones as text)."""
+    if isinstance(category_id, bool) or not isinstance(category_id, int | str):
+        raise TypeError(f"category_id must be an int or str, got {type(category_id).__name__}")
+    text = str(category_id).strip()
+    if not (text.isascii() and text.isdigit()):
+        raise ValueError(f"category_id must be a number, got {category_id!r}")
+    return int(text)
+
+
+def _is_url(text: str) -> bool:
+    return text.lower().startswith(("http://", "https://"))
+
+
+def _checked_input(value: object, name: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must hold strings, got {type(value).__name__}")
+    if not value.strip():
+        raise ValueError(f"{name} must not hold an empty string")
+    return value
+
+
+def _add_files_body(
+    bucket: str | None,
+    paths: Iterable[str] | None,
+    urls: Iterable[str] | None,
+    notification: str | None,
+    output: OutputSettings | None,
+) -> tuple[list[str], str, dict[str, Any]]:
+    """The inputs, the body field that lists them, and the rest of the body, all checked."""
+    if isinstance(paths, str) or isinstance(urls, str):
+        raise TypeError("paths and urls take a list of strings, not one string")
+    if urls is not None and (bucket is not None or paths is not None):
+        raise ValueError(
+            "give either bucket and paths (objects in Object Storage) or urls (files to "
+            "download), not both"
+        )
+    common: dict[str, Any] = {}
+    if urls is not None:
+        inputs = [_checked_input(url, "urls") for url in urls]
+        for url in inputs:
+            if not _is_url(url):
+                raise ValueError(f"urls must be http:// or https:// URLs, got {url!r}")
+        field = "httpDownloadUrlList"
+    elif paths is not None:
+        if not isinstance(bucket, str) or not bucket.strip():
+            raise ValueError("bucket (the bucket holding the paths) is required with paths")
+        inputs = [_checked_input(path, "paths") for path in paths]
+        common["bucketName"] = bucket
+        field = "pathList"
+    else:
+        raise ValueError("nothing to add: give bucket and paths, or urls")
+    if not inputs:
+        raise ValueError("nothing to add: the list of inputs is empty")
+    if notification is not None:
+        if not isinstance(notification, str) or not _is_url(notification):
+            raise ValueError(f"notification must be an http(s) URL, got {notification!r}")
+        common["notification"] = notification
+    if output is not None:
+        common["output"] = _output_body(output)
+    return inputs, field, common
+
+
+def _output_body(output: OutputSettings) -> dict[str, Any]:
+    """``OutputSettings`` as the add-files ``output`` object (set fields only, camelCase)."""
+    if not isinstance(output, OutputSettings):
+        raise TypeError(f"output must be an OutputSettings, got {type(output).__name__}")
+    for name in ("bucket_name", "file_path"):
+        value = getattr(output, name)
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"output.{name} is required")
+    if len(output.file_path or "") > 256:
+        raise ValueError("output.file_path must be at most 256 characters")
+    return {
+        to_camel(a.name): value
+        for a in attrs.fields(OutputSettings)
+        if (value := getattr(output, a.name)) is not None
+    }
+
+
+@attrs.frozen
+class _AddedFile:
+    """One element of the add-files response's ``content`` (only ``id`` is documented)."""
+
+    id: int | None = None
+
+
+def _file_ids(body: Any) -> list[int | None]:
+    """The add-files response ``{"content": [{"id": ...}, ...]}`` → the ids, in order."""
+    added, _ = structure_list(body, _AddedFile)
+    return [item.id for item in added]
+
+
+def _jobs_for(
+    chunk: Sequence[str],
+    ids: Sequence[int | None] | None,
+    category_id: int,
+    bucket: str | None,
+    since: datetime,
+) -> list[EncodingJob]:
+    if ids is not None and len(ids) != len(chunk):
+        logger.warning(
+            "add_files: %d ids for %d files; the files were taken, their ids are unknown",
+            len(ids), len(chunk),
+        )
+    known = ids if ids is not None and len(ids) == len(chunk) else itertools.repeat(None)
+    return [
+        EncodingJob(file_id, category_id, item, None if _is_url(item) else bucket, since)
+        for item, file_id in zip(chunk, known, strict=False)
+    ]
+
+
+def _fate(error: NcpError) -> Fate:
+    """What a failed add-files request did to its inputs.
+
+    Refused (not taken): a 4xx, or a 429 the retries could not get past. Not sent: a connection
+    that was never made (for a write, any other ``TransportError``). Uncertain: everything that
+    may have reached the service (the connection broke after sending, a timeout, a 5xx, a
+    client closed under the request).
+    """
+    if isinstance(error, OutcomeUnknownError | ClientClosedError):
+        return "uncertain"
+    if isinstance(error, TransportError):
+        return "unsent"
+    if isinstance(error, ApiError) and error.status < 500:
+        return "rejected"
+    return "uncertain"
+
+
+def _job_detail(body: Any) -> EncodingJobDetail:
+    """``GET /status/{fileId}``: ``content`` and the category fields beside or inside it."""
+    detail = structure_content(body, EncodingJobDetail)
+    outside = structure(body, _JobBody)  # ``content`` is there: structure_content checked it
+    return attrs.evolve(
+        detail,
+        category_id=detail.category_id if detail.category_id is not None else outside.category_id,
+        category_name=detail.category_name
+        if detail.category_name is not None
+        else outside.category_name,
+        content=body["content"],
+    )
+
+
+@attrs.frozen
+class _JobBody:
+    """The fields the current documents put beside ``content`` in ``GET /status/{fileId}``."""
+
+    category_id: int | None = None
+    category_name: str | None = None
+
+
+# -- wait_for_encodings: matching rows to jobs, the batch -----------------------------------------
+
+
+def _path_keys(job: EncodingJob) -> tuple[str, ...]:
+    """The ``filePath`` values a status row of ``job`` may carry, without a leading ``/``.
+
+    An object path is shown as given (``a.mp4`` or ``/a.mp4``). For a URL the documents do not
+    say: the URL, its path, or its file name.
+    """
+    text = job.input_path
+    if not _is_url(text):
+        return (text.lstrip("/"),)
+    path = URL(text).path
+    return tuple(dict.fromkeys(k for k in (text, path.lstrip("/"), path.rsplit("/", 1)[-1]) if k))
+
+
+def _row_key(row: EncodingStatus) -> tuple[int | None, str]:
+    return (row.category_id, (row.file_path or "").lstrip("/"))
+
+
+class _Matcher:
+    """Which status rows belong to which jobs: by category and input path (see
+    ``_path_keys``)."""
+
+    def __init__(self, jobs: Iterable[EncodingJob]) -> None:
+        self.keys: dict[tuple[int | None, str], None] = {}
+        for job in jobs:
+            for path in _path_keys(job):
+                self.keys[(job.category_id, path)] = None
+
+    async def collect(
+        self, walk: Pager[EncodingStatus]
+    ) -> dict[tuple[int | None, str], list[EncodingStatus]]:
+        """One walk of the status list: the rows of the jobs, by key."""
+        rows: dict[tuple[int | None, str], list[EncodingStatus]] = {}
+        keys = self.keys
+        async with contextlib.aclosing(aiter(walk)) as statuses:
+            async for row in statuses:
+                key = _row_key(row)
+                if key in keys:
+                    rows.setdefault(key, []).append(row)
+        return rows
+
+    @staticmethod
+    def outputs(
+        job: EncodingJob, rows: Mapping[tuple[int | None, str], list[EncodingStatus]]
+    ) -> tuple[EncodingStatus, ...]:
+        """The rows of ``job`` in one walk: each distinct row once (a list that shifts under
+        the walker may serve one twice), sorted by output type."""
+        found = [row for path in _path_keys(job) for row in rows.get((job.category_id, path), ())]
+        unique = dict.fromkeys(found)
+        return tuple(sorted(unique, key=lambda row: row.output_type or ""))
+
+
+def _finished(outputs: Sequence[EncodingStatus], expected: int | None) -> bool:
+    """Every row terminal, and as many output types as the category makes (when known)."""
+    if not outputs or not all(row.terminal for row in outputs):
+        return False
+    return expected is None or len({row.output_type for row in outputs}) >= expected
+
+
+class _Templates:
+    """The encoding option templates, read at most once per batch, when a category needs them."""
+
+    def __init__(self, vod: VodStation) -> None:
+        self._vod = vod
+        self._ids: dict[int | None, tuple[int, ...]] | None = None
+
+    async def option_ids(self, template_id: int) -> tuple[int, ...]:
+        if self._ids is None:
+            templates = await self._vod.encoding_option_templates()
+            self._ids = {t.id: t.encoding_option_ids for t in templates}
+        return self._ids.get(template_id, ())
+
+
+class _EncodingBatch:
+    """The state of one ``wait_for_encodings``: jobs pending, outputs per category, failures in
+    a row. ``walk`` is one interval's work for ``polling.sweep``."""
+
+    def __init__(
+        self,
+        vod: VodStation,
+        jobs: list[EncodingJob],
+        page_size: int,
+        prefetch: int,
+        max_failures: int,
+        progress: Callable[[Sequence[EncodingJob]], None] | None,
+    ) -> None:
+        self.vod = vod
+        self.jobs = jobs
+        self.page_size = page_size
+        self.prefetch = prefetch
+        self.max_failures = max_failures
+        self.progress = progress
+        self.pending: dict[EncodingJob, None] = dict.fromkeys(jobs)
+        self.matcher = _Matcher(jobs)
+        #: Outputs per input of each category, once read (``None``: the category names none).
+        self.expected: dict[int, int | None] = {}
+        self.templates = _Templates(vod)
+        self.failures: dict[Hashable, int] = {}
+        self.latest: dict[EncodingJob, tuple[EncodingStatus, ...]] = {}
+
+    def finished(self) -> bool:
+        return not self.pending
+
+    def pending_jobs(self) -> tuple[EncodingJob, ...]:
+        return tuple(self.pending)
+
+    def _failed(self, key: Hashable, error: NcpError) -> bool:
+        """Count a failure of ``key`` (a category, or the walk); True when it is final."""
+        verdict = classify(error)
+        if verdict is Verdict.FATAL:
+            raise error
+        self.failures[key] = count = self.failures.get(key, 0) + 1
+        return verdict is Verdict.PERMANENT or count >= self.max_failures
+
+    def _drop(self, error: NcpError, category_id: int | None) -> list[PollFailure[EncodingJob]]:
+        """Fail the pending jobs of ``category_id`` (``None``: every pending job)."""
+        dropped = [j for j in self.pending if category_id in (None, j.category_id)]
+        for job in dropped:
+            del self.pending[job]
+        return [PollFailure(job, error) for job in dropped]
+
+    async def walk(self) -> AsyncGenerator[EncodingJob | PollFailure[EncodingJob], None]:
+        """Read the categories not read yet, walk the status list once, yield what finished."""
+        for category_id in dict.fromkeys(job.category_id for job in self.pending):
+            if category_id in self.expected:
+                continue
+            try:
+                self.expected[category_id] = await self.vod._outputs_of(
+                    category_id, self.templates
+                )
+            except NcpError as exc:
+                if self._failed(("category", category_id), exc):
+                    for failure in self._drop(exc, category_id):
+                        yield failure
+        ready = [job for job in self.pending if job.category_id in self.expected]
+        if not ready:
+            return
+        starts = [job.submitted_at for job in ready]
+        since = None if None in starts else min(s for s in starts if s is not None)
+        try:
+            rows = await self.matcher.collect(
+                self.vod.encoding_statuses(
+                    start=None if since is None else since - _WINDOW_SLACK,
+                    page_size=self.page_size,
+                    prefetch=self.prefetch,
+                )
+            )
+        except NcpError as exc:
+            if self._failed("walk", exc):
+                for failure in self._drop(exc, None):
+                    yield failure
+            return
+        self.failures.pop("walk", None)
+        done = []
+        for job in ready:
+            outputs = self.matcher.outputs(job, rows)
+            self.latest[job] = outputs
+            if _finished(outputs, self.expected[job.category_id]):
+                del self.pending[job]
+                done.append(attrs.evolve(job, outputs=outputs))
+        if self.progress is not None:
+            self.progress(
+                [attrs.evolve(job, outputs=self.latest.get(job, ())) for job in self.jobs]
+            )
+        for job in done:
+            yield job
+
+
+async def _finish(
+    results: AsyncIterator[EncodingJob | PollFailure[EncodingJob]],
+    count: int,
+    return_exceptions: bool,
+) -> AsyncGenerator[Any, None]:
+    """Yield finished jobs; failures inline (``return_exceptions``) or raised together at the
+    end as ``PollingError``; a timeout's ``PollTimeoutError`` also carries the failures."""
+    failures: dict[EncodingJob, BaseException] = {}
+    try:
+        async with contextlib.aclosing(results) as stream:  # type: ignore[type-var]
+            async for result in stream:
+                if not isinstance(result, PollFailure) or return_exceptions:
+                    yield result
+                else:
+                    failures[result.target] = result.error
+    except PollTimeoutError as exc:
+        raise PollTimeoutError(str(exc), failures=failures, pending=exc.pending) from None
+    if failures:
+        shown = ", ".join(
+            f"{job.input_path}: {error}" for job, error in itertools.islice(failures.items(), 3)
+        )
+        more = " ..." if len(failures) > 3 else ""
+        raise PollingError(
+            f"{len(failures)} of {count} encoding jobs failed: {shown}{more}", failures=failures
         )
 
 

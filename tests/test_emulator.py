@@ -229,6 +229,20 @@ async def test_valid_signature_is_accepted_on_every_route(
         ("POST", project_path + "/assets/import/object-storage", {},
          b'{"key": "a.mp4", "bucketName": "b"}'),
     ]
+    vod = emulator.vod_station
+    category, channel = vod.categories()[0]["id"], vod.channel_ids[0]
+    vod.set_channel_status(channel, "READY")
+    paths += [
+        ("PUT", f"/api/v2/category/{category}/add-files", {},
+         b'{"bucketName": "b", "pathList": ["a.mp4"]}'),
+        ("PUT", f"/api/v2/channels/{channel}/stop", {}, None),
+        ("GET", "/api/v2/category", {}, None),
+        ("GET", f"/api/v2/category/{category}", {}, None),
+        ("GET", "/api/v2/encoding-option", {}, None),
+        ("GET", "/api/v2/encoding-option/template", {}, None),
+        ("GET", "/api/v2/channels", {}, None),
+        ("GET", f"/api/v2/channels/{channel}", {}, None),
+    ]  # fmt: skip
     for method, path, headers, body in paths:
         reply = await api.send(method, path, headers=headers, body=body)
         assert reply.status == 200, (path, reply.body)
@@ -250,7 +264,13 @@ async def test_valid_signature_is_accepted_on_every_route(
         assert reply.status == 200, (path, reply.body)
     assert (await api.get(analysed + "/index")).status == 404  # cancelled: no index was made
     assert (await api.send("DELETE", analysed + "/index")).status == 404
-    assert emulator.stats.total_requests == len(paths) + 1 + len(steps) + 2
+    # VOD Station: a job's status, and a stopped channel started again.
+    vod.set_channel_status(channel, "STOPPED")
+    for method, path in (("GET", f"/api/v2/status/{vod.file_ids[0]}"),
+                         ("PUT", f"/api/v2/channels/{channel}/start")):  # fmt: skip
+        reply = await api.send(method, path)
+        assert reply.status == 200, (path, reply.body)
+    assert emulator.stats.total_requests == len(paths) + 1 + len(steps) + 2 + 2
     assert emulator.stats.rejected_signatures == 0
     assert set(emulator.stats.requests) == set(Route)
 

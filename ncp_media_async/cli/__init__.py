@@ -7,6 +7,7 @@ demo::
     ncp-media --json channel-events vs-20250801-abc | jq .message
     ncp-media wait-imports --file refs.txt --concurrency 64 --rate-limit 1000
     ncp-media ingest my-workspace 1234 --bucket media --file keys.txt --concurrency 128
+    ncp-media add-files 13814 --bucket in --file paths.txt --wait
     ncp-media live-channels --status PUBLISHING
     ncp-media record start ls-20250813120000-SkhxV
     ncp-media demo
@@ -17,8 +18,9 @@ service at one base URL (the emulator, a proxy). Output is a table by default an
 with ``--json`` (one object per record; datetimes in ISO 8601, enumerations as their values).
 
 Exit status: 0 on success; 1 when the service said no, the request failed, or (``wait-imports``,
-``import``, ``index``, ``ingest``) an import or analysis did not complete; 2 for a bad command
-line; 130 when interrupted. An expected failure prints one ``error: ...`` line on stderr and no
+``import``, ``index``, ``ingest``, ``add-files --wait``) an import, an analysis or an encoding
+did not complete; 2 for a bad command line; 130 when interrupted. An expected failure prints one
+``error: ...`` line on stderr and no
 traceback; the secret key is never printed.
 
 This module imports neither click nor rich: the library installs without them, and the console
@@ -38,6 +40,7 @@ script then says in one line how to get them. The package, module by module:
 * ``_media_ai``: ``import``, ``index`` and ``ingest`` (a bar per stage), shared with the demo;
 * ``_live_station``: the Live Station subcommands (channels, service URLs, waiting for a
   channel, ``record start|stop``, uploads); stream keys only with ``--show-stream-keys``;
+* ``_vod_station``: ``categories``, ``vod-channels`` and ``add-files`` (``--wait``);
 * ``_emulator``: the ``emulator`` subcommand (the emulator's own launcher, behind click);
 * ``_demo``: the ``demo`` subcommand's machinery.
 """

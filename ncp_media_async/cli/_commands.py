@@ -42,6 +42,7 @@ from ._params import (
 )
 from ._progress import ProgressMode
 from ._settings import Settings
+from ._vod_station import VOD_COMMANDS
 
 # ------------------------------------------------------------------------- VOD Station
 
@@ -321,6 +322,7 @@ COMMANDS: tuple[click.Command, ...] = (
     statistics,
     channel_events,
     watch_encodings,
+    *VOD_COMMANDS,
     records,
     *LIVE_STATION_COMMANDS,
     import_status,

@@ -27,10 +27,11 @@ T = TypeVar("T")
 KST: Final = timezone(timedelta(hours=9), "KST")
 
 #: How a field is converted from JSON when its type does not say it all: ``epoch_s`` epoch
-#: *seconds*, ``epoch_ms`` epoch *milliseconds*, both to an aware UTC ``datetime``. (By type
-#: alone: ``datetime`` is ISO 8601 text, ``+0900`` offsets allowed; ``int`` is a JSON integer or
-#: its text; ``float`` a JSON number or its text; ``str`` text only.)
-Kind = Literal["epoch_s", "epoch_ms"]
+#: *seconds*, ``epoch_ms`` epoch *milliseconds*, ``epoch_auto`` either (a value above 10^11 is
+#: milliseconds; for fields whose unit the documents disagree on), all to an aware UTC
+#: ``datetime``. (By type alone: ``datetime`` is ISO 8601 text, ``+0900`` offsets allowed; ``int``
+#: is a JSON integer or its text; ``float`` a JSON number or its text; ``str`` text only.)
+Kind = Literal["epoch_s", "epoch_ms", "epoch_auto"]
 
 
 def wire_field(

@@ -54,13 +54,13 @@ from ._faults import (
 )
 from ._gateway import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, Emulator, ManualClock
 from ._launch import Banner, LaunchOptions
-from ._live_station import CallbackDelivery, LiveStationError, LiveStationStore
+from ._live_station import LiveStationError, LiveStationStore
 from ._media_ai import MediaAiError, MediaAiStore
 from ._quota import Quota, QuotaKeeper
 from ._routes import Route
 from ._server import EmulatorServer
 from ._stats import EmulatorStats
-from ._store import Call, Rejection, Store, StoreRoute
+from ._store import Call, CallbackDelivery, Rejection, Store, StoreRoute
 from ._vod_station import VodStationError, VodStationStore
 
 __all__ = [

@@ -46,10 +46,19 @@ from aiohttp import web
 from ._data import Scenario, generate_recordings
 from ._protocol import REGION_HEADER
 from ._routes import Route
-from ._store import Call, Gateway, ParameterError, Rejection, Store, StoreRoute
+from ._store import (
+    Call,
+    CallbackDelivery,
+    Gateway,
+    ParameterError,
+    Rejection,
+    Store,
+    StoreRoute,
+    post_callback,
+)
 from ._wire import KST, json_response
 
-__all__ = ["MESSAGES", "CallbackDelivery", "LiveStationError", "LiveStationStore"]
+__all__ = ["MESSAGES", "LiveStationError", "LiveStationStore"]
 
 MESSAGES: Final[Mapping[int, str]] = {
     250000: "Unexpected error occurred.",
@@ -225,25 +234,6 @@ def _records_of(record_format: str) -> tuple[str, ...]:
 
 
 # ------------------------------------------------------------------------------------ state
-
-
-@attrs.frozen
-class CallbackDelivery:
-    """One callback the store POSTed: where, what (the JSON payload), and how it went.
-
-    ``status`` is the receiver's HTTP status (``None`` when no answer came: then ``error``
-    says why). The service documents no retry: a delivery is tried once.
-    """
-
-    url: str
-    payload: Mapping[str, Any]
-    status: int | None = None
-    error: str | None = None
-
-    @property
-    def delivered(self) -> bool:
-        """Whether the receiver answered 2xx."""
-        return self.status is not None and 200 <= self.status < 300
 
 
 @attrs.define
@@ -930,19 +920,9 @@ class LiveStationStore(Store):
 
     async def _deliver(self, url: str, payload: Mapping[str, Any]) -> None:
         """POST one callback as JSON; record how it went (tried once, as the service does)."""
-        status: int | None = None
-        error: str | None = None
         timeout = aiohttp.ClientTimeout(total=self.callback_timeout)
-        try:
-            async with (
-                aiohttp.ClientSession(timeout=timeout) as session,
-                session.post(url, json=dict(payload)) as response,
-            ):
-                status = response.status
-                await response.read()
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        self.deliveries.append(CallbackDelivery(url, payload, status, error))
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            self.deliveries.append(await post_callback(session, url, payload))
 
 
 # ------------------------------------------------------------------------------ channel data

@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Final, Protocol, TypeVar, overload
 
+import aiohttp
 import attrs
 from aiohttp import web
 from multidict import CIMultiDictProxy, MultiMapping
@@ -31,6 +32,7 @@ from ._wire import json_response
 
 __all__ = [
     "Call",
+    "CallbackDelivery",
     "Gateway",
     "Handler",
     "Paging",
@@ -38,6 +40,7 @@ __all__ = [
     "Rejection",
     "Store",
     "StoreRoute",
+    "post_callback",
 ]
 
 T = TypeVar("T")
@@ -91,6 +94,41 @@ class Call:
     def headers(self) -> CIMultiDictProxy[str]:
         """The request headers (case-insensitive)."""
         return self.request.headers
+
+
+@attrs.frozen
+class CallbackDelivery:
+    """One callback a store POSTed: where, what (the JSON payload), and how it went.
+
+    ``status`` is the receiver's HTTP status (``None`` when no answer came: then ``error``
+    says why). The services document no retry: a delivery is tried once.
+    """
+
+    url: str
+    payload: Mapping[str, Any]
+    status: int | None = None
+    error: str | None = None
+
+    @property
+    def delivered(self) -> bool:
+        """Whether the receiver answered 2xx."""
+        return self.status is not None and 200 <= self.status < 300
+
+
+async def post_callback(
+    session: aiohttp.ClientSession, url: str, payload: Mapping[str, Any]
+) -> CallbackDelivery:
+    """POST one callback as JSON, once; how it went (a failed connection or a timeout is an
+    ``error``, never an exception)."""
+    status: int | None = None
+    error: str | None = None
+    try:
+        async with session.post(url, json=dict(payload)) as response:
+            status = response.status
+            await response.read()
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return CallbackDelivery(url, payload, status, error)
 
 
 Handler = Callable[[Call], web.StreamResponse]

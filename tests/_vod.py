@@ -1,0 +1,60 @@
+"""What the VOD Station tests share: an emulator on a manual clock, served on loopback, and a
+client that signs with the same clock (so time moves only when a test says so)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import attrs
+
+import ncp_media_async as ncp
+from ncp_media_async.testing import Emulator, EmulatorServer, ManualClock, Scenario
+
+FAST = ncp.RetryPolicy(initial_delay=0.001, max_delay=0.01)
+
+
+@attrs.define
+class Vod:
+    """A served emulator on a manual clock and a client on the same clock."""
+
+    emulator: Emulator
+    server: EmulatorServer
+    client: ncp.MediaClient
+    clock: ManualClock
+    slept: list[float] = attrs.field(factory=list)
+
+    @property
+    def store(self) -> Any:
+        return self.emulator.vod_station
+
+    @property
+    def api(self) -> ncp.VodStation:
+        return self.client.vod_station
+
+    async def sleep(self, seconds: float) -> None:
+        """An injected sleep: the emulator's time moves, no real time passes."""
+        self.slept.append(seconds)
+        self.clock.advance(seconds)
+        await asyncio.sleep(0)
+
+    def requests(self, route: str) -> int:
+        return self.emulator.stats.requests[route]
+
+
+@contextlib.asynccontextmanager
+async def served_vod(
+    scenario: Scenario | None = None, **options: Any
+) -> AsyncIterator[Vod]:
+    clock = ManualClock(time.time())
+    emulator = Emulator(scenario or Scenario.empty(), clock=clock)
+    options.setdefault("retry", FAST)
+    async with EmulatorServer(emulator) as server:
+        client = ncp.MediaClient(
+            server.credentials, endpoints=ncp.Endpoints.at(server.url), clock=clock, **options
+        )
+        async with client:
+            yield Vod(emulator, server, client, clock)
