@@ -53,6 +53,15 @@ def wire_field(
     return attrs.field(default=default, metadata=metadata)
 
 
+def id_text(value: Any) -> str:
+    """An id as text: the services send ids as JSON numbers and take them as path text, so a
+    ref built from either compares equal. A bool is not an id (``True`` would become
+    ``"True"``); anything but text or an int is a ``TypeError``."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise TypeError(f"an id must be text or an int, got {type(value).__name__}")
+    return str(value)
+
+
 def local_field(default: Any = None) -> Any:
     """An attrs field the client fills in (``ImportStatus.asset``): never read off the wire, so
     a JSON field of the same name is ignored like any unknown field."""

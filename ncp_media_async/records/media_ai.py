@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from ._base import OpenStrEnum, local_field, wire_field
+from ._base import OpenStrEnum, id_text, local_field, wire_field
 
 __all__ = [
     "AnalysisSetting",
@@ -141,14 +141,16 @@ class AssetType(OpenStrEnum):
 class AssetRef:
     """Names one media asset: workspace name, project id, asset id (ids as text).
 
-    ``key`` is the Object Storage key the asset was imported from, when the client knows it
-    (``import_asset`` and ``import_assets`` set it); it is not part of the name: two refs to
-    the same asset are equal whatever their ``key``.
+    Ids may be given as ints (the JSON bodies send them as numbers); they are kept as text, so
+    ``AssetRef("ws", 1234, 5) == AssetRef("ws", "1234", "5")``. ``key`` is the Object Storage
+    key the asset was imported from, when the client knows it (``import_asset`` and
+    ``import_assets`` set it); it is not part of the name: two refs to the same asset are equal
+    whatever their ``key``.
     """
 
     workspace: str
-    project_id: str
-    asset_id: str
+    project_id: str = attrs.field(converter=id_text)
+    asset_id: str = attrs.field(converter=id_text)
     key: str | None = attrs.field(default=None, eq=False, kw_only=True)
 
     def __str__(self) -> str:
@@ -162,8 +164,8 @@ class VideoAssetRef:
     asset's id is the same on both paths."""
 
     workspace: str
-    project_id: str
-    video_asset_id: str
+    project_id: str = attrs.field(converter=id_text)
+    video_asset_id: str = attrs.field(converter=id_text)
 
     def __str__(self) -> str:
         return f"{self.workspace}/{self.project_id}/{self.video_asset_id}"
