@@ -347,9 +347,8 @@ def test_readme_demo_summary_has_the_shape_demo_prints() -> None:
     patterns = sample("Summary")
     result = CliRunner().invoke(
         cli,
-        # The README's sample predates the ingest phase (and its summary row): left out here.
         ["demo", "--imports", "200", "--interval", "0.02", "--watch", "0", "--latency-ms", "1",
-         "--ingest", "0"],
+         "--ingest", "200"],
         env={"COLUMNS": None},  # a pipe: the whole table, unwrapped
         catch_exceptions=False,
     )
