@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
+from _clocks import Recorder  # a standing clock and a sleep that records
 from _redis import RedisServer, free_port
-from test_transport import Recorder  # a standing clock and a sleep that records
 
 import ncp_media_async as ncp
 from ncp_media_async import _defaults

@@ -14,6 +14,7 @@ from typing import Any
 import aiohttp
 import attrs
 import pytest
+from _clocks import Recorder
 
 import ncp_media_async as ncp
 from ncp_media_async._config import ClientOptions, Config
@@ -21,24 +22,6 @@ from ncp_media_async._signing import encode_path
 from ncp_media_async.testing import Emulator, EmulatorServer, Fault, Route, Scenario
 
 FAST = ncp.RetryPolicy(initial_delay=0.001, max_delay=0.01)
-
-
-class Recorder:
-    """A monotonic clock that stands still and a sleep that records what it was asked to wait.
-
-    Nothing waits for real: what the transport *would* have waited is in ``slept``.
-    """
-
-    def __init__(self) -> None:
-        self.now = 10_000.0
-        self.slept: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        await asyncio.sleep(0)
 
 
 def client_for(server: EmulatorServer, **kw: Any) -> ncp.MediaClient:

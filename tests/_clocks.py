@@ -1,0 +1,24 @@
+"""Test doubles for time: nothing in the suite waits out a back-off for real."""
+
+from __future__ import annotations
+
+import asyncio
+
+
+class Recorder:
+    """A monotonic clock that stands still and a sleep that records what it was asked for.
+
+    Nothing waits for real: what the client *would* have waited is in ``slept`` (seconds), in
+    order. Pass ``monotonic=rec.monotonic, sleep=rec.sleep`` to a ``MediaClient``.
+    """
+
+    def __init__(self, now: float = 10_000.0) -> None:
+        self.now = now
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        await asyncio.sleep(0)
