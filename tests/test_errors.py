@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+from datetime import UTC, datetime
 
 import pytest
 
@@ -284,3 +285,30 @@ def test_response_error_str_names_what_it_has() -> None:
     full = ncp.ResponseError("body is not valid JSON", excerpt="<html>", request="GET /x")
     assert str(full) == "body is not valid JSON (GET /x); body starts: '<html>'"
     assert (full.excerpt, full.request) == ("<html>", "GET /x")
+
+
+@pytest.mark.parametrize(
+    ("body", "shown"),
+    [
+        ('{"streamKey": "abc-123", "x": 1}', '{"streamKey": "<hidden>", "x": 1}'),
+        ("{'backupStreamKey': 'abc-123'}", "{'backupStreamKey': '<hidden>'}"),
+        ("{'streamKey': abc-123, 'x': 1}", "{'streamKey': \"<hidden>\", 'x': 1}"),  # bare
+        ('{"streamKey": "abc-1', '{"streamKey": "<hidden>"'),  # cut off by the excerpt's end
+    ],
+)
+def test_excerpts_hide_stream_keys_in_every_form(body: str, shown: str) -> None:
+    assert excerpt(body) == shown
+
+
+def test_add_files_error_says_what_became_of_each_input() -> None:
+    since = datetime(2026, 12, 1, tzinfo=UTC)
+    quiet = ncp.AddFilesError(category_id=7, since=since, rejected=["a.mp4", "b.mp4"])
+    assert str(quiet) == "add_files to category 7 stopped (0 submitted, 2 rejected)"
+    loud = ncp.AddFilesError(
+        category_id=7, since=since, uncertain=["c.mp4"], unsent=["d.mp4"],
+        error=ncp.ServerError("down", status=503),
+    )
+    assert str(loud) == (
+        "add_files to category 7 stopped (0 submitted, 1 uncertain (may have been submitted), "
+        "1 not sent): ServerError: HTTP 503: down"
+    )
