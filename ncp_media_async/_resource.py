@@ -11,7 +11,7 @@ pageSize, totalPage}}`` (``PAGE_NUM``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
 from typing import Any, Final, TypeVar
 
@@ -120,15 +120,16 @@ class Resource:
             raise ConfigurationError(self._where)
         return self._where
 
-    async def _get(
+    def _get(
         self, segments: Sequence[str], parse: Callable[[Any], T], query: Query = ()
-    ) -> T:
-        """``GET`` the path made of ``segments`` (each escaped once) with ``query``."""
-        return await self._transport.call(
+    ) -> Coroutine[Any, Any, T]:
+        """``GET`` the path made of ``segments`` (each escaped once) with ``query`` (the
+        transport's coroutine, returned rather than awaited here: one layer less per request)."""
+        return self._transport.call(
             self._service, "GET", encode_path(*segments), parse, query
         )
 
-    async def _write(
+    def _write(
         self,
         method: str,
         segments: Sequence[str],
@@ -137,14 +138,15 @@ class Resource:
         json: Any = None,
         query: Query = (),
         idempotent: bool = False,
-    ) -> T:
-        """A ``POST``/``PUT``/``PATCH``/``DELETE`` with an optional JSON body.
+    ) -> Coroutine[Any, Any, T]:
+        """A ``POST``/``PUT``/``PATCH``/``DELETE`` with an optional JSON body (the transport's
+        coroutine, returned rather than awaited here).
 
         ``idempotent`` says whether the service does the same thing when the call arrives twice;
         when it is False (the default), the call is never sent again once it may have reached the
         server (see ``Request.idempotent``).
         """
-        return await self._transport.call(
+        return self._transport.call(
             self._service,
             method,
             encode_path(*segments),

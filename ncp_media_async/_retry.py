@@ -159,6 +159,10 @@ class BackoffGate:
         """Seconds until the gate opens (0 when open)."""
         return max(0.0, self._open_at - self._clock())
 
+    def closed_at(self, now: float) -> bool:
+        """Whether the gate is closed at ``now`` (the clock's time)."""
+        return self._open_at > now
+
     def trip(self, delay: float) -> None:
         """Close the gate for ``delay`` seconds from now (never shortens a longer closure)."""
         self._open_at = max(self._open_at, self._clock() + delay)

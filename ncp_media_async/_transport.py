@@ -24,7 +24,7 @@ import asyncio
 import json
 import logging
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from typing import Any, Final, Generic, TypeVar
 
 import aiohttp
@@ -88,11 +88,16 @@ class Service:
     base_url: str
     headers: Mapping[str, str] = attrs.field(factory=dict)
     host: str = attrs.field(init=False)
+    root: str = attrs.field(init=False)  # ``base_url`` without a trailing slash
 
     @host.default
     def _host(self) -> str:
         url = URL(self.base_url)
         return f"{url.host}:{url.port}" if url.port else str(url.host)
+
+    @root.default
+    def _root(self) -> str:
+        return self.base_url.rstrip("/")
 
 
 @attrs.frozen
@@ -143,7 +148,7 @@ class AttemptEvent:
     retry_in: float | None
 
 
-@attrs.frozen
+@attrs.define
 class _Outcome(Generic[T]):
     """What one attempt gave: a value, or an error with what the loop needs to decide.
 
@@ -220,7 +225,7 @@ class Transport:
             # a write that may have reached the server is never repeated here, so that is off
             # (aiohttp's own test client does the same). The transport retries what is safe.
             session._retry_connection = False
-        elif session.closed:
+        elif not self._owns_session and session.closed:
             raise ClientClosedError("the aiohttp session given to this MediaClient is closed")
         return session
 
@@ -284,13 +289,13 @@ class Transport:
         return Request(
             method,
             service,
-            URL(service.base_url.rstrip("/") + path_qs, encoded=True),
+            URL(service.root + path_qs, encoded=True),
             None if json is None else encode_json(json),
             method in _SAFE_METHODS if idempotent is None else idempotent,
             None if deadline is None else self._monotonic() + deadline,
         )
 
-    async def call(
+    def call(
         self,
         service: Service,
         method: str,
@@ -300,74 +305,89 @@ class Transport:
         *,
         json: Any = None,
         idempotent: bool | None = None,
-    ) -> T:
-        """Build a ``Request`` (see ``request``) and ``send`` it."""
+    ) -> Coroutine[Any, Any, T]:
+        """Build a ``Request`` (see ``request``) and return the coroutine that ``send``s it.
+
+        A plain function, not a coroutine of its own: every suspension of a request resumes
+        through each coroutine that awaits it, so the layers between a resource method and the
+        attempt are kept to ``send`` alone.
+        """
         request = self.request(service, method, path, query, json=json, idempotent=idempotent)
-        return await self.send(request, parse)
+        return self.send(request, parse)
 
     async def send(self, request: Request, parse: Callable[[Any], T]) -> T:
-        """Send ``request`` with retries; ``parse`` the decoded JSON of the success.
+        """Send ``request``, retrying as the policy and ``Request.idempotent`` allow; ``parse``
+        the decoded JSON of the success.
 
         Raises ``ApiError`` subclasses, ``TransportError`` (``OutcomeUnknownError`` for a write
         that may have taken effect), ``ResponseError`` or ``ClientClosedError``.
         """
-        self._get_session()  # fail fast on a closed client, before any waiting
+        if self._closed:  # fail fast, before any waiting
+            raise ClientClosedError("this MediaClient is closed")
         host = request.service.host
-        probe = await self._hold_for_calibration(host, request.deadline)
-        try:
-            return await self._retrying(request, parse)
-        finally:
-            if probe:
-                self._answered(host)
-
-    async def _retrying(self, request: Request, parse: Callable[[Any], T]) -> T:
-        """One attempt after another until a value or a final error."""
-        host = request.service.host
-        delays = self.policy.delays(self._rng)
+        known = self._hosts.get(host)
+        probe = known is None or not known.answered
+        if probe:
+            probe = await self._hold_for_calibration(host, request.deadline)
+        clock = self._hosts[host]  # made by the hold if it was not there
+        delays: Iterator[float] | None = None  # the back-off, drawn only after a failure
         attempt = 0
         resigned = False
         last: NcpError | None = None
-        while True:
-            blocked = await self._admit(request)
-            if blocked is not None:
-                raise last if last is not None else self._deadline_error(request, attempt, blocked)
-            attempt += 1
-            offset = self.clock_offset(host)
-            started = self._monotonic()
-            outcome = await self._attempt(request, parse, offset, attempt)
-            self._answered(host)
-            error = outcome.error
-            if error is None:
-                self._learn(host, outcome.date, offset, rejected=False)
-                self._report(request, attempt, outcome.status, started, None, None)
-                return outcome.value  # type: ignore[return-value]
-            last = error
-            # A rejection always teaches the clock (a second one corrects a bogus first Date),
-            # but a call is re-signed only once.
-            rejected = outcome.status == 401
-            learnt = rejected and self._learn(host, outcome.date, offset, rejected=True)
-            if learnt and not resigned:  # re-signed with the learnt offset: not a retry
-                resigned = True
-                self._report(request, attempt, 401, started, error, 0.0)
-                continue
-            delay = self.policy.delay_for(error, next(delays))
-            if outcome.status == 429:
-                # The gateway throttles the client, not one call: every request waits, even
-                # when this call gives up (its deadline, its retries, or a write).
-                self.gate.trip(delay)
-            wait = delay if self._may_retry(request, outcome, attempt, delay) else None
-            self._report(request, attempt, outcome.status, started, error, wait)
-            if wait is None:
-                if isinstance(error, TransportError):
-                    error.attempts = attempt
-                raise error
-            if logger.isEnabledFor(logging.WARNING):
-                logger.warning(
-                    "retrying %s in %.3f s after %s (attempt %d of %d)",
-                    request.label, wait, _reason(error), attempt, self.policy.max_retries + 1,
-                )
-            if outcome.status != 429:  # after a 429 the next admission waits at the gate
-                await self._sleep(wait)
+        try:
+            while True:
+                started = self._monotonic()
+                if self.gate.closed_at(started) or self.pacer is not None:
+                    blocked = await self._admit(request)
+                    if blocked is not None:
+                        if last is not None:
+                            raise last
+                        raise self._deadline_error(request, attempt, blocked)
+                    started = self._monotonic()
+                attempt += 1
+                offset = clock.offset
+                outcome = await self._attempt(request, parse, offset, attempt)
+                if not clock.answered:
+                    self._answered(host)
+                error = outcome.error
+                if error is None:
+                    if outcome.date != clock.last_date:  # ``Date`` moves once a second
+                        self._learn(host, outcome.date, offset, rejected=False)
+                    self._report(request, attempt, outcome.status, started, None, None)
+                    return outcome.value  # type: ignore[return-value]
+                last = error
+                # A rejection always teaches the clock (a second one corrects a bogus first
+                # Date), but a call is re-signed only once.
+                rejected = outcome.status == 401
+                learnt = rejected and self._learn(host, outcome.date, offset, rejected=True)
+                if learnt and not resigned:  # re-signed with the learnt offset: not a retry
+                    resigned = True
+                    self._report(request, attempt, 401, started, error, 0.0)
+                    continue
+                if delays is None:
+                    delays = self.policy.delays(self._rng)
+                delay = self.policy.delay_for(error, next(delays))
+                if outcome.status == 429:
+                    # The gateway throttles the client, not one call: every request waits,
+                    # even when this call gives up (its deadline, its retries, or a write).
+                    self.gate.trip(delay)
+                wait = delay if self._may_retry(request, outcome, attempt, delay) else None
+                self._report(request, attempt, outcome.status, started, error, wait)
+                if wait is None:
+                    if isinstance(error, TransportError):
+                        error.attempts = attempt
+                    raise error
+                if logger.isEnabledFor(logging.WARNING):
+                    logger.warning(
+                        "retrying %s in %.3f s after %s (attempt %d of %d)",
+                        request.label, wait, _reason(error), attempt,
+                        self.policy.max_retries + 1,
+                    )
+                if outcome.status != 429:  # after a 429 the next admission waits at the gate
+                    await self._sleep(wait)
+        finally:
+            if probe:
+                self._answered(host)
 
     def _may_retry(
         self, request: Request, outcome: _Outcome[Any], attempt: int, delay: float
@@ -437,8 +457,8 @@ class Transport:
                 ))
                 if not complete:
                     resp.close()  # unread bytes remain: the connection cannot be reused
-                date = resp.headers.get("Date")
-                retry_after = resp.headers.get("Retry-After")
+                received = resp.headers
+                date = received.get("Date")
         except (aiohttp.ClientError, TimeoutError) as exc:
             return self._connection_failure(request, exc, attempt)
         except RuntimeError:
@@ -446,18 +466,17 @@ class Transport:
                 raise ClientClosedError("the MediaClient was closed during the request") from None
             raise
 
-        label = request.label
         if not success:
             error = error_from_response(
-                status, body, service=service.name, request=label,
-                retry_after=retry_after, now=self._clock(),
+                status, body, service=service.name, request=request.label,
+                retry_after=received.get("Retry-After"), now=self._clock(),
             )
             return _Outcome(error=error, status=status, date=date)
         if not complete:
             return _Outcome(
                 error=BodyTooLargeError(
                     f"response body exceeds max_body_size ({limit:,} bytes)",
-                    excerpt=excerpt(body), request=label,
+                    excerpt=excerpt(body), request=request.label,
                 ),
                 status=status,
             )
@@ -465,19 +484,22 @@ class Transport:
             data = self._loads(body) if body else None
         except (ValueError, UnicodeDecodeError, RecursionError):
             return _Outcome(
-                error=ResponseError("body is not valid JSON", excerpt=excerpt(body), request=label),
+                error=ResponseError(
+                    "body is not valid JSON", excerpt=excerpt(body), request=request.label
+                ),
                 status=status,
             )
         try:
             return _Outcome(value=parse(data), status=status, date=date)
         except ResponseError as exc:
-            exc.request = label
+            exc.request = request.label
             exc.excerpt = excerpt(body)
             return _Outcome(error=exc, status=status)
         except RecursionError:
             return _Outcome(
-                error=ResponseError("body is nested too deeply", excerpt=excerpt(body),
-                                    request=label),
+                error=ResponseError(
+                    "body is nested too deeply", excerpt=excerpt(body), request=request.label
+                ),
                 status=status,
             )
 
