@@ -1,7 +1,7 @@
 """The scale-out recipe runs (``examples/scale_out``): two real arq worker processes share the
 emulator's quota through a real Redis, split a ``wait_for_imports`` of 60 imports between them,
 and the caller gets every result once, as it lands, with no 429 and no import polled more than
-it needs."""
+it needs; an ``ingest`` is sharded the same way and imports each key exactly once."""
 
 from __future__ import annotations
 
@@ -108,3 +108,44 @@ async def test_two_workers_share_the_quota_and_stream_every_result_once(
 
 async def _scard(redis: ArqRedis, wanted: int) -> bool:
     return bool(await redis.scard(WORKERS_KEY) == wanted)
+
+
+async def test_an_ingest_is_sharded_and_each_key_is_imported_once(
+    own_redis: RedisServer, arq_redis: ArqRedis
+) -> None:
+    emulator = Emulator(Scenario.empty(), quota=Quota(100, 1.0))
+    emulator.media_ai.add_project("ws", 7)
+    keys = [f"in/{i:02d}.mp4" for i in range(20)]
+    for key in keys[:3]:  # some fail, as real files do
+        emulator.media_ai.plan_object(key, import_outcome="FILE_NOT_EXIST")
+    async with EmulatorServer(emulator) as server:
+        workers = await start_workers(1, server, own_redis.url)
+        try:
+            await until(lambda: _scard(arq_redis, 1))
+            params = {"workspace": "ws", "project_id": "7", "bucket": "b", "interval": 0.1,
+                      "index_interval": 0.1, "concurrency": 8}  # fmt: skip
+            results = {
+                key: result
+                async for key, result in _keyed(stream(
+                    arq_redis, "ingest", keys, params=params, shard_size=5
+                ))
+            }
+        finally:
+            for worker in workers:
+                if worker.returncode is None:
+                    worker.send_signal(signal.SIGTERM)
+            errors = [(await w.communicate())[1].decode() for w in workers]
+    assert [w.returncode for w in workers] == [0], errors
+    assert sorted(results) == keys  # each key's result once
+    assert sorted(k for k, r in results.items() if not r["ok"]) == keys[:3]
+    assert all(r["index"] == "ANALYZE_COMPLETED" for k, r in results.items() if k not in keys[:3])
+    # A write: arq runs the job at most once, and every key was imported exactly once.
+    assert all(len(emulator.media_ai.assets_for_key(key)) == 1 for key in keys)
+    assert emulator.stats.statuses.get(429, 0) == 0
+
+
+async def _keyed(
+    stream: AsyncIterator[dict[str, Any]],
+) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+    async for result in stream:
+        yield result["item"], result

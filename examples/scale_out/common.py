@@ -6,10 +6,10 @@ A large batch is split into *shards* (``shard_size`` items each); each shard is 
 batch's common arguments and ``items`` its part of the work, all plain JSON values. A worker
 runs the operation with its own ``MediaClient`` (every worker shares one quota through Redis)
 and pushes each result onto the batch's Redis list as it lands; the caller pops them as they
-come. An operation is an async generator ``(client, params, items) -> (item, result)``, so a
-new one (``ingest``: ``params`` = workspace, project and bucket, ``items`` = object keys) is one
-function and one entry, declared ``retry_safe=False`` because it writes: arq re-runs a job whose
-worker died, and a write must not be made twice (the job then runs at most once).
+come. An operation is an async generator ``(client, params, items) -> (item, result)``: one
+function and one entry of ``OPERATIONS``. ``ingest`` is declared ``retry_safe=False`` because it
+writes: arq re-runs a job whose worker died, and an import must not be made twice (the job then
+runs at most once; its keys whose fate is unknown come back as errors to look up).
 """
 
 from __future__ import annotations
@@ -64,20 +64,49 @@ async def wait_for_imports(
 ) -> AsyncIterator[tuple[Item, Result]]:
     """Items are ``[workspace, project_id, asset_id]``; each result is the import's final
     state, or the error that ended its polling."""
-    refs = [ncp.VideoAssetRef(*item) for item in items]
+    items_by_ref: dict[ncp.AssetRef | ncp.VideoAssetRef, Item] = {
+        ncp.AssetRef(*item): item for item in items
+    }
     async for landed in client.media_ai.wait_for_imports(
-        refs,
+        items_by_ref,
         concurrency=int(params.get("concurrency", 16)),
         interval=float(params.get("interval", 2.0)),
         return_exceptions=True,
     ):
         if isinstance(landed, ncp.PollFailure):
-            ref, result = landed.target, _error(landed.error)
+            yield items_by_ref[landed.target], _error(landed.error)
         else:
-            assert landed.asset is not None
-            ref = landed.asset
-            result = {"status": str(landed.upload_status), "video_id": landed.video_id}
-        yield [ref.workspace, ref.project_id, ref.video_asset_id], result
+            assert landed.asset is not None  # wait_for_imports names every status's asset
+            result = {"status": str(landed.upload_status), "asset_id": landed.asset_id}
+            yield items_by_ref[landed.asset], result
+
+
+async def ingest(
+    client: ncp.MediaClient, params: dict[str, Any], items: Sequence[Item]
+) -> AsyncIterator[tuple[Item, Result]]:
+    """Items are Object Storage keys; ``params`` name the ``workspace``, ``project_id`` and
+    ``bucket`` (and optionally ``index``, ``concurrency``, ``interval`` and ``index_interval``,
+    in seconds). Each result is the key's asset and final states, or the error that stopped
+    it."""
+    async for landed in client.media_ai.ingest(
+        params["workspace"],
+        params["project_id"],
+        bucket=params["bucket"],
+        keys=items,
+        index=bool(params.get("index", True)),
+        concurrency=int(params.get("concurrency", 16)),
+        interval=float(params.get("interval", 2.0)),
+        index_interval=float(params.get("index_interval", 5.0)),
+    ):
+        imported, indexed = landed.import_status, landed.index_status
+        yield landed.key, {
+            "ok": landed.ok,
+            "asset": None if landed.ref is None else str(landed.ref),
+            "stage": str(landed.stage),
+            "import": None if imported is None else str(imported.upload_status),
+            "index": None if indexed is None else str(indexed.status),
+            **({} if landed.error is None else _error(landed.error)),
+        }
 
 
 def _error(error: BaseException) -> Result:
@@ -86,6 +115,7 @@ def _error(error: BaseException) -> Result:
 
 OPERATIONS: dict[str, Operation] = {
     "wait_for_imports": Operation(wait_for_imports, retry_safe=True),
+    "ingest": Operation(ingest, retry_safe=False),
 }
 
 
