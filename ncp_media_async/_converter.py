@@ -234,10 +234,10 @@ def _epoch_auto(value: Any, _: Any = None) -> datetime:
 
 #: ``kind=`` declarations (``records._base.Kind``) → their hook, by whether the field is optional.
 _KIND_HOOKS: Final[dict[tuple[str, bool], Hook]] = {
-    ("epoch_s", False): _epoch(1),
-    ("epoch_ms", False): _epoch(1000),
-    ("epoch_s", True): _optional(_epoch(1), datetime),
-    ("epoch_ms", True): _optional(_epoch(1000), datetime),
+    ("epoch_s", False): _epoch_s,
+    ("epoch_ms", False): _epoch_ms,
+    ("epoch_s", True): _optional(_epoch_s, datetime),
+    ("epoch_ms", True): _optional(_epoch_ms, datetime),
     ("epoch_auto", False): _epoch_auto,
     ("epoch_auto", True): _optional(_epoch_auto, datetime),
 }
