@@ -120,6 +120,12 @@ class Resource:
             raise ConfigurationError(self._where)
         return self._where
 
+    def _offered(self) -> None:
+        """Raise ``ConfigurationError`` now when the client's zone does not offer this service:
+        a batch, a wait or a multi-request call fails at once, not once it is under way."""
+        if isinstance(self._where, str):
+            raise ConfigurationError(self._where)
+
     def _get(
         self, segments: Sequence[str], parse: Callable[[Any], T], query: Query = ()
     ) -> Coroutine[Any, Any, T]:

@@ -147,7 +147,7 @@ class LiveStation(Resource):
         wanted = tuple(dict.fromkeys(_known(ChannelStatus, s, "states") for s in states))
         if not wanted:
             raise ValueError("states must name at least one ChannelStatus")
-        self._service  # noqa: B018 (a zone without the service fails here, not mid-poll)
+        self._offered()
 
         def settled(channel: Channel) -> bool:
             status = channel.channel_status

@@ -423,7 +423,7 @@ class MediaAI(Resource):
         or yielded as ``PollFailure(key, error)`` with ``return_exceptions=True``. An
         authentication error stops the batch at once.
         """
-        self._service  # noqa: B018 (a zone without the service fails here, not mid-batch)
+        self._offered()
         keys = list(keys)
         for key in keys:
             if not isinstance(key, str) or not key.strip():
@@ -532,7 +532,7 @@ class MediaAI(Resource):
         or yielded as ``PollFailure`` with ``return_exceptions=True``. An authentication error
         stops the whole batch at once. See ``ncp_media_async.polling.poll``.
         """
-        self._service  # noqa: B018 (a zone without the service fails here, not mid-batch)
+        self._offered()
         refs = list(refs)
         for ref in refs:
             if not isinstance(ref, AssetRef | VideoAssetRef):
@@ -664,7 +664,7 @@ class MediaAI(Resource):
         service picks the new one up (nothing in the status tells them apart): wait a moment
         after ``start_index`` before polling such assets, or use ``ingest``.
         """
-        self._service  # noqa: B018 (a zone without the service fails here, not mid-batch)
+        self._offered()
         refs = list(refs)
         for ref in refs:
             _check_ref(ref, AssetRef)
@@ -773,7 +773,7 @@ class MediaAI(Resource):
         ``INDEX`` or ``INDEX_WAIT`` (``stage`` is the one entered; a key's end is the result
         yielded), for progress displays; it must not block.
         """
-        self._service  # noqa: B018 (a zone without the service fails here, not mid-batch)
+        self._offered()
         if isinstance(index, bool):
             options = IndexOptions() if index else None
         elif isinstance(index, IndexOptions):

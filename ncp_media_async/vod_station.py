@@ -164,7 +164,7 @@ class VodStation(Resource):
         category = segment("category_id", category_id)
         number = _category_number(category_id)
         inputs, field, common = _add_files_body(bucket, paths, urls, notification, output)
-        self._service  # noqa: B018 (a zone without the service fails here, before sending)
+        self._offered()
         chunks = [
             inputs[i : i + _defaults.ADD_FILES_MAX_INPUTS]
             for i in range(0, len(inputs), _defaults.ADD_FILES_MAX_INPUTS)
@@ -344,7 +344,7 @@ class VodStation(Resource):
 
         Bad arguments raise ``TypeError``/``ValueError`` here, before anything is sent.
         """
-        self._service  # noqa: B018 (a zone without the service fails here, not mid-wait)
+        self._offered()
         batch_jobs = list(dict.fromkeys(jobs))
         for job in batch_jobs:
             if not isinstance(job, EncodingJob):
