@@ -83,3 +83,20 @@ def test_region_code_option_overrides_the_zone() -> None:
     assert client.live_station._service.headers["x-ncp-region_code"] == "KR"
     client = ncp.MediaClient(CREDS, endpoints=ncp.Endpoints.fin())
     assert client.live_station._service.headers["x-ncp-region_code"] == "FKR"
+
+
+async def test_batches_in_a_zone_without_the_service_fail_before_anything_runs() -> None:
+    ref = ncp.AssetRef("ws", "1", "2")
+    async with ncp.MediaClient(CREDS, endpoints=ncp.Endpoints.fin()) as client:
+        mi = client.media_ai
+        for make in (
+            lambda: mi.ingest("ws", 1, bucket="b", keys=["a.mp4"]),
+            lambda: mi.import_assets("ws", 1, bucket="b", keys=["a.mp4"]),
+            lambda: mi.wait_for_indexes([ref]),
+            lambda: mi.wait_for_imports([ref]),
+        ):
+            with pytest.raises(ncp.ConfigurationError, match="not offered in the fin zone"):
+                make()  # at the call, not at the first iteration
+    async with ncp.MediaClient(CREDS, endpoints=ncp.Endpoints.gov()) as client:
+        with pytest.raises(ncp.ConfigurationError, match="Live Station is not offered"):
+            await client.live_station.wait_for_channel("ls-20200313162828-G60tN", ["READY"])
