@@ -750,3 +750,19 @@ def test_fit_widths_keeps_a_narrower_less_important_column_that_still_fits() -> 
 def test_fit_widths_at_equal_priority_text_goes_first_then_the_rightmost() -> None:
     assert fit_widths([10, 10, 10], [OTHER, TEXT, OTHER], [0, 0, 0], 25) == [10, None, 10]
     assert fit_widths([10, 10, 10], [OTHER, OTHER, OTHER], [0, 0, 0], 25) == [10, 10, None]
+
+
+def test_the_error_line_is_one_bounded_line() -> None:
+    from ncp_media_async.cli._errors import ERROR_LINE_CHARS, error_message
+
+    failures = {f"ws/p/{i}": ncp.NotFoundError("x" * 400 + "\n" + "y" * 400, status=404,
+                                                request="GET /x") for i in range(5)}
+    batch = ncp.PollingError(
+        "5 of 5 targets failed: " + ", ".join(f"{t}: {e}" for t, e in failures.items()),
+        failures=failures,
+    )
+    line = error_message(batch)
+    assert "\n" not in line
+    assert len(line) == ERROR_LINE_CHARS
+    assert line.endswith("…")
+    assert error_message(ncp.NcpError()) == "NcpError"

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from ..errors import ApiError, NcpError
+from ..errors import ApiError, NcpError, shorten
 
 #: Exit statuses: the service said no, a request failed, or what was awaited did not happen;
 #: a bad command line; interrupted.
@@ -28,9 +28,14 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+#: The longest ``error:`` line the command prints (characters); the rest is cut with ``…``.
+ERROR_LINE_CHARS = 1000
+
+
 def error_message(error: BaseException) -> str:
-    """``str(error)`` on one line (the type's name if that is empty)."""
-    return one_line(str(error)) or type(error).__name__
+    """``str(error)`` on one line (the type's name if that is empty), at most
+    ``ERROR_LINE_CHARS`` characters: a batch's error quoting its failures stays one line."""
+    return shorten(one_line(str(error)), ERROR_LINE_CHARS) or type(error).__name__
 
 
 def short_reason(error: BaseException) -> str:

@@ -300,7 +300,8 @@ FLAGS: Final = (
         "fault_kinds",
         str,
         f"Comma-separated fault kinds among {', '.join(kind.value for kind in Fault)} "
-        "(default: all but slow).",
+        "(default: all but slow and the hostile servers gzip_bomb, endless_body, deep_json, "
+        "bogus_date).",
         "KINDS",
     ),
     Flag(
