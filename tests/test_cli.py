@@ -26,9 +26,11 @@ import pytest
 from _loopback import LoopbackEmulator
 from click.testing import CliRunner, Result
 
+import ncp_media_async as ncp
 from ncp_media_async.cli import CLI_EXTRA_HINT
 from ncp_media_async.cli._app import cli
 from ncp_media_async.cli._columns import TEXT_FLOOR, UTC_ZONE, Kind, Zone, fit_widths
+from ncp_media_async.cli._errors import ERROR_LINE_CHARS, error_message
 from ncp_media_async.cli._output import to_jsonable
 from ncp_media_async.cli._params import parse_asset_ref
 from ncp_media_async.records import AssetRef, EncodingState
@@ -753,8 +755,6 @@ def test_fit_widths_at_equal_priority_text_goes_first_then_the_rightmost() -> No
 
 
 def test_the_error_line_is_one_bounded_line() -> None:
-    from ncp_media_async.cli._errors import ERROR_LINE_CHARS, error_message
-
     failures = {f"ws/p/{i}": ncp.NotFoundError("x" * 400 + "\n" + "y" * 400, status=404,
                                                 request="GET /x") for i in range(5)}
     batch = ncp.PollingError(
