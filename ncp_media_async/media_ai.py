@@ -247,7 +247,7 @@ def _index(body: Any, asset: AssetRef) -> Index:
 
 
 def _index_status(body: Any, asset: AssetRef) -> IndexStatus:
-    return attrs.evolve(structure(media_ai_result(body), IndexStatus, "$.result"), asset=asset)
+    return attrs.evolve(structure_media_ai_result(body, IndexStatus), asset=asset)
 
 
 def _nothing(body: Any) -> None:
