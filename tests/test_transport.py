@@ -211,8 +211,8 @@ async def test_a_write_that_may_have_reached_the_server_is_sent_once(
     server: EmulatorServer, fault: Fault
 ) -> None:
     emulator = server.emulator
-    emulator.force_faults(fault, fault, fault, slow_seconds=5.0)
-    async with client_for(server, timeout=0.2) as client:
+    emulator.force_faults(fault, fault, fault, slow_seconds=30.0)
+    async with client_for(server, timeout=0.5) as client:
         with pytest.raises(ncp.OutcomeUnknownError, match="was not sent again") as info:
             await _write(client, STATS_PATH)
     assert info.value.attempts == 1
