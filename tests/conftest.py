@@ -2,10 +2,19 @@
 its ``pytest11`` entry point as in users' projects."""
 
 import asyncio
+import signal
 from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
 from _redis import RedisServer, running
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A shell without job control starts a background command with SIGINT ignored, and a child
+    # process inherits that: the Ctrl-C tests would then wait for a command that cannot hear
+    # the signal. Take SIGINT back so that the commands the tests start hear it as a user's do.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 async def _leftover_tasks(rounds: int = 20) -> list[asyncio.Task[object]]:
