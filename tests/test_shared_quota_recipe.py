@@ -144,6 +144,34 @@ async def test_an_ingest_is_sharded_and_each_key_is_imported_once(
     assert emulator.stats.statuses.get(429, 0) == 0
 
 
+async def test_a_worker_asked_to_stop_finishes_its_running_ingest(
+    own_redis: RedisServer, arq_redis: ArqRedis
+) -> None:
+    emulator = Emulator(Scenario.empty())
+    emulator.media_ai.add_project("ws", 7)
+    keys = [f"in/{i:02d}.mp4" for i in range(6)]
+    async with EmulatorServer(emulator) as server:
+        (worker,) = await start_workers(1, server, own_redis.url)
+        try:
+            await until(lambda: _scard(arq_redis, 1))
+            params = {"workspace": "ws", "project_id": "7", "bucket": "b", "interval": 0.1,
+                      "index_interval": 0.1, "concurrency": 1}  # fmt: skip
+            emulator.latency = 0.05  # the job outlasts the signal
+            results = {}
+            async for key, result in _keyed(stream(arq_redis, "ingest", keys, params=params)):
+                if not results:
+                    worker.send_signal(signal.SIGTERM)  # a deploy stops it mid-job
+                results[key] = result
+        finally:
+            if worker.returncode is None:
+                worker.send_signal(signal.SIGTERM)
+            _, error = await worker.communicate()
+    assert worker.returncode == 0, error.decode()
+    assert sorted(results) == keys
+    assert all(r["ok"] for r in results.values())  # none cut off by the stop
+    assert all(len(emulator.media_ai.assets_for_key(key)) == 1 for key in keys)
+
+
 async def _keyed(
     stream: AsyncIterator[dict[str, Any]],
 ) -> AsyncIterator[tuple[str, dict[str, Any]]]:

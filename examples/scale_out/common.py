@@ -29,6 +29,10 @@ RATE_PER_MINUTE = int(os.environ.get("NCP_RATE_PER_MINUTE", "970"))
 RATE_NAME = os.environ.get("NCP_RATE_NAME", "default")
 #: Jobs one worker runs at once.
 WORKER_JOBS = int(os.environ.get("NCP_WORKER_JOBS", "4"))
+#: Seconds a worker asked to stop (SIGTERM, Ctrl-C) lets its running jobs finish, taking no new
+#: ones, before it cancels what is left. A cancelled write (an ingest's imports) is not run
+#: again, so give a deploy's stop at least this long.
+WORKER_GRACE = int(os.environ.get("NCP_WORKER_GRACE", "60"))
 
 #: Results of batch B are pushed onto the list ``RESULTS_PREFIX + B`` (kept an hour at most).
 RESULTS_PREFIX = "ncp_media_async:results:"

@@ -5,8 +5,8 @@ shared through Redis. Start as many as you like, on any machines that reach Redi
     python -m examples.scale_out.worker          # or: arq examples.scale_out.worker.WorkerSettings
 
 Settings come from the environment (see ``common``): ``REDIS_URL``, ``NCP_RATE_PER_MINUTE``,
-``NCP_RATE_NAME``, ``NCP_WORKER_JOBS`` and the client's own ``NCP_ACCESS_KEY``,
-``NCP_SECRET_KEY``, ``NCP_MEDIA_ENDPOINT``.
+``NCP_RATE_NAME``, ``NCP_WORKER_JOBS``, ``NCP_WORKER_GRACE`` and the client's own
+``NCP_ACCESS_KEY``, ``NCP_SECRET_KEY``, ``NCP_MEDIA_ENDPOINT``.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from .common import (
     REDIS_URL,
     RESULTS_PREFIX,
     RESULTS_TTL,
+    WORKER_GRACE,
     WORKER_JOBS,
     WORKERS_KEY,
     Item,
@@ -79,6 +80,7 @@ class WorkerSettings:
     on_startup = startup
     on_shutdown = shutdown
     max_jobs = WORKER_JOBS
+    job_completion_wait = WORKER_GRACE  # on SIGTERM/SIGINT: finish running jobs, then stop
     job_timeout = 24 * 3600  # the client's own timeouts bound each request
     poll_delay = 0.1  # seconds between two looks at the queue
 
