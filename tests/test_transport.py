@@ -15,6 +15,7 @@ import aiohttp
 import attrs
 import pytest
 from _clocks import Recorder
+from _live import until
 
 import ncp_media_async as ncp
 from ncp_media_async._config import ClientOptions, Config
@@ -159,7 +160,7 @@ async def test_calibration_holds_only_requests_to_the_same_host() -> None:
         async with client:
             ref = load_imports(quick, 1)[0]
             hung = asyncio.ensure_future(client.vod_station.status_statistics())
-            await asyncio.sleep(0.01)
+            await until(lambda: slow.stats.total_requests == 1)  # the probe is in
             held = asyncio.ensure_future(client.vod_station.status_statistics())
             # Another host answers at once, while the first host's probe hangs.
             status = await asyncio.wait_for(client.media_ai.import_status_of(ref), 2.0)
@@ -181,9 +182,8 @@ async def test_a_hung_first_request_holds_its_host_only_for_the_connect_timeout(
         calls = [
             asyncio.ensure_future(client.vod_station.status_statistics()) for _ in range(3)
         ]
-        await asyncio.sleep(0.5)
-        # The two held behind the hung probe went after 0.1 s.
-        assert server.emulator.stats.total_requests == 3
+        # The two held behind the hung probe go after 0.1 s, not after its 30 s.
+        await until(lambda: server.emulator.stats.total_requests == 3)
         for call in calls:
             call.cancel()
         await asyncio.gather(*calls, return_exceptions=True)
