@@ -384,8 +384,9 @@ def test_targets_file_bad_lines_beyond_the_shown_are_counted(served: LoopbackEmu
 
 
 def test_request_timeout_is_per_attempt(fresh: LoopbackEmulator) -> None:
-    fresh.emulator.latency = 0.5  # every answer takes half a second
-    result = fresh.invoke("statistics", "--request-timeout", "0.05", "--max-retries", "0")
+    fresh.emulator.latency = 30.0  # every answer takes 30 s (dropped when the client leaves)
+    # Half a second: time enough for the request to reach the emulator on a loaded machine.
+    result = fresh.invoke("statistics", "--request-timeout", "0.5", "--max-retries", "0")
     assert result.exit_code == 1
     assert result.stderr.startswith("error: ")
     assert "timed out" in result.stderr.lower() or "timeout" in result.stderr.lower()
