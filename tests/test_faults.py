@@ -139,7 +139,7 @@ async def test_head_insertions_mid_walk_never_give_an_item_twice(
             } for _ in range(1)])
 
     emulator.after_page = insert_at_head
-    async with client_for(ncp_emulator_server) as client:
+    async with client_for(ncp_emulator_server, timeout=10.0) as client:  # no SLOW fault here
         got = record_keys(await client.vod_station.encoding_statuses(page_size=100).to_list())
     assert len(got) == len(set(got)), "an item was given twice"
     assert original <= set(got), "an item present for the whole walk was missed"
@@ -154,7 +154,7 @@ async def test_shrinking_and_growing_totals_end_the_walk(
         emulator.vod_station.remove_encoding_statuses(300, newest=False)
 
     emulator.after_page = shrink
-    async with client_for(ncp_emulator_server) as client:
+    async with client_for(ncp_emulator_server, timeout=10.0) as client:  # no SLOW fault here
         got = record_keys(await client.vod_station.encoding_statuses(page_size=100).to_list())
     assert len(got) == len(set(got))
     assert emulator.stats.requests[Route.ENCODING_STATUSES] < 100
