@@ -265,3 +265,24 @@ def test_options_are_validated_before_anything_runs(kwargs: dict[str, float]) ->
 def _other_tasks() -> list[asyncio.Task[object]]:
     current = asyncio.current_task()
     return [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+
+
+async def test_a_target_finishing_as_the_timeout_passes_is_named_pending() -> None:
+    # The step's answer and the timeout land in the same turn of the loop (the step is woken
+    # just before the alarm speaks): the target finished after the alarm, so the consumer sees
+    # the timeout first. It must still be reported: named pending (its result came too late).
+    answered = asyncio.Event()
+
+    async def step(target: str) -> str:
+        await answered.wait()
+        return target
+
+    async def sleep(seconds: float) -> None:
+        answered.set()  # wakes the step before the alarm's message is read
+
+    got: list[str] = []
+    with pytest.raises(PollTimeoutError) as caught:
+        async for result in schedule(["a"], step, timeout=5.0, sleep=sleep):
+            got.append(result)
+    assert got == []
+    assert caught.value.pending == ("a",)
