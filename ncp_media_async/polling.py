@@ -195,8 +195,8 @@ class _Batch(Generic[K, R]):
         finally:
             for task in tasks:
                 task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.gather(*tasks, return_exceptions=True)
+            # Not shielded: a cancellation of the consumer while the workers stop is its own.
+            await asyncio.gather(*tasks, return_exceptions=True)
         if failures:
             raise PollingError(
                 f"{len(failures)} of {len(targets)} targets failed: "

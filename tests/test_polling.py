@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections import Counter
 
@@ -286,3 +287,33 @@ async def test_a_target_finishing_as_the_timeout_passes_is_named_pending() -> No
             got.append(result)
     assert got == []
     assert caught.value.pending == ("a",)
+
+
+async def test_cancelling_the_consumer_while_the_batch_shuts_down_is_not_swallowed() -> None:
+    # The consumer broke out; closing the stream waits for a step that is slow to stop. A
+    # cancellation of the consumer during that wait (a timeout, a task group) must reach it.
+    stopping, release = asyncio.Event(), asyncio.Event()
+
+    async def step(target: str) -> str:
+        if target == "fast":
+            return target
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            stopping.set()
+            await release.wait()  # a step whose clean-up takes a moment
+            raise
+        raise AssertionError("unreachable")
+
+    async def consume() -> str:
+        async with contextlib.aclosing(schedule(["slow", "fast"], step, concurrency=2)) as stream:
+            async for _ in stream:
+                break
+        return "went on as if not cancelled"
+
+    task = asyncio.create_task(consume())
+    await stopping.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert task.cancelled()
