@@ -38,7 +38,8 @@ What ``poll`` and ``schedule`` guarantee:
 * A fatal failure (``AuthenticationError``, ``PermissionDeniedError``) stops the batch at once:
   no other target can succeed with the same credentials.
 * ``timeout`` (seconds) bounds the whole wait; when it passes, ``PollTimeoutError`` names the
-  targets still pending.
+  targets still pending: every target whose result (or failure) was not given out yet, so that
+  each target is reported exactly once, as a result, a failure or pending.
 * Cancelling the consumer, breaking out of the loop or an error stops every worker; no task is
   left behind.
 """
@@ -126,7 +127,8 @@ class _Batch(Generic[K, R]):
         self.targets = targets
         self.started = 0  # targets[:started] have been stepped at least once
         self.pending: set[K] = set(targets)
-        self.outbox: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        # (kind, target, value): "done"/"failed" per target; "fatal"/"timeout" with no target.
+        self.outbox: asyncio.Queue[tuple[str, Any, Any]] = asyncio.Queue()
         self.idle: list[asyncio.Future[None]] = []
 
     def _push(self, target: K, failures: int, delay: float | None = None) -> None:
@@ -141,7 +143,7 @@ class _Batch(Generic[K, R]):
 
     def _finish(self, target: K, kind: str, value: Any) -> None:
         self.pending.discard(target)
-        self.outbox.put_nowait((kind, value))
+        self.outbox.put_nowait((kind, target, value))
         if not self.pending:
             for waiter in self.idle:
                 if not waiter.done():
@@ -159,22 +161,24 @@ class _Batch(Generic[K, R]):
         async def alarm() -> None:
             assert timeout is not None
             await self.sleep(timeout)
-            self.outbox.put_nowait(("timeout", None))
+            self.outbox.put_nowait(("timeout", None, None))
 
         workers = min(concurrency, len(targets))
         tasks = [asyncio.ensure_future(self.worker()) for _ in range(workers)]
         if timeout is not None:
             tasks.append(asyncio.ensure_future(alarm()))
         failures: dict[K, BaseException] = {}
-        remaining = len(targets)
+        # Targets whose outcome the consumer has not been given yet: what a timeout names as
+        # pending (a step may finish in the turn the alarm goes off, behind it in the outbox).
+        unreported = dict.fromkeys(targets)
         try:
-            while remaining:
-                kind, value = await self.outbox.get()
+            while unreported:
+                kind, target, value = await self.outbox.get()
                 if kind == "done":
-                    remaining -= 1
+                    del unreported[target]
                     yield value
                 elif kind == "failed":
-                    remaining -= 1
+                    del unreported[target]
                     if return_exceptions:
                         yield value
                     else:
@@ -183,16 +187,16 @@ class _Batch(Generic[K, R]):
                     raise value
                 else:  # timeout
                     raise PollTimeoutError(
-                        f"{len(self.pending)} of {len(targets)} targets still pending after "
+                        f"{len(unreported)} of {len(targets)} targets still pending after "
                         f"{timeout} s",
                         failures=failures,
-                        pending=tuple(t for t in targets if t in self.pending),
+                        pending=tuple(unreported),
                     )
         finally:
             for task in tasks:
                 task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.gather(*tasks, return_exceptions=True)
+            # Not shielded: a cancellation of the consumer while the workers stop is its own.
+            await asyncio.gather(*tasks, return_exceptions=True)
         if failures:
             raise PollingError(
                 f"{len(failures)} of {len(targets)} targets failed: "
@@ -207,7 +211,7 @@ class _Batch(Generic[K, R]):
         try:
             await self._work()
         except Exception as exc:
-            self.outbox.put_nowait(("fatal", exc))
+            self.outbox.put_nowait(("fatal", None, exc))
 
     def _next(self) -> tuple[float, K, int] | None:
         """The next step to take: (due time, target, consecutive failures), or ``None`` when
@@ -245,7 +249,7 @@ class _Batch(Generic[K, R]):
             except NcpError as exc:
                 verdict = classify(exc)
                 if verdict is Verdict.FATAL:
-                    self.outbox.put_nowait(("fatal", exc))
+                    self.outbox.put_nowait(("fatal", None, exc))
                     return
                 if verdict is Verdict.PERMANENT or failures + 1 >= self.max_failures:
                     self._finish(target, "failed", PollFailure(target, exc))

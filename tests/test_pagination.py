@@ -113,6 +113,8 @@ def test_page_arithmetic() -> None:
         (10, 1000, 1, 20, 10, 10),  # at the minimum: a cap
         (50, 150, 3, 100, 1, 100),  # page 3 of 50 reaches 150: the last page
         (50, 151, 3, 100, 1, 50),
+        (5, 25, 3, 10, 1, 10),  # 20 + 5 = 25: the short last page at the size asked, not a cap
+        (5, 26, 3, 10, 1, 5),  # 20 + 5 leaves one: a cap
     ],
 )
 def test_served_size(

@@ -100,3 +100,18 @@ async def test_a_null_status_or_time_never_ends_the_walk(server: EmulatorServer)
     assert len(got) == 25
     assert (got[12].time, got[13].time) == (None, None)
     assert server.emulator.stats.requests[Route.CHANNEL_EVENTS] == 3
+
+
+@pytest.mark.parametrize("prefetch", [1, 4])
+async def test_start_page_on_the_short_last_page_gives_that_page_only(
+    server: EmulatorServer, prefetch: int
+) -> None:
+    # 25 events at 10 a page: page 3 holds the last 5. A walk started there must give those 5
+    # and stop, not take 5 for a cap and go back to items 15-19 and round again to 20-24.
+    server.emulator.vod_station.set_channel_events(CHANNEL, [event(i) for i in range(25)])
+    async with client_for(server) as client:
+        got = await client.vod_station.channel_events(
+            CHANNEL, page_size=10, start_page=3, prefetch=prefetch
+        ).to_list()
+    assert [e.message for e in got] == [f"event {i}" for i in range(20, 25)]
+    assert server.emulator.stats.requests[Route.CHANNEL_EVENTS] == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections import Counter
 
@@ -265,3 +266,54 @@ def test_options_are_validated_before_anything_runs(kwargs: dict[str, float]) ->
 def _other_tasks() -> list[asyncio.Task[object]]:
     current = asyncio.current_task()
     return [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+
+
+async def test_a_target_finishing_as_the_timeout_passes_is_named_pending() -> None:
+    # The step's answer and the timeout land in the same turn of the loop (the step is woken
+    # just before the alarm speaks): the target finished after the alarm, so the consumer sees
+    # the timeout first. It must still be reported: named pending (its result came too late).
+    answered = asyncio.Event()
+
+    async def step(target: str) -> str:
+        await answered.wait()
+        return target
+
+    async def sleep(seconds: float) -> None:
+        answered.set()  # wakes the step before the alarm's message is read
+
+    got: list[str] = []
+    with pytest.raises(PollTimeoutError) as caught:
+        async for result in schedule(["a"], step, timeout=5.0, sleep=sleep):
+            got.append(result)
+    assert got == []
+    assert caught.value.pending == ("a",)
+
+
+async def test_cancelling_the_consumer_while_the_batch_shuts_down_is_not_swallowed() -> None:
+    # The consumer broke out; closing the stream waits for a step that is slow to stop. A
+    # cancellation of the consumer during that wait (a timeout, a task group) must reach it.
+    stopping, release = asyncio.Event(), asyncio.Event()
+
+    async def step(target: str) -> str:
+        if target == "fast":
+            return target
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            stopping.set()
+            await release.wait()  # a step whose clean-up takes a moment
+            raise
+        raise AssertionError("unreachable")
+
+    async def consume() -> str:
+        async with contextlib.aclosing(schedule(["slow", "fast"], step, concurrency=2)) as stream:
+            async for _ in stream:
+                break
+        return "went on as if not cancelled"
+
+    task = asyncio.create_task(consume())
+    await stopping.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert task.cancelled()
