@@ -17,24 +17,23 @@ Pages and offsets. Page ``k`` asked at size ``s`` holds the items at offsets ``[
 of the list as it stands when the server serves that page. ``start_page`` is a page number in
 that sense (1-based).
 
-Walk by what was served. A server may put fewer items on a page than asked: it caps the size
-(a service that caps ``pageSizeNo`` at 50 when 100 was asked numbers its pages by 50). When the
+Walk by what was served. A server may put fewer items on a page than asked: it caps the size (a
+service that caps ``pageSizeNo`` at 50 when 100 was asked numbers its pages by 50). When the
 first page holds ``n`` items, ``0 < n < page_size``, its ``total`` says items remain after it
 (``start_page * n < total``), and it is not exactly the last page at the size asked
 (``(start_page - 1) * page_size + n != total``), the walk's size becomes ``n``: every later
-request asks for
-``n`` items, so that page ``k`` means offsets ``[(k-1)*n, k*n)`` whether the server numbers its
-pages by its cap or by the size asked, and how many items remain, the next page, the prefetch
-horizon and the hard cap are all counted in pages of ``n``. A count below ``min_page_size`` is
-not taken for a cap (a service does not cap below its own documented minimum, and asking for it
-would be refused): the walk keeps ``page_size`` then. The size is learnt from the first page
-only; a later short page does not renumber a walk already under way. Limit: with
-``start_page > 1``, a short first page holding exactly the items the size asked leaves on it
-(``(start_page - 1) * page_size + n == total``) is read as the last page, not a cap, so a walk
-that starts on a list's short last page gives that page and ends; a server that really caps at
-``n`` where the two readings meet is then walked no further (a short last page under a larger
-cap cannot be told from a cap of its own count either). Starting at page 1 (the default) is
-unambiguous.
+request asks for ``n`` items, so that page ``k`` means offsets ``[(k-1)*n, k*n)`` whether the
+server numbers its pages by its cap or by the size asked, and how many items remain, the next
+page, the prefetch horizon and the hard cap are all counted in pages of ``n``. A count below
+``min_page_size`` is not taken for a cap (a service does not cap below its own documented
+minimum, and asking for it would be refused): the walk keeps ``page_size`` then. The size is
+learnt from the first page only; a later short page does not renumber a walk already under way.
+Limit: with ``start_page > 1``, a short first page holding exactly the items the size asked
+leaves on it (``(start_page - 1) * page_size + n == total``) is read as the last page, not a
+cap, so a walk that starts on a list's short last page gives that page and ends; a server that
+really caps at ``n`` where the two readings meet is then walked no further (a short last page
+under a larger cap cannot be told from a cap of its own count either). Starting at page 1 (the
+default) is unambiguous.
 
 When the walk ends, on the first of:
 
