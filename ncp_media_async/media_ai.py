@@ -576,9 +576,11 @@ class MediaAI(Resource):
         An asset already being analysed answers 409: ``ConflictError`` by default
         (``if_running="raise"``). With ``if_running="wait"`` the call waits for that analysis to
         end (polling ``index_status`` every ``interval`` seconds, at most ``timeout`` seconds in
-        all: ``PollTimeoutError``) and then asks again, so that the analysis asked for runs.
-        The request is never sent again once it may have reached the service (a 409 is a
-        definite refusal, so asking again after one is not a repeat).
+        all: ``PollTimeoutError``) and then asks again, so that the analysis asked for runs
+        (``BEFORE_ANALYZE`` meanwhile is that analysis not picked up yet: polled on for
+        ``wait_for_indexes``' default ``start_grace``, 60 s, before asking again). The
+        request is never sent again once it may have reached the service (a 409 is a definite
+        refusal, so asking again after one is not a repeat).
         """
         _check_ref(ref, AssetRef)
         if options is None:
@@ -594,8 +596,10 @@ class MediaAI(Resource):
                 if if_running == "raise":
                     raise
             left = None if deadline is None else max(deadline - time.monotonic(), 1e-3)
+            # BEFORE_ANALYZE after a 409 is the running analysis not picked up yet: polled on
+            # (for the usual grace), not taken as its end and asked again at once.
             async for result in self.wait_for_indexes(
-                [ref], interval=interval, timeout=left, start_grace=0.0, return_exceptions=True
+                [ref], interval=interval, timeout=left, return_exceptions=True
             ):
                 if isinstance(result, PollFailure):
                     raise result.error

@@ -1,0 +1,51 @@
+"""Defects found by auditing the resource modules against the documents (each test failed
+before its fix): the service-facing behaviour of VOD Station, Live Station and Media
+Intelligence calls, through the public API against the emulator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import ncp_media_async as ncp
+from ncp_media_async.testing import Emulator, EmulatorServer, Route, Scenario
+
+FAST = ncp.RetryPolicy(initial_delay=0.001, max_delay=0.01)
+
+
+@pytest.fixture
+def ncp_scenario() -> Scenario:
+    return Scenario.empty()
+
+
+def client_for(server: EmulatorServer, **options: Any) -> ncp.MediaClient:
+    options.setdefault("retry", FAST)
+    return ncp.MediaClient(server.credentials, endpoints=ncp.Endpoints.at(server.url), **options)
+
+
+async def _imported(client: ncp.MediaClient, emulator: Emulator, asset_id: int) -> ncp.AssetRef:
+    emulator.media_ai.add_import("ws", "7", asset_id, polls=1)
+    status = await client.media_ai.import_status("ws", "7", asset_id)
+    assert status.asset is not None and isinstance(status.asset, ncp.AssetRef)
+    return status.asset
+
+
+# -- Media Intelligence: start_index(if_running="wait") ------------------------------------------
+
+
+async def test_waiting_for_a_queued_analysis_does_not_ask_again_and_again(
+    ncp_client: ncp.MediaClient, ncp_emulator: Emulator
+) -> None:
+    """Another caller's analysis that the service has not picked up yet (BEFORE_ANALYZE, the
+    state ``wait_for_indexes`` polls on for its grace) is waited for at ``interval``: the
+    request is not sent again after every poll (a 409 each time, back to back)."""
+    ref = await _imported(ncp_client, ncp_emulator, 5)
+    ncp_emulator.media_ai.index_pickup_polls = 4  # queued for four polls, then runs
+    await ncp_client.media_ai.start_index(ref)  # the other caller's analysis
+    await ncp_client.media_ai.start_index(ref, if_running="wait", interval=0.001, timeout=30)
+    requests = ncp_emulator.stats.requests
+    # The other caller's, ours refused once (409), ours again once that analysis ended.
+    assert requests[Route.START_INDEX] == 3
+    assert ncp_emulator.media_ai.analyses_requested("ws") == 2
+
