@@ -12,15 +12,17 @@ Which calls are sent again after a failure (the transport decides, with ``_retry
 * reads (every ``GET``: lists, details, import and index status, the index) are retried on a
   connection failure, a timeout, a reset, HTTP 408/429/500/502/503/504 and an unreadable success
   body, up to ``max_retries`` times with back-off (``Retry-After`` honoured on 429 and 503);
-* ``cancel_index`` and ``delete_index`` are retried like reads: the service does the same thing
-  when they arrive twice (the second may answer 409: nothing left to cancel or delete);
 * ``import_asset`` and ``start_index`` create something (an asset, an analysis that counts
-  against the month's quota), so once they may have reached the service they are never sent
-  again: only a failed connect, a 429 and the one re-signed attempt after a clock-skew
-  rejection are repeated. A timeout or a reset after sending raises ``OutcomeUnknownError``, a
-  5xx ``ServerError``, an unreadable 200 ``ResponseError``: look the asset up (``assets``)
-  before importing again. ``start_index`` on an asset being analysed gets a 409 (a definite
-  "no"): with ``if_running="wait"`` it waits for that analysis to end and asks again.
+  against the month's quota), and ``cancel_index`` and ``delete_index`` would answer a
+  repeat with an error for what the first did (409 or not found: the analysis is already
+  cancelled, the index already deleted) or act on an analysis or index made in between; so once
+  these writes may have reached the service they are never sent again: only a failed connect,
+  a 429 and the one re-signed attempt after a clock-skew rejection are repeated. A timeout or
+  a reset after sending raises ``OutcomeUnknownError``, a 5xx ``ServerError``, an unreadable
+  200 ``ResponseError``: look the asset up (``assets``) before importing again, read
+  ``index_status`` or ``index`` before cancelling or deleting again. ``start_index`` on an
+  asset being analysed gets a 409 (a definite "no"): with ``if_running="wait"`` it waits for
+  that analysis to end and asks again.
 """
 
 from __future__ import annotations
@@ -717,19 +719,21 @@ class MediaAI(Resource):
     async def cancel_index(self, ref: AssetRef) -> None:
         """``POST …/assets/{asset_id}/index/cancel``: cancel the asset's analysis while it waits
         or runs (its status then becomes ANALYZE_CANCEL; the previous index stays). Otherwise
-        the service answers 409: ``ConflictError``. Sent again after a lost answer (a second
-        cancel changes nothing; it may answer 409)."""
+        the service answers 409: ``ConflictError``. Never sent again once it may have reached
+        the service: a second cancel would answer 409 for a cancel that worked (or cancel an
+        analysis started in between), so a lost answer is an ``OutcomeUnknownError`` (read
+        ``index_status`` to learn what happened)."""
         _check_ref(ref, AssetRef)
-        await self._write(
-            "POST", (*_asset_path(ref), "index", "cancel"), _nothing, idempotent=True
-        )
+        await self._write("POST", (*_asset_path(ref), "index", "cancel"), _nothing)
 
     async def delete_index(self, ref: AssetRef) -> None:
         """``DELETE …/assets/{asset_id}/index``: delete the asset's latest (completed) index and
         its scene summaries, for good. While an analysis runs the service answers 409:
-        ``ConflictError``. Sent again after a lost answer (deleting twice deletes once)."""
+        ``ConflictError``. Never sent again once it may have reached the service: a second
+        delete would fail for a delete that worked (or delete an index made in between), so a
+        lost answer is an ``OutcomeUnknownError`` (read ``index`` to learn what happened)."""
         _check_ref(ref, AssetRef)
-        await self._write("DELETE", (*_asset_path(ref), "index"), _nothing, idempotent=True)
+        await self._write("DELETE", (*_asset_path(ref), "index"), _nothing)
 
     # -- the pipeline -----------------------------------------------------------------------
 

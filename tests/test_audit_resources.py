@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import ncp_media_async as ncp
-from ncp_media_async.testing import Emulator, EmulatorServer, Route, Scenario
+from ncp_media_async.testing import Emulator, EmulatorServer, Fault, Route, Scenario
 
 FAST = ncp.RetryPolicy(initial_delay=0.001, max_delay=0.01)
 
@@ -49,3 +49,42 @@ async def test_waiting_for_a_queued_analysis_does_not_ask_again_and_again(
     assert requests[Route.START_INDEX] == 3
     assert ncp_emulator.media_ai.analyses_requested("ws") == 2
 
+
+# -- Media Intelligence: cancel_index and delete_index are not sent twice ------------------------
+
+
+async def test_a_cancel_whose_answer_was_lost_is_not_sent_again(
+    ncp_emulator_server: EmulatorServer,
+) -> None:
+    """The first cancel worked; sending it again would answer 409 ("Cannot cancel analysis in
+    the current state") and report a cancel that happened as refused (or cancel an analysis
+    started in between)."""
+    emulator = ncp_emulator_server.emulator
+    async with client_for(ncp_emulator_server) as client:
+        ref = await _imported(client, emulator, 5)
+        await client.media_ai.start_index(ref)
+        emulator.force_faults(Fault.RESET_MID_BODY, routes=Route.CANCEL_INDEX)
+        with pytest.raises(ncp.OutcomeUnknownError):
+            await client.media_ai.cancel_index(ref)
+        assert emulator.stats.requests[Route.CANCEL_INDEX] == 1
+        assert emulator.media_ai.index_state("ws", "7", 5) == "ANALYZE_CANCEL"
+
+
+async def test_a_delete_whose_answer_was_lost_is_not_sent_again(
+    ncp_emulator_server: EmulatorServer,
+) -> None:
+    """The first delete worked; sending it again finds no index (or deletes one made in
+    between) and reports a delete that happened as failed."""
+    emulator = ncp_emulator_server.emulator
+    emulator.media_ai.index_pickup_polls = 0
+    async with client_for(ncp_emulator_server) as client:
+        ref = await _imported(client, emulator, 5)
+        await client.media_ai.start_index(ref)
+        async for _ in client.media_ai.wait_for_indexes([ref], interval=0.001):
+            pass
+        emulator.force_faults(Fault.RESET_MID_BODY, routes=Route.DELETE_INDEX)
+        with pytest.raises(ncp.OutcomeUnknownError):
+            await client.media_ai.delete_index(ref)
+        assert emulator.stats.requests[Route.DELETE_INDEX] == 1
+        with pytest.raises(ncp.NotFoundError):
+            await client.media_ai.index(ref)  # it was deleted
