@@ -10,6 +10,7 @@ import pytest
 
 import ncp_media_async as ncp
 from ncp_media_async.testing import Emulator, EmulatorServer, Fault, Route, Scenario
+from ncp_media_async.testing._wire import json_response
 
 FAST = ncp.RetryPolicy(initial_delay=0.001, max_delay=0.01)
 
@@ -88,3 +89,24 @@ async def test_a_delete_whose_answer_was_lost_is_not_sent_again(
         assert emulator.stats.requests[Route.DELETE_INDEX] == 1
         with pytest.raises(ncp.NotFoundError):
             await client.media_ai.index(ref)  # it was deleted
+
+
+# -- Live Station: the default callback endpoint when none is set --------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"content": None}, {"content": {}}, {"content": {"callbackUrl": None}}],
+    ids=["content-null", "content-empty", "url-null"],
+)
+async def test_no_default_callback_endpoint_in_any_plausible_form(
+    ncp_emulator: Emulator, body: Any
+) -> None:
+    """The documents do not show the answer when no default endpoint is set: each plausible
+    one reads as ``callback_url=None``, at the first request."""
+    ncp_emulator.live_station._callback_endpoint = (  # type: ignore[method-assign]
+        lambda call: json_response(body)
+    )
+    async with EmulatorServer(ncp_emulator) as server, client_for(server) as client:
+        assert await client.live_station.callback_endpoint() == ncp.CallbackEndpoint(None)
+    assert ncp_emulator.stats.requests[Route.CALLBACK_ENDPOINT] == 1
