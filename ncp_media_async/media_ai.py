@@ -476,15 +476,9 @@ class MediaAI(Resource):
         return await self._status_of(ref)
 
     async def _status_of(self, ref: AssetRef | VideoAssetRef) -> ImportStatus:
-        if isinstance(ref, AssetRef):
-            path = (*_asset_path(ref), "import-status")
-        else:
-            _check_ref(ref, VideoAssetRef)
-            path = (
-                "workspaces", ref.workspace, "projects", ref.project_id,
-                "video-assets", ref.video_asset_id, "import-status",
-            )  # fmt: skip
-        return await self._get(path, functools.partial(structure_import_status, asset=ref))
+        return await self._get(
+            _import_status_path(ref), functools.partial(structure_import_status, asset=ref)
+        )
 
     @overload
     def wait_for_imports(
@@ -541,6 +535,7 @@ class MediaAI(Resource):
                 raise TypeError(
                     f"refs must be AssetRef or VideoAssetRef objects, got {type(ref).__name__}"
                 )
+            _import_status_path(ref)  # an empty or dot id: ValueError now, not mid-batch
         if any(isinstance(ref, VideoAssetRef) for ref in refs):
             _deprecated("a VideoAssetRef", "use AssetRef (same ids) instead")
         concurrency = self._transport.concurrency(concurrency, "wait_for_imports")
@@ -831,6 +826,20 @@ def _asset_path(ref: AssetRef) -> tuple[str, ...]:
         "workspaces", segment("workspace", ref.workspace),
         "projects", segment("project_id", ref.project_id),
         "assets", segment("asset_id", ref.asset_id),
+    )  # fmt: skip
+
+
+def _import_status_path(ref: AssetRef | VideoAssetRef) -> tuple[str, ...]:
+    """``…/assets/{id}/import-status`` for an ``AssetRef``, the deprecated
+    ``…/video-assets/{id}/import-status`` for a ``VideoAssetRef``; every id checked (see
+    ``segment``)."""
+    if isinstance(ref, AssetRef):
+        return (*_asset_path(ref), "import-status")
+    _check_ref(ref, VideoAssetRef)
+    return (
+        "workspaces", segment("workspace", ref.workspace),
+        "projects", segment("project_id", ref.project_id),
+        "video-assets", segment("video_asset_id", ref.video_asset_id), "import-status",
     )  # fmt: skip
 
 

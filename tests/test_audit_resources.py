@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 import ncp_media_async as ncp
+from ncp_media_async import media_ai
 from ncp_media_async.testing import Emulator, EmulatorServer, Fault, Route, Scenario
 from ncp_media_async.testing._wire import json_response
 
@@ -18,6 +19,12 @@ FAST = ncp.RetryPolicy(initial_delay=0.001, max_delay=0.01)
 @pytest.fixture
 def ncp_scenario() -> Scenario:
     return Scenario.empty()
+
+
+@pytest.fixture(autouse=True)
+def fresh_warnings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts as a fresh process would: no deprecation warned yet."""
+    monkeypatch.setattr(media_ai, "_warned", set())
 
 
 def client_for(server: EmulatorServer, **options: Any) -> ncp.MediaClient:
@@ -110,3 +117,32 @@ async def test_no_default_callback_endpoint_in_any_plausible_form(
     async with EmulatorServer(ncp_emulator) as server, client_for(server) as client:
         assert await client.live_station.callback_endpoint() == ncp.CallbackEndpoint(None)
     assert ncp_emulator.stats.requests[Route.CALLBACK_ENDPOINT] == 1
+
+
+# -- Media Intelligence: the ids of a VideoAssetRef are checked like an AssetRef's ---------------
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        ncp.VideoAssetRef("ws", "7", ".."),
+        ncp.VideoAssetRef("ws", "7", ""),
+        ncp.VideoAssetRef("..", "7", "5"),
+        ncp.VideoAssetRef("ws", ".", "5"),
+    ],
+    ids=["dot-dot-asset", "empty-asset", "dot-dot-workspace", "dot-project"],
+)
+async def test_a_video_asset_ref_with_a_dot_or_empty_id_is_refused_before_sending(
+    ncp_client: ncp.MediaClient, ncp_emulator: Emulator, ref: ncp.VideoAssetRef
+) -> None:
+    """A dot segment would change the path on its way (``…/video-assets/../import-status``
+    is ``…/projects/7/import-status``), an empty one too: refused as for an ``AssetRef``."""
+    with (
+        pytest.warns(DeprecationWarning, match="video-assets"),
+        pytest.raises(ValueError, match="must not be"),
+    ):
+        await ncp_client.media_ai.import_status_of(ref)
+    with pytest.raises(ValueError, match="must not be"):
+        async for _ in ncp_client.media_ai.wait_for_imports([ref], interval=0.001):
+            pass
+    assert ncp_emulator.stats.total_requests == 0
