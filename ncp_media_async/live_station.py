@@ -353,7 +353,11 @@ def _structure_channel(body: Any) -> Channel:
 
 
 def _structure_callback_endpoint(body: Any) -> CallbackEndpoint:
-    """``{"content": {"callbackUrl": ..., "updateTime": ...}}``."""
+    """``{"content": {"callbackUrl": ..., "updateTime": ...}}``. The documents do not show the
+    answer when no default endpoint is set: ``"content": null`` reads as none set, like a
+    ``callbackUrl`` that is ``null`` or absent."""
+    if isinstance(body, dict) and "content" in body and body["content"] is None:
+        return CallbackEndpoint()
     return structure_content(body, CallbackEndpoint)
 
 

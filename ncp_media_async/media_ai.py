@@ -12,15 +12,17 @@ Which calls are sent again after a failure (the transport decides, with ``_retry
 * reads (every ``GET``: lists, details, import and index status, the index) are retried on a
   connection failure, a timeout, a reset, HTTP 408/429/500/502/503/504 and an unreadable success
   body, up to ``max_retries`` times with back-off (``Retry-After`` honoured on 429 and 503);
-* ``cancel_index`` and ``delete_index`` are retried like reads: the service does the same thing
-  when they arrive twice (the second may answer 409: nothing left to cancel or delete);
 * ``import_asset`` and ``start_index`` create something (an asset, an analysis that counts
-  against the month's quota), so once they may have reached the service they are never sent
-  again: only a failed connect, a 429 and the one re-signed attempt after a clock-skew
-  rejection are repeated. A timeout or a reset after sending raises ``OutcomeUnknownError``, a
-  5xx ``ServerError``, an unreadable 200 ``ResponseError``: look the asset up (``assets``)
-  before importing again. ``start_index`` on an asset being analysed gets a 409 (a definite
-  "no"): with ``if_running="wait"`` it waits for that analysis to end and asks again.
+  against the month's quota), and ``cancel_index`` and ``delete_index`` would answer a
+  repeat with an error for what the first did (409 or not found: the analysis is already
+  cancelled, the index already deleted) or act on an analysis or index made in between; so once
+  these writes may have reached the service they are never sent again: only a failed connect,
+  a 429 and the one re-signed attempt after a clock-skew rejection are repeated. A timeout or
+  a reset after sending raises ``OutcomeUnknownError``, a 5xx ``ServerError``, an unreadable
+  200 ``ResponseError``: look the asset up (``assets``) before importing again, read
+  ``index_status`` or ``index`` before cancelling or deleting again. ``start_index`` on an
+  asset being analysed gets a 409 (a definite "no"): with ``if_running="wait"`` it waits for
+  that analysis to end and asks again.
 """
 
 from __future__ import annotations
@@ -474,15 +476,9 @@ class MediaAI(Resource):
         return await self._status_of(ref)
 
     async def _status_of(self, ref: AssetRef | VideoAssetRef) -> ImportStatus:
-        if isinstance(ref, AssetRef):
-            path = (*_asset_path(ref), "import-status")
-        else:
-            _check_ref(ref, VideoAssetRef)
-            path = (
-                "workspaces", ref.workspace, "projects", ref.project_id,
-                "video-assets", ref.video_asset_id, "import-status",
-            )  # fmt: skip
-        return await self._get(path, functools.partial(structure_import_status, asset=ref))
+        return await self._get(
+            _import_status_path(ref), functools.partial(structure_import_status, asset=ref)
+        )
 
     @overload
     def wait_for_imports(
@@ -539,6 +535,7 @@ class MediaAI(Resource):
                 raise TypeError(
                     f"refs must be AssetRef or VideoAssetRef objects, got {type(ref).__name__}"
                 )
+            _import_status_path(ref)  # an empty or dot id: ValueError now, not mid-batch
         if any(isinstance(ref, VideoAssetRef) for ref in refs):
             _deprecated("a VideoAssetRef", "use AssetRef (same ids) instead")
         concurrency = self._transport.concurrency(concurrency, "wait_for_imports")
@@ -576,9 +573,11 @@ class MediaAI(Resource):
         An asset already being analysed answers 409: ``ConflictError`` by default
         (``if_running="raise"``). With ``if_running="wait"`` the call waits for that analysis to
         end (polling ``index_status`` every ``interval`` seconds, at most ``timeout`` seconds in
-        all: ``PollTimeoutError``) and then asks again, so that the analysis asked for runs.
-        The request is never sent again once it may have reached the service (a 409 is a
-        definite refusal, so asking again after one is not a repeat).
+        all: ``PollTimeoutError``) and then asks again, so that the analysis asked for runs
+        (``BEFORE_ANALYZE`` meanwhile is that analysis not picked up yet: polled on for
+        ``wait_for_indexes``' default ``start_grace``, 60 s, before asking again). The
+        request is never sent again once it may have reached the service (a 409 is a definite
+        refusal, so asking again after one is not a repeat).
         """
         _check_ref(ref, AssetRef)
         if options is None:
@@ -594,8 +593,10 @@ class MediaAI(Resource):
                 if if_running == "raise":
                     raise
             left = None if deadline is None else max(deadline - time.monotonic(), 1e-3)
+            # BEFORE_ANALYZE after a 409 is the running analysis not picked up yet: polled on
+            # (for the usual grace), not taken as its end and asked again at once.
             async for result in self.wait_for_indexes(
-                [ref], interval=interval, timeout=left, start_grace=0.0, return_exceptions=True
+                [ref], interval=interval, timeout=left, return_exceptions=True
             ):
                 if isinstance(result, PollFailure):
                     raise result.error
@@ -713,19 +714,21 @@ class MediaAI(Resource):
     async def cancel_index(self, ref: AssetRef) -> None:
         """``POST …/assets/{asset_id}/index/cancel``: cancel the asset's analysis while it waits
         or runs (its status then becomes ANALYZE_CANCEL; the previous index stays). Otherwise
-        the service answers 409: ``ConflictError``. Sent again after a lost answer (a second
-        cancel changes nothing; it may answer 409)."""
+        the service answers 409: ``ConflictError``. Never sent again once it may have reached
+        the service: a second cancel would answer 409 for a cancel that worked (or cancel an
+        analysis started in between), so a lost answer is an ``OutcomeUnknownError`` (read
+        ``index_status`` to learn what happened)."""
         _check_ref(ref, AssetRef)
-        await self._write(
-            "POST", (*_asset_path(ref), "index", "cancel"), _nothing, idempotent=True
-        )
+        await self._write("POST", (*_asset_path(ref), "index", "cancel"), _nothing)
 
     async def delete_index(self, ref: AssetRef) -> None:
         """``DELETE …/assets/{asset_id}/index``: delete the asset's latest (completed) index and
         its scene summaries, for good. While an analysis runs the service answers 409:
-        ``ConflictError``. Sent again after a lost answer (deleting twice deletes once)."""
+        ``ConflictError``. Never sent again once it may have reached the service: a second
+        delete would fail for a delete that worked (or delete an index made in between), so a
+        lost answer is an ``OutcomeUnknownError`` (read ``index`` to learn what happened)."""
         _check_ref(ref, AssetRef)
-        await self._write("DELETE", (*_asset_path(ref), "index"), _nothing, idempotent=True)
+        await self._write("DELETE", (*_asset_path(ref), "index"), _nothing)
 
     # -- the pipeline -----------------------------------------------------------------------
 
@@ -823,6 +826,20 @@ def _asset_path(ref: AssetRef) -> tuple[str, ...]:
         "workspaces", segment("workspace", ref.workspace),
         "projects", segment("project_id", ref.project_id),
         "assets", segment("asset_id", ref.asset_id),
+    )  # fmt: skip
+
+
+def _import_status_path(ref: AssetRef | VideoAssetRef) -> tuple[str, ...]:
+    """``…/assets/{id}/import-status`` for an ``AssetRef``, the deprecated
+    ``…/video-assets/{id}/import-status`` for a ``VideoAssetRef``; every id checked (see
+    ``segment``)."""
+    if isinstance(ref, AssetRef):
+        return (*_asset_path(ref), "import-status")
+    _check_ref(ref, VideoAssetRef)
+    return (
+        "workspaces", segment("workspace", ref.workspace),
+        "projects", segment("project_id", ref.project_id),
+        "video-assets", segment("video_asset_id", ref.video_asset_id), "import-status",
     )  # fmt: skip
 
 

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 
 import pytest
-from _live import T0, served_live
+from _live import T0, serve_raw, served_live
 from aiohttp import web
 
 import ncp_media_async as ncp
@@ -251,6 +251,22 @@ async def test_the_default_endpoint_is_set_through_the_api() -> None:
         cid = live.store.add_channel()
         await live.store.drain_callbacks()
     assert [(e.channel_id, e.event_code) for e in received] == [(cid, C.STREAM_RESERVE)]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"content": null}', b'{"content": {}}', b'{"content": {"callbackUrl": null}}'],
+    ids=["content-null", "content-empty", "url-null"],
+)
+async def test_no_default_endpoint_in_any_plausible_form(
+    monkeypatch: pytest.MonkeyPatch, body: bytes
+) -> None:
+    """The documents do not show the answer when no default endpoint is set: each plausible
+    one reads as ``callback_url=None``, at the first request."""
+    serve_raw(monkeypatch, Route.CALLBACK_ENDPOINT, body)
+    async with served_live() as live:
+        assert await live.api.callback_endpoint() == ncp.CallbackEndpoint(None)
+        assert live.emulator.stats.requests[Route.CALLBACK_ENDPOINT] == 1
 
 
 async def test_setting_the_endpoint_again_after_a_lost_answer_is_safe() -> None:

@@ -507,6 +507,22 @@ async def test_if_running_wait_waits_for_the_running_analysis_then_asks(
     assert ncp_emulator.media_ai.index_state("ws", "7", 5) == "WAIT_ANALYZE"
 
 
+async def test_waiting_for_a_queued_analysis_does_not_ask_again_and_again(
+    ncp_client: ncp.MediaClient, ncp_emulator: Emulator
+) -> None:
+    """Another caller's analysis that the service has not picked up yet (BEFORE_ANALYZE, the
+    state ``wait_for_indexes`` polls on for its grace) is waited for at ``interval``: the
+    request is not sent again after every poll (a 409 each time, back to back)."""
+    ref = await _imported(ncp_client, ncp_emulator, 5)
+    ncp_emulator.media_ai.index_pickup_polls = 4  # queued for four polls, then runs
+    await ncp_client.media_ai.start_index(ref)  # the other caller's analysis
+    await ncp_client.media_ai.start_index(ref, if_running="wait", interval=0.001, timeout=30)
+    requests = ncp_emulator.stats.requests
+    # The other caller's, ours refused once (409), ours again once that analysis ended.
+    assert requests[Route.START_INDEX] == 3
+    assert ncp_emulator.media_ai.analyses_requested("ws") == 2
+
+
 async def test_if_running_wait_gives_up_at_its_timeout(
     ncp_client: ncp.MediaClient, ncp_emulator: Emulator
 ) -> None:
@@ -586,7 +602,7 @@ async def test_cancel_and_delete(ncp_client: ncp.MediaClient, ncp_emulator: Emul
         await ncp_client.media_ai.index(ref)
 
 
-async def test_cancel_and_delete_are_retried_but_start_index_is_not(
+async def test_start_index_and_cancel_are_not_sent_again_after_a_5xx(
     ncp_emulator_server: EmulatorServer,
 ) -> None:
     emulator = ncp_emulator_server.emulator
@@ -597,14 +613,51 @@ async def test_cancel_and_delete_are_retried_but_start_index_is_not(
             await client.media_ai.start_index(ref)
         assert emulator.stats.requests[Route.START_INDEX] == 1
         await client.media_ai.start_index(ref)
-        emulator.force_faults(Fault.RESET_MID_BODY, routes=Route.CANCEL_INDEX)
-        with pytest.raises(ncp.ConflictError):  # the first cancel worked; its answer was lost
-            await client.media_ai.cancel_index(ref)
-        assert emulator.stats.requests[Route.CANCEL_INDEX] == 2
         emulator.force_faults(Fault.GATEWAY_TIMEOUT, routes=Route.CANCEL_INDEX)
-        emulator.media_ai.begin_analysis("ws", "7", 5)
-        await client.media_ai.cancel_index(ref)  # 504 before the service: sent again, works
-        assert emulator.stats.requests[Route.CANCEL_INDEX] == 4
+        with pytest.raises(ncp.ServerError):  # a 504 may come after the service acted
+            await client.media_ai.cancel_index(ref)
+        assert emulator.stats.requests[Route.CANCEL_INDEX] == 1
+        emulator.force_faults(Fault.THROTTLE, routes=Route.CANCEL_INDEX)
+        await client.media_ai.cancel_index(ref)  # a 429 is refused before the service: again
+        assert emulator.stats.requests[Route.CANCEL_INDEX] == 3
+        assert emulator.media_ai.index_state("ws", "7", 5) == "ANALYZE_CANCEL"
+
+
+async def test_a_cancel_whose_answer_was_lost_is_not_sent_again(
+    ncp_emulator_server: EmulatorServer,
+) -> None:
+    """The first cancel worked; sending it again would answer 409 ("Cannot cancel analysis in
+    the current state") and report a cancel that happened as refused (or cancel an analysis
+    started in between)."""
+    emulator = ncp_emulator_server.emulator
+    async with client_for(ncp_emulator_server) as client:
+        ref = await _imported(client, emulator, 5)
+        await client.media_ai.start_index(ref)
+        emulator.force_faults(Fault.RESET_MID_BODY, routes=Route.CANCEL_INDEX)
+        with pytest.raises(ncp.OutcomeUnknownError):
+            await client.media_ai.cancel_index(ref)
+        assert emulator.stats.requests[Route.CANCEL_INDEX] == 1
+        assert emulator.media_ai.index_state("ws", "7", 5) == "ANALYZE_CANCEL"
+
+
+async def test_a_delete_whose_answer_was_lost_is_not_sent_again(
+    ncp_emulator_server: EmulatorServer,
+) -> None:
+    """The first delete worked; sending it again finds no index (or deletes one made in
+    between) and reports a delete that happened as failed."""
+    emulator = ncp_emulator_server.emulator
+    emulator.media_ai.index_pickup_polls = 0
+    async with client_for(ncp_emulator_server) as client:
+        ref = await _imported(client, emulator, 5)
+        await client.media_ai.start_index(ref)
+        async for _ in client.media_ai.wait_for_indexes([ref], interval=0.001):
+            pass
+        emulator.force_faults(Fault.RESET_MID_BODY, routes=Route.DELETE_INDEX)
+        with pytest.raises(ncp.OutcomeUnknownError):
+            await client.media_ai.delete_index(ref)
+        assert emulator.stats.requests[Route.DELETE_INDEX] == 1
+        with pytest.raises(ncp.NotFoundError):
+            await client.media_ai.index(ref)  # it was deleted
 
 
 async def test_index_arguments(ncp_client: ncp.MediaClient, ncp_emulator: Emulator) -> None:
@@ -615,6 +668,32 @@ async def test_index_arguments(ncp_client: ncp.MediaClient, ncp_emulator: Emulat
         await ncp_client.media_ai.index_status(ncp.VideoAssetRef("ws", "7", "5"))  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="asset_id"):
         await ncp_client.media_ai.index(ncp.AssetRef("ws", "7", ".."))
+    assert ncp_emulator.stats.total_requests == 0
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        ncp.VideoAssetRef("ws", "7", ".."),
+        ncp.VideoAssetRef("ws", "7", ""),
+        ncp.VideoAssetRef("..", "7", "5"),
+        ncp.VideoAssetRef("ws", ".", "5"),
+    ],
+    ids=["dot-dot-asset", "empty-asset", "dot-dot-workspace", "dot-project"],
+)
+async def test_a_video_asset_ref_with_a_dot_or_empty_id_is_refused_before_sending(
+    ncp_client: ncp.MediaClient, ncp_emulator: Emulator, ref: ncp.VideoAssetRef
+) -> None:
+    """A dot segment would change the path on its way (``…/video-assets/../import-status``
+    is ``…/projects/7/import-status``), an empty one too: refused as for an ``AssetRef``."""
+    with (
+        pytest.warns(DeprecationWarning, match="video-assets"),
+        pytest.raises(ValueError, match="must not be"),
+    ):
+        await ncp_client.media_ai.import_status_of(ref)
+    with pytest.raises(ValueError, match="must not be"):
+        async for _ in ncp_client.media_ai.wait_for_imports([ref], interval=0.001):
+            pass
     assert ncp_emulator.stats.total_requests == 0
 
 
