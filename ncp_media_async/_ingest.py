@@ -175,11 +175,11 @@ class Ingest:
 
     def _ended(self, key: _Key, status: IndexStatus) -> bool:
         """Whether the analysis polled is over: a terminal state, or BEFORE_ANALYZE once the
-        grace after our request has passed (at once when waiting for someone else's)."""
+        grace after our request has passed. Waiting for someone else's analysis (after a 409),
+        BEFORE_ANALYZE is that analysis not picked up yet and gets the same grace, as in
+        ``start_index(if_running="wait")``: asked again at once, ours would only be refused."""
         if status.status != IndexState.BEFORE_ANALYZE:
             return status.terminal
-        if key.rerun:
-            return True
         now = time.monotonic()
         if key.since is None:
             key.since = now

@@ -176,6 +176,27 @@ async def test_an_analysis_already_running(
     }
 
 
+async def test_waiting_for_a_queued_analysis_does_not_ask_again_at_every_poll(
+    ncp_client: ncp.MediaClient, emulator: Emulator
+) -> None:
+    """Another caller's analysis not picked up yet (BEFORE_ANALYZE) is polled on, as
+    ``start_index(if_running="wait")`` does: ours is asked for once it ends, not after every
+    poll (a 409 each time)."""
+
+    started: list[str] = []
+
+    def someone_else(result: ncp.IngestResult) -> None:  # a queued analysis before ours, once
+        if result.stage is ncp.IngestStage.INDEX and result.ref is not None and not started:
+            started.append(result.key)
+            emulator.media_ai.begin_analysis(*str(result.ref).split("/"), pickup_polls=6)
+
+    (result,) = [r async for r in ncp_client.media_ai.ingest(
+        "ws", 7, bucket="b", keys=["a.mp4"], on_progress=someone_else, if_running="wait",
+        **QUICK)]  # fmt: skip
+    assert result.ok and result.index_status is not None
+    assert emulator.stats.requests[Route.START_INDEX] == 2  # refused once, then accepted
+
+
 async def test_no_duplicate_asset_under_faults_on_the_import(
     ncp_emulator_server: EmulatorServer,
 ) -> None:

@@ -411,16 +411,18 @@ class MediaAiStore(Store):
         *,
         outcome: str = "ANALYZE_COMPLETED",
         polls: int | None = None,
+        pickup_polls: int = 0,
     ) -> None:
         """Start an analysis of the asset as another user of the workspace would (no request is
-        counted): it runs for ``polls`` status polls (``None``: ``index_polls``), then ends in
+        counted): it waits BEFORE_ANALYZE for ``pickup_polls`` status polls (not picked up
+        yet), runs for ``polls`` status polls (``None``: ``index_polls``), then ends in
         ``outcome``; meanwhile a request for the asset is refused with 409."""
         if outcome not in INDEX_OUTCOMES:
             raise ValueError(f"outcome must be one of {sorted(INDEX_OUTCOMES)}")
         asset = self._asset_at(workspace, str(project_id), str(asset_id))
         asset.analysis = _Analysis(
             outcome=outcome,
-            pickup_polls=0,
+            pickup_polls=pickup_polls,
             polls_to_end=max(polls or self.index_polls, 1),
             settings={},
         )
