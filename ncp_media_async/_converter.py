@@ -512,12 +512,16 @@ def structure_records(body: Any) -> list[Recording]:
     Each recording gets its map key as ``record_id``.
 
     The list is a map keyed by record id, not a list; ``total`` need not match its size and is not
-    used. Recordings come back in record-id order (numeric ids numerically).
+    used. Recordings come back in record-id order (numeric ids numerically). The documents do not
+    show a channel that never recorded: a ``content`` or ``recordList`` that is ``null`` or
+    absent reads as no recordings.
     """
     content = _content(body)
+    if content is None:
+        return []
     records = content.get("recordList") if isinstance(content, dict) else None
     if records is None and isinstance(content, dict):
-        return []  # a channel that never recorded may leave the map out
+        return []
     if not isinstance(records, dict):
         raise _fail("expected 'content.recordList' to be an object keyed by record id", body)
     ordered = sorted(records.items(), key=lambda kv: (len(kv[0]), kv[0]))

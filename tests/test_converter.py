@@ -177,6 +177,13 @@ def test_record_ids_sort_numerically() -> None:
     assert [r.record_id for r in recs] == ["99", "100", "1000"]
 
 
+@pytest.mark.parametrize(
+    "body", [{"content": None}, {"content": {}}, {"content": {"recordList": None}}]
+)
+def test_no_recordings_in_every_plausible_form(body: dict[str, Any]) -> None:
+    assert structure_records(body) == []
+
+
 def test_media_ai_result() -> None:
     body = {"code": "0", "message": "success", "result": {
         "videoId": 5678, "uploadStatus": "COMPLETED", "uploadResult": "Video copy completed",
