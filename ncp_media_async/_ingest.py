@@ -12,7 +12,6 @@ again (``max_failures``); a failed write ends its key, with the error in its res
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import AsyncGenerator, Callable
 from typing import TYPE_CHECKING, Literal
 
@@ -49,7 +48,7 @@ class _Key:
         self.index_status: IndexStatus | None = None
         #: An analysis was already running when ours was asked for: ask again once it ends.
         self.rerun = False
-        #: When BEFORE_ANALYZE was first seen after our request (``time.monotonic``).
+        #: When BEFORE_ANALYZE was first seen after our request (by the client's clock).
         self.since: float | None = None
 
     def __repr__(self) -> str:
@@ -89,6 +88,9 @@ class Ingest:
         self.if_running = if_running
         self.start_grace = start_grace
         self.on_progress = on_progress
+        #: The client's clock and sleep (``Config.monotonic``, ``Config.sleep``).
+        self.clock = media_ai._transport.config.monotonic
+        self.sleep = media_ai._transport.config.sleep
 
     async def results(
         self, keys: list[str], *, concurrency: int, timeout: float | None, max_failures: int
@@ -102,6 +104,8 @@ class Ingest:
             timeout=timeout,
             max_failures=max_failures,
             return_exceptions=True,
+            clock=self.clock,
+            sleep=self.sleep,
         )
         try:
             async with contextlib.aclosing(stream) as results:
@@ -180,7 +184,7 @@ class Ingest:
         ``start_index(if_running="wait")``: asked again at once, ours would only be refused."""
         if status.status != IndexState.BEFORE_ANALYZE:
             return status.terminal
-        now = time.monotonic()
+        now = self.clock()
         if key.since is None:
             key.since = now
         return now - key.since >= self.start_grace

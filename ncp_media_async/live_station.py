@@ -162,6 +162,8 @@ class LiveStation(Resource):
             timeout=timeout,
             max_failures=max_failures,
             return_exceptions=True,
+            clock=self._transport.config.monotonic,
+            sleep=self._transport.config.sleep,
         )
         async with contextlib.aclosing(results):  # type: ignore[type-var]
             async for result in results:

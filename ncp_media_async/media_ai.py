@@ -28,7 +28,6 @@ Which calls are sent again after a failure (the transport decides, with ``_retry
 from __future__ import annotations
 
 import functools
-import time
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any, Final, Literal, TypedDict, Unpack, overload
@@ -438,6 +437,8 @@ class MediaAI(Resource):
             concurrency=concurrency,
             max_failures=1,  # a write is never repeated
             return_exceptions=return_exceptions,
+            clock=self._transport.config.monotonic,
+            sleep=self._transport.config.sleep,
         )
 
     async def import_status(
@@ -548,6 +549,8 @@ class MediaAI(Resource):
             timeout=timeout,
             max_failures=max_failures,
             return_exceptions=return_exceptions,  # type: ignore[call-overload]
+            clock=self._transport.config.monotonic,
+            sleep=self._transport.config.sleep,
         )
 
     # -- analyses (indexes) -----------------------------------------------------------------
@@ -585,14 +588,15 @@ class MediaAI(Resource):
         elif option_values:
             raise TypeError("give options= or option values by name, not both")
         if_running = _if_running(if_running)
-        deadline = None if timeout is None else time.monotonic() + timeout
+        clock = self._transport.config.monotonic
+        deadline = None if timeout is None else clock() + timeout
         while True:
             try:
                 return await self._request_index(ref, options)
             except ConflictError:
                 if if_running == "raise":
                     raise
-            left = None if deadline is None else max(deadline - time.monotonic(), 1e-3)
+            left = None if deadline is None else max(deadline - clock(), 1e-3)
             # BEFORE_ANALYZE after a 409 is the running analysis not picked up yet: polled on
             # (for the usual grace), not taken as its end and asked again at once.
             async for result in self.wait_for_indexes(
@@ -672,13 +676,14 @@ class MediaAI(Resource):
         if not start_grace >= 0:
             raise ValueError(f"start_grace must be >= 0 seconds, got {start_grace}")
         concurrency = self._transport.concurrency(concurrency, "wait_for_indexes")
+        clock = self._transport.config.monotonic
         first_seen: dict[AssetRef, float] = {}
 
         async def step(ref: AssetRef) -> IndexStatus | Again:
             status = await self.index_status(ref)
             if status.status == IndexState.BEFORE_ANALYZE:
-                seen = first_seen.setdefault(ref, time.monotonic())
-                return AGAIN if time.monotonic() - seen < start_grace else status
+                seen = first_seen.setdefault(ref, clock())
+                return AGAIN if clock() - seen < start_grace else status
             return status if status.terminal else AGAIN
 
         return schedule(  # type: ignore[call-overload, no-any-return]
@@ -689,6 +694,8 @@ class MediaAI(Resource):
             timeout=timeout,
             max_failures=max_failures,
             return_exceptions=return_exceptions,
+            clock=clock,
+            sleep=self._transport.config.sleep,
         )
 
     async def index(

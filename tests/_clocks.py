@@ -12,13 +12,18 @@ class Recorder:
     order. Pass ``monotonic=rec.monotonic, sleep=rec.sleep`` to a ``MediaClient``.
     """
 
-    def __init__(self, now: float = 10_000.0) -> None:
+    def __init__(self, now: float = 10_000.0, *, advancing: bool = False) -> None:
         self.now = now
         self.slept: list[float] = []
+        #: Whether a sleep moves the clock on by what it was asked for (time passes only in
+        #: sleeps: a poller's intervals and graces run their course at once).
+        self.advancing = advancing
 
     def monotonic(self) -> float:
         return self.now
 
     async def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
+        if self.advancing:
+            self.now += seconds
         await asyncio.sleep(0)

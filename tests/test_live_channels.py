@@ -283,6 +283,23 @@ async def test_wait_for_channel_until_it_is_ready(live: Live) -> None:
     assert live.requests(Route.LIVE_CHANNEL) >= 1 + 3
 
 
+async def test_wait_for_channel_sleeps_by_the_clients_sleep() -> None:
+    """A client built with ``sleep=`` waits by it between polls: here every pause moves the
+    emulator's clock on by what it was asked for, and no time passes for real."""
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        live.clock.advance(seconds)
+        await asyncio.sleep(0)
+
+    async with served_live(sleep=sleep) as live:
+        cid = live.store.add_channel(creating_seconds=100)
+        ready = await asyncio.wait_for(live.api.wait_for_channel(cid, interval=30.0), 5)
+    assert ready.channel_status is ncp.ChannelStatus.READY
+    assert len(slept) >= 3 and all(27.0 <= s <= 33.0 for s in slept)  # 30 s ± the jitter
+
+
 async def test_wait_for_channel_until_it_publishes(live: Live) -> None:
     cid = live.store.add_channel()
     publishing = await advance_while(

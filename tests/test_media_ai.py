@@ -10,6 +10,7 @@ from typing import Any, get_type_hints
 
 import attrs
 import pytest
+from _clocks import Recorder
 from aiohttp import web
 
 import ncp_media_async as ncp
@@ -521,6 +522,46 @@ async def test_waiting_for_a_queued_analysis_does_not_ask_again_and_again(
     # The other caller's, ours refused once (409), ours again once that analysis ended.
     assert requests[Route.START_INDEX] == 3
     assert ncp_emulator.media_ai.analyses_requested("ws") == 2
+
+
+async def test_every_wait_runs_on_the_clients_clock_and_sleep(
+    ncp_emulator_server: EmulatorServer,
+) -> None:
+    """A client built with ``monotonic=`` and ``sleep=`` waits by them in every poller: the
+    intervals, the BEFORE_ANALYZE grace and ``if_running="wait"`` pass at once here, and what
+    they would have waited is recorded (each interval ± the pollers' 10 % jitter)."""
+    emulator = ncp_emulator_server.emulator
+    emulator.media_ai.index_pickup_polls = 3  # BEFORE_ANALYZE for 3 polls: within the grace
+    time = Recorder(advancing=True)
+
+    def waited(*intervals: float) -> set[float]:
+        """The intervals that the pauses recorded since the last call were drawn around."""
+        drawn = {i for s in time.slept for i in intervals if abs(s - i) <= 0.1 * i}
+        assert len(drawn) * len(time.slept) > 0 and all(
+            any(abs(s - i) <= 0.1 * i for i in intervals) for s in time.slept
+        ), time.slept
+        time.slept.clear()
+        return drawn
+
+    async with client_for(ncp_emulator_server, monotonic=time.monotonic, sleep=time.sleep) as c:
+        emulator.media_ai.add_import("ws", "7", 5, polls=3)
+        ref = ncp.AssetRef("ws", "7", "5")
+        (imported,) = [s async for s in c.media_ai.wait_for_imports([ref], interval=30.0)]
+        assert imported.upload_status is ncp.UploadStatus.COMPLETED
+        assert len(time.slept) == 2 and waited(30.0) == {30.0}
+        await c.media_ai.start_index(ref)
+        (indexed,) = [s async for s in c.media_ai.wait_for_indexes([ref], interval=20.0)]
+        assert indexed.status is ncp.IndexState.ANALYZE_COMPLETED  # not taken as final early
+        assert waited(20.0) == {20.0}
+        emulator.media_ai.begin_analysis("ws", "7", 5, polls=3)  # another caller's
+        await c.media_ai.start_index(ref, if_running="wait", interval=15.0)
+        assert waited(15.0) == {15.0}
+        ingest = c.media_ai.ingest(
+            "ws", 7, bucket="b", keys=["in/a.mp4"], interval=25.0, index_interval=12.0
+        )
+        (result,) = [r async for r in ingest]
+        assert result.ok
+        assert waited(25.0, 12.0) == {25.0, 12.0}  # 3 pickup polls, 36 s: within the grace
 
 
 async def test_if_running_wait_gives_up_at_its_timeout(
