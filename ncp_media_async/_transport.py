@@ -440,7 +440,9 @@ class Transport:
                     total=max(remaining, 0.001), sock_connect=self.config.connect_timeout
                 )
         try:
-            # No redirects: a signature is only valid for the path it was made for.
+            # No redirects: a signature is only valid for the path it was made for. The status
+            # is read here whatever a caller-owned session's ``raise_for_status`` says (with it
+            # on, a 404 would arrive as an aiohttp error and be retried as a broken connection).
             async with session.request(
                 request.method,
                 request.url,
@@ -448,6 +450,7 @@ class Transport:
                 data=request.body,
                 timeout=timeout,
                 allow_redirects=False,
+                raise_for_status=False,
             ) as resp:
                 status = resp.status
                 success = 200 <= status < 300

@@ -1,0 +1,37 @@
+"""Defects found in the transport audit, each pinned by a test through the public API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+import pytest
+
+import ncp_media_async as ncp
+from ncp_media_async.testing import EmulatorServer, Route
+
+FAST = ncp.RetryPolicy(initial_delay=0.001, max_delay=0.01)
+
+
+def client_for(server: EmulatorServer, **kw: Any) -> ncp.MediaClient:
+    kw.setdefault("retry", FAST)
+    return ncp.MediaClient(server.credentials, endpoints=ncp.Endpoints.at(server.url), **kw)
+
+
+# -- a caller-owned session ------------------------------------------------------------------
+
+
+async def test_a_caller_session_that_raises_for_status_still_gives_typed_api_errors(
+    ncp_emulator_server: EmulatorServer,
+) -> None:
+    emulator = ncp_emulator_server.emulator
+    async with (
+        aiohttp.ClientSession(raise_for_status=True) as session,
+        client_for(ncp_emulator_server, session=session) as client,
+    ):
+        with pytest.raises(ncp.NotFoundError) as info:
+            await client.vod_station.channel_events("vs-nope").to_list()
+    assert (info.value.status, info.value.code) == (404, "260004")
+    # Answered once: a refusal is not a connection failure to retry.
+    assert emulator.stats.requests[Route.CHANNEL_EVENTS] == 1
+
