@@ -442,7 +442,9 @@ class Transport:
         try:
             # No redirects: a signature is only valid for the path it was made for. The status
             # is read here whatever a caller-owned session's ``raise_for_status`` says (with it
-            # on, a 404 would arrive as an aiohttp error and be retried as a broken connection).
+            # on, a 404 would arrive as an aiohttp error and be retried as a broken connection),
+            # and bodies are always inflated (the size limit counts inflated bytes; the JSON
+            # decoder cannot read gzip).
             async with session.request(
                 request.method,
                 request.url,
@@ -451,6 +453,7 @@ class Transport:
                 timeout=timeout,
                 allow_redirects=False,
                 raise_for_status=False,
+                auto_decompress=True,
             ) as resp:
                 status = resp.status
                 success = 200 <= status < 300

@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 
 import ncp_media_async as ncp
-from ncp_media_async.testing import EmulatorServer, Route
+from ncp_media_async.testing import EmulatorServer, Fault, Route
 
 FAST = ncp.RetryPolicy(initial_delay=0.001, max_delay=0.01)
 
@@ -35,3 +35,18 @@ async def test_a_caller_session_that_raises_for_status_still_gives_typed_api_err
     # Answered once: a refusal is not a connection failure to retry.
     assert emulator.stats.requests[Route.CHANNEL_EVENTS] == 1
 
+
+async def test_a_caller_session_that_does_not_decompress_still_gets_bodies_decoded(
+    ncp_emulator_server: EmulatorServer,
+) -> None:
+    emulator = ncp_emulator_server.emulator
+    emulator.force_faults(Fault.GZIP_BOMB)
+    async with (
+        aiohttp.ClientSession(auto_decompress=False) as session,
+        client_for(ncp_emulator_server, session=session) as client,
+    ):
+        # The bomb is inflated and counted as it is read (without decompression its 256 KiB
+        # were read whole, taken for broken JSON and fetched again).
+        with pytest.raises(ncp.BodyTooLargeError, match="33,554,432 bytes"):
+            await client.vod_station.status_statistics()
+    assert emulator.stats.total_requests == 1
