@@ -50,3 +50,25 @@ async def test_a_caller_session_that_does_not_decompress_still_gets_bodies_decod
         with pytest.raises(ncp.BodyTooLargeError, match="33,554,432 bytes"):
             await client.vod_station.status_statistics()
     assert emulator.stats.total_requests == 1
+
+
+# -- a shared rate limit --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ("socket_timeout=abc", "socket_timeout"),  # a value redis-py cannot read
+        ("health_check_interval=x", "health_check_interval"),
+        ("sockettimeout=1", "sockettimeout"),  # an option redis-py does not have
+    ],
+)
+def test_a_redis_url_whose_options_redis_cannot_use_fails_when_the_client_is_built(
+    query: str, named: str
+) -> None:
+    # It used to be accepted, and then every request of the client raised redis-py's bare
+    # ValueError or TypeError.
+    limit = ncp.RateLimit.per_second(10, shared=f"redis://:hunter2@127.0.0.1:6379/0?{query}")
+    with pytest.raises(ncp.ConfigurationError, match=named) as info:
+        ncp.MediaClient(ncp.Credentials("AK", "SK"), rate_limit=limit)
+    assert "hunter2" not in str(info.value)
