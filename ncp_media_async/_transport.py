@@ -15,7 +15,10 @@ What the transport owns, for all requests of a client at once:
   its timestamp is re-signed once with the offset the gateway's ``Date`` shows;
 * body limits: a body is read in chunks and counted after decompression, never past
   ``max_body_size``;
-* every wait before sending (the gate, the rate limit, calibration) ends by the call's deadline.
+* every wait before sending (the gate, the rate limit, calibration) ends by the call's deadline;
+* ``close()`` ends every call of the client at once: a wait (a back-off, the gate, a rate-limit
+  slot) or an attempt it cut short raises ``ClientClosedError`` (``OutcomeUnknownError`` for a
+  write that may have reached the server), nothing is retried.
 """
 
 from __future__ import annotations
@@ -198,14 +201,17 @@ class Transport:
         self._monotonic = config.monotonic
         self._sleep = config.sleep
         self._rng = config.rng or random.Random()
-        self.gate = BackoffGate(config.monotonic, config.sleep)
+        # Every wait of a call (back-off, gate, rate-limit slot) goes through ``_pause``, which
+        # ``close()`` ends.
+        self.gate = BackoffGate(config.monotonic, self._pause)
         self.pacer = (
             None
             if config.rate_limit is None
-            else make_pacer(config.rate_limit, config.monotonic, config.sleep)
+            else make_pacer(config.rate_limit, config.monotonic, self._pause)
         )
         self._hosts: dict[str, _HostClock] = {}
         self._closed = False
+        self._closing: asyncio.Future[None] | None = None  # done once close() is called
 
     # -- session ------------------------------------------------------------------------------
 
@@ -252,13 +258,32 @@ class Transport:
 
     async def close(self) -> None:
         """Close the session if this transport created it, and the rate limit's connections
-        (a shared one's Redis). Idempotent."""
+        (a shared one's Redis). Idempotent. Calls in flight end at once with
+        ``ClientClosedError`` (or ``OutcomeUnknownError``: a write that may have been sent)."""
         self._closed = True
+        if self._closing is not None and not self._closing.done():
+            self._closing.set_result(None)
         session, self._session = self._session, None
         if session is not None and self._owns_session:
             await session.close()
         if self.pacer is not None:
             await self.pacer.close()
+
+    async def _pause(self, seconds: float) -> None:
+        """The injected ``sleep(seconds)``, ended early by ``close()`` (``ClientClosedError``)."""
+        if self._closed:
+            raise ClientClosedError("this MediaClient is closed")
+        closing = self._closing
+        if closing is None:
+            closing = self._closing = asyncio.get_running_loop().create_future()
+        sleeper = asyncio.ensure_future(self._sleep(seconds))
+        try:
+            await asyncio.wait((sleeper, closing), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+        if self._closed:
+            raise ClientClosedError("the MediaClient was closed while the call waited")
+        sleeper.result()  # an injected sleep that failed says so
 
     def clock_offset(self, host: str | None = None) -> float:
         """Seconds the gateway's clock at ``host`` is ahead of the local one (0 until learnt);
@@ -384,7 +409,7 @@ class Transport:
                         self.policy.max_retries + 1,
                     )
                 if outcome.status != 429:  # after a 429 the next admission waits at the gate
-                    await self._sleep(wait)
+                    await self._pause(wait)
         finally:
             if probe:
                 self._answered(host)
@@ -395,7 +420,11 @@ class Transport:
         """Whether to try again after ``outcome`` failed, waiting ``delay`` seconds first."""
         error = outcome.error
         assert error is not None
-        if classify(error) is not Verdict.TRANSIENT or attempt > self.policy.max_retries:
+        if (
+            classify(error) is not Verdict.TRANSIENT
+            or attempt > self.policy.max_retries
+            or self._closed
+        ):
             return False
         if not request.idempotent and outcome.sent and outcome.status != 429:
             return False  # it may have taken effect: never repeated
@@ -512,8 +541,11 @@ class Transport:
     def _connection_failure(
         self, request: Request, exc: BaseException, attempt: int
     ) -> _Outcome[Any]:
-        """A failed connection as an outcome: not sent when the connection was never made."""
+        """A failed connection as an outcome: not sent when the connection was never made.
+        ``ClientClosedError`` when ``close()`` broke it (unless a write may have been sent)."""
         sent = not isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError)
+        if self._closed and (request.idempotent or not sent):
+            raise ClientClosedError("the MediaClient was closed during the request") from None
         what = "timed out" if isinstance(exc, TimeoutError) else _describe(exc)
         cls = TransportError
         if sent and not request.idempotent:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import aiohttp
 import pytest
+from _live import until
 
 import ncp_media_async as ncp
 from ncp_media_async.testing import EmulatorServer, Fault, Route
@@ -72,3 +74,85 @@ def test_a_redis_url_whose_options_redis_cannot_use_fails_when_the_client_is_bui
     with pytest.raises(ncp.ConfigurationError, match=named) as info:
         ncp.MediaClient(ncp.Credentials("AK", "SK"), rate_limit=limit)
     assert "hunter2" not in str(info.value)
+
+
+# -- close() while calls are in flight ------------------------------------------------------
+
+
+class EndlessSleep:
+    """An injected sleep that never ends by itself (a long back-off), recording what it was
+    asked for."""
+
+    def __init__(self) -> None:
+        self.slept: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        await asyncio.Event().wait()
+
+
+async def closed_while(client: ncp.MediaClient, call: asyncio.Future[Any]) -> BaseException:
+    """Close ``client`` and return what ``call`` then raised (within a generous bound)."""
+    await client.close()
+    async with asyncio.timeout(10):
+        with pytest.raises(ncp.ClientClosedError) as info:
+            await call
+    return info.value
+
+
+async def test_close_ends_a_read_in_flight_at_once_without_a_retry(
+    ncp_emulator_server: EmulatorServer,
+) -> None:
+    emulator = ncp_emulator_server.emulator
+    sleep = EndlessSleep()
+    client = client_for(ncp_emulator_server, sleep=sleep)
+    await client.vod_station.status_statistics()
+    emulator.force_faults(Fault.SLOW, slow_seconds=30)
+    call = asyncio.ensure_future(client.vod_station.status_statistics())
+    await until(lambda: emulator.stats.in_flight == 1)
+    # It used to take the broken connection for a transient failure and wait a back-off
+    # (seconds, or a Retry-After) before failing.
+    await closed_while(client, call)
+    assert sleep.slept == []
+    assert emulator.stats.total_requests == 2
+
+
+@pytest.mark.parametrize("waiting_for", ["back-off", "429 gate", "rate-limit slot"])
+async def test_close_ends_a_call_that_waits(
+    ncp_emulator_server: EmulatorServer, waiting_for: str
+) -> None:
+    emulator = ncp_emulator_server.emulator
+    sleep = EndlessSleep()
+    if waiting_for == "rate-limit slot":
+        limit = ncp.RateLimit.per_minute(1)
+        client = client_for(ncp_emulator_server, rate_limit=limit, sleep=sleep)
+        await client.vod_station.status_statistics()  # the next slot is 60 s away
+        wait = 60.0
+    else:
+        client = client_for(ncp_emulator_server, sleep=sleep)
+        fault = Fault.UNAVAILABLE if waiting_for == "back-off" else Fault.THROTTLE
+        emulator.force_faults(fault, retry_after="30")
+        wait = 30.0
+    call = asyncio.ensure_future(client.vod_station.status_statistics())
+    await until(lambda: len(sleep.slept) == 1)
+    assert sleep.slept[0] == pytest.approx(wait, abs=1.0)
+    # It used to wait that long, whatever close() said, and only then fail.
+    await closed_while(client, call)
+    assert emulator.stats.total_requests == 1
+
+
+async def test_close_during_a_write_in_flight_still_says_it_may_have_been_sent(
+    ncp_emulator_server: EmulatorServer,
+) -> None:
+    emulator = ncp_emulator_server.emulator
+    client = client_for(ncp_emulator_server, sleep=EndlessSleep())
+    await client.vod_station.status_statistics()
+    emulator.force_faults(Fault.SLOW, slow_seconds=30)
+    call = asyncio.ensure_future(
+        client.media_ai.import_asset("ws", "1", bucket="b", key="in/a.mp4")
+    )
+    await until(lambda: emulator.stats.in_flight == 1)
+    await client.close()
+    async with asyncio.timeout(10):
+        with pytest.raises(ncp.OutcomeUnknownError):
+            await call
