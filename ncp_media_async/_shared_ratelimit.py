@@ -161,6 +161,8 @@ class SharedPacer:
         try:
             wait = await self._reserve(deadline)
         except (self._redis_lib.RedisError, OSError, TimeoutError) as exc:
+            if self._closed:  # close() dropped the connection: Redis did not go away
+                raise ClientClosedError("the MediaClient was closed during the call") from None
             self._went_down(exc)
             return await self._fallback().acquire(deadline)
         finally:
