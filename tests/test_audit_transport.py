@@ -156,3 +156,27 @@ async def test_close_during_a_write_in_flight_still_says_it_may_have_been_sent(
     async with asyncio.timeout(10):
         with pytest.raises(ncp.OutcomeUnknownError):
             await call
+
+
+# -- options --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"trace_configs": aiohttp.TraceConfig()},  # one, not a sequence of them
+        {"trace_configs": ["not a TraceConfig"]},
+        {"json_loads": 42},
+        {"on_attempt": "print"},
+        {"clock": None},
+        {"monotonic": 1.0},
+        {"sleep": None},
+    ],
+)
+def test_options_that_cannot_be_called_or_used_fail_at_construction(
+    options: dict[str, Any],
+) -> None:
+    # They were accepted, and the first request (or every one) raised a bare TypeError.
+    (name,) = options
+    with pytest.raises(TypeError, match=name):
+        ncp.MediaClient(ncp.Credentials("AKEY", "secret"), **options)
