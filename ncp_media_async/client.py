@@ -239,7 +239,9 @@ class MediaClient:
         session: a caller-owned ``aiohttp.ClientSession``; the client uses it and does not
             close it (its own connector then applies, and aiohttp may send a PUT or DELETE
             again after a dropped keep-alive connection, which the client's own session never
-            does).
+            does). Its ``raise_for_status`` and ``auto_decompress`` settings do not apply to
+            the client's requests: error answers become typed ``ApiError``s and bodies are
+            always inflated.
         **options: see ``Config`` (declared there once, with units and defaults): ``timeout``,
             ``connect_timeout``, ``retry``, ``max_retries``, ``max_connections``,
             ``max_body_size``, ``region_code``, ``rate_limit``, ``json_loads``,
