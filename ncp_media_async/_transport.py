@@ -502,9 +502,11 @@ class Transport:
             raise
 
         if not success:
+            # A ``Retry-After`` date is the gateway's time: read it by the gateway's clock as
+            # far as it is known (the local clock may be minutes off).
             error = error_from_response(
                 status, body, service=service.name, request=request.label,
-                retry_after=received.get("Retry-After"), now=self._clock(),
+                retry_after=received.get("Retry-After"), now=self._clock() + offset,
             )
             return _Outcome(error=error, status=status, date=date)
         if not complete:

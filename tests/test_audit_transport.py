@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import Any
 
 import aiohttp
 import pytest
+from _clocks import Recorder
 from _live import until
 
 import ncp_media_async as ncp
@@ -180,3 +183,24 @@ def test_options_that_cannot_be_called_or_used_fail_at_construction(
     (name,) = options
     with pytest.raises(TypeError, match=name):
         ncp.MediaClient(ncp.Credentials("AKEY", "secret"), **options)
+
+
+# -- Retry-After ----------------------------------------------------------------------------
+
+
+async def test_a_retry_after_date_is_read_by_the_gateways_clock_not_a_skewed_local_one(
+    ncp_emulator_server: EmulatorServer,
+) -> None:
+    emulator = ncp_emulator_server.emulator
+    emulator.clock_offset = 15 * 60.0  # the local clock is 15 minutes behind the gateway's
+    time = Recorder()
+    async with client_for(ncp_emulator_server, monotonic=time.monotonic, sleep=time.sleep) as c:
+        await c.vod_station.status_statistics()  # rejected once, re-signed: the offset is learnt
+        assert c.clock_offset == pytest.approx(900.0, abs=2.0)
+        in_5_s = format_datetime(
+            datetime.fromtimestamp(emulator.now() + 5, UTC), usegmt=True
+        )
+        emulator.force_faults(Fault.THROTTLE, retry_after=in_5_s)
+        await c.vod_station.status_statistics()
+    # It was resolved against the local clock: 15 minutes and 5 s, cut to the 60 s cap.
+    assert time.slept == [pytest.approx(5.0, abs=1.5)]
