@@ -204,3 +204,36 @@ async def test_a_retry_after_date_is_read_by_the_gateways_clock_not_a_skewed_loc
         await c.vod_station.status_statistics()
     # It was resolved against the local clock: 15 minutes and 5 s, cut to the 60 s cap.
     assert time.slept == [pytest.approx(5.0, abs=1.5)]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://:hunter2@127.0.0.1:6379/0\n",  # a newline from an environment file
+        "redis://user:hunter2@127.0.0.1:6379/0 ",
+        "redis://:hunt er2@127.0.0.1:6379/0",
+        "redis ://:hunter2@127.0.0.1:6379/0",
+        "redis//:hunter2@127.0.0.1:6379/0",  # a typo that hides the user info from a parser
+    ],
+)
+def test_a_refused_redis_url_does_not_show_its_password(url: str) -> None:
+    with pytest.raises(ValueError, match="shared must be a Redis URL") as info:
+        ncp.RateLimit.per_second(10, shared=url)
+    assert "hunter2" not in str(info.value)
+    assert "hunt er2" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "unix:///run/redis.sock?db=0&password=hunter2",  # redis-py's documented unix form
+        "redis://127.0.0.1:6379/0?password=hunter2",
+        "redis://:hunter1@127.0.0.1:6379/0?password=hunter2",
+        "redis:/:hunter2@127.0.0.1:6379/0",  # a typo that hides the user info from a parser
+    ],
+)
+def test_a_redis_password_in_the_query_or_behind_a_typo_is_hidden_too(url: str) -> None:
+    limit = ncp.RateLimit.per_second(10, shared=url)
+    assert limit.shared == url
+    assert "hunter" not in repr(limit)
+    assert "***" in repr(limit)
