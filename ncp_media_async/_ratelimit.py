@@ -34,10 +34,10 @@ _QUERY_PASSWORD: Final = re.compile(r"([?&]password=)[^&#]*")
 
 def mask_url(url: str) -> str:
     """``url`` with its password replaced by ``***``: what reprs, logs and errors show of a
-    Redis URL. The password may be in the user info or, as redis-py also reads it, in a
-    ``password`` query parameter (``unix:///run/redis.sock?password=...``); when a typo keeps
-    the user info from being read as such (``redis//:pw@host``), everything before the last
-    ``@`` is hidden."""
+    Redis URL (or of an endpoint URL that ``check_base_url`` refuses). The password may be in
+    the user info or, as redis-py also reads it, in a ``password`` query parameter
+    (``unix:///run/redis.sock?password=...``); when a typo keeps the user info from being read
+    as such (``redis//:pw@host``), everything before the last ``@`` is hidden."""
     try:
         url = _QUERY_PASSWORD.sub(r"\1***", url)
         parsed = URL(url)

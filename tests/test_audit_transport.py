@@ -237,3 +237,15 @@ def test_a_redis_password_in_the_query_or_behind_a_typo_is_hidden_too(url: str) 
     assert limit.shared == url
     assert "hunter" not in repr(limit)
     assert "***" in repr(limit)
+
+
+# -- endpoints ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url", ["htps://user:hunter2@127.0.0.1:8080", "ftp://:hunter2@h/x", "user:hunter2@h"]
+)
+def test_a_refused_endpoint_url_does_not_show_a_password_in_it(url: str) -> None:
+    with pytest.raises(ncp.ConfigurationError, match="http") as info:
+        ncp.Endpoints.at(url)
+    assert "hunter2" not in str(info.value)
