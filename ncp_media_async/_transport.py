@@ -61,6 +61,8 @@ Query = Sequence[tuple[str, str | int]]
 
 #: Methods that are safe to send twice unless a resource says otherwise.
 _SAFE_METHODS: Final = frozenset({"GET", "HEAD"})
+#: How much of a body too large to read is read for the error's excerpt (bytes).
+_EXCERPT_BYTES: Final = _defaults.EXCERPT_CHARS * 4
 
 
 def default_json_loads() -> Callable[[bytes], Any]:
@@ -669,14 +671,15 @@ async def _read(resp: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
     """The body, up to ``limit`` bytes after decompression, and whether it was complete.
 
     A body of declared length that is not compressed is read in one go when it fits (aiohttp
-    reads exactly ``Content-Length`` bytes) and not at all when it does not. Anything else (a
-    compressed or chunked body, whose size only shows while reading) is read chunk by chunk and
-    counted, stopping past the limit: a gzip bomb or an endless body costs at most ``limit``.
+    reads exactly ``Content-Length`` bytes) and, when it does not, only as far as an error's
+    excerpt needs. Anything else (a compressed or chunked body, whose size only shows while
+    reading) is read chunk by chunk and counted, stopping past the limit: a gzip bomb or an
+    endless body costs at most ``limit``.
     """
     declared = resp.content_length
     if declared is not None and "Content-Encoding" not in resp.headers:
         if declared > limit:
-            return b"", False
+            return await resp.content.read(min(limit, _EXCERPT_BYTES)), False
         return await resp.read(), True
     chunks: list[bytes] = []
     size = 0

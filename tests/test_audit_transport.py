@@ -8,12 +8,21 @@ from email.utils import format_datetime
 from typing import Any
 
 import aiohttp
+import attrs
 import pytest
 from _clocks import Recorder
 from _live import until
+from aiohttp import web
 
 import ncp_media_async as ncp
-from ncp_media_async.testing import EmulatorServer, Fault, Route
+from ncp_media_async.testing import (
+    Call,
+    Emulator,
+    EmulatorServer,
+    Fault,
+    Route,
+    Scenario,
+)
 
 FAST = ncp.RetryPolicy(initial_delay=0.001, max_delay=0.01)
 
@@ -249,3 +258,32 @@ def test_a_refused_endpoint_url_does_not_show_a_password_in_it(url: str) -> None
     with pytest.raises(ncp.ConfigurationError, match="http") as info:
         ncp.Endpoints.at(url)
     assert "hunter2" not in str(info.value)
+
+
+# -- bodies ---------------------------------------------------------------------------------
+
+
+async def test_an_error_page_over_the_error_body_limit_is_quoted_not_called_empty(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    emulator = Emulator(Scenario.empty())
+    store = emulator.vod_station
+    page = "<html><title>502 Bad Gateway</title>" + "<!-- padding -->" * 8192 + "</html>"
+
+    def proxy_page(call: Call) -> web.StreamResponse:
+        return web.Response(status=502, text=page, content_type="text/html")
+
+    # The statistics route answers with a proxy's error page instead.
+    routes = tuple(
+        attrs.evolve(r, handler=proxy_page) if r.name == Route.STATUS_STATISTICS else r
+        for r in store.routes()
+    )
+    monkeypatch.setattr(store, "routes", lambda: routes)
+    async with EmulatorServer(emulator) as server, client_for(server, max_retries=0) as client:
+        with pytest.raises(ncp.ServerError) as info:
+            await client.vod_station.status_statistics()
+    # A 128 KiB page (over the 64 KiB read of an error body) used to be reported as "HTTP 502
+    # with an empty body".
+    assert "empty body" not in info.value.message
+    assert info.value.message.startswith("<html><title>502 Bad Gateway</title>")
+    assert len(info.value.message) <= 200
