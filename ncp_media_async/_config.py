@@ -65,6 +65,26 @@ def _optional(kind: type | tuple[type, ...]) -> Callable[[Any, attrs.Attribute[A
     return check
 
 
+def _callable(optional: bool) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not callable(value) and not (optional and value is None):
+            what = "a callable or None" if optional else "a callable"
+            raise TypeError(f"{attribute.name} must be {what}, got {value!r}")
+
+    return check
+
+
+def _trace_configs(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is None:
+        return
+    if not isinstance(value, Sequence) or not all(
+        isinstance(item, aiohttp.TraceConfig) for item in value
+    ):
+        raise TypeError(
+            f"{attribute.name} must be a sequence of aiohttp.TraceConfig or None, got {value!r}"
+        )
+
+
 @attrs.frozen(kw_only=True)
 class Config:
     """Every option of a ``MediaClient``. Times in seconds, sizes in bytes.
@@ -101,12 +121,20 @@ class Config:
     max_body_size: int = attrs.field(default=_defaults.MAX_BODY_SIZE, validator=_count(1024))
     region_code: str | None = attrs.field(default=None)
     rate_limit: RateLimit | None = attrs.field(default=None, validator=_optional(RateLimit))
-    json_loads: Callable[[bytes], Any] | None = None
-    on_attempt: Callable[[AttemptEvent], None] | None = None
-    trace_configs: Sequence[aiohttp.TraceConfig] | None = None
-    clock: _defaults.Clock = time.time
-    monotonic: _defaults.Clock = time.monotonic
-    sleep: _defaults.Sleep = asyncio.sleep
+    json_loads: Callable[[bytes], Any] | None = attrs.field(
+        default=None, validator=_callable(optional=True)
+    )
+    on_attempt: Callable[[AttemptEvent], None] | None = attrs.field(
+        default=None, validator=_callable(optional=True)
+    )
+    trace_configs: Sequence[aiohttp.TraceConfig] | None = attrs.field(
+        default=None, validator=_trace_configs
+    )
+    clock: _defaults.Clock = attrs.field(default=time.time, validator=_callable(optional=False))
+    monotonic: _defaults.Clock = attrs.field(
+        default=time.monotonic, validator=_callable(optional=False)
+    )
+    sleep: _defaults.Sleep = attrs.field(default=asyncio.sleep, validator=_callable(optional=False))
     rng: random.Random | None = attrs.field(default=None, validator=_optional(random.Random))
 
     @max_retries.validator

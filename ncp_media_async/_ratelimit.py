@@ -11,6 +11,7 @@ included, so two batches running at once share the one budget instead of each sp
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from typing import Any, Final, Literal, Protocol, TypedDict, Unpack
 
@@ -27,21 +28,37 @@ REDIS_SCHEMES: Final = frozenset({"redis", "rediss", "unix"})
 Fallback = Literal["local", "fail"]
 
 
+#: A ``password`` query parameter's value (redis-py reads the password from there too).
+_QUERY_PASSWORD: Final = re.compile(r"([?&]password=)[^&#]*")
+
+
 def mask_url(url: str) -> str:
-    """``url`` with its password (if any) replaced by ``***``: what reprs, logs and errors
-    show of a Redis URL."""
+    """``url`` with its password replaced by ``***``: what reprs, logs and errors show of a
+    Redis URL (or of an endpoint URL that ``check_base_url`` refuses). The password may be in
+    the user info or, as redis-py also reads it, in a ``password`` query parameter
+    (``unix:///run/redis.sock?password=...``); when a typo keeps the user info from being read
+    as such (``redis//:pw@host``), everything before the last ``@`` is hidden."""
     try:
+        url = _QUERY_PASSWORD.sub(r"\1***", url)
         parsed = URL(url)
     except (ValueError, TypeError):
         return "<unparsable URL>"
-    return str(parsed.with_password("***")) if parsed.password else url
+    if parsed.password:
+        return str(parsed.with_password("***"))
+    if "@" in url and parsed.user is None:
+        return "***@" + url.rpartition("@")[2]
+    return url
 
 
 def _check_shared(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is None:
         return
-    if not isinstance(value, str) or any(ch.isspace() or ord(ch) < 0x20 for ch in value):
-        raise ValueError(f"shared must be a Redis URL string without spaces, got {value!r}")
+    if not isinstance(value, str):
+        raise ValueError(f"shared must be a Redis URL string, got {value!r}")
+    if any(ch.isspace() or ord(ch) < 0x20 for ch in value):
+        raise ValueError(
+            f"shared must be a Redis URL without spaces, got {mask_url(value)!r}"
+        )
     try:
         scheme = URL(value).scheme
     except (ValueError, TypeError):

@@ -111,6 +111,7 @@ class SharedPacer:
         self._redis_lib = _redis_module()  # a missing extra fails when the client is built
         self.limit = limit
         self._url = limit.shared
+        self._check_url()
         self._clock = clock
         self._sleep = sleep
         self._keys = (KEY_PREFIX + limit.name, KEY_PREFIX + limit.name + ":members")
@@ -160,6 +161,8 @@ class SharedPacer:
         try:
             wait = await self._reserve(deadline)
         except (self._redis_lib.RedisError, OSError, TimeoutError) as exc:
+            if self._closed:  # close() dropped the connection: Redis did not go away
+                raise ClientClosedError("the MediaClient was closed during the call") from None
             self._went_down(exc)
             return await self._fallback().acquire(deadline)
         finally:
@@ -191,22 +194,37 @@ class SharedPacer:
         self._participants = int(participants)
         return None if wait_us < 0 else int(wait_us) / 1_000_000
 
+    def _pool(self) -> Any:
+        """A Redis connection pool for the URL (connects nothing until used)."""
+        lib = self._redis_lib
+        timeout = _defaults.SHARED_LIMIT_REDIS_TIMEOUT
+        return lib.asyncio.BlockingConnectionPool.from_url(
+            self._url,
+            max_connections=_defaults.SHARED_LIMIT_CONNECTIONS,
+            timeout=None,  # waiting for a connection is bounded by the call's timeout
+            socket_connect_timeout=timeout,
+            socket_timeout=timeout,
+            retry=lib.asyncio.retry.Retry(lib.backoff.NoBackoff(), 0),  # we fall back
+            client_name=CLIENT_NAME,  # what CLIENT LIST shows of these connections
+        )
+
+    def _check_url(self) -> None:
+        """Refuse, when the client is built, a URL whose options redis-py cannot use
+        (``?socket_timeout=abc``, an unknown option): redis-py would raise a bare ``ValueError``
+        or ``TypeError`` at every request. Builds one connection object; connects nothing."""
+        try:
+            self._pool().make_connection()
+        except (ValueError, TypeError, self._redis_lib.RedisError) as exc:
+            raise ConfigurationError(
+                f"RateLimit(shared={mask_url(self._url)!r}) is not a URL redis-py can use: "
+                + shorten(str(exc), 200)
+            ) from None
+
     def _connect(self) -> AsyncScript:
         """The reservation script on this client's Redis connection pool, created on first
         use (inside the running loop)."""
         if self._script is None:
-            lib = self._redis_lib
-            timeout = _defaults.SHARED_LIMIT_REDIS_TIMEOUT
-            pool = lib.asyncio.BlockingConnectionPool.from_url(
-                self._url,
-                max_connections=_defaults.SHARED_LIMIT_CONNECTIONS,
-                timeout=None,  # waiting for a connection is bounded by the call's timeout
-                socket_connect_timeout=timeout,
-                socket_timeout=timeout,
-                retry=lib.asyncio.retry.Retry(lib.backoff.NoBackoff(), 0),  # we fall back
-                client_name=CLIENT_NAME,  # what CLIENT LIST shows of these connections
-            )
-            self._client = lib.asyncio.Redis(connection_pool=pool)
+            self._client = self._redis_lib.asyncio.Redis(connection_pool=self._pool())
             self._script = self._client.register_script(SCRIPT)
         return self._script
 

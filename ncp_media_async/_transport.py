@@ -15,7 +15,10 @@ What the transport owns, for all requests of a client at once:
   its timestamp is re-signed once with the offset the gateway's ``Date`` shows;
 * body limits: a body is read in chunks and counted after decompression, never past
   ``max_body_size``;
-* every wait before sending (the gate, the rate limit, calibration) ends by the call's deadline.
+* every wait before sending (the gate, the rate limit, calibration) ends by the call's deadline;
+* ``close()`` ends every call of the client at once: a wait (a back-off, the gate, a rate-limit
+  slot) or an attempt it cut short raises ``ClientClosedError`` (``OutcomeUnknownError`` for a
+  write that may have reached the server), nothing is retried.
 """
 
 from __future__ import annotations
@@ -58,6 +61,8 @@ Query = Sequence[tuple[str, str | int]]
 
 #: Methods that are safe to send twice unless a resource says otherwise.
 _SAFE_METHODS: Final = frozenset({"GET", "HEAD"})
+#: How much of a body too large to read is read for the error's excerpt (bytes).
+_EXCERPT_BYTES: Final = _defaults.EXCERPT_CHARS * 4
 
 
 def default_json_loads() -> Callable[[bytes], Any]:
@@ -198,14 +203,17 @@ class Transport:
         self._monotonic = config.monotonic
         self._sleep = config.sleep
         self._rng = config.rng or random.Random()
-        self.gate = BackoffGate(config.monotonic, config.sleep)
+        # Every wait of a call (back-off, gate, rate-limit slot) goes through ``_pause``, which
+        # ``close()`` ends.
+        self.gate = BackoffGate(config.monotonic, self._pause)
         self.pacer = (
             None
             if config.rate_limit is None
-            else make_pacer(config.rate_limit, config.monotonic, config.sleep)
+            else make_pacer(config.rate_limit, config.monotonic, self._pause)
         )
         self._hosts: dict[str, _HostClock] = {}
         self._closed = False
+        self._closing: asyncio.Future[None] | None = None  # done once close() is called
 
     # -- session ------------------------------------------------------------------------------
 
@@ -252,13 +260,32 @@ class Transport:
 
     async def close(self) -> None:
         """Close the session if this transport created it, and the rate limit's connections
-        (a shared one's Redis). Idempotent."""
+        (a shared one's Redis). Idempotent. Calls in flight end at once with
+        ``ClientClosedError`` (or ``OutcomeUnknownError``: a write that may have been sent)."""
         self._closed = True
+        if self._closing is not None and not self._closing.done():
+            self._closing.set_result(None)
         session, self._session = self._session, None
         if session is not None and self._owns_session:
             await session.close()
         if self.pacer is not None:
             await self.pacer.close()
+
+    async def _pause(self, seconds: float) -> None:
+        """The injected ``sleep(seconds)``, ended early by ``close()`` (``ClientClosedError``)."""
+        if self._closed:
+            raise ClientClosedError("this MediaClient is closed")
+        closing = self._closing
+        if closing is None:
+            closing = self._closing = asyncio.get_running_loop().create_future()
+        sleeper = asyncio.ensure_future(self._sleep(seconds))
+        try:
+            await asyncio.wait((sleeper, closing), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+        if self._closed:
+            raise ClientClosedError("the MediaClient was closed while the call waited")
+        sleeper.result()  # an injected sleep that failed says so
 
     def clock_offset(self, host: str | None = None) -> float:
         """Seconds the gateway's clock at ``host`` is ahead of the local one (0 until learnt);
@@ -384,7 +411,7 @@ class Transport:
                         self.policy.max_retries + 1,
                     )
                 if outcome.status != 429:  # after a 429 the next admission waits at the gate
-                    await self._sleep(wait)
+                    await self._pause(wait)
         finally:
             if probe:
                 self._answered(host)
@@ -395,7 +422,11 @@ class Transport:
         """Whether to try again after ``outcome`` failed, waiting ``delay`` seconds first."""
         error = outcome.error
         assert error is not None
-        if classify(error) is not Verdict.TRANSIENT or attempt > self.policy.max_retries:
+        if (
+            classify(error) is not Verdict.TRANSIENT
+            or attempt > self.policy.max_retries
+            or self._closed
+        ):
             return False
         if not request.idempotent and outcome.sent and outcome.status != 429:
             return False  # it may have taken effect: never repeated
@@ -440,7 +471,11 @@ class Transport:
                     total=max(remaining, 0.001), sock_connect=self.config.connect_timeout
                 )
         try:
-            # No redirects: a signature is only valid for the path it was made for.
+            # No redirects: a signature is only valid for the path it was made for. The status
+            # is read here whatever a caller-owned session's ``raise_for_status`` says (with it
+            # on, a 404 would arrive as an aiohttp error and be retried as a broken connection),
+            # and bodies are always inflated (the size limit counts inflated bytes; the JSON
+            # decoder cannot read gzip).
             async with session.request(
                 request.method,
                 request.url,
@@ -448,6 +483,8 @@ class Transport:
                 data=request.body,
                 timeout=timeout,
                 allow_redirects=False,
+                raise_for_status=False,
+                auto_decompress=True,
             ) as resp:
                 status = resp.status
                 success = 200 <= status < 300
@@ -467,9 +504,11 @@ class Transport:
             raise
 
         if not success:
+            # A ``Retry-After`` date is the gateway's time: read it by the gateway's clock as
+            # far as it is known (the local clock may be minutes off).
             error = error_from_response(
                 status, body, service=service.name, request=request.label,
-                retry_after=received.get("Retry-After"), now=self._clock(),
+                retry_after=received.get("Retry-After"), now=self._clock() + offset,
             )
             return _Outcome(error=error, status=status, date=date)
         if not complete:
@@ -506,8 +545,11 @@ class Transport:
     def _connection_failure(
         self, request: Request, exc: BaseException, attempt: int
     ) -> _Outcome[Any]:
-        """A failed connection as an outcome: not sent when the connection was never made."""
+        """A failed connection as an outcome: not sent when the connection was never made.
+        ``ClientClosedError`` when ``close()`` broke it (unless a write may have been sent)."""
         sent = not isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError)
+        if self._closed and (request.idempotent or not sent):
+            raise ClientClosedError("the MediaClient was closed during the request") from None
         what = "timed out" if isinstance(exc, TimeoutError) else _describe(exc)
         cls = TransportError
         if sent and not request.idempotent:
@@ -629,14 +671,15 @@ async def _read(resp: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
     """The body, up to ``limit`` bytes after decompression, and whether it was complete.
 
     A body of declared length that is not compressed is read in one go when it fits (aiohttp
-    reads exactly ``Content-Length`` bytes) and not at all when it does not. Anything else (a
-    compressed or chunked body, whose size only shows while reading) is read chunk by chunk and
-    counted, stopping past the limit: a gzip bomb or an endless body costs at most ``limit``.
+    reads exactly ``Content-Length`` bytes) and, when it does not, only as far as an error's
+    excerpt needs. Anything else (a compressed or chunked body, whose size only shows while
+    reading) is read chunk by chunk and counted, stopping past the limit: a gzip bomb or an
+    endless body costs at most ``limit``.
     """
     declared = resp.content_length
     if declared is not None and "Content-Encoding" not in resp.headers:
         if declared > limit:
-            return b"", False
+            return await resp.content.read(min(limit, _EXCERPT_BYTES)), False
         return await resp.read(), True
     chunks: list[bytes] = []
     size = 0

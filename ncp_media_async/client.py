@@ -13,6 +13,7 @@ from yarl import URL
 
 from . import _defaults
 from ._config import ClientOptions, Config, check_header_value
+from ._ratelimit import mask_url
 from ._retry import RetryPolicy
 from ._signing import Signer
 from ._transport import Service, Transport
@@ -95,7 +96,9 @@ def check_base_url(name: str, value: object) -> str:
     except (ValueError, TypeError) as exc:
         raise ConfigurationError(f"{name} is not a valid URL: {exc}") from None
     if url.scheme not in ("http", "https") or not url.host:
-        raise ConfigurationError(f"{name} must be an http(s) URL with a host, got {value!r}")
+        raise ConfigurationError(
+            f"{name} must be an http(s) URL with a host, got {mask_url(value)!r}"
+        )
     if url.user is not None or url.password is not None:
         raise ConfigurationError(f"{name} must not carry user info")
     if url.raw_query_string or url.raw_fragment or "#" in value or "?" in value:
@@ -239,7 +242,9 @@ class MediaClient:
         session: a caller-owned ``aiohttp.ClientSession``; the client uses it and does not
             close it (its own connector then applies, and aiohttp may send a PUT or DELETE
             again after a dropped keep-alive connection, which the client's own session never
-            does).
+            does). Its ``raise_for_status`` and ``auto_decompress`` settings do not apply to
+            the client's requests: error answers become typed ``ApiError``s and bodies are
+            always inflated.
         **options: see ``Config`` (declared there once, with units and defaults): ``timeout``,
             ``connect_timeout``, ``retry``, ``max_retries``, ``max_connections``,
             ``max_body_size``, ``region_code``, ``rate_limit``, ``json_loads``,

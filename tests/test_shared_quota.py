@@ -424,3 +424,18 @@ async def test_a_call_cancelled_while_waiting_for_redis_leaves_nothing_behind(
             await waiting
         assert await leftover_tasks() == []
     assert server.emulator.stats.total_requests == 0
+
+
+async def test_closing_the_client_while_a_call_waits_for_redis_is_no_redis_outage(
+    server: EmulatorServer, hung_redis: HungRedis, caplog: pytest.LogCaptureFixture
+) -> None:
+    limit = ncp.RateLimit.per_second(10, shared=hung_redis.url, name=unique())
+    client = client_for(server, rate_limit=limit)
+    waiting = asyncio.ensure_future(client.vod_station.status_statistics())
+    await asyncio.wait_for(hung_redis.connected.wait(), 5)
+    await client.close()
+    with pytest.raises(ncp.ClientClosedError):
+        await asyncio.wait_for(waiting, 5)
+    # Closing its connection is not Redis going away: no warning, nothing sent unpaced.
+    assert not [r for r in caplog.records if "cannot be reached" in r.getMessage()]
+    assert server.emulator.stats.total_requests == 0
