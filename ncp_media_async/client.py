@@ -40,25 +40,36 @@ def _mask(access_key: str) -> str:
     return access_key[:4] + "…" if len(access_key) > 4 else "…"
 
 
+def _check_key(name: str, value: object) -> None:
+    """A key is a non-empty string with no whitespace around it (the error never quotes it)."""
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigurationError(f"{name} must be a non-empty string")
+    if value != value.strip():
+        raise ConfigurationError(
+            f"{name} has whitespace around it (a newline read from a file along with the "
+            "key?): NCP keys have none"
+        )
+
+
 @attrs.frozen(repr=False)
 class Credentials:
     """An NCP API key pair. ``repr`` and ``str`` show only the first 4 characters of the access
-    key and never the secret. Both must be non-empty; the access key travels in a header, so it
-    must be printable ASCII."""
+    key and never the secret. Both must be non-empty and without leading or trailing whitespace
+    (NCP's keys are letters and digits: a newline read from a key file along with the key
+    would otherwise sign every request wrong, a 401 each time); the access key travels in a
+    header, so it must be printable ASCII."""
 
     access_key: str = attrs.field()
     secret_key: str = attrs.field()
 
     @access_key.validator
     def _check_access_key(self, attribute: attrs.Attribute[str], value: str) -> None:
-        if not isinstance(value, str) or not value.strip():
-            raise ConfigurationError("access_key must be a non-empty string")
+        _check_key("access_key", value)
         check_header_value("access_key", value)
 
     @secret_key.validator
     def _check_secret_key(self, attribute: attrs.Attribute[str], value: str) -> None:
-        if not isinstance(value, str) or not value.strip():
-            raise ConfigurationError("secret_key must be a non-empty string")
+        _check_key("secret_key", value)
 
     def __repr__(self) -> str:
         return f"Credentials(access_key={_mask(self.access_key)!r}, secret_key=<hidden>)"

@@ -347,6 +347,20 @@ def test_credentials_from_env() -> None:
         ncp.Credentials("", "x")
 
 
+@pytest.mark.parametrize(
+    ("access", "secret"),
+    [("AKEY\n", "s3cr3t"), ("AKEY", "s3cr3t\n"), (" AKEY", "s3cr3t"), ("AKEY", "\ts3cr3t")],
+)
+def test_a_key_with_whitespace_around_it_is_refused_without_quoting_it(
+    access: str, secret: str
+) -> None:
+    """A key read from a file with its newline would sign every request wrong (a 401 each
+    time): refused at once, and the error quotes neither key."""
+    with pytest.raises(ncp.ConfigurationError, match="whitespace around it") as info:
+        ncp.Credentials.from_env({"NCP_ACCESS_KEY": access, "NCP_SECRET_KEY": secret})
+    assert "s3cr3t" not in str(info.value) and "AKEY" not in str(info.value)
+
+
 def test_endpoints() -> None:
     public = ncp.Endpoints()
     assert public.vod_station == "https://vodstation.apigw.ntruss.com"
