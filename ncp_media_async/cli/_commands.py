@@ -29,6 +29,7 @@ from ._media_ai import MEDIA_AI_COMMANDS
 from ._output import closing
 from ._params import (
     ASSET_REF,
+    SEGMENT,
     check_window,
     command,
     concurrency_option,
@@ -95,7 +96,7 @@ def statistics(settings: Settings, start: datetime | None, end: datetime | None)
 
 
 @command("channel-events")
-@click.argument("channel_id")
+@click.argument("channel_id", type=SEGMENT)
 @click.option(
     "--page-size",
     type=click.IntRange(1, _defaults.MAX_PAGE_SIZE),
@@ -171,7 +172,7 @@ def watch_encodings(
 
 
 @command("records")
-@click.argument("channel_id")
+@click.argument("channel_id", type=SEGMENT)
 @click.pass_obj
 def records(settings: Settings, channel_id: str) -> None:
     """Live Station recordings of a channel (GET /api/v2/channels/{id}/records)."""
@@ -185,9 +186,9 @@ def records(settings: Settings, channel_id: str) -> None:
 
 
 @command("import-status")
-@click.argument("workspace")
-@click.argument("project_id")
-@click.argument("asset_id")
+@click.argument("workspace", type=SEGMENT)
+@click.argument("project_id", type=SEGMENT)
+@click.argument("asset_id", type=SEGMENT)
 @click.pass_obj
 def import_status(settings: Settings, workspace: str, project_id: str, asset_id: str) -> None:
     """Media Intelligence import status of one asset

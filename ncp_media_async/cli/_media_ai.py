@@ -30,6 +30,8 @@ from ._columns import Col, Kind, styled_state
 from ._errors import EXIT_FAILED, error_json, short_reason
 from ._output import Output, Rows, closing, to_jsonable
 from ._params import (
+    NOT_BLANK,
+    SEGMENT,
     command,
     concurrency_option,
     interval_option,
@@ -303,10 +305,11 @@ def _keys_file(f: Callable[..., Any]) -> Callable[..., Any]:
 def _bucket_keys(f: Callable[..., Any]) -> Callable[..., Any]:
     """``WORKSPACE PROJECT_ID KEYS... --bucket B [--file PATH]``."""
     for decorate in reversed((
-        click.argument("workspace"),
-        click.argument("project_id"),
-        click.argument("keys", nargs=-1),
-        click.option("--bucket", required=True, help="The Object Storage bucket of the keys."),
+        click.argument("workspace", type=SEGMENT),
+        click.argument("project_id", type=SEGMENT),
+        click.argument("keys", nargs=-1, type=NOT_BLANK),
+        click.option("--bucket", required=True, type=NOT_BLANK,
+                     help="The Object Storage bucket of the keys."),
         _keys_file,
     )):  # fmt: skip
         f = decorate(f)
@@ -439,8 +442,8 @@ def _asset_id(text: str) -> str:
 
 
 @command("index")
-@click.argument("workspace")
-@click.argument("project_id")
+@click.argument("workspace", type=SEGMENT)
+@click.argument("project_id", type=SEGMENT)
 @click.argument("asset_ids", nargs=-1)
 @_keys_file
 @_index_options

@@ -11,6 +11,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 import click
 
 from .. import _defaults
+from .._resource import segment
 from ..client import Endpoints
 from ..errors import ConfigurationError
 from ..records import AssetRef
@@ -23,8 +24,9 @@ if TYPE_CHECKING:
     _DateTimeParam = click.ParamType[datetime, Any]
     _AssetRefParam = click.ParamType[AssetRef, Any]
     _ZoneParam = click.ParamType[Zone, Any]
+    _TextParam = click.ParamType[str, Any]
 else:
-    _DateTimeParam = _AssetRefParam = _ZoneParam = click.ParamType
+    _DateTimeParam = _AssetRefParam = _ZoneParam = _TextParam = click.ParamType
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -66,11 +68,41 @@ class AwareDateTime(_DateTimeParam):
 
 def parse_asset_ref(text: str) -> AssetRef:
     """``workspace/project_id/asset_id`` → ``AssetRef``: exactly three non-blank
-    parts (``a/b/c/d`` is refused, not read as workspace ``a/b``); ``ValueError`` if not."""
+    parts (``a/b/c/d`` is refused, not read as workspace ``a/b``), none of them ``.`` or ``..``
+    (see ``PathSegment``); ``ValueError`` if not."""
     parts = [part.strip() for part in text.strip().split("/")]
     if len(parts) != 3 or not all(parts):
         raise ValueError(f"{text.strip()!r} is not workspace/project_id/asset_id")
+    for name, part in zip(("workspace", "project_id", "asset_id"), parts, strict=True):
+        segment(name, part)
     return AssetRef(*parts)
+
+
+class PathSegment(_TextParam):
+    """An id that goes into a request's path (a channel id, a workspace, a bucket...): not
+    empty, and not ``.`` or ``..``, which would change the path (the client's own rule,
+    ``segment``). Checked with the command line, so that a bad id is a usage error (status 2)
+    before any request, not a traceback."""
+
+    name = "id"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            return segment((param.name if param is not None else None) or "id", str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class NotBlank(_TextParam):
+    """Text that must hold more than spaces (an object key, a bucket name sent in a body)."""
+
+    name = "text"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value)
+        if not text.strip():
+            self.fail(f"must not be blank, got {text!r}", param, ctx)
+        return text
 
 
 class AssetRefType(_AssetRefParam):
@@ -106,6 +138,8 @@ class ZoneType(_ZoneParam):
 DATETIME = AwareDateTime()
 ASSET_REF = AssetRefType()
 ZONE = ZoneType()
+SEGMENT = PathSegment()
+NOT_BLANK = NotBlank()
 
 
 # ------------------------------------------------------------------- checks across options

@@ -1,0 +1,77 @@
+"""``ncp-media`` as an operator uses it, at the edges: bad ids and numbers, environments that
+claim a terminal, time zones, groups without a subcommand. Every command runs against the
+emulator over loopback (``LoopbackEmulator``), as from a shell."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from _loopback import LoopbackEmulator
+from click.testing import Result
+
+from ncp_media_async.testing import Emulator, Scenario
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[LoopbackEmulator]:
+    with LoopbackEmulator(Emulator(Scenario.default(seed=3))) as loopback:
+        yield loopback
+
+
+def one_error_line(result: Result, status: int) -> str:
+    """The command failed with ``status`` and said why in one ``error:`` line on stderr."""
+    assert result.exit_code == status, (result.exit_code, result.stdout, result.stderr)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    return lines[0]
+
+
+# ----------------------------------------------------------------------------------- bad ids
+
+BAD_IDS = [
+    ("channel-events", ".."),
+    ("channel-events", ""),
+    ("records", "."),
+    ("service-urls", ""),
+    ("wait-channel", ".."),
+    ("record", "start", ""),
+    ("record", "stop", ".."),
+    ("import-status", "", "1234", "10000"),
+    ("import-status", "emulator-workspace", "..", "10000"),
+    ("import-status", "emulator-workspace", "1234", "."),
+    ("wait-imports", "emulator-workspace/../10000"),
+    ("wait-imports", "emulator-workspace/1234/.."),
+    ("upload-records", "..", "1"),
+    ("import", "emulator-workspace", "..", "a.mp4", "--bucket", "b"),
+    ("import", "", "1234", "a.mp4", "--bucket", "b"),
+    ("import", "emulator-workspace", "1234", "a.mp4", "--bucket", " "),
+    ("import", "emulator-workspace", "1234", "", "--bucket", "b"),
+    ("import", "emulator-workspace", "..", "a.mp4", "--bucket", "b", "--wait"),
+    ("ingest", "emulator-workspace", ".", "a.mp4", "--bucket", "b"),
+    ("ingest", "emulator-workspace", "1234", " ", "--bucket", "b"),
+    ("index", "..", "1234", "10000"),
+]
+
+
+@pytest.mark.parametrize("args", BAD_IDS, ids=" ".join)
+def test_an_id_that_cannot_go_in_a_path_is_a_usage_error_before_any_request(
+    served: LoopbackEmulator, args: tuple[str, ...]
+) -> None:
+    # An empty id, "." or ".." (which would change the request's path) and a blank object key
+    # or bucket were refused by the client only once the command ran: a ValueError traceback
+    # and status 1 (the wait-imports batch, the import requests: all of them lost).
+    before = served.emulator.stats.total_requests
+    line = one_error_line(served.invoke(*args), 2)
+    assert "must not be" in line
+    assert served.emulator.stats.total_requests == before
+
+
+def test_a_dot_segment_in_a_targets_file_is_a_bad_line(
+    served: LoopbackEmulator, tmp_path: Path
+) -> None:
+    refs = tmp_path / "refs.txt"
+    refs.write_text("emulator-workspace/1234/10000\nemulator-workspace/./10001\n")
+    line = one_error_line(served.invoke("wait-imports", "--file", str(refs)), 2)
+    assert "1 bad line: line 2: project_id must not be '.'" in line
