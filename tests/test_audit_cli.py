@@ -75,3 +75,30 @@ def test_a_dot_segment_in_a_targets_file_is_a_bad_line(
     refs.write_text("emulator-workspace/1234/10000\nemulator-workspace/./10001\n")
     line = one_error_line(served.invoke("wait-imports", "--file", str(refs)), 2)
     assert "1 bad line: line 2: project_id must not be '.'" in line
+
+
+# ------------------------------------------------------------------------------- numbers
+
+NOT_A_NUMBER_OF_SECONDS = [
+    ("--request-timeout", "nan", "statistics"),
+    ("wait-imports", "emulator-workspace/1234/10000", "--interval", "nan"),
+    ("wait-imports", "emulator-workspace/1234/10000", "--timeout", "nan"),
+    ("watch-encodings", "--interval", "nan"),
+    ("wait-channel", "ls-x", "--timeout", "nan"),
+    ("ingest", "emulator-workspace", "1234", "a.mp4", "--bucket", "b", "--index-interval", "nan"),
+    ("ingest", "emulator-workspace", "1234", "a.mp4", "--bucket", "b", "--interval", "inf"),
+    ("demo", "--imports", "0", "--bad-refs", "0", "--ingest", "0", "--watch", "inf"),
+    ("demo", "--imports", "0", "--bad-refs", "0", "--ingest", "0", "--watch", "nan"),
+]
+
+
+@pytest.mark.parametrize("args", NOT_A_NUMBER_OF_SECONDS, ids=" ".join)
+def test_nan_and_infinity_are_usage_errors(
+    served: LoopbackEmulator, args: tuple[str, ...]
+) -> None:
+    # click's FloatRange lets "nan" through (every comparison with it is false): the client
+    # (or the demo's emulator) refused it later with a ValueError traceback and status 1.
+    before = served.emulator.stats.total_requests
+    line = one_error_line(served.invoke(*args), 2)
+    assert "is not a finite number" in line
+    assert served.emulator.stats.total_requests == before

@@ -30,6 +30,7 @@ from ._output import closing
 from ._params import (
     ASSET_REF,
     SEGMENT,
+    FiniteRange,
     check_window,
     command,
     concurrency_option,
@@ -282,7 +283,7 @@ _DEMO = DemoOptions()
 @click.option("--seed", type=int, default=_DEMO.seed, show_default=True, help="Seed of the data.")
 @click.option(
     "--latency-ms",
-    type=click.FloatRange(0),
+    type=FiniteRange(0),
     default=_DEMO.latency_ms,
     show_default=True,
     help="Emulated latency; each request waits 0.5x to 2x this.",
@@ -291,7 +292,7 @@ _DEMO = DemoOptions()
 @interval_option(_DEMO.interval, "Pause between two polls of one asset.")
 @click.option(
     "--watch",
-    type=click.FloatRange(0),
+    type=FiniteRange(0),
     default=_DEMO.watch,
     show_default=True,
     metavar="SECONDS",

@@ -32,6 +32,7 @@ from ._output import Output, Rows, closing, to_jsonable
 from ._params import (
     NOT_BLANK,
     SEGMENT,
+    FiniteRange,
     command,
     concurrency_option,
     interval_option,
@@ -364,7 +365,7 @@ def _ingest_and_report(
 @_index_options
 @concurrency_option(_defaults.POLL_CONCURRENCY, "Requests in flight at most, all stages.")
 @interval_option(_defaults.POLL_INTERVAL, "Pause between two import polls of one key.")
-@click.option("--index-interval", type=click.FloatRange(0), default=_defaults.INDEX_POLL_INTERVAL,
+@click.option("--index-interval", type=FiniteRange(0), default=_defaults.INDEX_POLL_INTERVAL,
               show_default=True, metavar="SECONDS",
               help="Pause between two analysis polls of one key.")  # fmt: skip
 @timeout_option("ingest_timeout", "Give up on the keys still under way after this long.")

@@ -4,6 +4,7 @@ checks across options, and ``command``, which makes a subcommand with the global
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any, TypeVar
@@ -133,6 +134,20 @@ class ZoneType(_ZoneParam):
             return Zone.parse(str(value))
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
+
+
+class FiniteRange(click.FloatRange):
+    """click's ``FloatRange`` that also refuses ``nan`` and the infinities (``FloatRange`` lets
+    ``nan`` through, as every comparison with it is false, and the client or the demo then
+    refuse it with a traceback): every number of the command line is a finite one."""
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
 
 
 DATETIME = AwareDateTime()
@@ -276,7 +291,7 @@ def connection_params(*, envvar: bool = False) -> list[click.Parameter]:
         ),
         click.Option(
             ["--request-timeout"],
-            type=click.FloatRange(0, min_open=True),
+            type=FiniteRange(0, min_open=True),
             metavar="SECONDS",
             expose_value=False,
             callback=_set("request_timeout"),
@@ -376,7 +391,7 @@ def interval_option(default: float, help: str) -> Callable[[F], F]:
     """``--interval SECONDS``: a pause, in seconds, between two polls or walks."""
     return click.option(
         "--interval",
-        type=click.FloatRange(0),
+        type=FiniteRange(0),
         default=default,
         show_default=True,
         metavar="SECONDS",
@@ -394,7 +409,7 @@ def concurrency_option(default: int, help: str) -> Callable[[F], F]:
 def timeout_option(dest: str, help: str) -> Callable[[F], F]:
     """``--timeout SECONDS`` of a whole wait (``--request-timeout`` is per attempt)."""
     return click.option(
-        "--timeout", dest, type=click.FloatRange(0, min_open=True), metavar="SECONDS", help=help
+        "--timeout", dest, type=FiniteRange(0, min_open=True), metavar="SECONDS", help=help
     )
 
 
