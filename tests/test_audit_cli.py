@@ -102,3 +102,23 @@ def test_nan_and_infinity_are_usage_errors(
     line = one_error_line(served.invoke(*args), 2)
     assert "is not a finite number" in line
     assert served.emulator.stats.total_requests == before
+
+
+# ------------------------------------------------------------------------------ progress
+
+
+@pytest.mark.parametrize("claim", [{"FORCE_COLOR": "1"}, {"TTY_COMPATIBLE": "1"}])
+def test_progress_is_plain_lines_when_stderr_is_not_a_terminal_whatever_the_environment_says(
+    served: LoopbackEmulator, claim: dict[str, str | None]
+) -> None:
+    # FORCE_COLOR asks for colours (CI systems set it), not for a live display: rich takes it
+    # for a terminal, so a log file got the bar's frames (cursor codes, a frame per refresh)
+    # and none of the plain progress lines.
+    result = served.invoke(
+        "wait-imports", "emulator-workspace/1234/10000", "--interval", "0.05", env=claim
+    )
+    assert result.exit_code in (0, 1), result.stderr
+    assert "progress: imports 1/1 (100%)" in result.stderr
+    # Colours are what FORCE_COLOR asks for; hiding the cursor and redrawing a line are not.
+    for code in ("\x1b[?25l", "\x1b[2K", "\r"):
+        assert code not in result.stderr

@@ -17,7 +17,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
 import click
 from rich.console import Console
@@ -107,11 +107,20 @@ class Stage:
         click.echo(f"progress: {self.label} {text}", err=True)
 
 
+def _is_a_terminal(stream: Any) -> bool:
+    """Whether ``stream`` is a terminal (not if it has no ``isatty`` or is closed)."""
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
 class ProgressDisplay:
     """The progress of a command on stderr: ``with ProgressDisplay(output, mode) as progress:``,
     then ``progress.stage(label, total)`` for each phase.
 
-    ``auto`` is a live bar when stderr is a terminal, else plain lines at most every ``every``
+    ``auto`` is a live bar when stderr is a terminal (really one: not a file that
+    ``FORCE_COLOR`` makes rich take for one), else plain lines at most every ``every``
     seconds per stage (and a last one when the stage or the display ends); ``off`` shows
     nothing. While the bar is live and stdout is the same terminal, ``output.live`` is set so
     that rows are printed above the bar. Leaving the block (normally, on an error or on Ctrl-C)
@@ -126,7 +135,9 @@ class ProgressDisplay:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if mode == "auto":
-            mode = "bar" if output.err.is_terminal else "plain"
+            # rich also takes FORCE_COLOR or TTY_COMPATIBLE for a terminal: a log file would
+            # get the bar's frames. A live bar needs stderr to be one.
+            mode = "bar" if _is_a_terminal(sys.stderr) and output.err.is_terminal else "plain"
         self.mode = mode
         self.output = output
         self.every = every
