@@ -5,6 +5,7 @@ emulator over loopback (``LoopbackEmulator``), as from a shell."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,26 @@ def test_progress_is_plain_lines_when_stderr_is_not_a_terminal_whatever_the_envi
     # Colours are what FORCE_COLOR asks for; hiding the cursor and redrawing a line are not.
     for code in ("\x1b[?25l", "\x1b[2K", "\r"):
         assert code not in result.stderr
+
+
+# ---------------------------------------------------------------------------- time zones
+
+
+@pytest.mark.parametrize("offset", ["+09:99", "-0560", "+05:60"])
+def test_an_offset_with_more_than_59_minutes_is_refused(
+    served: LoopbackEmulator, offset: str
+) -> None:
+    # "+09:99" was taken as 10:39 ahead of UTC while the header named it "+09:99".
+    line = one_error_line(served.invoke("--tz", offset, "statistics"), 2)
+    assert f"{offset!r} is not a UTC offset" in line
+
+
+def test_an_offset_is_named_as_applied(served: LoopbackEmulator) -> None:
+    (status,) = served.emulator.vod_station.encoding_statuses()[:1]
+    result = served.invoke("--tz", "+0530", "encoding-status", "--max-items", "1")
+    assert result.exit_code == 0, result.stderr
+    header, _, row = result.stdout.splitlines()
+    assert header.endswith("last work (+05:30)")
+    wire = datetime.strptime(status["lastWorkTime"], "%Y-%m-%dT%H:%M:%S%z")
+    shown = wire.astimezone(timezone(timedelta(hours=5, minutes=30)))
+    assert row.endswith(shown.strftime("%Y-%m-%d %H:%M:%S"))

@@ -96,9 +96,9 @@ class Zone:
         offset = re.fullmatch(r"([+-])(\d{2}):?(\d{2})?", text)
         if offset:
             sign, hours, minutes = offset.groups()
-            delta = timedelta(hours=int(hours), minutes=int(minutes or 0))
-            if delta >= timedelta(hours=24):
+            if int(hours) > 23 or int(minutes or 0) > 59:
                 raise ValueError(f"{text!r} is not a UTC offset (at most +23:59)")
+            delta = timedelta(hours=int(hours), minutes=int(minutes or 0))
             if not delta:
                 return UTC_ZONE
             delta = -delta if sign == "-" else delta
