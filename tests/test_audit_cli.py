@@ -146,3 +146,13 @@ def test_an_offset_is_named_as_applied(served: LoopbackEmulator) -> None:
     wire = datetime.strptime(status["lastWorkTime"], "%Y-%m-%dT%H:%M:%S%z")
     shown = wire.astimezone(timezone(timedelta(hours=5, minutes=30)))
     assert row.endswith(shown.strftime("%Y-%m-%d %H:%M:%S"))
+
+
+# ------------------------------------------------------------------------------- groups
+
+
+def test_record_without_start_or_stop_is_one_error_line(served: LoopbackEmulator) -> None:
+    # click's "no arguments: the help" for a group is a usage error from click 8.2 on: the
+    # whole help came out as the message of one "error: Usage: ..." of eleven lines.
+    line = one_error_line(served.invoke("record"), 2)
+    assert line.startswith("error: Missing command. (see '") and line.endswith(" record --help')")

@@ -235,6 +235,9 @@ def record_stop(settings: Settings, channel_id: str) -> None:
 record = click.Group(
     "record",
     commands=[record_start, record_stop],
+    # Without a subcommand, one "error: Missing command." line (click's default, the help as
+    # an error message, would be a dozen lines).
+    no_args_is_help=False,
     context_settings=CONTEXT,
     help="Start or stop recording a Live Station channel.",
 )
