@@ -4,9 +4,13 @@ emulator over loopback (``LoopbackEmulator``), as from a shell."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import IO
 
 import pytest
 from _loopback import LoopbackEmulator
@@ -156,3 +160,52 @@ def test_record_without_start_or_stop_is_one_error_line(served: LoopbackEmulator
     # whole help came out as the message of one "error: Usage: ..." of eleven lines.
     line = one_error_line(served.invoke("record"), 2)
     assert line.startswith("error: Missing command. (see '") and line.endswith(" record --help')")
+
+
+# ------------------------------------------------------------------------ stdout that fails
+
+
+def run_process(
+    served: LoopbackEmulator, *args: str, stdout: IO[str] | int, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m ncp_media_async --endpoint URL ARGS`` with the emulator's key pair."""
+    base = {k: v for k, v in os.environ.items() if k not in served.env()}
+    given = {k: v for k, v in served.env().items() if v is not None}
+    return subprocess.run(
+        [sys.executable, "-m", "ncp_media_async", "--endpoint", served.url, *args],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**base, **given, **(env or {})},
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("json_flag", [(), ("--json",)], ids=["table", "json"])
+def test_a_full_disk_is_one_error_line(
+    served: LoopbackEmulator, json_flag: tuple[str, ...]
+) -> None:
+    # Writing to a full disk (ENOSPC) was a traceback: only a closed pipe was expected.
+    with open("/dev/full", "w") as full:
+        done = run_process(served, *json_flag, "encoding-status", stdout=full)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == ["error: [Errno 28] No space left on device"]
+
+
+def test_an_output_encoding_that_cannot_show_the_table_is_one_error_line(
+    served: LoopbackEmulator,
+) -> None:
+    # A stdout in ASCII (or a legacy code page, as a redirect on Windows gets) could not take
+    # the tables' rules: a UnicodeEncodeError traceback.
+    channel = served.emulator.vod_station.channel_ids[0]
+    done = run_process(
+        served, "channel-events", channel, stdout=subprocess.PIPE,
+        env={"PYTHONIOENCODING": "ascii"},
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "error: the output's encoding (ascii) cannot show '───────────────────': "
+        "set PYTHONIOENCODING=utf-8"
+    ]
