@@ -4,9 +4,12 @@ emulator over loopback (``LoopbackEmulator``), as from a shell."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -16,7 +19,7 @@ import pytest
 from _loopback import LoopbackEmulator
 from click.testing import Result
 
-from ncp_media_async.testing import Emulator, Scenario
+from ncp_media_async.testing import Emulator, Route, Scenario
 
 
 @pytest.fixture(scope="module")
@@ -209,3 +212,40 @@ def test_an_output_encoding_that_cannot_show_the_table_is_one_error_line(
         "error: the output's encoding (ascii) cannot show '───────────────────': "
         "set PYTHONIOENCODING=utf-8"
     ]
+
+
+# ------------------------------------------------------------------------------- Ctrl-C
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery")
+def test_ctrl_c_while_files_are_submitted_says_they_may_have_been() -> None:
+    # add-files prints the jobs once every request is answered: interrupted in between, it
+    # said only "error: interrupted", and a user who ran it again could encode every file of
+    # the first requests twice.
+    emulator = Emulator(Scenario.default(seed=3), route_latency={Route.ADD_FILES: 120.0})
+    with LoopbackEmulator(emulator) as served:
+        category = str(emulator.vod_station.categories()[0]["id"])
+        base = {k: v for k, v in os.environ.items() if k not in served.env()}
+        given = {k: v for k, v in served.env().items() if v is not None}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ncp_media_async", "--endpoint", served.url,
+             "add-files", category, "a.mp4", "b.mp4", "--bucket", "in"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**base, **given},
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 30
+            while emulator.stats.in_flight == 0 and time.monotonic() < deadline:
+                time.sleep(0.02)  # until the request is at the emulator
+            assert emulator.stats.requests[Route.ADD_FILES] == 1
+            process.send_signal(signal.SIGINT)
+            out, err = process.communicate(timeout=30)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+    assert process.returncode == 130
+    *notes, last = err.splitlines()
+    assert last == "error: interrupted"
+    note = " ".join(notes)
+    assert "2 files may have been submitted" in note
+    assert "encoding-status --start 20" in note
+    assert out == ""
