@@ -249,3 +249,29 @@ def test_ctrl_c_while_files_are_submitted_says_they_may_have_been() -> None:
     assert "2 files may have been submitted" in note
     assert "encoding-status --start 20" in note
     assert out == ""
+
+
+# ------------------------------------------------------------------ text the service sends
+
+
+def test_control_characters_from_the_service_are_shown_escaped() -> None:
+    # An object key may hold a newline; a hostile server may send escape sequences. Both went
+    # to the terminal as they were: a newline split a row in two, ESC [2J cleared the screen
+    # (cells, the error line).
+    emulator = Emulator(Scenario.empty())
+    path = "in/a\x1b[2Jb\nc\x9b1m.mp4"
+    emulator.vod_station.add_progressing_encoding(
+        queue_seconds=0, run_seconds=0, fields={"filePath": path, "outputType": "HD\x07"}
+    )
+    with LoopbackEmulator(emulator) as served:
+        result = served.invoke("encoding-status", "--wide")
+        assert result.exit_code == 0, result.stderr
+        lines = result.stdout.splitlines()
+        assert len(lines) == 3  # the header, the rule, one row
+        row = lines[2]
+        assert "in/a\\x1b[2Jb\\nc\\x9b1m.mp4" in row and "HD\\x07" in row
+        failed = served.invoke("channel-events", "vs-\x1b]0;owned\x07")
+        line = one_error_line(failed, 1)
+        assert "vs-\\x1b]0;owned\\x07" in line
+    for text in (result.stdout, failed.stderr):
+        assert not any(c in text for c in "\x1b\x07\x9b")

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from ..errors import ApiError, NcpError, shorten
+from ._columns import printable
 
 #: Exit statuses: the service said no, a request failed, or what was awaited did not happen;
 #: a bad command line; interrupted.
@@ -25,8 +26,9 @@ EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 
 
 def one_line(text: str) -> str:
-    """``text`` with every run of whitespace (newlines included) made one space."""
-    return " ".join(text.split())
+    """``text`` with every run of whitespace (newlines included) made one space, and any other
+    control character escaped (``printable``)."""
+    return printable(" ".join(text.split()))
 
 
 #: The longest ``error:`` line the command prints (characters); the rest is cut with ``…``.
