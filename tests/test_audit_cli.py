@@ -19,6 +19,8 @@ import pytest
 from _loopback import LoopbackEmulator
 from click.testing import Result
 
+from ncp_media_async.cli._output import Output
+from ncp_media_async.cli._progress import ProgressDisplay
 from ncp_media_async.testing import Emulator, Route, Scenario
 
 
@@ -275,3 +277,15 @@ def test_control_characters_from_the_service_are_shown_escaped() -> None:
         assert "vs-\\x1b]0;owned\\x07" in line
     for text in (result.stdout, failed.stderr):
         assert not any(c in text for c in "\x1b\x07\x9b")
+
+
+def test_a_stage_named_by_the_service_is_not_read_as_markup(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # add-files --wait names a bar after each output type the service reports: in a terminal,
+    # a name with brackets ("[HD] 1080p", "[/x]") was read as rich markup, and a closing tag
+    # that matched nothing crashed the command with a MarkupError.
+    with ProgressDisplay(Output(as_json=False), "bar") as display:
+        display.stage("[HD] 1080p[/x]\x1b", 2).update(done=1, failed=0)
+    err = capsys.readouterr().err
+    assert " [HD] 1080p[/x]\\x1b " in err and "1/2 (50%)" in err

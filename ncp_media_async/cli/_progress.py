@@ -21,9 +21,11 @@ from typing import Any, Literal
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, Task, TaskID
 from rich.text import Text
 
+from ._columns import printable
 from ._output import Output
 
 ProgressMode = Literal["auto", "bar", "plain", "off"]
@@ -69,7 +71,8 @@ class Stage:
 
     def __init__(self, display: ProgressDisplay, label: str, total: int) -> None:
         self.display = display
-        self.label = label
+        #: The label, control characters escaped (it may be a name the service gave).
+        self.label = printable(label)
         self.total = total
         self.done = 0
         self.failed = 0
@@ -78,7 +81,8 @@ class Stage:
         self._line_done = -1  # ``done`` when the last plain line was printed
         self._task: TaskID | None = None
         if display.bar is not None:
-            self._task = display.bar.add_task(label, total=total, failed=0)
+            # The bar's description is rich markup: the label is shown as it is.
+            self._task = display.bar.add_task(escape(self.label), total=total, failed=0)
 
     def update(self, *, done: int, failed: int) -> None:
         """``done`` items ended so far, ``failed`` of them without success."""
