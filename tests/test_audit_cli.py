@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO
@@ -289,3 +289,70 @@ def test_a_stage_named_by_the_service_is_not_read_as_markup(
         display.stage("[HD] 1080p[/x]\x1b", 2).update(done=1, failed=0)
     err = capsys.readouterr().err
     assert " [HD] 1080p[/x]\\x1b " in err and "1/2 (50%)" in err
+
+
+def interrupt_when(
+    emulator: Emulator, args: tuple[str, ...], ready: Callable[[], bool]
+) -> tuple[int, list[str]]:
+    """``ncp-media ARGS`` against ``emulator``, sent SIGINT once ``ready()``; its status and
+    the lines of its stderr."""
+    with LoopbackEmulator(emulator) as served:
+        base = {k: v for k, v in os.environ.items() if k not in served.env()}
+        given = {k: v for k, v in served.env().items() if v is not None}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ncp_media_async", "--endpoint", served.url, *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**base, **given},
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while not ready() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert ready()
+            process.send_signal(signal.SIGINT)
+            _, err = process.communicate(timeout=30)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+    return process.returncode, err.splitlines()
+
+
+KEYS = ("emulator-workspace", "1234", "a.mp4", "b.mp4", "c.mp4", "--bucket", "in")
+MAY_HAVE_BEEN = (
+    "interrupted: 3 keys did not finish; those whose import request was sent may have been "
+    "imported: look for their assets before importing them again"
+)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery")
+@pytest.mark.parametrize("command", ["import", "ingest"])
+def test_ctrl_c_while_keys_are_imported_says_they_may_have_been(command: str) -> None:
+    # Interrupted with import requests in flight (up to --concurrency of them), import and
+    # ingest said only "error: interrupted": nothing said that the keys whose request was in
+    # flight may have been imported.
+    emulator = Emulator(Scenario.default(seed=3))
+    emulator.route_latency[Route.IMPORT_ASSET] = 120.0
+    status, err = interrupt_when(
+        emulator, (command, *KEYS, "--concurrency", "1"), lambda: emulator.stats.in_flight > 0
+    )
+    assert status == 130
+    assert err[-1] == "error: interrupted"
+    assert MAY_HAVE_BEEN in err
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery")
+def test_ctrl_c_during_an_ingest_lists_the_assets_it_created() -> None:
+    # A key is printed once it ends (indexed, or stopped): interrupted while the imports were
+    # copied, ingest never showed the assets it had created, and running it again imported
+    # every key a second time.
+    emulator = Emulator(Scenario.default(seed=3))
+    emulator.route_latency[Route.IMPORT_STATUS] = 120.0
+    status, err = interrupt_when(
+        emulator, ("ingest", *KEYS), lambda: emulator.stats.in_flight == 3
+    )
+    assert status == 130
+    assert emulator.stats.requests[Route.IMPORT_ASSET] == 3
+    assert not any("may have been" in line for line in err)
+    at = err.index("interrupted: 3 keys were imported (assets created) but did not finish:")
+    listed = sorted(line.split() for line in err[at + 1 : at + 4])
+    assert [key for key, _ in listed] == ["a.mp4", "b.mp4", "c.mp4"]
+    assert all(ref.startswith("emulator-workspace/1234/") for _, ref in listed)
