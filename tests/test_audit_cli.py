@@ -38,6 +38,14 @@ def one_error_line(result: Result, status: int) -> str:
     return lines[0]
 
 
+def refused_before_any_request(served: LoopbackEmulator, args: tuple[str, ...]) -> str:
+    """``ncp-media ARGS`` is a usage error (status 2, one line) and sends no request."""
+    before = served.emulator.stats.total_requests
+    line = one_error_line(served.invoke(*args), 2)
+    assert served.emulator.stats.total_requests == before
+    return line
+
+
 # ----------------------------------------------------------------------------------- bad ids
 
 BAD_IDS = [
@@ -72,10 +80,7 @@ def test_an_id_that_cannot_go_in_a_path_is_a_usage_error_before_any_request(
     # An empty id, "." or ".." (which would change the request's path) and a blank object key
     # or bucket were refused by the client only once the command ran: a ValueError traceback
     # and status 1 (the wait-imports batch, the import requests: all of them lost).
-    before = served.emulator.stats.total_requests
-    line = one_error_line(served.invoke(*args), 2)
-    assert "must not be" in line
-    assert served.emulator.stats.total_requests == before
+    assert "must not be" in refused_before_any_request(served, args)
 
 
 def test_a_dot_segment_in_a_targets_file_is_a_bad_line(
@@ -108,10 +113,7 @@ def test_nan_and_infinity_are_usage_errors(
 ) -> None:
     # click's FloatRange lets "nan" through (every comparison with it is false): the client
     # (or the demo's emulator) refused it later with a ValueError traceback and status 1.
-    before = served.emulator.stats.total_requests
-    line = one_error_line(served.invoke(*args), 2)
-    assert "is not a finite number" in line
-    assert served.emulator.stats.total_requests == before
+    assert "is not a finite number" in refused_before_any_request(served, args)
 
 
 # ------------------------------------------------------------------------------ progress
@@ -170,18 +172,22 @@ def test_record_without_start_or_stop_is_one_error_line(served: LoopbackEmulator
 # ------------------------------------------------------------------------ stdout that fails
 
 
+def process_env(served: LoopbackEmulator) -> dict[str, str]:
+    """This environment, with the emulator's key pair and nothing ``served.env`` unsets."""
+    base = {k: v for k, v in os.environ.items() if k not in served.env()}
+    return {**base, **{k: v for k, v in served.env().items() if v is not None}}
+
+
 def run_process(
     served: LoopbackEmulator, *args: str, stdout: IO[str] | int, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """``python -m ncp_media_async --endpoint URL ARGS`` with the emulator's key pair."""
-    base = {k: v for k, v in os.environ.items() if k not in served.env()}
-    given = {k: v for k, v in served.env().items() if v is not None}
     return subprocess.run(
         [sys.executable, "-m", "ncp_media_async", "--endpoint", served.url, *args],
         stdout=stdout,
         stderr=subprocess.PIPE,
         text=True,
-        env={**base, **given, **(env or {})},
+        env={**process_env(served), **(env or {})},
         timeout=60,
         check=False,
     )
@@ -219,38 +225,88 @@ def test_an_output_encoding_that_cannot_show_the_table_is_one_error_line(
 # ------------------------------------------------------------------------------- Ctrl-C
 
 
+def interrupt_when(
+    emulator: Emulator, args: tuple[str, ...], ready: Callable[[], bool]
+) -> tuple[int, str, list[str]]:
+    """``ncp-media ARGS`` against ``emulator``, sent SIGINT once ``ready()``; its status, its
+    stdout and the lines of its stderr."""
+    with LoopbackEmulator(emulator) as served:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ncp_media_async", "--endpoint", served.url, *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=process_env(served),
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while not ready() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert ready()
+            process.send_signal(signal.SIGINT)
+            out, err = process.communicate(timeout=30)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+    return process.returncode, out, err.splitlines()
+
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery")
 def test_ctrl_c_while_files_are_submitted_says_they_may_have_been() -> None:
     # add-files prints the jobs once every request is answered: interrupted in between, it
     # said only "error: interrupted", and a user who ran it again could encode every file of
     # the first requests twice.
     emulator = Emulator(Scenario.default(seed=3), route_latency={Route.ADD_FILES: 120.0})
-    with LoopbackEmulator(emulator) as served:
-        category = str(emulator.vod_station.categories()[0]["id"])
-        base = {k: v for k, v in os.environ.items() if k not in served.env()}
-        given = {k: v for k, v in served.env().items() if v is not None}
-        process = subprocess.Popen(
-            [sys.executable, "-m", "ncp_media_async", "--endpoint", served.url,
-             "add-files", category, "a.mp4", "b.mp4", "--bucket", "in"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**base, **given},
-        )  # fmt: skip
-        try:
-            deadline = time.monotonic() + 30
-            while emulator.stats.in_flight == 0 and time.monotonic() < deadline:
-                time.sleep(0.02)  # until the request is at the emulator
-            assert emulator.stats.requests[Route.ADD_FILES] == 1
-            process.send_signal(signal.SIGINT)
-            out, err = process.communicate(timeout=30)
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-    assert process.returncode == 130
-    *notes, last = err.splitlines()
+    category = str(emulator.vod_station.categories()[0]["id"])
+    args = ("add-files", category, "a.mp4", "b.mp4", "--bucket", "in")
+    status, out, err = interrupt_when(emulator, args, lambda: emulator.stats.in_flight > 0)
+    assert status == 130
+    *notes, last = err
     assert last == "error: interrupted"
     note = " ".join(notes)
     assert "2 files may have been submitted" in note
     assert "encoding-status --start 20" in note
     assert out == ""
+
+
+KEYS = ("emulator-workspace", "1234", "a.mp4", "b.mp4", "c.mp4", "--bucket", "in")
+MAY_HAVE_BEEN = (
+    "interrupted: 3 keys did not finish; those whose import request was sent may have been "
+    "imported: look for their assets before importing them again"
+)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery")
+@pytest.mark.parametrize("command", ["import", "ingest"])
+def test_ctrl_c_while_keys_are_imported_says_they_may_have_been(command: str) -> None:
+    # Interrupted with import requests in flight (up to --concurrency of them), import and
+    # ingest said only "error: interrupted": nothing said that the keys whose request was in
+    # flight may have been imported.
+    emulator = Emulator(Scenario.default(seed=3))
+    emulator.route_latency[Route.IMPORT_ASSET] = 120.0
+    status, _, err = interrupt_when(
+        emulator, (command, *KEYS, "--concurrency", "1"), lambda: emulator.stats.in_flight > 0
+    )
+    assert status == 130
+    assert err[-1] == "error: interrupted"
+    assert MAY_HAVE_BEEN in err
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery")
+def test_ctrl_c_during_an_ingest_lists_the_assets_it_created() -> None:
+    # A key is printed once it ends (indexed, or stopped): interrupted while the imports were
+    # copied, ingest never showed the assets it had created, and running it again imported
+    # every key a second time.
+    emulator = Emulator(Scenario.default(seed=3))
+    emulator.route_latency[Route.IMPORT_STATUS] = 120.0
+    status, _, err = interrupt_when(
+        emulator, ("ingest", *KEYS), lambda: emulator.stats.in_flight == 3
+    )
+    assert status == 130
+    assert emulator.stats.requests[Route.IMPORT_ASSET] == 3
+    assert not any("may have been" in line for line in err)
+    at = err.index("interrupted: 3 keys were imported (assets created) but did not finish:")
+    listed = sorted(line.split() for line in err[at + 1 : at + 4])
+    assert [key for key, _ in listed] == ["a.mp4", "b.mp4", "c.mp4"]
+    assert all(ref.startswith("emulator-workspace/1234/") for _, ref in listed)
 
 
 # ------------------------------------------------------------------ text the service sends
@@ -289,70 +345,3 @@ def test_a_stage_named_by_the_service_is_not_read_as_markup(
         display.stage("[HD] 1080p[/x]\x1b", 2).update(done=1, failed=0)
     err = capsys.readouterr().err
     assert " [HD] 1080p[/x]\\x1b " in err and "1/2 (50%)" in err
-
-
-def interrupt_when(
-    emulator: Emulator, args: tuple[str, ...], ready: Callable[[], bool]
-) -> tuple[int, list[str]]:
-    """``ncp-media ARGS`` against ``emulator``, sent SIGINT once ``ready()``; its status and
-    the lines of its stderr."""
-    with LoopbackEmulator(emulator) as served:
-        base = {k: v for k, v in os.environ.items() if k not in served.env()}
-        given = {k: v for k, v in served.env().items() if v is not None}
-        process = subprocess.Popen(
-            [sys.executable, "-m", "ncp_media_async", "--endpoint", served.url, *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**base, **given},
-        )  # fmt: skip
-        try:
-            deadline = time.monotonic() + 60
-            while not ready() and time.monotonic() < deadline:
-                time.sleep(0.02)
-            assert ready()
-            process.send_signal(signal.SIGINT)
-            _, err = process.communicate(timeout=30)
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-    return process.returncode, err.splitlines()
-
-
-KEYS = ("emulator-workspace", "1234", "a.mp4", "b.mp4", "c.mp4", "--bucket", "in")
-MAY_HAVE_BEEN = (
-    "interrupted: 3 keys did not finish; those whose import request was sent may have been "
-    "imported: look for their assets before importing them again"
-)
-
-
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery")
-@pytest.mark.parametrize("command", ["import", "ingest"])
-def test_ctrl_c_while_keys_are_imported_says_they_may_have_been(command: str) -> None:
-    # Interrupted with import requests in flight (up to --concurrency of them), import and
-    # ingest said only "error: interrupted": nothing said that the keys whose request was in
-    # flight may have been imported.
-    emulator = Emulator(Scenario.default(seed=3))
-    emulator.route_latency[Route.IMPORT_ASSET] = 120.0
-    status, err = interrupt_when(
-        emulator, (command, *KEYS, "--concurrency", "1"), lambda: emulator.stats.in_flight > 0
-    )
-    assert status == 130
-    assert err[-1] == "error: interrupted"
-    assert MAY_HAVE_BEEN in err
-
-
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery")
-def test_ctrl_c_during_an_ingest_lists_the_assets_it_created() -> None:
-    # A key is printed once it ends (indexed, or stopped): interrupted while the imports were
-    # copied, ingest never showed the assets it had created, and running it again imported
-    # every key a second time.
-    emulator = Emulator(Scenario.default(seed=3))
-    emulator.route_latency[Route.IMPORT_STATUS] = 120.0
-    status, err = interrupt_when(
-        emulator, ("ingest", *KEYS), lambda: emulator.stats.in_flight == 3
-    )
-    assert status == 130
-    assert emulator.stats.requests[Route.IMPORT_ASSET] == 3
-    assert not any("may have been" in line for line in err)
-    at = err.index("interrupted: 3 keys were imported (assets created) but did not finish:")
-    listed = sorted(line.split() for line in err[at + 1 : at + 4])
-    assert [key for key, _ in listed] == ["a.mp4", "b.mp4", "c.mp4"]
-    assert all(ref.startswith("emulator-workspace/1234/") for _, ref in listed)
