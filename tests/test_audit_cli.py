@@ -20,6 +20,7 @@ from _loopback import LoopbackEmulator
 from click.testing import Result
 
 from ncp_media_async.cli._output import Output
+from ncp_media_async.cli._params import BAD_LINE_CHARS
 from ncp_media_async.cli._progress import ProgressDisplay
 from ncp_media_async.testing import Emulator, Route, Scenario
 
@@ -345,3 +346,20 @@ def test_a_stage_named_by_the_service_is_not_read_as_markup(
         display.stage("[HD] 1080p[/x]\x1b", 2).update(done=1, failed=0)
     err = capsys.readouterr().err
     assert " [HD] 1080p[/x]\\x1b " in err and "1/2 (50%)" in err
+
+
+# ------------------------------------------------------------------------ bounded error line
+
+
+def test_a_bad_line_of_a_huge_file_gives_a_bounded_error_line(
+    served: LoopbackEmulator, tmp_path: Path
+) -> None:
+    # The usage error quoted each bad line whole: a file of one long line (a JSON document
+    # given by mistake) made an "error:" line of megabytes. Each bad line now takes at most
+    # BAD_LINE_CHARS, and at most BAD_LINES_SHOWN are named.
+    refs = tmp_path / "refs.json"
+    refs.write_text('{"assets": [' + '"x", ' * 200_000 + "]}\n")
+    line = refused_before_any_request(served, ("wait-imports", "--file", str(refs)))
+    assert line.startswith("error: Invalid value for '--file': 1 bad line: line 1: '{\"assets")
+    assert line.endswith(" wait-imports --help')")
+    assert len(line) <= BAD_LINE_CHARS + 100

@@ -14,7 +14,7 @@ import click
 from .. import _defaults
 from .._resource import segment
 from ..client import Endpoints
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, shorten
 from ..records import AssetRef
 from ._columns import Zone
 from ._progress import PROGRESS_MODES
@@ -171,6 +171,8 @@ def check_window(start: datetime | None, end: datetime | None) -> None:
 
 #: How many bad lines of a targets file the error names one by one (the rest are counted).
 BAD_LINES_SHOWN = 20
+#: The longest text said of one bad line (characters; the rest is cut with ``…``).
+BAD_LINE_CHARS = 200
 
 
 def parse_target_lines(
@@ -178,7 +180,8 @@ def parse_target_lines(
 ) -> tuple[list[T], list[str]]:
     """Targets from the lines of a file (UTF-8, a BOM allowed; blank lines and ``#`` comments
     skipped), each read by ``parse`` (a ``ValueError`` says why a line is not one), and one
-    ``line N: why`` for every line that is not one."""
+    ``line N: why`` for every line that is not one (at most ``BAD_LINE_CHARS`` characters: a
+    long line is not quoted whole)."""
     refs: list[T] = []
     problems: list[str] = []
     for number, raw in enumerate(lines, 1):
@@ -194,7 +197,7 @@ def parse_target_lines(
         try:
             refs.append(parse(text))
         except ValueError as exc:
-            problems.append(f"line {number}: {exc}")
+            problems.append(shorten(f"line {number}: {exc}", BAD_LINE_CHARS))
     return refs, problems
 
 
