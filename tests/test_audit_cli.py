@@ -1,6 +1,8 @@
 """``ncp-media`` as an operator uses it, at the edges: bad ids and numbers, environments that
-claim a terminal, time zones, groups without a subcommand. Every command runs against the
-emulator over loopback (``LoopbackEmulator``), as from a shell."""
+claim a terminal, time zones, a group without a subcommand, an output that cannot be written,
+Ctrl-C while writes are in flight, what the service sends (control characters, markup), long
+bad lines. The commands run against the emulator over loopback (``LoopbackEmulator``), through
+click's runner or as processes, as from a shell."""
 
 from __future__ import annotations
 
@@ -298,8 +300,9 @@ def test_ctrl_c_during_an_ingest_lists_the_assets_it_created() -> None:
     # every key a second time.
     emulator = Emulator(Scenario.default(seed=3))
     emulator.route_latency[Route.IMPORT_STATUS] = 120.0
+    stats = emulator.stats  # ready: each key's first import poll (sent once it was imported)
     status, _, err = interrupt_when(
-        emulator, ("ingest", *KEYS), lambda: emulator.stats.in_flight == 3
+        emulator, ("ingest", *KEYS), lambda: stats.requests[Route.IMPORT_STATUS] == 3
     )
     assert status == 130
     assert emulator.stats.requests[Route.IMPORT_ASSET] == 3
