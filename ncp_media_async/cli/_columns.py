@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from operator import attrgetter
@@ -36,9 +37,22 @@ _BAD = {
 _BUSY = {"RUNNING", "IN_PROGRESS", "RECORDING", "PROCESSING", "TRANSFER", "WAITING"}
 
 
+def printable(text: str) -> str:
+    """``text`` with every control character (newline, tab, ESC, BEL, DEL, the C1 controls)
+    written as its Python escape (``\\n``, ``\\x1b``): text the service sends (or an object
+    key) can neither split a line of a table nor drive the terminal. Other text, Korean and
+    its spaces included, is kept as it is."""
+    if text.isprintable():
+        return text
+    return "".join(
+        c.encode("unicode_escape").decode() if unicodedata.category(c) == "Cc" else c
+        for c in text
+    )
+
+
 def styled_state(value: object) -> Text:
     """A state name coloured by meaning: green done, red failed, yellow under way."""
-    text = "-" if value is None else str(value)
+    text = "-" if value is None else printable(str(value))
     for states, style in ((_GOOD, "green"), (_BAD, "red"), (_BUSY, "yellow")):
         if text in states:
             return Text(text, style=style)
@@ -96,9 +110,9 @@ class Zone:
         offset = re.fullmatch(r"([+-])(\d{2}):?(\d{2})?", text)
         if offset:
             sign, hours, minutes = offset.groups()
-            delta = timedelta(hours=int(hours), minutes=int(minutes or 0))
-            if delta >= timedelta(hours=24):
+            if int(hours) > 23 or int(minutes or 0) > 59:
                 raise ValueError(f"{text!r} is not a UTC offset (at most +23:59)")
+            delta = timedelta(hours=int(hours), minutes=int(minutes or 0))
             if not delta:
                 return UTC_ZONE
             delta = -delta if sign == "-" else delta
@@ -141,7 +155,8 @@ class Kind(enum.Enum):
 class Col(Generic[T]):
     """One table column: its header, the value of a cell, what it holds, how much it matters.
 
-    ``cell`` returns a ``str`` or rich ``Text`` (shown as is; data is never read as markup), a
+    ``cell`` returns a ``str`` (control characters escaped, see ``printable``; data is never
+    read as markup) or rich ``Text`` (shown as is: made with ``styled_state``), a
     ``datetime`` (shown in the table's zone), ``None`` (``-``) or anything else (``str()``).
     When a table is too wide, ``TEXT`` columns are narrowed first; then whole columns are
     dropped, the lowest ``priority`` first (``ID`` columns never). ``width`` is the width
@@ -172,7 +187,7 @@ def cell_text(value: object, zone: Zone) -> Text:
         return Text("-")
     if isinstance(value, datetime):
         return Text(zone.format(value))
-    return Text(str(value))
+    return Text(printable(str(value)))
 
 
 #: Spaces between two columns.

@@ -29,6 +29,8 @@ from ._media_ai import MEDIA_AI_COMMANDS
 from ._output import closing
 from ._params import (
     ASSET_REF,
+    SEGMENT,
+    FiniteRange,
     check_window,
     command,
     concurrency_option,
@@ -95,7 +97,7 @@ def statistics(settings: Settings, start: datetime | None, end: datetime | None)
 
 
 @command("channel-events")
-@click.argument("channel_id")
+@click.argument("channel_id", type=SEGMENT)
 @click.option(
     "--page-size",
     type=click.IntRange(1, _defaults.MAX_PAGE_SIZE),
@@ -171,7 +173,7 @@ def watch_encodings(
 
 
 @command("records")
-@click.argument("channel_id")
+@click.argument("channel_id", type=SEGMENT)
 @click.pass_obj
 def records(settings: Settings, channel_id: str) -> None:
     """Live Station recordings of a channel (GET /api/v2/channels/{id}/records)."""
@@ -185,9 +187,9 @@ def records(settings: Settings, channel_id: str) -> None:
 
 
 @command("import-status")
-@click.argument("workspace")
-@click.argument("project_id")
-@click.argument("asset_id")
+@click.argument("workspace", type=SEGMENT)
+@click.argument("project_id", type=SEGMENT)
+@click.argument("asset_id", type=SEGMENT)
 @click.pass_obj
 def import_status(settings: Settings, workspace: str, project_id: str, asset_id: str) -> None:
     """Media Intelligence import status of one asset
@@ -281,7 +283,7 @@ _DEMO = DemoOptions()
 @click.option("--seed", type=int, default=_DEMO.seed, show_default=True, help="Seed of the data.")
 @click.option(
     "--latency-ms",
-    type=click.FloatRange(0),
+    type=FiniteRange(0),
     default=_DEMO.latency_ms,
     show_default=True,
     help="Emulated latency; each request waits 0.5x to 2x this.",
@@ -290,7 +292,7 @@ _DEMO = DemoOptions()
 @interval_option(_DEMO.interval, "Pause between two polls of one asset.")
 @click.option(
     "--watch",
-    type=click.FloatRange(0),
+    type=FiniteRange(0),
     default=_DEMO.watch,
     show_default=True,
     metavar="SECONDS",

@@ -1,6 +1,7 @@
 """How a command fails: every expected failure (a bad command line, an error of the service or
-the network, Ctrl-C, a closed pipe) ends as one ``error: ...`` line on stderr and an exit status,
-never a traceback; and the one-line texts of errors used for it and for failed targets."""
+the network, Ctrl-C, a closed pipe, an output that cannot be written) ends as one ``error: ...``
+line on stderr and an exit status, never a traceback; and the one-line texts of errors used for
+it and for failed targets."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 import click
 
 from ..errors import ApiError, NcpError, shorten
+from ._columns import printable
 
 #: Exit statuses: the service said no, a request failed, or what was awaited did not happen;
 #: a bad command line; interrupted.
@@ -24,8 +26,9 @@ EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 
 
 def one_line(text: str) -> str:
-    """``text`` with every run of whitespace (newlines included) made one space."""
-    return " ".join(text.split())
+    """``text`` with every run of whitespace (newlines included) made one space, and any other
+    control character escaped (``printable``)."""
+    return printable(" ".join(text.split()))
 
 
 #: The longest ``error:`` line the command prints (characters); the rest is cut with ``…``.
@@ -86,14 +89,31 @@ class ErrorLineGroup(click.Group):
         except NcpError as exc:
             _error(error_message(exc))
             code = EXIT_FAILED
+        except UnicodeEncodeError as exc:  # stdout in ASCII or a legacy code page
+            shown = exc.object[exc.start : exc.end]
+            _error(
+                f"the output's encoding ({exc.encoding}) cannot show {shown!r}: "
+                "set PYTHONIOENCODING=utf-8"
+            )
+            code = EXIT_FAILED
         except OSError as exc:
+            # stdout closed early (| head): nothing more to say; a full disk, an I/O error: why
             if exc.errno != errno.EPIPE:
-                raise
-            code = EXIT_FAILED  # stdout closed early (| head): nothing more to say
-            _silence_stdout()
+                _error(error_message(exc))
+            code = EXIT_FAILED
+            _settle_stdout()
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _settle_stdout() -> None:
+    """Flush what stdout holds; if it cannot take it (a closed pipe, a full disk), silence it,
+    so that the flush at exit does not complain with a traceback of its own."""
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        _silence_stdout()
 
 
 def _silence_stdout() -> None:

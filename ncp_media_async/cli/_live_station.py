@@ -25,6 +25,7 @@ from ..records import (
 from ._columns import RECORD_COLUMNS, Col, Kind, fmt_opt, styled_state
 from ._params import (
     CONTEXT,
+    SEGMENT,
     command,
     interval_option,
     max_items_option,
@@ -141,7 +142,7 @@ def live_channels(
 
 
 @command("service-urls")
-@click.argument("channel_id")
+@click.argument("channel_id", type=SEGMENT)
 @click.option(
     "--type",
     "kind",
@@ -160,7 +161,7 @@ def service_urls(settings: Settings, channel_id: str, kind: str) -> None:
 
 
 @command("wait-channel")
-@click.argument("channel_id")
+@click.argument("channel_id", type=SEGMENT)
 @click.option(
     "--state",
     "states",
@@ -209,7 +210,7 @@ def _recorded(settings: Settings, channel_id: str, start: bool) -> None:
 
 
 @command("start")
-@click.argument("channel_id")
+@click.argument("channel_id", type=SEGMENT)
 @click.pass_obj
 def record_start(settings: Settings, channel_id: str) -> None:
     """Start recording a publishing channel (PUT /api/v2/channels/{id}/startRecord).
@@ -221,7 +222,7 @@ def record_start(settings: Settings, channel_id: str) -> None:
 
 
 @command("stop")
-@click.argument("channel_id")
+@click.argument("channel_id", type=SEGMENT)
 @click.pass_obj
 def record_stop(settings: Settings, channel_id: str) -> None:
     """Stop the running recording (PUT /api/v2/channels/{id}/stopRecord).
@@ -234,13 +235,16 @@ def record_stop(settings: Settings, channel_id: str) -> None:
 record = click.Group(
     "record",
     commands=[record_start, record_stop],
+    # Without a subcommand, one "error: Missing command." line (click's default, the help as
+    # an error message, would be a dozen lines).
+    no_args_is_help=False,
     context_settings=CONTEXT,
     help="Start or stop recording a Live Station channel.",
 )
 
 
 @command("upload-records")
-@click.argument("bucket")
+@click.argument("bucket", type=SEGMENT)
 @click.argument("record_ids", nargs=-1, required=True)
 @click.option(
     "--access-control",

@@ -11,6 +11,7 @@ bar ends at 100 %.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -30,6 +31,9 @@ from ._columns import Col, Kind, styled_state
 from ._errors import EXIT_FAILED, error_json, short_reason
 from ._output import Output, Rows, closing, to_jsonable
 from ._params import (
+    NOT_BLANK,
+    SEGMENT,
+    FiniteRange,
     command,
     concurrency_option,
     interval_option,
@@ -100,6 +104,8 @@ class IngestTally:
     ends: Counter[str] = attrs.field(factory=Counter)
     failures: list[tuple[str, str]] = attrs.field(factory=list)
     elapsed: float = 0.0
+    #: Keys imported (their asset created) that have not ended yet.
+    created: dict[str, AssetRef] = attrs.field(factory=dict)
     _counted: dict[str, int] = attrs.field(factory=dict)
 
     @property
@@ -129,10 +135,13 @@ class IngestTally:
 
     def progress(self, result: IngestResult) -> None:
         """A key moved on (``MediaAI.ingest``'s ``on_progress``)."""
+        if result.ref is not None:
+            self.created[result.key] = result.ref
         self._count(result.key, _FINISHED[result.stage] + 1)
 
     def add(self, result: IngestResult) -> None:
         """A key ended."""
+        self.created.pop(result.key, None)
         last = len(self.stages)
         if self._through(result):
             self._count(result.key, last)
@@ -183,7 +192,8 @@ async def run_ingest(
     progress: ProgressMode,
     print_each: bool = True,
 ) -> IngestTally:
-    """``client.media_ai.ingest`` with a bar per stage, printing each key as it ends."""
+    """``client.media_ai.ingest`` with a bar per stage, printing each key as it ends (and, if
+    interrupted, the assets created for keys that had not ended: ``report_interrupted``)."""
     keys = list(dict.fromkeys(keys))
     start = time.monotonic()
     rows = output.stream(INGEST_COLUMNS)
@@ -206,10 +216,15 @@ async def run_ingest(
         if print_each:
             rows.header()
         async with closing(stream) as results:
-            async for result in results:
-                tally.add(result)
-                if print_each:
-                    _print(rows, result)
+            try:
+                async for result in results:
+                    tally.add(result)
+                    if print_each:
+                        _print(rows, result)
+            except asyncio.CancelledError:  # Ctrl-C
+                if print_each:  # (not in the demo, whose emulator goes with it)
+                    report_interrupted(output, tally)
+                raise
     tally.elapsed = time.monotonic() - start
     return tally
 
@@ -220,6 +235,28 @@ def _print(rows: Rows[IngestResult], result: IngestResult) -> None:
         rows.output.json_line(result_json(result))
     else:
         rows.row(result)
+
+
+def report_interrupted(output: Output, tally: IngestTally, *, limit: int = 20) -> None:
+    """On Ctrl-C, what the keys that did not end left behind: the assets created (a key is
+    printed only once it ends), and that a request in flight may have created one."""
+    if tally.created:
+        output.note(
+            f"interrupted: {len(tally.created):,} keys were imported (assets created) but did "
+            "not finish:",
+            style="yellow",
+        )
+        for key, ref in list(tally.created.items())[:limit]:
+            output.note(f"  {key}  {ref}", style=None)
+        if len(tally.created) > limit:
+            output.note(f"  ... and {len(tally.created) - limit:,} more")
+    unknown = tally.total - sum(tally.ends.values()) - len(tally.created)
+    if unknown:
+        output.note(
+            f"interrupted: {unknown:,} keys did not finish; those whose import request was sent "
+            "may have been imported: look for their assets before importing them again",
+            style="yellow",
+        )
 
 
 def report_ingest(
@@ -303,10 +340,11 @@ def _keys_file(f: Callable[..., Any]) -> Callable[..., Any]:
 def _bucket_keys(f: Callable[..., Any]) -> Callable[..., Any]:
     """``WORKSPACE PROJECT_ID KEYS... --bucket B [--file PATH]``."""
     for decorate in reversed((
-        click.argument("workspace"),
-        click.argument("project_id"),
-        click.argument("keys", nargs=-1),
-        click.option("--bucket", required=True, help="The Object Storage bucket of the keys."),
+        click.argument("workspace", type=SEGMENT),
+        click.argument("project_id", type=SEGMENT),
+        click.argument("keys", nargs=-1, type=NOT_BLANK),
+        click.option("--bucket", required=True, type=NOT_BLANK,
+                     help="The Object Storage bucket of the keys."),
         _keys_file,
     )):  # fmt: skip
         f = decorate(f)
@@ -361,7 +399,7 @@ def _ingest_and_report(
 @_index_options
 @concurrency_option(_defaults.POLL_CONCURRENCY, "Requests in flight at most, all stages.")
 @interval_option(_defaults.POLL_INTERVAL, "Pause between two import polls of one key.")
-@click.option("--index-interval", type=click.FloatRange(0), default=_defaults.INDEX_POLL_INTERVAL,
+@click.option("--index-interval", type=FiniteRange(0), default=_defaults.INDEX_POLL_INTERVAL,
               show_default=True, metavar="SECONDS",
               help="Pause between two analysis polls of one key.")  # fmt: skip
 @timeout_option("ingest_timeout", "Give up on the keys still under way after this long.")
@@ -413,13 +451,18 @@ def import_command(settings: Settings, /, **values: Any) -> None:
                 concurrency=values["concurrency"], return_exceptions=True,
             )  # fmt: skip
             async with closing(stream) as created:
-                async for item in created:
-                    if isinstance(item, PollFailure):
-                        result = IngestResult(item.target, IngestStage.IMPORT, error=item.error)
-                    else:
-                        result = IngestResult(item.key or "", IngestStage.IMPORT_WAIT, item)
-                    tally.add(result)
-                    _print(rows, result)
+                try:
+                    async for item in created:
+                        if isinstance(item, PollFailure):
+                            error = item.error
+                            result = IngestResult(item.target, IngestStage.IMPORT, error=error)
+                        else:
+                            result = IngestResult(item.key or "", IngestStage.IMPORT_WAIT, item)
+                        tally.add(result)
+                        _print(rows, result)
+                except asyncio.CancelledError:  # Ctrl-C
+                    report_interrupted(output, tally)
+                    raise
         tally.elapsed = time.monotonic() - start
         return tally
 
@@ -439,8 +482,8 @@ def _asset_id(text: str) -> str:
 
 
 @command("index")
-@click.argument("workspace")
-@click.argument("project_id")
+@click.argument("workspace", type=SEGMENT)
+@click.argument("project_id", type=SEGMENT)
 @click.argument("asset_ids", nargs=-1)
 @_keys_file
 @_index_options

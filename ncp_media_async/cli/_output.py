@@ -20,7 +20,17 @@ from rich.text import Text
 
 from ..pagination import Pager
 from ..records import Secret
-from ._columns import GAP, UTC_ZONE, Col, Zone, cell_text, fit_widths, layout_line, rule_line
+from ._columns import (
+    GAP,
+    UTC_ZONE,
+    Col,
+    Zone,
+    cell_text,
+    fit_widths,
+    layout_line,
+    printable,
+    rule_line,
+)
 
 T = TypeVar("T")
 
@@ -86,8 +96,10 @@ class Output:
         click.echo(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
 
     def note(self, message: str, *, style: str | None = "dim") -> None:
-        """A line for humans on stderr (never read as markup)."""
-        self.err.print(message, style=style, soft_wrap=True, markup=False, highlight=False)
+        """A line for humans on stderr (never read as markup; control characters escaped)."""
+        self.err.print(
+            printable(message), style=style, soft_wrap=True, markup=False, highlight=False
+        )
 
     def line(self, text: Text) -> None:
         """One line of a table on stdout (above the progress bar while one is live), neither

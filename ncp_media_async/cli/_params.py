@@ -4,6 +4,7 @@ checks across options, and ``command``, which makes a subcommand with the global
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any, TypeVar
@@ -11,8 +12,9 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 import click
 
 from .. import _defaults
+from .._resource import segment
 from ..client import Endpoints
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, shorten
 from ..records import AssetRef
 from ._columns import Zone
 from ._progress import PROGRESS_MODES
@@ -23,8 +25,9 @@ if TYPE_CHECKING:
     _DateTimeParam = click.ParamType[datetime, Any]
     _AssetRefParam = click.ParamType[AssetRef, Any]
     _ZoneParam = click.ParamType[Zone, Any]
+    _TextParam = click.ParamType[str, Any]
 else:
-    _DateTimeParam = _AssetRefParam = _ZoneParam = click.ParamType
+    _DateTimeParam = _AssetRefParam = _ZoneParam = _TextParam = click.ParamType
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -66,11 +69,41 @@ class AwareDateTime(_DateTimeParam):
 
 def parse_asset_ref(text: str) -> AssetRef:
     """``workspace/project_id/asset_id`` → ``AssetRef``: exactly three non-blank
-    parts (``a/b/c/d`` is refused, not read as workspace ``a/b``); ``ValueError`` if not."""
+    parts (``a/b/c/d`` is refused, not read as workspace ``a/b``), none of them ``.`` or ``..``
+    (see ``PathSegment``); ``ValueError`` if not."""
     parts = [part.strip() for part in text.strip().split("/")]
     if len(parts) != 3 or not all(parts):
         raise ValueError(f"{text.strip()!r} is not workspace/project_id/asset_id")
+    for name, part in zip(("workspace", "project_id", "asset_id"), parts, strict=True):
+        segment(name, part)
     return AssetRef(*parts)
+
+
+class PathSegment(_TextParam):
+    """An id that goes into a request's path (a channel id, a workspace, a bucket...): not
+    empty, and not ``.`` or ``..``, which would change the path (the client's own rule,
+    ``segment``). Checked with the command line, so that a bad id is a usage error (status 2)
+    before any request, not a traceback."""
+
+    name = "id"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            return segment((param.name if param is not None else None) or "id", str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class NotBlank(_TextParam):
+    """Text that must hold more than spaces (an object key, a bucket name sent in a body)."""
+
+    name = "text"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value)
+        if not text.strip():
+            self.fail(f"must not be blank, got {text!r}", param, ctx)
+        return text
 
 
 class AssetRefType(_AssetRefParam):
@@ -103,9 +136,25 @@ class ZoneType(_ZoneParam):
             self.fail(str(exc), param, ctx)
 
 
+class FiniteRange(click.FloatRange):
+    """click's ``FloatRange`` that also refuses ``nan`` and the infinities (``FloatRange`` lets
+    ``nan`` through, as every comparison with it is false, and the client or the demo then
+    refuse it with a traceback): every number of the command line is a finite one."""
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
 DATETIME = AwareDateTime()
 ASSET_REF = AssetRefType()
 ZONE = ZoneType()
+SEGMENT = PathSegment()
+NOT_BLANK = NotBlank()
 
 
 # ------------------------------------------------------------------- checks across options
@@ -122,6 +171,8 @@ def check_window(start: datetime | None, end: datetime | None) -> None:
 
 #: How many bad lines of a targets file the error names one by one (the rest are counted).
 BAD_LINES_SHOWN = 20
+#: The longest text said of one bad line (characters; the rest is cut with ``…``).
+BAD_LINE_CHARS = 200
 
 
 def parse_target_lines(
@@ -129,7 +180,8 @@ def parse_target_lines(
 ) -> tuple[list[T], list[str]]:
     """Targets from the lines of a file (UTF-8, a BOM allowed; blank lines and ``#`` comments
     skipped), each read by ``parse`` (a ``ValueError`` says why a line is not one), and one
-    ``line N: why`` for every line that is not one."""
+    ``line N: why`` for every line that is not one (at most ``BAD_LINE_CHARS`` characters: a
+    long line is not quoted whole)."""
     refs: list[T] = []
     problems: list[str] = []
     for number, raw in enumerate(lines, 1):
@@ -145,7 +197,7 @@ def parse_target_lines(
         try:
             refs.append(parse(text))
         except ValueError as exc:
-            problems.append(f"line {number}: {exc}")
+            problems.append(shorten(f"line {number}: {exc}", BAD_LINE_CHARS))
     return refs, problems
 
 
@@ -242,7 +294,7 @@ def connection_params(*, envvar: bool = False) -> list[click.Parameter]:
         ),
         click.Option(
             ["--request-timeout"],
-            type=click.FloatRange(0, min_open=True),
+            type=FiniteRange(0, min_open=True),
             metavar="SECONDS",
             expose_value=False,
             callback=_set("request_timeout"),
@@ -342,7 +394,7 @@ def interval_option(default: float, help: str) -> Callable[[F], F]:
     """``--interval SECONDS``: a pause, in seconds, between two polls or walks."""
     return click.option(
         "--interval",
-        type=click.FloatRange(0),
+        type=FiniteRange(0),
         default=default,
         show_default=True,
         metavar="SECONDS",
@@ -360,7 +412,7 @@ def concurrency_option(default: int, help: str) -> Callable[[F], F]:
 def timeout_option(dest: str, help: str) -> Callable[[F], F]:
     """``--timeout SECONDS`` of a whole wait (``--request-timeout`` is per attempt)."""
     return click.option(
-        "--timeout", dest, type=click.FloatRange(0, min_open=True), metavar="SECONDS", help=help
+        "--timeout", dest, type=FiniteRange(0, min_open=True), metavar="SECONDS", help=help
     )
 
 

@@ -17,13 +17,15 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, Task, TaskID
 from rich.text import Text
 
+from ._columns import printable
 from ._output import Output
 
 ProgressMode = Literal["auto", "bar", "plain", "off"]
@@ -69,7 +71,8 @@ class Stage:
 
     def __init__(self, display: ProgressDisplay, label: str, total: int) -> None:
         self.display = display
-        self.label = label
+        #: The label, control characters escaped (it may be a name the service gave).
+        self.label = printable(label)
         self.total = total
         self.done = 0
         self.failed = 0
@@ -78,7 +81,8 @@ class Stage:
         self._line_done = -1  # ``done`` when the last plain line was printed
         self._task: TaskID | None = None
         if display.bar is not None:
-            self._task = display.bar.add_task(label, total=total, failed=0)
+            # The bar's description is rich markup: the label is shown as it is.
+            self._task = display.bar.add_task(escape(self.label), total=total, failed=0)
 
     def update(self, *, done: int, failed: int) -> None:
         """``done`` items ended so far, ``failed`` of them without success."""
@@ -107,11 +111,20 @@ class Stage:
         click.echo(f"progress: {self.label} {text}", err=True)
 
 
+def _is_a_terminal(stream: Any) -> bool:
+    """Whether ``stream`` is a terminal (not if it has no ``isatty`` or is closed)."""
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
 class ProgressDisplay:
     """The progress of a command on stderr: ``with ProgressDisplay(output, mode) as progress:``,
     then ``progress.stage(label, total)`` for each phase.
 
-    ``auto`` is a live bar when stderr is a terminal, else plain lines at most every ``every``
+    ``auto`` is a live bar when stderr is a terminal (really one: not a file that
+    ``FORCE_COLOR`` makes rich take for one), else plain lines at most every ``every``
     seconds per stage (and a last one when the stage or the display ends); ``off`` shows
     nothing. While the bar is live and stdout is the same terminal, ``output.live`` is set so
     that rows are printed above the bar. Leaving the block (normally, on an error or on Ctrl-C)
@@ -126,7 +139,9 @@ class ProgressDisplay:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if mode == "auto":
-            mode = "bar" if output.err.is_terminal else "plain"
+            # rich also takes FORCE_COLOR or TTY_COMPATIBLE for a terminal: a log file would
+            # get the bar's frames. A live bar needs stderr to be one.
+            mode = "bar" if _is_a_terminal(sys.stderr) and output.err.is_terminal else "plain"
         self.mode = mode
         self.output = output
         self.every = every

@@ -4,9 +4,11 @@ end). ``VOD_COMMANDS`` lists them for the group."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import IO, TypeVar
 
 import attrs
@@ -210,8 +212,9 @@ def add_files(
     INPUTS are object paths in --bucket, or http(s) URLs without it; more than 100 go in
     several requests. A request that may have reached the service is never sent again: if one
     fails, the files submitted, those that may have been and those not sent are listed, and the
-    command exits 1. With --wait, a progress bar per output type, each file printed as all its
-    outputs end; exits 1 unless every output is COMPLETE.
+    command exits 1; interrupted (Ctrl-C) while submitting, it says where to look for the files
+    that may have been. With --wait, a progress bar per output type, each file printed as all
+    its outputs end; exits 1 unless every output is COMPLETE.
     """
     items = [*inputs, *(_read_lines(input_file) if input_file is not None else ())]
     if not items:
@@ -226,6 +229,7 @@ def add_files(
     output = settings.output()
 
     async def run(client: MediaClient) -> bool:
+        since = datetime.now(UTC).replace(microsecond=0)
         try:
             jobs = await client.vod_station.add_files(
                 category_id,
@@ -235,6 +239,14 @@ def add_files(
             )
         except AddFilesError as exc:
             _report_partial(output, exc)
+            raise
+        except asyncio.CancelledError:  # Ctrl-C: the jobs are printed only once all are sent
+            output.note(
+                f"interrupted: the {len(items):,} files may have been submitted, some or all; "
+                f"look for them (ncp-media encoding-status --start {since.isoformat()}) "
+                "before sending them again",
+                style="yellow",
+            )
             raise
         if not wait:
             output.table(JOB_COLUMNS, jobs)
