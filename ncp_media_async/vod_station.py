@@ -12,11 +12,10 @@ or receives the service's callbacks (``parse_callback``) in a web app of its own
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import itertools
 import logging
-import time
+from collections import Counter
 from collections.abc import (
     AsyncGenerator,
     AsyncIterator,
@@ -419,8 +418,8 @@ class VodStation(Resource):
         timeout: float | None = None,
         page_size: int = 100,
         prefetch: int = 4,
-        clock: _defaults.Clock = time.monotonic,
-        sleep: _defaults.Sleep = asyncio.sleep,
+        clock: _defaults.Clock | None = None,
+        sleep: _defaults.Sleep | None = None,
     ) -> AsyncIterator[EncodingStatus]:
         """Re-walk the encoding status list every ``interval`` seconds and yield what changed.
 
@@ -429,7 +428,8 @@ class VodStation(Resource):
         Ends when every status in the window is terminal (COMPLETE, FAILURE, CANCELED; a status
         the service left out counts as unfinished); raises ``PollTimeoutError`` if ``timeout``
         seconds pass first. ``interval`` is the pause between the end of one walk and the
-        start of the next (``polling.sweep``).
+        start of the next (``polling.sweep``). ``clock`` and ``sleep`` default to the client's
+        (``monotonic`` and ``sleep`` options).
         """
         changes = _Changes()
         return sweep(
@@ -441,8 +441,8 @@ class VodStation(Resource):
             timeout=timeout,
             pending=changes.pending,
             what="encoding",
-            clock=clock,
-            sleep=sleep,
+            clock=clock or self._transport.config.monotonic,
+            sleep=sleep or self._transport.config.sleep,
         )
 
     # -- channels -------------------------------------------------------------------------------
@@ -945,24 +945,38 @@ async def _finish(
 
 
 class _Changes:
-    """What changed between two walks of the encoding status list, and what is unfinished."""
+    """What changed between two walks of the encoding status list, and what is unfinished.
+
+    An output is known by ``EncodingStatus.output_key`` (category, file path, output type), and
+    the documents give no finer id: the same file submitted twice to one category gives two
+    outputs with one key. So each walk is compared with the one before as a multiset per key:
+    a status is yielded when the walk before had no equal one (same ``status`` and
+    ``percent``) under its key left to match, and the two jobs of a key are not yielded again
+    at every walk because they differ. A key missing from a walk keeps what was last seen.
+    """
 
     def __init__(self) -> None:
-        self._seen: dict[Hashable, tuple[str | None, float | None]] = {}
+        self._seen: dict[Hashable, Counter[tuple[str | None, float | None]]] = {}
         self._unfinished: list[Hashable] = []
 
     async def of(self, walk: Pager[EncodingStatus]) -> AsyncGenerator[EncodingStatus, None]:
         """The statuses of one walk that are new or changed since the walk before."""
         self._unfinished = []
+        before = {key: seen.copy() for key, seen in self._seen.items()}  # left to match
+        now: dict[Hashable, Counter[tuple[str | None, float | None]]] = {}
         async with contextlib.aclosing(aiter(walk)) as statuses:
             async for status in statuses:
                 key, state = status.output_key, status.status
                 snapshot = (None if state is None else state.value, status.percent)
-                if self._seen.get(key) != snapshot:
-                    self._seen[key] = snapshot
+                now.setdefault(key, Counter())[snapshot] += 1
+                left = before.get(key)
+                if left is not None and left[snapshot] > 0:
+                    left[snapshot] -= 1  # as it was
+                else:
                     yield status
                 if state is None or not state.terminal:
                     self._unfinished.append(key)
+        self._seen.update(now)
 
     def finished(self) -> bool:
         """Whether the last walk found every status terminal."""

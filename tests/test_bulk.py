@@ -197,6 +197,34 @@ async def test_watch_encodings_yields_changes_until_all_terminal(
     assert Counter(s for _, s, _ in seen)["COMPLETE"] == 1
 
 
+async def test_watching_the_same_file_encoded_twice_reports_each_change_once(
+    ncp_client: ncp.MediaClient, ncp_emulator: Emulator
+) -> None:
+    """Two jobs of one file in one category share an ``output_key`` (the documents give no
+    finer id): each job's changes are yielded once, not both jobs again at every walk."""
+    clock_now = [ncp_emulator.now()]
+    ncp_emulator.clock = lambda: clock_now[0]
+    start = datetime.fromtimestamp(clock_now[0], UTC)
+    for queue in (0, 30):  # the second job runs once the first has finished
+        ncp_emulator.vod_station.add_progressing_encoding(
+            queue_seconds=queue, run_seconds=10, fields={"filePath": "in/same.mp4"}
+        )
+
+    async def tick(seconds: float) -> None:  # the watcher's sleep moves the emulator's clock
+        clock_now[0] += 4.0
+        await asyncio.sleep(0)
+
+    seen = [
+        (s.status.value, s.percent)
+        async for s in ncp_client.vod_station.watch_encoding_statuses(
+            start=start - timedelta(seconds=1), interval=4.0, sleep=tick
+        )
+        if s.status is not None
+    ]
+    assert Counter(state for state, _ in seen)["COMPLETE"] == 2  # once per job
+    assert len(seen) <= 2 + 2 * (40 // 4)  # each job: its first report and one change per walk
+
+
 async def test_watch_encodings_times_out(
     ncp_client: ncp.MediaClient, ncp_emulator: Emulator
 ) -> None:
