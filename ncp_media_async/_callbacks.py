@@ -7,6 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, Final
 
+from ._transport import strict_json_loads
 from .errors import ResponseError, excerpt
 
 __all__ = ["MAX_CALLBACK_BYTES", "callback_json", "preview"]
@@ -31,7 +32,7 @@ def callback_json(body: Any, service: str, what: str) -> Any:
                 excerpt=excerpt(raw),
             )
         try:
-            return json.loads(raw)
+            return strict_json_loads(raw)
         except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
             raise ResponseError(f"{service} callback is not JSON", excerpt=excerpt(raw)) from None
     if isinstance(body, Mapping):

@@ -101,7 +101,8 @@ class Config:
             the zone's (``KR``; ``FKR`` in the financial zone, see ``Endpoints``).
         rate_limit: a ``RateLimit`` every request of the client keeps to (retries included),
             or ``None``.
-        json_loads: a JSON decoder taking bytes (default: orjson if installed, else json).
+        json_loads: a JSON decoder taking bytes (default: orjson if installed, else json.loads
+            refusing NaN and Infinity as orjson does).
         on_attempt: called with an ``AttemptEvent`` after every attempt (metrics; must not
             block).
         trace_configs: aiohttp ``TraceConfig``s for the session the client creates.

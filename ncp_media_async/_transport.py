@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import random
 from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from typing import Any, Final, Generic, TypeVar
@@ -50,6 +51,7 @@ from .errors import (
     TransportError,
     error_from_response,
     excerpt,
+    shorten,
 )
 
 __all__ = ["AttemptEvent", "Request", "Service", "Transport", "default_json_loads"]
@@ -66,12 +68,31 @@ _EXCERPT_BYTES: Final = _defaults.EXCERPT_CHARS * 4
 
 
 def default_json_loads() -> Callable[[bytes], Any]:
-    """``orjson.loads`` when the ``fast`` extra is installed, else ``json.loads``."""
+    """``orjson.loads`` when the ``fast`` extra is installed, else ``strict_json_loads``: both
+    refuse what JSON does not allow (``NaN``, ``Infinity``, a number too large for a float)."""
     try:
         import orjson
     except ImportError:
-        return json.loads
+        return strict_json_loads
     return orjson.loads
+
+
+def strict_json_loads(data: bytes | str) -> Any:
+    """``json.loads`` refusing ``NaN``, ``Infinity`` and numbers that overflow a float (as
+    ``orjson`` does, so that a body reads the same whichever decoder is installed; a
+    ``ValueError``, which the transport reports as an unreadable body)."""
+    return json.loads(data, parse_constant=_not_json, parse_float=_finite)
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number too large for a float: {shorten(text, 40)}")
+    return value
 
 
 def encode_json(value: Any) -> bytes:

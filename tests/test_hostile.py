@@ -13,8 +13,10 @@ from typing import Any
 import orjson
 import pytest
 from _clocks import Recorder
+from aiohttp import web
 
 import ncp_media_async as ncp
+from ncp_media_async._transport import strict_json_loads
 from ncp_media_async.testing import Emulator, EmulatorServer, Fault, Route, Scenario
 
 FAST = ncp.RetryPolicy(initial_delay=0.001, max_delay=0.01)
@@ -78,6 +80,33 @@ async def test_absurdly_deep_json_is_a_response_error(server: EmulatorServer, lo
     assert not isinstance(info.value, ncp.BodyTooLargeError)
     assert len(info.value.excerpt) <= 200
     assert emulator.stats.total_requests == 3  # an unreadable success body is transient
+
+
+@pytest.mark.parametrize("value", ["NaN", "-Infinity", "1e400"])
+@pytest.mark.parametrize(
+    "loads", [strict_json_loads, orjson.loads], ids=["json (default without orjson)", "orjson"]
+)
+async def test_numbers_json_does_not_allow_are_a_response_error_with_either_decoder(
+    loads: Any, value: str
+) -> None:
+    """``json.loads`` alone would read them as floats, orjson refuses them: the body reads the
+    same whichever decoder is installed."""
+    result = '{"assetId":5,"uploadStatus":"COMPLETED","metaData":{"durationMs":' + value + "}}"
+    body = '{"code":"0","message":"success","result":' + result + "}"
+
+    def answer(call: object) -> web.Response:
+        return web.Response(body=body.encode(), content_type="application/json")
+
+    emulator = Emulator(Scenario.empty())
+    emulator.media_ai._import_status = answer  # type: ignore[method-assign]
+    async with (
+        EmulatorServer(emulator) as server,
+        client_for(server, json_loads=loads, max_retries=0) as client,
+    ):
+        with pytest.raises(ncp.ResponseError, match="not valid JSON"):
+            await client.media_ai.import_status("ws", 7, 5)
+    with pytest.raises(ncp.ResponseError, match="not JSON"):
+        ncp.vod_station.parse_callback(body.encode())
 
 
 # -- clocks and headers that lie ------------------------------------------------------------
