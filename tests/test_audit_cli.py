@@ -208,6 +208,21 @@ def test_a_full_disk_is_one_error_line(
     assert done.stderr.splitlines() == ["error: [Errno 28] No space left on device"]
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX shell closes stdout")
+def test_a_closed_stdout_is_one_error_line_before_any_request(served: LoopbackEmulator) -> None:
+    # Started with stdout closed (``>&-``), Python has no sys.stdout: an AttributeError
+    # traceback, after the requests were sent.
+    sent = served.emulator.stats.total_requests
+    done = subprocess.run(
+        ["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-m", "ncp_media_async",
+         "--endpoint", served.url, "statistics"],
+        stderr=subprocess.PIPE, text=True, env=process_env(served), timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == ["error: standard output is closed"]
+    assert served.emulator.stats.total_requests == sent
+
+
 def test_an_output_encoding_that_cannot_show_the_table_is_one_error_line(
     served: LoopbackEmulator,
 ) -> None:

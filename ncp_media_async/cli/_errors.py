@@ -73,6 +73,8 @@ class ErrorLineGroup(click.Group):
         **extra: Any,
     ) -> Any:
         try:
+            if sys.stdout is None:  # started with stdout closed (``>&-``): nothing could be shown
+                raise click.ClickException("standard output is closed")
             code = _exit_code(
                 super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             )
