@@ -453,11 +453,14 @@ def sweep(
     ``finished()`` is true after a walk.
 
     ``interval`` is the pause between the end of one walk and the start of the next. ``timeout``
-    (seconds, from the first walk) is checked between walks: when the next walk would start
-    after it, ``PollTimeoutError`` is raised with ``pending()`` (what is still unfinished) and a
-    message counting them as ``what`` (a singular noun; an ``s`` is added for more than one).
-    Breaking out of the loop or cancelling closes the walk in progress (its page requests
-    included). Bad arguments raise ``ValueError`` here, before anything runs.
+    (seconds, from the first walk) bounds the whole wait: a walk still under way when it passes
+    is stopped (its page requests cancelled), and a walk that would start after it is not
+    started; either way ``PollTimeoutError`` is raised with ``pending()`` (what is still
+    unfinished, as far as the walks have told) and a message counting them as ``what`` (a
+    singular noun; an ``s`` is added for more than one). The time the consumer spends between
+    two items is not the walk's and is not cut short. Breaking out of the loop or cancelling
+    closes the walk in progress (its page requests included). Bad arguments raise
+    ``ValueError`` here, before anything runs.
     """
     if not interval >= 0:
         raise ValueError(f"interval must be >= 0 seconds, got {interval}")
@@ -477,16 +480,32 @@ async def _sweep(
     sleep: Sleep,
 ) -> AsyncGenerator[R, None]:
     deadline = None if timeout is None else clock() + timeout
+
+    def timed_out() -> PollTimeoutError:
+        left = pending()
+        noun = what if len(left) == 1 else f"{what}s"
+        return PollTimeoutError(
+            f"{len(left)} {noun} still unfinished after {timeout} s", pending=left
+        )
+
     while True:
         async with contextlib.aclosing(walk()) as items:
-            async for item in items:
+            while True:
+                # Each wait for the walk's next item is bounded, not the consumer's time
+                # between items (a timeout spanning a ``yield`` would cancel the consumer).
+                limit = asyncio.timeout(None if deadline is None else max(deadline - clock(), 0))
+                try:
+                    async with limit:
+                        item = await anext(items)
+                except StopAsyncIteration:
+                    break
+                except TimeoutError:
+                    if limit.expired():
+                        raise timed_out() from None
+                    raise
                 yield item
         if finished():
             return
         if deadline is not None and clock() + interval >= deadline:
-            left = pending()
-            noun = what if len(left) == 1 else f"{what}s"
-            raise PollTimeoutError(
-                f"{len(left)} {noun} still unfinished after {timeout} s", pending=left
-            )
+            raise timed_out()
         await sleep(interval)

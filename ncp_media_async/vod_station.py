@@ -333,8 +333,9 @@ class VodStation(Resource):
         permanent failure) every pending job fails with that error. Failed jobs are raised
         together as ``PollingError`` (``.failures`` maps job to error) once the rest finished,
         or yielded as ``PollFailure`` with ``return_exceptions=True``. An authentication or
-        permission error stops the wait at once. ``timeout`` (seconds, from the first walk) is
-        checked between walks: ``PollTimeoutError`` names the jobs still pending. Breaking out
+        permission error stops the wait at once. ``timeout`` (seconds, from the first walk) bounds
+        the whole wait, a walk under way included: ``PollTimeoutError`` names the jobs still
+        pending. Breaking out
         of the loop or cancelling stops the walk in progress and leaves no task behind.
 
         ``progress``, if given, is called after each walk with every job of the batch and the
@@ -957,31 +958,41 @@ class _Changes:
 
     def __init__(self) -> None:
         self._seen: dict[Hashable, Counter[tuple[str | None, float | None]]] = {}
-        self._unfinished: list[Hashable] = []
+        self._unfinished: list[Hashable] = []  # as the last complete walk found them
+        #: While a walk is under way: the keys it found unfinished and the keys it reached.
+        self._walking: tuple[list[Hashable], set[Hashable]] | None = None
 
     async def of(self, walk: Pager[EncodingStatus]) -> AsyncGenerator[EncodingStatus, None]:
         """The statuses of one walk that are new or changed since the walk before."""
-        self._unfinished = []
         before = {key: seen.copy() for key, seen in self._seen.items()}  # left to match
         now: dict[Hashable, Counter[tuple[str | None, float | None]]] = {}
+        unfinished: list[Hashable] = []
+        reached: set[Hashable] = set()
+        self._walking = (unfinished, reached)
         async with contextlib.aclosing(aiter(walk)) as statuses:
             async for status in statuses:
                 key, state = status.output_key, status.status
                 snapshot = (None if state is None else state.value, status.percent)
                 now.setdefault(key, Counter())[snapshot] += 1
+                reached.add(key)
                 left = before.get(key)
                 if left is not None and left[snapshot] > 0:
                     left[snapshot] -= 1  # as it was
                 else:
                     yield status
                 if state is None or not state.terminal:
-                    self._unfinished.append(key)
+                    unfinished.append(key)
         self._seen.update(now)
+        self._unfinished, self._walking = unfinished, None
 
     def finished(self) -> bool:
         """Whether the last walk found every status terminal."""
         return not self._unfinished
 
     def pending(self) -> tuple[Hashable, ...]:
-        """The output keys the last walk found unfinished."""
-        return tuple(self._unfinished)
+        """The output keys found unfinished: by the last walk, or while a walk is under way (a
+        timeout may stop one), by this walk so far and the last one for keys not reached yet."""
+        if self._walking is None:
+            return tuple(self._unfinished)
+        unfinished, reached = self._walking
+        return (*unfinished, *(key for key in self._unfinished if key not in reached))

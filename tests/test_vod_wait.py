@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import timedelta
@@ -143,6 +144,38 @@ async def test_a_job_is_not_done_while_an_output_is_missing(vod: Vod) -> None:
     vod.store.add_encoding_statuses([_row(cid, "a.mp4", "T3", "CANCELED", now)])
     (done,) = await wait(vod, [job])
     assert [o.output_type for o in done.outputs] == ["T1", "T2", "T3"]
+
+
+async def test_the_timeout_stops_a_walk_under_way(
+    vod: Vod, leftover_tasks: LeftoverTasks
+) -> None:
+    """``timeout`` bounds the whole wait, as ``wait_for_imports``' does: a walk of the status
+    list that hangs is stopped when it passes (it ran on for the request's own timeout and
+    its retries before: minutes)."""
+    _, jobs = await submit(vod, 3)
+    vod.emulator.route_latency[Route.ENCODING_STATUSES] = 30.0  # the status list hangs
+    started = time.monotonic()
+    with pytest.raises(ncp.PollTimeoutError) as info:
+        async for _ in vod.api.wait_for_encodings(jobs, interval=0.01, timeout=0.3):
+            pass
+    assert time.monotonic() - started < 10
+    assert info.value.pending == tuple(jobs)
+    assert await leftover_tasks() == []
+
+
+async def test_a_watchs_timeout_stops_a_walk_under_way_and_names_what_was_unfinished(
+    vod: Vod,
+) -> None:
+    vod.store.add_progressing_encoding(run_seconds=10**6)  # never ends
+    stream = vod.api.watch_encoding_statuses(interval=0.01, timeout=0.5)
+    first = await anext(stream)  # the first walk answers at once
+    vod.emulator.route_latency[Route.ENCODING_STATUSES] = 30.0  # the next ones hang
+    started = time.monotonic()
+    with pytest.raises(ncp.PollTimeoutError, match="1 encoding still unfinished") as info:
+        async for _ in stream:
+            pass
+    assert time.monotonic() - started < 10
+    assert info.value.pending == (first.output_key,)
 
 
 @pytest.mark.parametrize(
