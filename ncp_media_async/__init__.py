@@ -26,7 +26,9 @@ from .errors import (
     OutcomeUnknownError,
     PermissionDeniedError,
     PollingError,
+    PollTimeoutError,
     RateLimitError,
+    RequestTimeoutError,
     ResponseError,
     ServerError,
     SharedLimitError,
@@ -35,7 +37,7 @@ from .errors import (
 from .live_station import LiveStation
 from .media_ai import IndexOptions, MediaAI
 from .pagination import Pager
-from .polling import Again, PollFailure, PollTimeoutError, poll, schedule, sweep
+from .polling import Again, PollFailure, Results, poll, schedule, sweep
 from .records import (
     AccessControl,
     AlertOptions,
@@ -180,7 +182,9 @@ __all__ = [
     "RecordUpload",
     "RecordUploadType",
     "Recording",
+    "RequestTimeoutError",
     "ResponseError",
+    "Results",
     "RetryPolicy",
     "SceneRange",
     "Secret",

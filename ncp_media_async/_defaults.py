@@ -63,6 +63,7 @@ POLL_INTERVAL: Final = 2.0  # seconds between two polls of one target
 POLL_JITTER: Final = 0.1  # +/- fraction of the interval
 MEDIA_AI_RATE_LIMIT_PER_MINUTE: Final = 1000  # documented for Media Intelligence's asset search
 POLL_MAX_FAILURES: Final = 3  # transient failures in a row (after the transport's retries)
+WAIT_BUFFER: Final = 1000  # results a wait's steps may emit ahead of the consumer
 
 # Media Intelligence analyses (indexes)
 INDEX_POLL_INTERVAL: Final = 5.0  # seconds between two polls of one analysis
@@ -75,6 +76,8 @@ INDEX_PERSON_COUNT: Final = 6
 # VOD Station encodings
 ADD_FILES_MAX_INPUTS: Final = 100  # documented limit of one add-files request
 ENCODING_WAIT_INTERVAL: Final = 5.0  # seconds between two walks of the status list
+ENCODING_WALK_PAGE_SIZE: Final = 100  # items a page when a wait walks the status list
+ENCODING_WALK_PREFETCH: Final = 4  # pages in flight when a wait walks the status list
 # seconds a walk of the status list starts before the earliest submission: the client learns the
 # gateway's clock only when it is off by more than CLOCK_SKEW_THRESHOLD
 ENCODING_WINDOW_SLACK: Final = 120.0

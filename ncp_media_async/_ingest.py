@@ -1,23 +1,20 @@
-"""``MediaAI.ingest``: each Object Storage key stepped through import → wait → index → wait.
+"""``MediaAI.ingest``'s state machine: each Object Storage key stepped through import → wait →
+index → wait. Pure: no I/O, no clock of its own.
 
-Each key is a small state machine (``_Key``) and ``polling.schedule`` drives them all: one
-shared pool of ``concurrency`` workers, each taking the step that is due (a key whose pause is
-over) before starting a new key. A step is one request, or two in a row when an answer lets the
-key move on at once (the import that completed is followed by the analysis request in the same
-step): a key never waits for another key, only for a free worker. Nothing here retries, paces
-or gates: writes are the transport's to (not) repeat, and a failed poll is ``schedule``'s to try
-again (``max_failures``); a failed write ends its key, with the error in its result.
+A key's ``stage`` is the request it needs next (``IMPORT``: the import request, ``IMPORT_WAIT``:
+an import-status poll, ``INDEX``: the analysis request, ``INDEX_WAIT``: an analysis-status poll).
+``MediaAI`` sends that request and hands the answer to the key, which moves on and says what
+comes next: ``None`` (the next request at once), ``Again(delay)`` (after a pause) or its final
+``IngestResult``. A failed write (the import or the analysis request) is the key's final result:
+it is never sent again. A failed poll is the ``polling.Wait``'s to try again or give up on.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncGenerator, Callable
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-from ._retry import Verdict, classify
 from .errors import ConflictError, NcpError
-from .polling import AGAIN, Again, PollFailure, PollTimeoutError, schedule
+from .polling import AGAIN, Again
 from .records import (
     AssetRef,
     ImportStatus,
@@ -28,171 +25,140 @@ from .records import (
     UploadStatus,
 )
 
-if TYPE_CHECKING:
-    from .media_ai import IndexOptions, MediaAI
+__all__ = ["IngestKey"]
 
-__all__ = ["Ingest"]
+Next = Again | IngestResult | None
 
 
-class _Key:
-    """One key under way: its stage and what it has learnt (a ``schedule`` target, hashed by
-    identity)."""
+class IngestKey:
+    """One key under way: its stage and what it has learnt (a ``Wait`` target, hashed by
+    identity).
 
-    __slots__ = ("import_status", "index_status", "key", "ref", "rerun", "since", "stage")
+    Args:
+        key: the object's key in the bucket.
+        index: whether to analyse the asset once imported.
+        if_running: ``"raise"``: a 409 to the analysis request ends the key with the
+            ``ConflictError``; ``"wait"``: wait for the running analysis to end, then ask again.
+        index_interval: seconds between two analysis polls.
+        start_grace: seconds a ``BEFORE_ANALYZE`` after a request is read as "not picked up
+            yet" (see ``MediaAI.wait_for_indexes``).
+        follow: whether to wait for the analysis once asked for (``ingest``), or be done as
+            soon as the request was taken (``start_index``).
+    """
 
-    def __init__(self, key: str) -> None:
+    __slots__ = (
+        "follow",
+        "grace",
+        "if_running",
+        "import_status",
+        "index",
+        "index_status",
+        "index_wait",
+        "key",
+        "ref",
+        "rerun",
+        "since",
+        "stage",
+    )
+
+    def __init__(
+        self,
+        key: str,
+        *,
+        index: bool,
+        if_running: Literal["raise", "wait"],
+        index_interval: float,
+        start_grace: float,
+        follow: bool = True,
+    ) -> None:
         self.key = key
+        self.follow = follow
+        self.index = index
+        self.if_running = if_running
+        self.index_wait = Again(index_interval)
+        self.grace = start_grace
         self.stage = IngestStage.IMPORT
         self.ref: AssetRef | None = None
         self.import_status: ImportStatus | None = None
         self.index_status: IndexStatus | None = None
         #: An analysis was already running when ours was asked for: ask again once it ends.
         self.rerun = False
-        #: When BEFORE_ANALYZE was first seen after our request (by the client's clock).
+        #: When BEFORE_ANALYZE was first seen after our request (the client's clock).
         self.since: float | None = None
 
     def __repr__(self) -> str:
         return f"<{self.key} at {self.stage}>"
 
+    def __str__(self) -> str:
+        return self.key
+
     def result(self, error: BaseException | None = None) -> IngestResult:
-        """What is known of this key now."""
+        """What is known of this key now (its final result when ``stage`` is ``DONE`` or an
+        ``error`` is given)."""
         return IngestResult(
             self.key, self.stage, self.ref, self.import_status, self.index_status, error
         )
 
+    def created(self, ref: AssetRef) -> Next:
+        """The import request answered with the asset: wait for its import."""
+        self.ref, self.stage = ref, IngestStage.IMPORT_WAIT
+        return AGAIN
 
-class Ingest:
-    """One ``ingest`` call: its fixed arguments and the step every key takes."""
+    def import_polled(self, status: ImportStatus) -> Next:
+        """An import-status answer: wait more, analyse, or done (a FAILED import is a state)."""
+        if not status.terminal:
+            return AGAIN
+        self.import_status = status
+        if status.upload_status != UploadStatus.COMPLETED or not self.index:
+            return self._done()
+        self.stage = IngestStage.INDEX
+        return None
 
-    def __init__(
-        self,
-        media_ai: MediaAI,
-        workspace: str,
-        project_id: str,
-        bucket: str,
-        options: IndexOptions | None,
-        *,
-        interval: float,
-        index_interval: float,
-        if_running: Literal["raise", "wait"],
-        start_grace: float,
-        on_progress: Callable[[IngestResult], None] | None,
-    ) -> None:
-        self.media_ai = media_ai
-        self.workspace = workspace
-        self.project_id = project_id
-        self.bucket = bucket
-        self.options = options
-        self.interval = interval
-        self.index_wait = Again(index_interval)
-        self.if_running = if_running
-        self.start_grace = start_grace
-        self.on_progress = on_progress
-        #: The client's clock and sleep (``Config.monotonic``, ``Config.sleep``).
-        self.clock = media_ai._transport.config.monotonic
-        self.sleep = media_ai._transport.config.sleep
+    def index_requested(self) -> Next:
+        """The analysis request was taken: wait for the analysis (unless not to ``follow``)."""
+        if not self.follow:
+            return self._done()
+        return self._index_wait()
 
-    async def results(
-        self, keys: list[str], *, concurrency: int, timeout: float | None, max_failures: int
-    ) -> AsyncGenerator[IngestResult, None]:
-        """One result per key, as each key finishes (see ``MediaAI.ingest``)."""
-        stream = schedule(
-            [_Key(key) for key in keys],
-            self.step,
-            concurrency=concurrency,
-            interval=self.interval,
-            timeout=timeout,
-            max_failures=max_failures,
-            return_exceptions=True,
-            clock=self.clock,
-            sleep=self.sleep,
-        )
-        try:
-            async with contextlib.aclosing(stream) as results:
-                async for result in results:
-                    if isinstance(result, PollFailure):
-                        yield result.target.result(result.error)
-                    else:
-                        yield result
-        except PollTimeoutError as exc:
-            for key in exc.pending:
-                yield key.result(exc)
+    def _index_wait(self) -> Again:
+        self.since, self.stage = None, IngestStage.INDEX_WAIT
+        return self.index_wait
 
-    def _enter(self, key: _Key, stage: IngestStage) -> None:
-        key.stage = stage
-        if self.on_progress is not None:
-            self.on_progress(key.result())
+    def write_failed(self, error: NcpError) -> Next:
+        """The import or the analysis request failed: the key ends with the error, except a 409
+        to the analysis request with ``if_running="wait"`` (a definite "no": an analysis is
+        running), which waits for that analysis and then asks again."""
+        if (
+            isinstance(error, ConflictError)
+            and self.stage is IngestStage.INDEX
+            and self.if_running == "wait"
+        ):
+            self.rerun = True
+            return self._index_wait()
+        return self.result(error)
 
-    def _done(self, key: _Key) -> IngestResult:
-        key.stage = IngestStage.DONE
-        return key.result()
+    def index_polled(self, status: IndexStatus, now: float) -> Next:
+        """An analysis-status answer (``now``: the client's monotonic seconds): wait more, ask
+        again for ours once another analysis ended, or done.
 
-    async def step(self, key: _Key) -> IngestResult | Again:
-        """Move ``key`` on as far as it can go now: its final result, or when to step it again.
-
-        A failed write (the import or the analysis request) is the key's final result: it is
-        never sent again. A failed poll is raised for ``schedule`` to try again (or give up).
+        The analysis is over at a terminal state, or at ``BEFORE_ANALYZE`` once the grace after
+        our request has passed. Waiting for someone else's analysis (after a 409),
+        ``BEFORE_ANALYZE`` is that analysis not picked up yet and gets the same grace, as in
+        ``start_index(if_running="wait")``: asked again at once, ours would only be refused.
         """
-        media_ai = self.media_ai
-        while True:
-            if key.stage is IngestStage.IMPORT:
-                try:
-                    key.ref = await media_ai.import_asset(
-                        self.workspace, self.project_id, bucket=self.bucket, key=key.key
-                    )
-                except NcpError as exc:
-                    return _stopped(key, exc)
-                self._enter(key, IngestStage.IMPORT_WAIT)
-                return AGAIN
-            assert key.ref is not None
-            if key.stage is IngestStage.IMPORT_WAIT:
-                status = await media_ai.import_status_of(key.ref)
-                if not status.terminal:
-                    return AGAIN
-                key.import_status = status
-                if status.upload_status != UploadStatus.COMPLETED or self.options is None:
-                    return self._done(key)
-                self._enter(key, IngestStage.INDEX)
-                continue
-            if key.stage is IngestStage.INDEX:
-                assert self.options is not None
-                try:
-                    await media_ai._request_index(key.ref, self.options)
-                except ConflictError as exc:  # an analysis is running (a definite no)
-                    if self.if_running == "raise":
-                        return _stopped(key, exc)
-                    key.rerun = True
-                except NcpError as exc:
-                    return _stopped(key, exc)
-                key.since = None
-                self._enter(key, IngestStage.INDEX_WAIT)
-                return self.index_wait
-            status_now = await media_ai.index_status(key.ref)
-            if not self._ended(key, status_now):
-                return self.index_wait
-            if key.rerun:  # the analysis that was running ended: now ask for ours
-                key.rerun = False
-                self._enter(key, IngestStage.INDEX)
-                continue
-            key.index_status = status_now
-            return self._done(key)
+        if status.status == IndexState.BEFORE_ANALYZE:
+            self.since = now if self.since is None else self.since
+            ended = now - self.since >= self.grace
+        else:
+            ended = status.terminal
+        if not ended:
+            return self.index_wait
+        if self.rerun:  # the analysis that was running ended: now ask for ours
+            self.rerun, self.stage = False, IngestStage.INDEX
+            return None
+        self.index_status = status
+        return self._done()
 
-    def _ended(self, key: _Key, status: IndexStatus) -> bool:
-        """Whether the analysis polled is over: a terminal state, or BEFORE_ANALYZE once the
-        grace after our request has passed. Waiting for someone else's analysis (after a 409),
-        BEFORE_ANALYZE is that analysis not picked up yet and gets the same grace, as in
-        ``start_index(if_running="wait")``: asked again at once, ours would only be refused."""
-        if status.status != IndexState.BEFORE_ANALYZE:
-            return status.terminal
-        now = self.clock()
-        if key.since is None:
-            key.since = now
-        return now - key.since >= self.start_grace
-
-
-def _stopped(key: _Key, error: NcpError) -> IngestResult:
-    """The final result of a key whose write failed; a fatal error (credentials) is raised,
-    stopping every key."""
-    if classify(error) is Verdict.FATAL:
-        raise error
-    return key.result(error)
+    def _done(self) -> IngestResult:
+        self.stage = IngestStage.DONE
+        return self.result()

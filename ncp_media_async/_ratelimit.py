@@ -2,10 +2,10 @@
 to it: ``Pacer`` (one process) and, for a limit shared by processes through Redis,
 ``_shared_ratelimit.SharedPacer``.
 
-The transport acquires one slot before every attempt of every request of the client, retries
+The transport takes one slot before every attempt of every request of the client, retries
 included, so two batches running at once share the one budget instead of each spending it.
 ``make_pacer`` picks the pacer for a ``RateLimit``; both have the same two methods
-(``acquire(deadline) -> bool`` and ``close()``), so the transport does not care which it holds.
+(``admit(deadline) -> bool`` and ``close()``), so the transport does not care which it holds.
 """
 
 from __future__ import annotations
@@ -190,9 +190,11 @@ class RateLimit:
 
 
 class Slots(Protocol):
-    """What the transport needs of a pacer."""
+    """What the transport needs of a pacer: an admission step (``admit``) and ``close``."""
 
-    async def acquire(self, deadline: float | None = None) -> bool:
+    refusal: str
+
+    async def admit(self, deadline: float | None = None) -> bool:
         """Wait for a slot; False, at once and without a slot, if it falls after ``deadline``
         (the client's ``monotonic`` time, seconds)."""
 
@@ -208,6 +210,8 @@ class Pacer:
     come after the caller's deadline is not reserved at all.
     """
 
+    refusal = "the rate limit has no free slot before the call's deadline"
+
     def __init__(
         self,
         limit: RateLimit,
@@ -220,7 +224,7 @@ class Pacer:
         self._sleep = sleep
         self._next = float("-inf")
 
-    async def acquire(self, deadline: float | None = None) -> bool:
+    async def admit(self, deadline: float | None = None) -> bool:
         """Wait for the next slot; False, at once and without a slot, if it falls after
         ``deadline`` (the clock's time)."""
         now = self._clock()

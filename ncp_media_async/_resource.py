@@ -13,16 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
-from typing import Any, Final, TypeVar
+from typing import Any, ClassVar, Final, TypeVar
 
 import attrs
 
-from . import _defaults
+from . import _checks, _defaults
 from ._converter import media_ai_result, structure_list
 from ._signing import encode_path
 from ._transport import Query, Service, Transport
 from .errors import ConfigurationError
 from .pagination import Pager
+from .polling import Wait
 from .records import Page
 
 T = TypeVar("T")
@@ -65,46 +66,34 @@ def time_window(start: datetime | None, end: datetime | None) -> list[tuple[str,
     The status statistics page swaps the two in its table; the encoding status list page and the
     service use From = start. Naive datetimes are refused rather than guessed at.
     """
-    params: list[tuple[str, int]] = []
-    for name, when in (("workStartTimeFrom", start), ("workStartTimeTo", end)):
-        if when is None:
-            continue
-        if not isinstance(when, datetime):
-            raise TypeError(f"{name} must be a datetime, got {type(when).__name__}")
-        if when.tzinfo is None or when.utcoffset() is None:
-            raise ValueError(
-                f"{'start' if name.endswith('From') else 'end'} must be timezone-aware "
-                f"(got naive {when.isoformat()}); use datetime(..., tzinfo=UTC)"
-            )
-        params.append((name, int(when.timestamp() * 1000)))
+    bounds = (("workStartTimeFrom", "start", start), ("workStartTimeTo", "end", end))
+    params = [
+        (param, int(_checks.aware(name, when).timestamp() * 1000))
+        for param, name, when in bounds
+        if when is not None
+    ]
     if start is not None and end is not None and start > end:
         raise ValueError(f"start ({start.isoformat()}) is after end ({end.isoformat()})")
     return params
-
-
-def segment(name: str, value: str | int) -> str:
-    """A path parameter as text, checked: a str (or an int id), not empty, not ``.`` or ``..``.
-
-    Each segment is percent-encoded exactly once on the way out, so ``/``, ``?`` or ``#`` inside an
-    id cannot change the route; an empty segment or a dot segment would (servers and proxies
-    collapse ``/./`` and ``/x/../``), so those are refused here with a ``ValueError``.
-    """
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
-    text = str(value)
-    if not text:
-        raise ValueError(f"{name} must not be empty")
-    if text in (".", ".."):
-        raise ValueError(f"{name} must not be {text!r} (a dot segment would change the path)")
-    return text
 
 
 class Resource:
     """Base of the service classes: holds the transport and the service's endpoint.
 
     ``service`` is the ``Service``, or the reason the client's zone does not offer it (every
-    call then raises ``ConfigurationError`` with that reason).
+    call then raises ``ConfigurationError`` with that reason). A subclass names its service
+    (``name``, ``title``) and what its requests need beyond the signature (``content_type``
+    on bodyless reads, ``refused``: see ``Service``).
     """
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    content_type: ClassVar[str | None] = None
+
+    @staticmethod
+    def refused(body: Any) -> bool:
+        """Whether a success body is a refusal all the same (see ``Service.refusal``)."""
+        return False
 
     def __init__(self, transport: Transport, service: Service | str) -> None:
         self._transport = transport
@@ -125,6 +114,18 @@ class Resource:
         a batch, a wait or a multi-request call fails at once, not once it is under way."""
         if isinstance(self._where, str):
             raise ConfigurationError(self._where)
+
+    def _wait(self, method: str, what: str, **options: Any) -> Wait[Any]:
+        """A ``polling.Wait`` on the client's time (its ``monotonic`` clock, and a sleep that
+        ``close()`` ends), ``concurrency`` capped at the connection limit; ``method`` names the
+        call in the capping warning, ``what`` a target in messages. Raises for an option out of
+        range, and ``ConfigurationError`` when the zone does not offer the service."""
+        self._offered()
+        transport = self._transport
+        if "concurrency" in options:
+            count = _checks.count("concurrency", options["concurrency"], 1)
+            options["concurrency"] = transport.concurrency(count, method)
+        return Wait(what=what, clock=transport.monotonic, sleep=transport.pause, **options)
 
     def _get(
         self, segments: Sequence[str], parse: Callable[[Any], T], query: Query = ()

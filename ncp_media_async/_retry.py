@@ -1,12 +1,14 @@
 """The retry policy: what is worth another attempt, how long to wait, the shared back-off gate.
 
-Pure decisions (``classify``, ``RetryPolicy.delays``, ``RetryPolicy.delay_for``) are separate from
-waiting, and every wait goes through an injected ``sleep`` and ``clock``, so tests check exact
-delays without sleeping. The back-off schedule is ``backoff.expo`` (doubling from
+Pure decisions (``classify``, ``decide``, ``RetryPolicy.delays``, ``RetryPolicy.delay_for``) are
+separate from waiting, and every wait goes through an injected ``sleep`` and ``clock``, so tests
+check exact delays and every branch of the decision without I/O (as gidgethub tests its
+``sansio`` core). The back-off schedule is ``backoff.expo`` (doubling from
 ``initial_delay``, capped at ``max_delay``) with full jitter drawn from an injected ``random``.
-The loop itself lives in the transport, not in ``backoff``'s decorator: the decorator hard-wires
-``asyncio.sleep`` and wall-clock time, which rules out injected clocks, per-call deadlines, the
-shared 429 gate and the one re-signed attempt after a clock-skew rejection.
+The loop itself lives in the transport (``Transport.send``), not in ``backoff``'s decorator: the
+decorator hard-wires ``asyncio.sleep`` and wall-clock time, which rules out injected clocks,
+per-call deadlines, the shared 429 gate and the one re-signed attempt after a clock-skew
+rejection.
 
 ``classify`` is the one place that says which failures are transient: the transport retries
 them and the poller polls a target again after them, so the two can never disagree.
@@ -19,7 +21,7 @@ import enum
 import random
 import time
 from collections.abc import Iterator
-from typing import Final
+from typing import Final, Protocol
 
 import attrs
 import backoff
@@ -29,13 +31,24 @@ from .errors import (
     ApiError,
     AuthenticationError,
     BodyTooLargeError,
+    ClientClosedError,
+    NcpError,
     OutcomeUnknownError,
     PermissionDeniedError,
     ResponseError,
     TransportError,
 )
 
-__all__ = ["BackoffGate", "RetryPolicy", "Verdict", "classify"]
+__all__ = [
+    "Action",
+    "BackoffGate",
+    "Decision",
+    "Outcome",
+    "RetryPolicy",
+    "Verdict",
+    "classify",
+    "decide",
+]
 
 Sleep = _defaults.Sleep
 Clock = _defaults.Clock
@@ -56,7 +69,8 @@ class Verdict(enum.Enum):
     PERMANENT = "permanent"
     """Will fail the same way again (a 4xx answer, a 501, a body too large, an unknown write)."""
     FATAL = "fatal"
-    """No other request of the client can succeed either (credentials refused): stop a batch."""
+    """No other request of the client can succeed either (credentials refused, the client
+    closed): stop a whole wait."""
 
 
 def classify(error: BaseException) -> Verdict:
@@ -65,20 +79,24 @@ def classify(error: BaseException) -> Verdict:
     * ``TRANSIENT``: HTTP 408, 429, 500, 502, 503, 504 (by status, even with an HTML body);
       connection failures and timeouts (``TransportError``); a success status whose body could not
       be read (truncated, HTML from a proxy, wrong shape).
-    * ``FATAL``: ``AuthenticationError`` and ``PermissionDeniedError``.
+    * ``FATAL``: ``AuthenticationError``, ``PermissionDeniedError`` and ``ClientClosedError``.
     * ``PERMANENT``: everything else, including ``OutcomeUnknownError`` (a write that may have
-      taken effect is never repeated) and ``BodyTooLargeError``.
+      taken effect is never repeated), ``BodyTooLargeError`` and a ``TransportError`` that will
+      not pass by itself (``transient=False``: a host name that does not resolve, TLS spoken
+      to a plain-HTTP port).
 
     Whether a transient failure is actually retried also depends on the request: a write that
     may have reached the server is not repeated (``Transport``).
     """
-    if isinstance(error, AuthenticationError | PermissionDeniedError):
+    if isinstance(error, AuthenticationError | PermissionDeniedError | ClientClosedError):
         return Verdict.FATAL
     if isinstance(error, ApiError):
         return Verdict.TRANSIENT if error.status in TRANSIENT_STATUSES else Verdict.PERMANENT
     if isinstance(error, OutcomeUnknownError | BodyTooLargeError):
         return Verdict.PERMANENT
-    if isinstance(error, TransportError | ResponseError):
+    if isinstance(error, TransportError):
+        return Verdict.TRANSIENT if error.transient else Verdict.PERMANENT
+    if isinstance(error, ResponseError):
         return Verdict.TRANSIENT
     return Verdict.PERMANENT
 
@@ -149,6 +167,8 @@ class BackoffGate:
 
     __slots__ = ("_clock", "_open_at", "_sleep")
 
+    refusal: Final = "the 429 back-off gate stays closed past the call's deadline"
+
     def __init__(self, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
         self._clock = clock
         self._sleep = sleep
@@ -159,17 +179,13 @@ class BackoffGate:
         """Seconds until the gate opens (0 when open)."""
         return max(0.0, self._open_at - self._clock())
 
-    def closed_at(self, now: float) -> bool:
-        """Whether the gate is closed at ``now`` (the clock's time)."""
-        return self._open_at > now
-
     def trip(self, delay: float) -> None:
         """Close the gate for ``delay`` seconds from now (never shortens a longer closure)."""
         self._open_at = max(self._open_at, self._clock() + delay)
 
-    async def wait(self, deadline: float | None = None) -> bool:
-        """Return True once the gate is open (at once if it is), False without waiting if it
-        will still be closed at ``deadline`` (the ``clock``'s time).
+    async def admit(self, deadline: float | None = None) -> bool:
+        """An admission step of the transport: True once the gate is open (at once if it is),
+        False without waiting if it will still be closed at ``deadline`` (the ``clock``'s time).
 
         Sleeps for the time left, and again only if another request tripped the gate further
         meanwhile (so an injected sleep that does not move the clock cannot spin).
@@ -181,3 +197,86 @@ class BackoffGate:
             if self._open_at <= opens:
                 return True
         return True
+
+
+# -- the decision after a failed attempt ------------------------------------------------------
+
+
+class Action(enum.Enum):
+    """What the transport does after a failed attempt."""
+
+    RETRY = "retry"
+    """Wait ``Decision.delay`` seconds (at the 429 gate, after a 429), then try again."""
+    RESIGN = "resign"
+    """Send again at once, signed with the clock offset the rejection taught (once per call)."""
+    RAISE = "raise"
+    """Give up: raise the attempt's error."""
+
+
+@attrs.frozen
+class Outcome:
+    """What decides about a failed attempt: its ``error``, the HTTP ``status`` if an answer
+    came, whether the request may have reached the server (``sent``: False only when no
+    connection was made), and whether the answer taught the clock an offset that explains a
+    rejected timestamp (``skewed``)."""
+
+    error: NcpError
+    status: int | None = None
+    sent: bool = True
+    skewed: bool = False
+
+
+class Sendable(Protocol):
+    """What ``decide`` reads of a request (``_transport.Request``)."""
+
+    @property
+    def idempotent(self) -> bool: ...
+    @property
+    def deadline(self) -> float | None: ...
+
+
+@attrs.frozen
+class Decision:
+    """``action``, the ``delay`` in seconds before a retry, and ``gate``: seconds to close the
+    client-wide 429 gate for (a 429 throttles the client, not one call: every request waits,
+    even when this call gives up), 0 for none."""
+
+    action: Action
+    delay: float = 0.0
+    gate: float = 0.0
+
+
+def decide(
+    outcome: Outcome,
+    attempt: int,
+    request: Sendable,
+    policy: RetryPolicy,
+    *,
+    now: float,
+    jittered: float,
+    resigned: bool,
+) -> Decision:
+    """What to do after attempt number ``attempt`` (1-based) of ``request`` failed. Pure.
+
+    * Re-sign once per call, at once, when the gateway rejected the timestamp and its ``Date``
+      showed the local clock off (``outcome.skewed``): the service never saw that attempt.
+    * Otherwise retry a transient failure (``classify``), at most ``policy.max_retries``
+      times, after ``policy.delay_for`` (``jittered`` is this retry's full-jitter draw, a
+      ``Retry-After`` wins), unless the delay would end at or past the request's deadline
+      (``now`` and the deadline are the client's ``monotonic`` seconds), or the request is a
+      write that may have reached the server (``sent``; a 429 is a definite "not done").
+    * Else raise. A 429 closes the gate for its delay whatever is decided for the call.
+    """
+    if outcome.skewed and not resigned:
+        return Decision(Action.RESIGN)
+    error = outcome.error
+    delay = policy.delay_for(error, jittered)
+    gate = delay if outcome.status == 429 else 0.0
+    if (
+        classify(error) is not Verdict.TRANSIENT
+        or attempt > policy.max_retries
+        or (not request.idempotent and outcome.sent and outcome.status != 429)
+        or (request.deadline is not None and now + delay >= request.deadline)
+    ):
+        return Decision(Action.RAISE, gate=gate)
+    return Decision(Action.RETRY, delay, gate)

@@ -93,12 +93,14 @@ class SharedPacer:
     by every client using the same Redis URL and ``limit.name``. See ``RateLimit`` for the
     behaviour when Redis cannot be reached.
 
-    The Redis connections are opened in the running loop at the first ``acquire`` (at most
+    The Redis connections are opened in the running loop at the first ``admit`` (at most
     ``SHARED_LIMIT_CONNECTIONS``) and closed by ``close``. A caller cancelled while waiting
     (for Redis or for its slot) leaves nothing behind but, possibly, an unused slot: the pace
     only gets slower, never faster. ``clock`` and ``sleep`` are the client's ``monotonic`` and
     ``sleep``: deadlines are in that clock, every wait goes through that sleep.
     """
+
+    refusal = Pacer.refusal
 
     def __init__(
         self,
@@ -144,7 +146,7 @@ class SharedPacer:
         """False while Redis cannot be reached and this process paces itself alone."""
         return self._down is None
 
-    async def acquire(self, deadline: float | None = None) -> bool:
+    async def admit(self, deadline: float | None = None) -> bool:
         """Wait for the next shared slot; False, at once and without a slot, if it falls after
         ``deadline`` (the client's monotonic time, seconds).
 
@@ -155,7 +157,7 @@ class SharedPacer:
         if self._closed:
             raise ClientClosedError("this MediaClient is closed")
         if self._down is not None and (self._probing or self._clock() < self._retry_at):
-            return await self._fallback().acquire(deadline)
+            return await self._fallback().admit(deadline)
         probing = self._down is not None
         self._probing = probing
         try:
@@ -164,7 +166,7 @@ class SharedPacer:
             if self._closed:  # close() dropped the connection: Redis did not go away
                 raise ClientClosedError("the MediaClient was closed during the call") from None
             self._went_down(exc)
-            return await self._fallback().acquire(deadline)
+            return await self._fallback().admit(deadline)
         finally:
             if probing:
                 self._probing = False

@@ -1,24 +1,35 @@
 """The one place that talks HTTP, and the owner of every policy that spans requests.
 
 Every request of the package is a ``Request`` (method, service, the exact URL, an optional JSON
-body, whether it may be sent twice, its deadline) passed to ``Transport.send``. The URL is encoded
-once (each path segment escaped exactly once) and signed as the exact ``path?query`` that goes on
-the wire, sent as a ``yarl.URL(..., encoded=True)`` so aiohttp cannot re-quote it. Each attempt
-gets a fresh timestamp and signature.
+body, whether it may be sent twice, its deadline) passed to ``Transport.send``, which is one
+short loop::
 
-What the transport owns, for all requests of a client at once:
+    while True:
+        for step in (host clock, 429 gate, rate limit):   # admission: wait, or give up
+            await step.admit(request.deadline)
+        outcome = await self._attempt(...)                # sign, send, read, decode
+        decision = decide(outcome, attempt, request, policy)   # pure: retry, re-sign or raise
 
-* the retry decision (``_retry.classify``; a write that may have reached the server is never
-  repeated, see ``Request.idempotent``);
-* the 429 back-off gate, the optional rate limit, and the connection pool's limit;
-* clock calibration, per host: the first request to a host goes alone, a request rejected for
-  its timestamp is re-signed once with the offset the gateway's ``Date`` shows;
-* body limits: a body is read in chunks and counted after decompression, never past
-  ``max_body_size``;
-* every wait before sending (the gate, the rate limit, calibration) ends by the call's deadline;
-* ``close()`` ends every call of the client at once: a wait (a back-off, the gate, a rate-limit
-  slot) or an attempt it cut short raises ``ClientClosedError`` (``OutcomeUnknownError`` for a
-  write that may have reached the server), nothing is retried.
+Admission steps, each a small object with one method (``admit(deadline) -> bool``: True to go
+on, False when the wait would end past the call's deadline, so the request is not sent):
+
+* the host's clock (``_HostClock``): until a host has answered once, its requests go one at a
+  time behind the first (the calibration probe), so that a local clock minutes off gets one
+  request rejected, not fifty;
+* the 429 gate (``_retry.BackoffGate``): after a 429 every request of the client waits;
+* the rate limit (``_ratelimit``), when the client has one;
+* then the connection pool: aiohttp's connector, ``max_connections`` wide.
+
+Every wait of a call (an admission step, a back-off) goes through ``Transport.pause``, which
+``close()`` ends: the call then raises ``ClientClosedError`` (``OutcomeUnknownError`` for a write
+that may have reached the server), as does one waiting for a pooled connection. Nothing is
+retried after ``close()``.
+
+The URL is encoded once (each path segment escaped exactly once) and signed as the exact
+``path?query`` that goes on the wire, sent as a ``yarl.URL(..., encoded=True)`` so aiohttp cannot
+re-quote it; each attempt gets a fresh timestamp and signature. A body is read in chunks and
+counted after decompression, never past ``max_body_size``. Error texts never carry the request's
+credentials: a body that echoes them is scrubbed before anything quotes it.
 """
 
 from __future__ import annotations
@@ -28,6 +39,8 @@ import json
 import logging
 import math
 import random
+import re
+import socket
 from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from typing import Any, Final, Generic, TypeVar
 
@@ -39,7 +52,7 @@ from . import _defaults
 from ._config import Config
 from ._http import parse_http_date
 from ._ratelimit import make_pacer
-from ._retry import BackoffGate, Verdict, classify
+from ._retry import Action, BackoffGate, Outcome, decide
 from ._signing import Signer, encode_query
 from .errors import (
     ApiError,
@@ -47,10 +60,12 @@ from .errors import (
     ClientClosedError,
     NcpError,
     OutcomeUnknownError,
+    RequestTimeoutError,
     ResponseError,
     TransportError,
     error_from_response,
     excerpt,
+    scrub,
     shorten,
 )
 
@@ -65,6 +80,12 @@ Query = Sequence[tuple[str, str | int]]
 _SAFE_METHODS: Final = frozenset({"GET", "HEAD"})
 #: How much of a body too large to read is read for the error's excerpt (bytes).
 _EXCERPT_BYTES: Final = _defaults.EXCERPT_CHARS * 4
+#: A query string in a library's message (aiohttp quotes the URL it was given).
+_QUERY: Final = re.compile(r"\?[^\s'\"<>)]*")
+#: ``getaddrinfo`` answers that mean the name does not exist (not a resolver hiccup).
+_NO_SUCH_NAME: Final = frozenset(
+    getattr(socket, name) for name in ("EAI_NONAME", "EAI_NODATA") if hasattr(socket, name)
+)
 
 
 def default_json_loads() -> Callable[[bytes], Any]:
@@ -106,13 +127,20 @@ class Service:
 
     ``name`` is what errors report (``"vod_station"``, ``"live_station"``, ``"media_ai"``);
     ``base_url`` may carry a path prefix (a proxy, the financial zone), which is then part of what
-    is signed; ``headers`` go with every request to the service. ``host`` (``host:port``) keys the
-    per-host clock calibration and names the host in errors.
+    is signed; ``headers`` go with every request to the service. ``content_type`` is sent on
+    ``GET`` and ``DELETE`` requests, which have no body (Live Station and Media Intelligence
+    show ``application/json`` on them; a request with a JSON body always says so, and a ``POST``
+    or ``PUT`` without one sends none, as the documents' examples do). ``refusal`` reads a success
+    body and says whether it is a refusal all the same (Media Intelligence can answer HTTP 200
+    with an error ``code``): it is then raised as the ``ApiError`` its code maps to. ``host``
+    (``host:port``) keys the per-host clock and names the host in errors.
     """
 
     name: str
     base_url: str
     headers: Mapping[str, str] = attrs.field(factory=dict)
+    content_type: str | None = None
+    refusal: Callable[[Any], bool] | None = None
     host: str = attrs.field(init=False)
     root: str = attrs.field(init=False)  # ``base_url`` without a trailing slash
 
@@ -175,12 +203,9 @@ class AttemptEvent:
 
 
 @attrs.define
-class _Outcome(Generic[T]):
-    """What one attempt gave: a value, or an error with what the loop needs to decide.
-
-    ``sent`` is False only when the request certainly did not leave (the connection failed).
-    ``date`` is the response's raw ``Date`` header.
-    """
+class _Answer(Generic[T]):
+    """What one attempt gave: a value, or an error with what ``decide`` needs (``sent`` is False
+    only when the request certainly did not leave). ``date`` is the raw ``Date`` header."""
 
     value: T | None = None
     error: NcpError | None = None
@@ -190,20 +215,84 @@ class _Outcome(Generic[T]):
 
 
 class _HostClock:
-    """One host's gateway clock: the learnt offset, the last ``Date`` read, and the
-    first-request hold."""
+    """One host's gateway clock (the offset learnt from its ``Date``), and the admission step
+    that holds its requests behind its first one until it has answered once.
 
-    __slots__ = ("answered", "last_date", "offset", "probe")
+    With a local clock 15 minutes off, every request sent before the first answer would be
+    rejected; holding the others back for one round trip means at most one is. Only requests to
+    the same host wait, and for at most ``connect_timeout`` seconds: a host that hangs costs the
+    others that long, once, and then they go. A request whose deadline comes first is not sent.
+    """
 
-    def __init__(self) -> None:
+    refusal: Final = "the host's first request (clock calibration) did not end before the deadline"
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
         self.offset = 0.0
         self.last_date: str | None = None
         self.answered = False
         self.probe: asyncio.Future[None] | None = None
 
+    async def admit(self, deadline: float | None) -> bool:
+        if self.answered:
+            return True
+        if self.probe is None:  # the first request: it goes, the others wait for its answer
+            self.probe = asyncio.get_running_loop().create_future()
+            return True
+        transport = self._transport
+        hold = transport.config.connect_timeout
+        if deadline is not None:
+            hold = min(hold, deadline - transport.monotonic())
+        if hold > 0:  # in the loop's time: the hold is for an answer, not a pause to inject
+            await asyncio.wait(
+                (self.probe, transport.closing()), timeout=hold, return_when=asyncio.FIRST_COMPLETED
+            )
+            if transport.closed:
+                raise ClientClosedError("the MediaClient was closed while the call waited")
+        return self.answered or deadline is None or transport.monotonic() < deadline
+
+    def release(self) -> None:
+        """The host answered (or its first request ended): let the others go."""
+        self.answered = True
+        if self.probe is not None and not self.probe.done():
+            self.probe.set_result(None)
+
+    def learn(self, date: str | None, signed_with: float, now: float, *, rejected: bool) -> bool:
+        """Learn the offset from an answer's ``Date`` (``now``: local epoch seconds); True when
+        it shows the clock off from ``signed_with`` by more than the threshold.
+
+        Only two kinds of answer teach. A 401 (``rejected``): its ``Date`` may explain the
+        rejection, and the request is then re-signed once. A success: it proves the offset it was
+        signed with was within the gateway's window, so a ``Date`` that says otherwise is bogus
+        (a proxy's, a cache's) and ignored, while a smaller drift is learnt before it grows into
+        rejections. ``Date`` has a resolution of one second: a success whose ``Date`` is the one
+        last read tells nothing new and is not parsed again.
+        """
+        if not rejected and date == self.last_date:
+            return False
+        self.last_date = date
+        server_time = parse_http_date(date)
+        if server_time is None:
+            return False
+        skew = server_time + 0.5 - now  # ``Date`` has a resolution of one second
+        off_by = abs(skew - signed_with)
+        if off_by <= _defaults.CLOCK_SKEW_THRESHOLD:
+            return False
+        if not rejected and off_by > _defaults.GATEWAY_TIMESTAMP_WINDOW:
+            return False  # contradicts the acceptance of the request
+        if abs(skew - self.offset) > _defaults.CLOCK_SKEW_THRESHOLD:
+            logger.warning("local clock is %+.0f s off the gateway's; correcting", skew)
+            self.offset = skew
+        return True
+
 
 class Transport:
-    """The single place that talks HTTP. Created by ``MediaClient`` from its ``Config``."""
+    """The single place that talks HTTP. Created by ``MediaClient`` from its ``Config``.
+
+    A caller-owned ``session`` is used as given, except that aiohttp's silent resend of a
+    ``PUT`` or ``DELETE`` after a dropped keep-alive connection is turned off on it: a write
+    that may have reached the server is never repeated, whoever owns the session.
+    """
 
     def __init__(
         self,
@@ -219,24 +308,25 @@ class Transport:
         )
         self._session = session
         self._owns_session = session is None
+        if session is not None:
+            session._retry_connection = False
         self._loads = config.json_loads or default_json_loads()
         self._clock = config.clock
-        self._monotonic = config.monotonic
+        self.monotonic = config.monotonic
         self._sleep = config.sleep
         self._rng = config.rng or random.Random()
-        # Every wait of a call (back-off, gate, rate-limit slot) goes through ``_pause``, which
-        # ``close()`` ends.
-        self.gate = BackoffGate(config.monotonic, self._pause)
+        self.gate = BackoffGate(config.monotonic, self.pause)
         self.pacer = (
             None
             if config.rate_limit is None
-            else make_pacer(config.rate_limit, config.monotonic, self._pause)
+            else make_pacer(config.rate_limit, config.monotonic, self.pause)
         )
+        self._steps = (self.gate,) if self.pacer is None else (self.gate, self.pacer)
         self._hosts: dict[str, _HostClock] = {}
         self._closed = False
         self._closing: asyncio.Future[None] | None = None  # done once close() is called
 
-    # -- session ------------------------------------------------------------------------------
+    # -- session and waits ----------------------------------------------------------------------
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._closed:
@@ -250,10 +340,7 @@ class Transport:
                 trace_configs=list(self.config.trace_configs or ()) or None,
                 raise_for_status=False,
             )
-            # aiohttp silently sends a PUT or DELETE again after a dropped keep-alive connection;
-            # a write that may have reached the server is never repeated here, so that is off
-            # (aiohttp's own test client does the same). The transport retries what is safe.
-            session._retry_connection = False
+            session._retry_connection = False  # see the class docstring
         elif not self._owns_session and session.closed:
             raise ClientClosedError("the aiohttp session given to this MediaClient is closed")
         return session
@@ -276,7 +363,7 @@ class Transport:
             "%s(concurrency=%d) is capped at the client's %d connections; "
             "raise MediaClient(max_connections=...) to go higher",
             what, wanted, limit,
-        )
+        )  # fmt: skip
         return limit
 
     async def close(self) -> None:
@@ -292,16 +379,25 @@ class Transport:
         if self.pacer is not None:
             await self.pacer.close()
 
-    async def _pause(self, seconds: float) -> None:
-        """The injected ``sleep(seconds)``, ended early by ``close()`` (``ClientClosedError``)."""
+    @property
+    def closed(self) -> bool:
+        """Whether ``close()`` was called."""
+        return self._closed
+
+    def closing(self) -> asyncio.Future[None]:
+        """A future that ``close()`` completes: what every wait of the client waits on too."""
+        if self._closing is None:
+            self._closing = asyncio.get_running_loop().create_future()
+        return self._closing
+
+    async def pause(self, seconds: float) -> None:
+        """The injected ``sleep(seconds)``, ended early by ``close()`` (``ClientClosedError``):
+        every back-off and pacing wait of the client, and every wait's interval."""
         if self._closed:
             raise ClientClosedError("this MediaClient is closed")
-        closing = self._closing
-        if closing is None:
-            closing = self._closing = asyncio.get_running_loop().create_future()
         sleeper = asyncio.ensure_future(self._sleep(seconds))
         try:
-            await asyncio.wait((sleeper, closing), return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait((sleeper, self.closing()), return_when=asyncio.FIRST_COMPLETED)
         finally:
             sleeper.cancel()
         if self._closed:
@@ -317,7 +413,7 @@ class Transport:
         offsets = [c.offset for c in self._hosts.values() if c.offset]
         return offsets[-1] if offsets else 0.0
 
-    # -- requests -----------------------------------------------------------------------------
+    # -- requests -------------------------------------------------------------------------------
 
     def request(
         self,
@@ -340,7 +436,7 @@ class Transport:
             URL(service.root + path_qs, encoded=True),
             None if json is None else encode_json(json),
             method in _SAFE_METHODS if idempotent is None else idempotent,
-            None if deadline is None else self._monotonic() + deadline,
+            None if deadline is None else self.monotonic() + deadline,
         )
 
     def call(
@@ -354,118 +450,89 @@ class Transport:
         json: Any = None,
         idempotent: bool | None = None,
     ) -> Coroutine[Any, Any, T]:
-        """Build a ``Request`` (see ``request``) and return the coroutine that ``send``s it.
-
-        A plain function, not a coroutine of its own: every suspension of a request resumes
-        through each coroutine that awaits it, so the layers between a resource method and the
-        attempt are kept to ``send`` alone.
-        """
+        """Build a ``Request`` (see ``request``) and return the coroutine that ``send``s it (a
+        plain function: every suspension resumes through each coroutine that awaits it, so the
+        layers between a resource method and the attempt are kept to ``send`` alone)."""
         request = self.request(service, method, path, query, json=json, idempotent=idempotent)
         return self.send(request, parse)
 
     async def send(self, request: Request, parse: Callable[[Any], T]) -> T:
-        """Send ``request``, retrying as the policy and ``Request.idempotent`` allow; ``parse``
-        the decoded JSON of the success.
+        """Send ``request``, retrying as ``decide`` says; ``parse`` the decoded JSON of the
+        success (see the module docstring).
 
         Raises ``ApiError`` subclasses, ``TransportError`` (``OutcomeUnknownError`` for a write
-        that may have taken effect), ``ResponseError`` or ``ClientClosedError``.
+        that may have taken effect, ``RequestTimeoutError`` for a read that timed out),
+        ``ResponseError`` or ``ClientClosedError``.
         """
         if self._closed:  # fail fast, before any waiting
             raise ClientClosedError("this MediaClient is closed")
-        host = request.service.host
-        known = self._hosts.get(host)
-        probe = known is None or not known.answered
-        if probe:
-            probe = await self._hold_for_calibration(host, request.deadline)
-        clock = self._hosts[host]  # made by the hold if it was not there
+        host = self._hosts.get(request.service.host)
+        if host is None:
+            host = self._hosts[request.service.host] = _HostClock(self)
+        probe = host.probe is None and not host.answered  # this call goes first to its host
         delays: Iterator[float] | None = None  # the back-off, drawn only after a failure
-        attempt = 0
-        resigned = False
+        attempt, resigned = 0, False
         last: NcpError | None = None
         try:
             while True:
-                started = self._monotonic()
-                if self.gate.closed_at(started) or self.pacer is not None:
-                    blocked = await self._admit(request)
-                    if blocked is not None:
-                        if last is not None:
-                            raise last
-                        raise self._deadline_error(request, attempt, blocked)
-                    started = self._monotonic()
+                for step in (host, *self._steps):
+                    if not await step.admit(request.deadline):
+                        raise last or self._gave_up(request, attempt, step.refusal)
+                started = self.monotonic()
                 attempt += 1
-                offset = clock.offset
-                outcome = await self._attempt(request, parse, offset, attempt)
-                if not clock.answered:
-                    self._answered(host)
-                error = outcome.error
+                offset = host.offset
+                answer = await self._attempt(request, parse, offset, attempt)
+                if probe:
+                    probe = False
+                    host.release()
+                error = answer.error
                 if error is None:
-                    if outcome.date != clock.last_date:  # ``Date`` moves once a second
-                        self._learn(host, outcome.date, offset, rejected=False)
-                    self._report(request, attempt, outcome.status, started, None, None)
-                    return outcome.value  # type: ignore[return-value]
+                    if answer.date != host.last_date:  # ``Date`` moves once a second
+                        host.learn(answer.date, offset, self._clock(), rejected=False)
+                    self._report(request, attempt, answer.status, started, None, None)
+                    return answer.value  # type: ignore[return-value]
                 last = error
                 # A rejection always teaches the clock (a second one corrects a bogus first
-                # Date), but a call is re-signed only once.
-                rejected = outcome.status == 401
-                learnt = rejected and self._learn(host, outcome.date, offset, rejected=True)
-                if learnt and not resigned:  # re-signed with the learnt offset: not a retry
-                    resigned = True
-                    self._report(request, attempt, 401, started, error, 0.0)
-                    continue
-                if delays is None:
-                    delays = self.policy.delays(self._rng)
-                delay = self.policy.delay_for(error, next(delays))
-                if outcome.status == 429:
-                    # The gateway throttles the client, not one call: every request waits,
-                    # even when this call gives up (its deadline, its retries, or a write).
-                    self.gate.trip(delay)
-                wait = delay if self._may_retry(request, outcome, attempt, delay) else None
-                self._report(request, attempt, outcome.status, started, error, wait)
-                if wait is None:
+                # ``Date``); ``decide`` re-signs a call once.
+                skewed = answer.status == 401 and host.learn(
+                    answer.date, offset, self._clock(), rejected=True
+                )
+                delays = delays or self.policy.delays(self._rng)
+                decision = decide(
+                    Outcome(error, answer.status, answer.sent, skewed),
+                    attempt,
+                    request,
+                    self.policy,
+                    now=self.monotonic(),
+                    jittered=next(delays),
+                    resigned=resigned,
+                )
+                if decision.gate:
+                    self.gate.trip(decision.gate)
+                retry_in = None if decision.action is Action.RAISE else decision.delay
+                self._report(request, attempt, answer.status, started, error, retry_in)
+                if decision.action is Action.RAISE:
                     if isinstance(error, TransportError):
                         error.attempts = attempt
                     raise error
+                if decision.action is Action.RESIGN:
+                    resigned = True
+                    continue
                 if logger.isEnabledFor(logging.WARNING):
                     logger.warning(
                         "retrying %s in %.3f s after %s (attempt %d of %d)",
-                        request.label, wait, _reason(error), attempt,
+                        request.label, decision.delay, _reason(error), attempt,
                         self.policy.max_retries + 1,
-                    )
-                if outcome.status != 429:  # after a 429 the next admission waits at the gate
-                    await self._pause(wait)
+                    )  # fmt: skip
+                if answer.status != 429:  # after a 429 the next admission waits at the gate
+                    await self.pause(decision.delay)
         finally:
             if probe:
-                self._answered(host)
+                host.release()
 
-    def _may_retry(
-        self, request: Request, outcome: _Outcome[Any], attempt: int, delay: float
-    ) -> bool:
-        """Whether to try again after ``outcome`` failed, waiting ``delay`` seconds first."""
-        error = outcome.error
-        assert error is not None
-        if (
-            classify(error) is not Verdict.TRANSIENT
-            or attempt > self.policy.max_retries
-            or self._closed
-        ):
-            return False
-        if not request.idempotent and outcome.sent and outcome.status != 429:
-            return False  # it may have taken effect: never repeated
-        return request.deadline is None or self._monotonic() + delay < request.deadline
-
-    async def _admit(self, request: Request) -> str | None:
-        """Wait at the 429 gate and for a rate-limit slot; the reason when the deadline would
-        pass first (nothing is waited for then)."""
-        deadline = request.deadline
-        if self.gate.closed_for > 0 and not await self.gate.wait(deadline):
-            return "the 429 back-off gate stays closed past the call's deadline"
-        if self.pacer is not None and not await self.pacer.acquire(deadline):
-            return "the rate limit has no free slot before the call's deadline"
-        return None
-
-    def _deadline_error(self, request: Request, attempts: int, why: str) -> TransportError:
+    def _gave_up(self, request: Request, attempts: int, why: str) -> TransportError:
         return TransportError(
-            f"gave up: {why} ({self.policy.deadline:g} s)",
+            f"gave up: {why} ({self.policy.deadline:g} s); the request was not sent",
             host=request.service.host,
             request=request.label,
             attempts=attempts,
@@ -473,19 +540,19 @@ class Transport:
 
     async def _attempt(
         self, request: Request, parse: Callable[[Any], T], offset: float, attempt: int
-    ) -> _Outcome[T]:
+    ) -> _Answer[T]:
         session = self._get_session()
         stamp = int((self._clock() + offset) * 1000)
         service = request.service
-        headers = {
-            **service.headers,
-            **self._signer.headers(request.method, request.path_qs, stamp),
-        }
-        if request.body is not None:  # a JSON body says so (VOD Station's GETs send no type)
-            headers.setdefault("Content-Type", "application/json")
+        signed = self._signer.headers(request.method, request.path_qs, stamp)
+        headers = {**service.headers, **signed}
+        if request.body is not None:
+            headers["Content-Type"] = "application/json"
+        elif service.content_type and request.method in ("GET", "DELETE"):
+            headers["Content-Type"] = service.content_type
         timeout = self._timeout
         if request.deadline is not None:
-            remaining = request.deadline - self._monotonic()
+            remaining = request.deadline - self.monotonic()
             if remaining < self.config.timeout:
                 # The call's deadline is nearer than one attempt's timeout: the attempt gets less.
                 timeout = aiohttp.ClientTimeout(
@@ -493,10 +560,9 @@ class Transport:
                 )
         try:
             # No redirects: a signature is only valid for the path it was made for. The status
-            # is read here whatever a caller-owned session's ``raise_for_status`` says (with it
-            # on, a 404 would arrive as an aiohttp error and be retried as a broken connection),
-            # and bodies are always inflated (the size limit counts inflated bytes; the JSON
-            # decoder cannot read gzip).
+            # is read here whatever a caller-owned session's ``raise_for_status`` says, and
+            # bodies are always inflated (the size limit counts inflated bytes). No automatic
+            # ``Content-Type``: aiohttp would add one to a ``PUT`` without a body.
             async with session.request(
                 request.method,
                 request.url,
@@ -506,150 +572,85 @@ class Transport:
                 allow_redirects=False,
                 raise_for_status=False,
                 auto_decompress=True,
+                skip_auto_headers=("Content-Type",),
             ) as resp:
                 status = resp.status
                 success = 200 <= status < 300
                 limit = self.config.max_body_size
-                body, complete = await _read(resp, limit if success else min(
-                    limit, _defaults.MAX_ERROR_BODY
-                ))
+                body, complete = await _read(
+                    resp, limit if success else min(limit, _defaults.MAX_ERROR_BODY)
+                )
                 if not complete:
                     resp.close()  # unread bytes remain: the connection cannot be reused
                 received = resp.headers
                 date = received.get("Date")
         except (aiohttp.ClientError, TimeoutError) as exc:
             return self._connection_failure(request, exc, attempt)
-        except RuntimeError:
-            if session.closed:  # closed under a request in flight (close() or the caller)
-                raise ClientClosedError("the MediaClient was closed during the request") from None
+        except (asyncio.CancelledError, RuntimeError):
+            # ``close()`` cancels the waits for a pooled connection and closes the session
+            # under requests about to start: neither sent anything.
+            task = asyncio.current_task()
+            if self._closed and (task is None or not task.cancelling()):
+                raise ClientClosedError("the MediaClient was closed during the call") from None
             raise
 
+        if not success or not complete:
+            body = scrub(body, signed.values())
         if not success:
             # A ``Retry-After`` date is the gateway's time: read it by the gateway's clock as
             # far as it is known (the local clock may be minutes off).
             error = error_from_response(
                 status, body, service=service.name, request=request.label,
                 retry_after=received.get("Retry-After"), now=self._clock() + offset,
-            )
-            return _Outcome(error=error, status=status, date=date)
+            )  # fmt: skip
+            return _Answer(error=error, status=status, date=date)
         if not complete:
-            return _Outcome(
-                error=BodyTooLargeError(
-                    f"response body exceeds max_body_size ({limit:,} bytes)",
-                    excerpt=excerpt(body), request=request.label,
-                ),
-                status=status,
-            )
+            too_large = BodyTooLargeError(
+                f"response body exceeds max_body_size ({limit:,} bytes)",
+                excerpt=excerpt(body), request=request.label,
+            )  # fmt: skip
+            return _Answer(error=too_large, status=status)
         try:
             data = self._loads(body) if body else None
         except (ValueError, UnicodeDecodeError, RecursionError):
-            return _Outcome(
-                error=ResponseError(
-                    "body is not valid JSON", excerpt=excerpt(body), request=request.label
-                ),
-                status=status,
-            )
+            return _Answer(error=_unreadable("body is not valid JSON", body, signed, request))
+        if service.refusal is not None and service.refusal(data):
+            error = error_from_response(
+                status, scrub(body, signed.values()), service=service.name,
+                request=request.label, now=self._clock() + offset,
+            )  # fmt: skip
+            return _Answer(error=error, status=status)
         try:
-            return _Outcome(value=parse(data), status=status, date=date)
+            return _Answer(value=parse(data), status=status, date=date)
         except ResponseError as exc:
             exc.request = request.label
-            exc.excerpt = excerpt(body)
-            return _Outcome(error=exc, status=status)
+            exc.excerpt = excerpt(scrub(body, signed.values()))
+            return _Answer(error=exc, status=status)
         except RecursionError:
-            return _Outcome(
-                error=ResponseError(
-                    "body is nested too deeply", excerpt=excerpt(body), request=request.label
-                ),
-                status=status,
-            )
+            return _Answer(error=_unreadable("body is nested too deeply", body, signed, request))
 
     def _connection_failure(
         self, request: Request, exc: BaseException, attempt: int
-    ) -> _Outcome[Any]:
+    ) -> _Answer[Any]:
         """A failed connection as an outcome: not sent when the connection was never made.
         ``ClientClosedError`` when ``close()`` broke it (unless a write may have been sent)."""
         sent = not isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError)
         if self._closed and (request.idempotent or not sent):
-            raise ClientClosedError("the MediaClient was closed during the request") from None
-        what = "timed out" if isinstance(exc, TimeoutError) else _describe(exc)
-        cls = TransportError
+            raise ClientClosedError("the MediaClient was closed during the call") from None
+        what, transient = _describe(exc, request)
+        cls: type[TransportError] = (
+            RequestTimeoutError if isinstance(exc, TimeoutError) else TransportError
+        )
         if sent and not request.idempotent:
             cls = OutcomeUnknownError
             what += "; the request may have reached the server and was not sent again"
-        error = cls(what, host=request.service.host, request=request.label, attempts=attempt)
-        return _Outcome(error=error, sent=sent)
+        error = cls(
+            what, host=request.service.host, request=request.label, attempts=attempt,
+            transient=transient,
+        )  # fmt: skip
+        return _Answer(error=error, sent=sent)
 
-    # -- clock skew ---------------------------------------------------------------------------
-
-    async def _hold_for_calibration(self, host: str, deadline: float | None) -> bool:
-        """Until a host has answered once, requests to it go one at a time.
-
-        With a local clock 15 minutes off, every request sent before the first answer would be
-        rejected; holding the others back for one round trip means at most one is. Only requests
-        to the same host wait, and for at most ``connect_timeout`` seconds (or until their
-        deadline): a host that hangs costs the others that long, once, and then they go.
-        Returns True for the request that goes first (the probe).
-        """
-        clock = self._hosts.get(host)
-        if clock is None:
-            clock = self._hosts[host] = _HostClock()
-        if clock.answered:
-            return False
-        if clock.probe is None:
-            clock.probe = asyncio.get_running_loop().create_future()
-            return True
-        wait = self.config.connect_timeout
-        if deadline is not None:
-            wait = min(wait, max(0.0, deadline - self._monotonic()))
-        try:
-            async with asyncio.timeout(wait):
-                await asyncio.shield(clock.probe)
-        except TimeoutError:
-            pass  # go anyway: a rejected timestamp is re-signed once
-        return False
-
-    def _answered(self, host: str) -> None:
-        """The host answered (or its probe ended): let the requests held for it go."""
-        clock = self._hosts.get(host)
-        if clock is not None and not clock.answered:
-            clock.answered = True
-            if clock.probe is not None and not clock.probe.done():
-                clock.probe.set_result(None)
-
-    def _learn(self, host: str, date: str | None, signed_with: float, *, rejected: bool) -> bool:
-        """Learn the host's clock offset from a response's ``Date``; True when it shows the clock
-        off from the offset the request was signed with by more than the threshold.
-
-        Only two kinds of answer teach. A 401 (``rejected``): its ``Date`` may explain the
-        rejection, and the request is then re-signed once with the learnt offset. A success:
-        it proves that the offset it was signed with was within the gateway's window, so a
-        ``Date`` that says otherwise is bogus (a proxy's, a cache's) and is ignored, while a
-        smaller drift is learnt before it grows into rejections. ``Date`` on any other answer
-        (which may come from a proxy in front) is not trusted with the clock. A bogus ``Date``
-        on a 401 can mislead one request; the next rejection's ``Date`` corrects it.
-
-        ``Date`` has a resolution of one second, so a success whose ``Date`` is the one last read
-        at this host tells nothing new and is not parsed again.
-        """
-        clock = self._hosts.setdefault(host, _HostClock())
-        if not rejected and date == clock.last_date:
-            return False
-        clock.last_date = date
-        server_time = parse_http_date(date)
-        if server_time is None:
-            return False
-        skew = server_time + 0.5 - self._clock()  # ``Date`` has a resolution of one second
-        off_by = abs(skew - signed_with)
-        if off_by <= _defaults.CLOCK_SKEW_THRESHOLD:
-            return False
-        if not rejected and off_by > _defaults.GATEWAY_TIMESTAMP_WINDOW:
-            return False  # contradicts the acceptance of the request
-        if abs(skew - clock.offset) > _defaults.CLOCK_SKEW_THRESHOLD:
-            logger.warning("local clock is %+.0f s off the gateway's at %s; correcting", skew, host)
-            clock.offset = skew
-        return True
-
-    # -- observability ------------------------------------------------------------------------
+    # -- observability --------------------------------------------------------------------------
 
     def _report(
         self,
@@ -665,14 +666,14 @@ class Transport:
         debug = logger.isEnabledFor(logging.DEBUG)
         if hook is None and not debug:
             return
-        elapsed_ms = (self._monotonic() - started) * 1000.0
+        elapsed_ms = (self.monotonic() - started) * 1000.0
         path = request.url.raw_path
         if debug:
             outcome = status if status is not None else (error.args[0] if error else "?")
             logger.debug(
                 "%s %s -> %s (attempt %d, %.1f ms)",
                 request.method, path, outcome, attempt, elapsed_ms,
-            )
+            )  # fmt: skip
         if hook is not None:
             hook(
                 AttemptEvent(
@@ -712,6 +713,12 @@ async def _read(resp: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
     return b"".join(chunks), True
 
 
+def _unreadable(
+    why: str, body: bytes, signed: Mapping[str, str], request: Request
+) -> ResponseError:
+    return ResponseError(why, excerpt=excerpt(scrub(body, signed.values())), request=request.label)
+
+
 def _reason(error: NcpError) -> str:
     """Why an attempt failed, in a few words, for the retry warning."""
     if isinstance(error, ApiError):
@@ -719,12 +726,27 @@ def _reason(error: NcpError) -> str:
     return str(error.args[0]) if error.args else type(error).__name__
 
 
-def _describe(exc: BaseException) -> str:
-    """A one-line description of a connection failure, free of headers and credentials."""
-    if isinstance(exc, aiohttp.ClientPayloadError):
-        return "connection broke while reading the body"
-    if isinstance(exc, aiohttp.ServerDisconnectedError):
-        return "server disconnected"
+def _describe(exc: BaseException, request: Request) -> tuple[str, bool]:
+    """A one-line description of a connection failure, free of headers, credentials and query
+    strings, and whether it may pass by itself (``transient``). A host name that does not
+    exist and TLS spoken to a plain-HTTP port will not: those say what is likely wrong."""
+    where = request.service.host
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return f"cannot connect: {exc.os_error.strerror or exc.os_error}"
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        os_error = exc.os_error
+        if isinstance(os_error, socket.gaierror) and os_error.errno in _NO_SUCH_NAME:
+            return f"cannot resolve the host name of {where}: check the endpoint URL", False
+        if isinstance(exc, aiohttp.ClientSSLError) and "WRONG_VERSION_NUMBER" in str(exc):
+            return (
+                f"{where} does not speak TLS on that port (WRONG_VERSION_NUMBER): "
+                "is the endpoint http:// rather than https://?",
+                False,
+            )
+        return f"cannot connect: {os_error.strerror or os_error}", True
+    if isinstance(exc, TimeoutError):
+        return "timed out", True
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return "connection broke while reading the body", True
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "server disconnected", True
+    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return _QUERY.sub("?…", shorten(text, 300)), True

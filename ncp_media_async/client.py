@@ -14,6 +14,7 @@ from yarl import URL
 from . import _defaults
 from ._config import ClientOptions, Config, check_header_value
 from ._ratelimit import mask_url
+from ._resource import Resource
 from ._retry import RetryPolicy
 from ._signing import Signer
 from ._transport import Service, Transport
@@ -27,13 +28,6 @@ __all__ = ["ENDPOINT_ENV", "Credentials", "Endpoints", "MediaClient"]
 #: One base URL for every service (the emulator, a proxy), read by ``MediaClient()`` when no
 #: ``endpoints=`` is given, as botocore reads ``AWS_ENDPOINT_URL``.
 ENDPOINT_ENV: Final = "NCP_MEDIA_ENDPOINT"
-
-
-_TITLES: Final = {
-    "vod_station": "VOD Station",
-    "live_station": "Live Station",
-    "media_ai": "Media Intelligence",
-}
 
 
 def _mask(access_key: str) -> str:
@@ -287,30 +281,29 @@ class MediaClient:
             self.config,
             session,
         )
-        # Sent with every request of a service. Live Station and Media Intelligence document a
-        # JSON content type on every request; Live Station requires its region header.
+        # Sent with every request of a service (Live Station requires its region header); a
+        # resource class says what else its service needs (``Resource.content_type``, ...).
         common = {"User-Agent": _defaults.USER_AGENT, "Accept": "application/json"}
-        json_headers = {**common, "Content-Type": "application/json"}
         region = self.config.region_code or self.endpoints.live_station_region
         #: VOD Station: encodings, categories, channels, statistics, channel events.
-        self.vod_station = VodStation(self._transport, self._service("vod_station", common))
+        self.vod_station = VodStation(self._transport, self._service(VodStation, common))
         #: Live Station: channels, recordings.
         self.live_station = LiveStation(
             self._transport,
-            self._service("live_station", {**json_headers, "x-ncp-region_code": region}),
+            self._service(LiveStation, {**common, "x-ncp-region_code": region}),
         )
         #: Media Intelligence (formerly Media AI Understanding; the attribute keeps its name):
         #: workspaces, assets, imports, indexes.
-        self.media_ai = MediaAI(self._transport, self._service("media_ai", json_headers))
+        self.media_ai = MediaAI(self._transport, self._service(MediaAI, common))
 
-    def _service(self, name: str, headers: Mapping[str, str]) -> Service | str:
-        """The ``Service`` for ``name`` in this zone, or why it cannot be called."""
+    def _service(self, resource: type[Resource], headers: Mapping[str, str]) -> Service | str:
+        """The ``Service`` of ``resource`` in this zone, or why it cannot be called."""
+        name = resource.name
         url = self.endpoints.service_url(name)
         if url is None:
             zone = self.endpoints.zone
-            title = _TITLES[name]
-            return f"{title} is not offered in the {zone} zone (Endpoints.{zone}())"
-        return Service(name, url, headers)
+            return f"{resource.title} is not offered in the {zone} zone (Endpoints.{zone}())"
+        return Service(name, url, headers, resource.content_type, resource.refused)
 
     def __repr__(self) -> str:
         return f"MediaClient({self.credentials!r}, endpoints={self.endpoints!r})"

@@ -13,10 +13,12 @@
     │   ├── RateLimitError         429 (gateway 400/410/420)
     │   └── ServerError            5xx
     ├── TransportError             connection failures and timeouts, after retries ran out
+    │   ├── RequestTimeoutError    no complete answer within the attempt's timeout (a read)
     │   └── OutcomeUnknownError    a write that may have reached the server; not repeated
     ├── ResponseError              a success status whose body cannot be understood
     │   └── BodyTooLargeError      a body over the client's ``max_body_size``
-    ├── PollingError               a batch poll that did not end well (``ncp_media_async.polling``)
+    ├── PollingError               a wait that did not end well (``ncp_media_async.polling``)
+    │   └── PollTimeoutError       its ``timeout`` passed first (also a ``TimeoutError``)
     ├── AddFilesError              ``VodStation.add_files`` stopped part-way (what was submitted)
     ├── SharedLimitError           a shared rate limit's Redis is unreachable (``fallback="fail"``)
     ├── ClientClosedError          a request on a closed client (or a closed caller-owned session)
@@ -33,9 +35,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import quote
 
 from . import _defaults
 from ._http import parse_retry_after
@@ -56,8 +59,10 @@ __all__ = [
     "NotFoundError",
     "OutcomeUnknownError",
     "PermissionDeniedError",
+    "PollTimeoutError",
     "PollingError",
     "RateLimitError",
+    "RequestTimeoutError",
     "ResponseError",
     "ServerError",
     "SharedLimitError",
@@ -174,16 +179,26 @@ class ServerError(ApiError):
 class TransportError(NcpError):
     """A connection failure or timeout that outlived the retries.
 
-    Attributes: ``host``, ``request`` (method and path), ``attempts`` made.
+    Attributes: ``host``, ``request`` (method and path), ``attempts`` made, and ``transient``:
+    False for a failure that will not pass by itself (a host name that does not resolve, TLS
+    spoken to a plain-HTTP port), which is not retried and whose message says what is likely
+    wrong.
     """
 
     def __init__(
-        self, message: str, *, host: str = "", request: str = "", attempts: int = 1
+        self,
+        message: str,
+        *,
+        host: str = "",
+        request: str = "",
+        attempts: int = 1,
+        transient: bool = True,
     ) -> None:
         super().__init__(message)
         self.host = host
         self.request = request
         self.attempts = attempts
+        self.transient = transient
 
     def __str__(self) -> str:
         where = " on ".join(part for part in (self.request, self.host) if part)
@@ -192,6 +207,12 @@ class TransportError(NcpError):
 
     def __reduce__(self) -> Any:
         return (_rebuild, (type(self), self.args[0], self.__dict__))
+
+
+class RequestTimeoutError(TransportError, TimeoutError):
+    """A request got no complete answer within its timeout (``MediaClient(timeout=...)``, or
+    what was left of the call's ``deadline``), after the retries ran out. A write that timed out
+    raises ``OutcomeUnknownError`` instead: it may have taken effect."""
 
 
 class OutcomeUnknownError(TransportError):
@@ -255,6 +276,12 @@ class PollingError(NcpError):
         super().__init__(message)
         self.failures: dict[Any, BaseException] = dict(failures or {})
         self.pending = pending
+
+
+class PollTimeoutError(PollingError, TimeoutError):
+    """A wait's ``timeout`` (seconds, for the whole wait) passed first. ``pending`` names what
+    was still unfinished (every target is reported once: as a result, a failure, or pending);
+    ``failures`` what had failed by then."""
 
 
 class AddFilesError(NcpError):
@@ -460,6 +487,16 @@ def _hide(match: re.Match[str]) -> str:
     return f"{match['name']}{quote}<hidden>{quote}"
 
 
+def scrub(body: bytes, secrets: Iterable[str]) -> bytes:
+    """``body`` with each of ``secrets`` (the request's own access key, signature and timestamp:
+    a server or proxy may echo the request's headers in an error page) replaced by
+    ``<hidden>``, as sent and as JSON (``\\/``) or a URL (``%2F``) would escape it."""
+    for secret in secrets:
+        for form in {secret, secret.replace("/", "\\/"), quote(secret, safe="")}:
+            body = body.replace(form.encode(), b"<hidden>")
+    return body
+
+
 def excerpt(body: bytes | str, limit: int = _defaults.EXCERPT_CHARS) -> str:
     """The first ``limit`` characters of a body, decoded leniently, on one line: whitespace
     collapsed, other unprintable characters (NULs of a bomb, escape sequences) shown as ``·``,
@@ -534,6 +571,8 @@ def error_from_response(
     cls = error_class(status, code)
     if message is None:
         message = excerpt(body) or f"HTTP {status} with an empty body"
+    message = _SECRET_VALUE.sub(_hide, message)
+    details = None if details is None else _SECRET_VALUE.sub(_hide, details)
     return cls(
         message,
         status=status,

@@ -14,26 +14,25 @@ a callback URL (``LiveStation.set_callback_endpoint`` sets the default one).
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable, Mapping
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 from yarl import URL
 
-from . import _defaults
+from . import _checks, _defaults
 from ._callbacks import MAX_CALLBACK_BYTES, callback_json, preview
+from ._checks import segment
 from ._converter import structure, structure_content, structure_list, structure_records
-from ._resource import Resource, segment
+from ._resource import Resource
 from .errors import PollingError, ResponseError, excerpt
 from .pagination import Pager
-from .polling import PollFailure, poll
+from .polling import AGAIN, Again, raising
 from .records import (
     AccessControl,
     CallbackEndpoint,
     Channel,
     ChannelStatus,
     LiveEvent,
-    OpenStrEnum,
     Recording,
     RecordUpload,
     ServiceUrl,
@@ -41,8 +40,6 @@ from .records import (
 )
 
 __all__ = ["MAX_CALLBACK_BYTES", "MAX_CHANNEL_PAGE_SIZE", "LiveStation", "parse_callback"]
-
-E = TypeVar("E", bound=OpenStrEnum)
 
 #: The largest ``pageSizeNo`` the channel list documents (1 to 100).
 MAX_CHANNEL_PAGE_SIZE: Final = 100
@@ -53,6 +50,10 @@ _USABLE: Final = (ChannelStatus.READY, ChannelStatus.PUBLISHING)
 
 class LiveStation(Resource):
     """Live Station APIs (``client.live_station``). Every request carries ``x-ncp-region_code``."""
+
+    name = "live_station"
+    title = "Live Station"
+    content_type = "application/json"
 
     # ------------------------------------------------------------------------------ channels
 
@@ -80,10 +81,10 @@ class LiveStation(Resource):
         """
         query: list[tuple[str, str | int]] = []
         if status is not None:
-            query.append(("channelStatus", _known(ChannelStatus, status, "status").value))
+            query.append(("channelStatus", _checks.member(ChannelStatus, status, "status").value))
         for param, text in (("channelName", name), ("id", channel_id)):
             if text is not None:
-                query.append((param, _text(param, text)))
+                query.append((param, _checks.text(param, text)))
         return self._list(
             ("channels",),
             Channel,
@@ -114,7 +115,7 @@ class LiveStation(Resource):
         or a time machine URL is asked of a channel without DVR (250115, 250121, 250133) or
         that is not recording (250141).
         """
-        url_type = _known(ServiceUrlType, kind, "kind")
+        url_type = _checks.member(ServiceUrlType, kind, "kind")
         return await self._get(
             ("channels", segment("channel_id", channel_id), "serviceUrls"),
             _structure_service_urls,
@@ -135,7 +136,7 @@ class LiveStation(Resource):
 
         ``states`` are ``ChannelStatus`` values or their names (default ``READY`` and
         ``PUBLISHING``: the channel can be used). ``timeout`` in seconds bounds the whole wait
-        (``PollTimeoutError``). Built on ``polling.poll`` like ``MediaAI.wait_for_imports``:
+        (``PollTimeoutError``). Runs on the one wait engine, as ``MediaAI.wait_for_imports``:
         transient failures (after the client's own retries) are polled again, up to
         ``max_failures`` in a row; an unknown channel raises its ``NotFoundError``, an
         authentication error its ``AuthenticationError``; a channel that reaches a state it
@@ -144,38 +145,30 @@ class LiveStation(Resource):
         behind. Bad arguments raise ``ValueError`` before anything is sent.
         """
         channel_id = segment("channel_id", channel_id)
-        wanted = tuple(dict.fromkeys(_known(ChannelStatus, s, "states") for s in states))
+        wanted = tuple(dict.fromkeys(_checks.member(ChannelStatus, s, "states") for s in states))
         if not wanted:
             raise ValueError("states must name at least one ChannelStatus")
-        self._offered()
 
-        def settled(channel: Channel) -> bool:
+        async def step(channel_id: str) -> Channel | Again:
+            channel = await self.channel(channel_id)
             status = channel.channel_status
-            return status is not None and (status in wanted or status.final)
+            if status is None or not (status in wanted or status.final):
+                return AGAIN
+            if status not in wanted:
+                raise PollingError(
+                    f"channel {channel_id} is {status}, a state it never leaves; it will not "
+                    f"become {' or '.join(wanted)}"
+                )
+            return channel
 
-        results = poll(
-            (channel_id,),
-            self.channel,
-            settled,
-            concurrency=1,
-            interval=interval,
-            timeout=timeout,
-            max_failures=max_failures,
-            return_exceptions=True,
-            clock=self._transport.config.monotonic,
-            sleep=self._transport.config.sleep,
-        )
-        async with contextlib.aclosing(results):  # type: ignore[type-var]
-            async for result in results:
-                if isinstance(result, PollFailure):
-                    raise result.error
-                if result.channel_status not in wanted:
-                    raise PollingError(
-                        f"channel {channel_id} is {result.channel_status}, a state it never "
-                        f"leaves; it will not become {' or '.join(wanted)}"
-                    )
-                return result
-        raise AssertionError("poll() ends with the channel or an error")
+        wait = self._wait(
+            "wait_for_channel", "channel", interval=interval, timeout=timeout,
+            max_failures=max_failures, return_exceptions=True,
+        )  # fmt: skip
+        result: Channel
+        async for result in raising(wait.run((channel_id,), step)):
+            return result
+        raise AssertionError("a wait ends with its target's result or an error")
 
     # ----------------------------------------------------------------------------- callbacks
 
@@ -273,7 +266,9 @@ class LiveStation(Resource):
         ids = _record_ids(records)
         body: dict[str, Any] = {"recordIds": ids}
         if access_control is not None:
-            body["accessControl"] = _known(AccessControl, access_control, "access_control").value
+            body["accessControl"] = _checks.member(
+                AccessControl, access_control, "access_control"
+            ).value
         return await self._write(
             "POST",
             ("buckets", segment("bucket", bucket), "upload"),
@@ -283,27 +278,6 @@ class LiveStation(Resource):
 
 
 # -------------------------------------------------------------------------------- arguments
-
-
-def _known(cls: type[E], value: E | str, what: str) -> E:
-    """``value`` as a member of ``cls``: a member as is (even one made for a value the
-    documents do not list), a name in any case if the documents list it; else ``ValueError``."""
-    if isinstance(value, cls):
-        return value
-    if isinstance(value, str):
-        member = cls(value.strip().upper())
-        if member.known:
-            return member
-    names = ", ".join(cls.__members__)
-    raise ValueError(f"{what} must be one of {names}; got {value!r}")
-
-
-def _text(name: str, value: object) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
-    if not value:
-        raise ValueError(f"{name} must not be empty (leave it out to match everything)")
-    return value
 
 
 def _check_callback_url(url: object) -> str:

@@ -27,25 +27,28 @@ Which calls are sent again after a failure (the transport decides, with ``_retry
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import warnings
-from collections.abc import AsyncIterator, Callable, Iterable
-from typing import Any, Final, Literal, TypedDict, Unpack, overload
+from collections.abc import AsyncGenerator, Callable, Iterable
+from typing import Any, Final, Literal, TypedDict, Unpack
 
 import attrs
 
-from . import _defaults
+from . import _checks, _defaults
+from ._checks import segment
 from ._converter import (
     media_ai_result,
     structure,
     structure_import_status,
     structure_media_ai_result,
 )
-from ._ingest import Ingest
-from ._resource import PAGE_NUM, Resource, segment
-from .errors import ConflictError, ResponseError
+from ._ingest import IngestKey
+from ._resource import PAGE_NUM, Resource
+from ._retry import Verdict, classify
+from .errors import NcpError, PollTimeoutError, ResponseError
 from .pagination import Pager
-from .polling import AGAIN, Again, PollFailure, poll, schedule
+from .polling import AGAIN, Again, E, PollFailure, Results, raising
 from .records import (
     Asset,
     AssetRef,
@@ -55,6 +58,7 @@ from .records import (
     IndexState,
     IndexStatus,
     IngestResult,
+    IngestStage,
     Project,
     SceneRange,
     SourceLanguage,
@@ -88,30 +92,12 @@ def _deprecated(what: str, instead: str) -> None:
 # -- analysis options -------------------------------------------------------------------------
 
 
-def _known(enum: type[SceneRange | SourceLanguage | ConfidenceLevel], value: Any, name: str) -> Any:
-    """``value`` as a member of ``enum``: a documented value only (sending one the service does
-    not know would fail there, after a round trip)."""
-    if isinstance(value, str) and value in enum.__members__.values():
-        return enum(value)
-    known = ", ".join(member.value for member in enum)
-    raise ValueError(f"{name} must be one of {known}, got {value!r}")
-
-
 def _scene_range(value: SceneRange | str | None) -> SceneRange | None:
-    return None if value is None else _known(SceneRange, value, "scene_range")
+    return None if value is None else _checks.member(SceneRange, value, "scene_range")
 
 
 def _language(value: SourceLanguage | str | None) -> SourceLanguage | None:
-    return None if value is None else _known(SourceLanguage, value, "language")
-
-
-def _int_in(name: str, value: Any, low: int, high: int | None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < low or (high is not None and value > high):
-        bound = f"from {low} to {high}" if high is not None else f"at least {low}"
-        raise ValueError(f"{name} must be {bound}, got {value}")
-    return value
+    return None if value is None else _checks.member(SourceLanguage, value, "language")
 
 
 def _tag_id(value: Any) -> int:
@@ -126,8 +112,8 @@ def _tag_id(value: Any) -> int:
 def _tag_ids(value: Iterable[int | str] | None) -> tuple[int, ...] | None:
     if value is None:
         return None
-    if isinstance(value, str | bytes):
-        raise TypeError("tag_ids must be a sequence of ids, not one string")
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise TypeError(f"tag_ids must be a collection of ids, not {type(value).__name__}")
     return tuple(map(_tag_id, value))
 
 
@@ -172,9 +158,9 @@ class IndexOptions:
                 raise ValueError(
                     "give scene_range or min_scene_duration/max_scene_duration, not both"
                 )
-            _int_in("min_scene_duration", low, 10, 30)
-            _int_in("max_scene_duration", high, low, None)
-        _int_in("person_count", self.person_count, 0, 10)
+            _checks.count("min_scene_duration", low, 10, 30)
+            _checks.count("max_scene_duration", high, low)
+        _checks.count("person_count", self.person_count, 0, 10)
         if self.tag_ids is not None and not 1 <= len(self.tag_ids) <= 30:
             raise ValueError(f"tag_ids must hold 1 to 30 ids, got {len(self.tag_ids)}")
         if self.audio_effects is not None and not isinstance(self.audio_effects, bool):
@@ -212,11 +198,6 @@ def _if_running(value: str) -> IfRunning:
     if value not in ("raise", "wait"):
         raise ValueError(f"if_running must be 'raise' or 'wait', got {value!r}")
     return value  # type: ignore[return-value]
-
-
-def _check_ref(ref: Any, cls: type[Any]) -> None:
-    if not isinstance(ref, cls):
-        raise TypeError(f"expected an {cls.__name__}, got {type(ref).__name__}")
 
 
 # -- parsing ----------------------------------------------------------------------------------
@@ -265,6 +246,17 @@ class MediaAI(Resource):
     for every request of the client; a 429 slows every request of the client too. See the
     module docstring for which calls are retried on what.
     """
+
+    name = "media_ai"
+    title = "Media Intelligence"
+    content_type = "application/json"
+
+    @staticmethod
+    def refused(body: Any) -> bool:
+        """A success status whose body says no: ``{"code": "10016", "message": ..., "result":
+        null}`` (any ``code`` but ``"0"``). It is raised as the ``ApiError`` its code maps to
+        (``BadRequestError`` for 10016, ...), and a write that got it did not take effect."""
+        return isinstance(body, dict) and "code" in body and str(body["code"]) != "0"
 
     # -- workspaces and projects ----------------------------------------------------------------
 
@@ -350,7 +342,6 @@ class MediaAI(Resource):
     async def asset(self, ref: AssetRef) -> Asset:
         """``GET …/projects/{project_id}/assets/{asset_id}``: one asset, with its Object Storage
         ``key``."""
-        _check_ref(ref, AssetRef)
         return await self._get(
             _asset_path(ref), functools.partial(structure_media_ai_result, type_=Asset)
         )
@@ -370,9 +361,8 @@ class MediaAI(Resource):
         timeout or reset raises ``OutcomeUnknownError``, a 5xx ``ServerError``): never two assets
         for one call. Look the asset up with ``assets`` before importing the key again.
         """
-        for name, value in (("bucket", bucket), ("key", key)):
-            if not isinstance(value, str) or not value.strip():
-                raise ValueError(f"{name} must be a non-empty string, got {value!r}")
+        _checks.text("bucket", bucket)
+        _checks.text("key", key)
         ws, pid = segment("workspace", workspace), segment("project_id", project_id)
         return await self._write(
             "POST",
@@ -380,30 +370,6 @@ class MediaAI(Resource):
             functools.partial(_created, workspace=ws, project_id=pid, key=key),
             json={"key": key, "bucketName": bucket},
         )
-
-    @overload
-    def import_assets(
-        self,
-        workspace: str,
-        project_id: str | int,
-        *,
-        bucket: str,
-        keys: Iterable[str],
-        concurrency: int = ...,
-        return_exceptions: Literal[False] = ...,
-    ) -> AsyncIterator[AssetRef]: ...
-
-    @overload
-    def import_assets(
-        self,
-        workspace: str,
-        project_id: str | int,
-        *,
-        bucket: str,
-        keys: Iterable[str],
-        concurrency: int = ...,
-        return_exceptions: Literal[True],
-    ) -> AsyncIterator[AssetRef | PollFailure[str]]: ...
 
     def import_assets(
         self,
@@ -413,33 +379,26 @@ class MediaAI(Resource):
         bucket: str,
         keys: Iterable[str],
         concurrency: int = _defaults.POLL_CONCURRENCY,
-        return_exceptions: bool = False,
-    ) -> AsyncIterator[Any]:
+        return_exceptions: E | Literal[False] = False,
+    ) -> Results[AssetRef, str, E]:
         """``import_asset`` for many keys, at most ``concurrency`` requests in flight; yields
         each ``AssetRef`` (its ``key`` set) as it is created.
 
-        A key listed twice is imported once. A key whose request fails does not stop the
-        others, and is never sent again (see ``import_asset``): the failures are raised
-        together as ``PollingError`` (``.failures`` maps key to error) once the rest are done,
-        or yielded as ``PollFailure(key, error)`` with ``return_exceptions=True``. An
-        authentication error stops the batch at once.
+        ``keys`` is a collection of keys (a single ``str`` is a ``TypeError``); a key listed
+        twice is imported once. A key whose request fails does not stop the others, and is
+        never sent again (see ``import_asset``): the failures are raised together as
+        ``PollingError`` (``.failures`` maps key to error) once the rest are done, or yielded
+        as ``PollFailure(key, error)`` with ``return_exceptions=True``. An authentication error
+        stops the batch at once.
         """
-        self._offered()
-        keys = list(keys)
-        for key in keys:
-            if not isinstance(key, str) or not key.strip():
-                raise ValueError(f"keys must be non-empty strings, got {key!r}")
-        concurrency = self._transport.concurrency(concurrency, "import_assets")
+        keys = _checks.texts("keys", keys)
+        _checks.text("bucket", bucket)
         one = functools.partial(self.import_asset, workspace, project_id, bucket=bucket)
-        return schedule(  # type: ignore[call-overload, no-any-return]
-            keys,
-            lambda key: one(key=key),
-            concurrency=concurrency,
-            max_failures=1,  # a write is never repeated
+        wait = self._wait(
+            "import_assets", "key", concurrency=concurrency, max_failures=1,  # never repeated
             return_exceptions=return_exceptions,
-            clock=self._transport.config.monotonic,
-            sleep=self._transport.config.sleep,
-        )
+        )  # fmt: skip
+        return wait.run(keys, lambda key: one(key=key))
 
     async def import_status(
         self, workspace: str, project_id: str | int, asset_id: str | int
@@ -450,7 +409,7 @@ class MediaAI(Resource):
         The returned status carries ``asset``, the ``AssetRef`` asked about. An unknown asset
         raises ``NotFoundError``, a malformed id ``BadRequestError``.
         """
-        return await self.import_status_of(_ref(workspace, project_id, asset_id))
+        return await self.import_status_of(AssetRef(workspace, project_id, asset_id))
 
     async def video_import_status(
         self, workspace: str, project_id: str | int, video_asset_id: str | int
@@ -461,49 +420,20 @@ class MediaAI(Resource):
         Works as ``import_status`` did before (``result.videoId`` is read into ``asset_id``;
         ``asset`` is a ``VideoAssetRef``) and warns once per process.
         """
-        ref = VideoAssetRef(
-            segment("workspace", workspace),
-            segment("project_id", project_id),
-            segment("video_asset_id", video_asset_id),
-        )
         _deprecated("video_import_status()", "call import_status() with the same ids instead")
-        return await self._status_of(ref)
+        return await self._import_status(VideoAssetRef(workspace, project_id, video_asset_id))
 
     async def import_status_of(self, ref: AssetRef | VideoAssetRef) -> ImportStatus:
         """``import_status`` for an ``AssetRef``; for a ``VideoAssetRef``, the deprecated path
         (which warns once per process, as ``video_import_status``)."""
         if isinstance(ref, VideoAssetRef):
             _deprecated("a VideoAssetRef", "use AssetRef (same ids) instead")
-        return await self._status_of(ref)
+        return await self._import_status(ref)
 
-    async def _status_of(self, ref: AssetRef | VideoAssetRef) -> ImportStatus:
+    async def _import_status(self, ref: AssetRef | VideoAssetRef) -> ImportStatus:
         return await self._get(
             _import_status_path(ref), functools.partial(structure_import_status, asset=ref)
         )
-
-    @overload
-    def wait_for_imports(
-        self,
-        refs: Iterable[AssetRef | VideoAssetRef],
-        *,
-        concurrency: int = ...,
-        interval: float = ...,
-        timeout: float | None = ...,
-        max_failures: int = ...,
-        return_exceptions: Literal[False] = ...,
-    ) -> AsyncIterator[ImportStatus]: ...
-
-    @overload
-    def wait_for_imports(
-        self,
-        refs: Iterable[AssetRef | VideoAssetRef],
-        *,
-        concurrency: int = ...,
-        interval: float = ...,
-        timeout: float | None = ...,
-        max_failures: int = ...,
-        return_exceptions: Literal[True],
-    ) -> AsyncIterator[ImportStatus | PollFailure[AssetRef | VideoAssetRef]]: ...
 
     def wait_for_imports(
         self,
@@ -513,8 +443,8 @@ class MediaAI(Resource):
         interval: float = _defaults.POLL_INTERVAL,
         timeout: float | None = None,
         max_failures: int = _defaults.POLL_MAX_FAILURES,
-        return_exceptions: bool = False,
-    ) -> AsyncIterator[Any]:
+        return_exceptions: E | Literal[False] = False,
+    ) -> Results[ImportStatus, AssetRef | VideoAssetRef, E]:
         """Poll many imports until each reaches a terminal state; yield each as it lands.
 
         ``refs`` are ``AssetRef``s (polled on the current ``…/assets/{id}/import-status``) or
@@ -526,32 +456,30 @@ class MediaAI(Resource):
         ``timeout`` in seconds bounds the whole wait (``PollTimeoutError``). An asset that fails
         for good (not found, bad request) does not stop the others: the failures are raised
         together as ``PollingError`` (``.failures`` maps ref to error) after the rest finished,
-        or yielded as ``PollFailure`` with ``return_exceptions=True``. An authentication error
-        stops the whole batch at once. See ``ncp_media_async.polling.poll``.
+        or yielded as ``PollFailure`` with ``return_exceptions=True``. An authentication error,
+        or ``close()``, stops the whole wait at once. See ``ncp_media_async.polling``.
+
+        Example::
+
+            refs = [ncp.AssetRef("ws", 7, asset_id) for asset_id in ids]
+            async for status in client.media_ai.wait_for_imports(refs, timeout=600):
+                print(status.asset, status.upload_status)
         """
-        self._offered()
-        refs = list(refs)
+        refs = _checks.instances("refs", refs, (AssetRef, VideoAssetRef))
         for ref in refs:
-            if not isinstance(ref, AssetRef | VideoAssetRef):
-                raise TypeError(
-                    f"refs must be AssetRef or VideoAssetRef objects, got {type(ref).__name__}"
-                )
             _import_status_path(ref)  # an empty or dot id: ValueError now, not mid-batch
         if any(isinstance(ref, VideoAssetRef) for ref in refs):
             _deprecated("a VideoAssetRef", "use AssetRef (same ids) instead")
-        concurrency = self._transport.concurrency(concurrency, "wait_for_imports")
-        return poll(  # type: ignore[no-any-return]
-            refs,
-            self._status_of,
-            _terminal,
-            concurrency=concurrency,
-            interval=interval,
-            timeout=timeout,
-            max_failures=max_failures,
-            return_exceptions=return_exceptions,  # type: ignore[call-overload]
-            clock=self._transport.config.monotonic,
-            sleep=self._transport.config.sleep,
-        )
+
+        async def step(ref: AssetRef | VideoAssetRef) -> ImportStatus | Again:
+            status = await self._import_status(ref)
+            return status if status.terminal else AGAIN
+
+        wait = self._wait(
+            "wait_for_imports", "asset", concurrency=concurrency, interval=interval,
+            timeout=timeout, max_failures=max_failures, return_exceptions=return_exceptions,
+        )  # fmt: skip
+        return wait.run(refs, step)
 
     # -- analyses (indexes) -----------------------------------------------------------------
 
@@ -582,68 +510,37 @@ class MediaAI(Resource):
         request is never sent again once it may have reached the service (a 409 is a definite
         refusal, so asking again after one is not a repeat).
         """
-        _check_ref(ref, AssetRef)
         if options is None:
             options = IndexOptions(**option_values)
         elif option_values:
             raise TypeError("give options= or option values by name, not both")
-        if_running = _if_running(if_running)
-        clock = self._transport.config.monotonic
-        deadline = None if timeout is None else clock() + timeout
-        while True:
-            try:
-                return await self._request_index(ref, options)
-            except ConflictError:
-                if if_running == "raise":
-                    raise
-            left = None if deadline is None else max(deadline - clock(), 1e-3)
-            # BEFORE_ANALYZE after a 409 is the running analysis not picked up yet: polled on
-            # (for the usual grace), not taken as its end and asked again at once.
-            async for result in self.wait_for_indexes(
-                [ref], interval=interval, timeout=left, return_exceptions=True
-            ):
-                if isinstance(result, PollFailure):
-                    raise result.error
+        # ``ingest``'s state machine, for one key already imported, done once the request is
+        # taken.
+        key = IngestKey(
+            "", index=True, if_running=_if_running(if_running), index_interval=interval,
+            start_grace=_defaults.INDEX_START_GRACE, follow=False,
+        )  # fmt: skip
+        key.ref, key.stage = _checked(ref), IngestStage.INDEX
+        wait = self._wait(
+            "start_index", "analysis", interval=interval, timeout=timeout, return_exceptions=True
+        )
+        step = functools.partial(self._step, options=options)
+        result: IngestResult
+        async for result in raising(wait.run((key,), step)):
+            if result.error is not None:
+                raise result.error
 
     async def _request_index(self, ref: AssetRef, options: IndexOptions) -> None:
-        """The ``POST`` of ``start_index`` itself, once: ``ConflictError`` on a 409, whatever
-        ``if_running`` would say (the building block of ``start_index`` and ``ingest``)."""
+        """The ``POST`` of ``start_index`` itself, once: ``ConflictError`` on a 409."""
         await self._write("POST", (*_asset_path(ref), "index"), _nothing, json=options.body())
 
     async def index_status(self, ref: AssetRef) -> IndexStatus:
         """``GET …/assets/{asset_id}/index/status``: the state of the asset's latest analysis
         (``BEFORE_ANALYZE`` for one never analysed), with ``asset`` set to ``ref``."""
-        _check_ref(ref, AssetRef)
         return await self._get(
             (*_asset_path(ref), "index", "status"),
             functools.partial(_index_status, asset=ref),
         )
-
-    @overload
-    def wait_for_indexes(
-        self,
-        refs: Iterable[AssetRef],
-        *,
-        concurrency: int = ...,
-        interval: float = ...,
-        timeout: float | None = ...,
-        max_failures: int = ...,
-        start_grace: float = ...,
-        return_exceptions: Literal[False] = ...,
-    ) -> AsyncIterator[IndexStatus]: ...
-
-    @overload
-    def wait_for_indexes(
-        self,
-        refs: Iterable[AssetRef],
-        *,
-        concurrency: int = ...,
-        interval: float = ...,
-        timeout: float | None = ...,
-        max_failures: int = ...,
-        start_grace: float = ...,
-        return_exceptions: Literal[True],
-    ) -> AsyncIterator[IndexStatus | PollFailure[AssetRef]]: ...
 
     def wait_for_indexes(
         self,
@@ -654,8 +551,8 @@ class MediaAI(Resource):
         timeout: float | None = None,
         max_failures: int = _defaults.POLL_MAX_FAILURES,
         start_grace: float = _defaults.INDEX_START_GRACE,
-        return_exceptions: bool = False,
-    ) -> AsyncIterator[Any]:
+        return_exceptions: E | Literal[False] = False,
+    ) -> Results[IndexStatus, AssetRef, E]:
         """Poll many analyses until each ends; yield each final ``IndexStatus`` as it lands.
 
         Ends: ANALYZE_COMPLETED, ANALYZE_FAIL, ANALYZE_CANCEL. ``BEFORE_ANALYZE`` right after a
@@ -663,40 +560,31 @@ class MediaAI(Resource):
         seconds from the first time it is seen for an asset, then taken as final (no analysis is
         coming: yielded as is). The rest is ``wait_for_imports``' (``concurrency``,
         ``interval`` in seconds, ``timeout`` in seconds for the whole wait, failures raised
-        together or yielded as ``PollFailure``; the same poller).
+        together or yielded as ``PollFailure``; the same engine).
 
         A re-analysis of an asset whose last one ended may report that old end until the
         service picks the new one up (nothing in the status tells them apart): wait a moment
         after ``start_index`` before polling such assets, or use ``ingest``.
         """
-        self._offered()
-        refs = list(refs)
+        refs = _checks.instances("refs", refs, AssetRef)
         for ref in refs:
-            _check_ref(ref, AssetRef)
-        if not start_grace >= 0:
-            raise ValueError(f"start_grace must be >= 0 seconds, got {start_grace}")
-        concurrency = self._transport.concurrency(concurrency, "wait_for_indexes")
-        clock = self._transport.config.monotonic
+            _asset_path(ref)
+        grace = _checks.seconds("start_grace", start_grace)
         first_seen: dict[AssetRef, float] = {}
+        clock = self._transport.monotonic
 
         async def step(ref: AssetRef) -> IndexStatus | Again:
             status = await self.index_status(ref)
             if status.status == IndexState.BEFORE_ANALYZE:
                 seen = first_seen.setdefault(ref, clock())
-                return AGAIN if clock() - seen < start_grace else status
+                return AGAIN if clock() - seen < grace else status
             return status if status.terminal else AGAIN
 
-        return schedule(  # type: ignore[call-overload, no-any-return]
-            refs,
-            step,
-            concurrency=concurrency,
-            interval=interval,
-            timeout=timeout,
-            max_failures=max_failures,
-            return_exceptions=return_exceptions,
-            clock=clock,
-            sleep=self._transport.config.sleep,
-        )
+        wait = self._wait(
+            "wait_for_indexes", "analysis", concurrency=concurrency, interval=interval,
+            timeout=timeout, max_failures=max_failures, return_exceptions=return_exceptions,
+        )  # fmt: skip
+        return wait.run(refs, step)
 
     async def index(
         self, ref: AssetRef, *, confidence_level: ConfidenceLevel | str | None = None
@@ -709,10 +597,9 @@ class MediaAI(Resource):
         analysis has completed (the status and code it uses are not documented: expect a
         ``NotFoundError`` or a ``ConflictError``).
         """
-        _check_ref(ref, AssetRef)
         query: list[tuple[str, str | int]] = []
         if confidence_level is not None:
-            level = _known(ConfidenceLevel, confidence_level, "confidence_level")
+            level = _checks.member(ConfidenceLevel, confidence_level, "confidence_level")
             query.append(("confidence_level", level.value))
         return await self._get(
             (*_asset_path(ref), "index"), functools.partial(_index, asset=ref), query
@@ -725,7 +612,6 @@ class MediaAI(Resource):
         the service: a second cancel would answer 409 for a cancel that worked (or cancel an
         analysis started in between), so a lost answer is an ``OutcomeUnknownError`` (read
         ``index_status`` to learn what happened)."""
-        _check_ref(ref, AssetRef)
         await self._write("POST", (*_asset_path(ref), "index", "cancel"), _nothing)
 
     async def delete_index(self, ref: AssetRef) -> None:
@@ -734,7 +620,6 @@ class MediaAI(Resource):
         ``ConflictError``. Never sent again once it may have reached the service: a second
         delete would fail for a delete that worked (or delete an index made in between), so a
         lost answer is an ``OutcomeUnknownError`` (read ``index`` to learn what happened)."""
-        _check_ref(ref, AssetRef)
         await self._write("DELETE", (*_asset_path(ref), "index"), _nothing)
 
     # -- the pipeline -----------------------------------------------------------------------
@@ -755,7 +640,7 @@ class MediaAI(Resource):
         if_running: IfRunning = "raise",
         start_grace: float = _defaults.INDEX_START_GRACE,
         on_progress: Callable[[IngestResult], None] | None = None,
-    ) -> AsyncIterator[IngestResult]:
+    ) -> AsyncGenerator[IngestResult, None]:
         """From Object Storage keys to indexed assets: for each key, ``import_asset``, wait for
         the import, ``start_index`` (unless ``index=False``; ``index=IndexOptions(...)`` for
         other options than the defaults), wait for the analysis; yield one ``IngestResult`` per
@@ -769,66 +654,124 @@ class MediaAI(Resource):
         two analysis polls; ``start_grace`` and ``if_running`` are ``wait_for_indexes``' and
         ``start_index``'s.
 
-        A key listed twice is ingested once. A key that fails stops alone: its result carries the
-        ``error`` and the ``stage`` it stopped at (the import request and the analysis request
-        are never sent twice, see ``import_asset``; a poll is retried as ``wait_for_imports``
-        retries it, ``max_failures`` times in a row). A FAILED import or ANALYZE_FAIL analysis is
-        a state, not an error. ``timeout`` (seconds, for the whole run) ends the keys still
-        under way with a ``PollTimeoutError`` as their ``error``. An authentication error stops
-        everything at once (raised). Breaking out of the loop or cancelling stops every request
-        at once and leaves no task behind (an import request cut short may still have created
-        its asset).
+        ``keys`` is a collection of keys (a single ``str`` is a ``TypeError``); a key listed
+        twice is ingested once. A key that fails stops alone: its result carries the ``error``
+        and the ``stage`` it stopped at (the import request and the analysis request are never
+        sent twice, see ``import_asset``; a poll is retried as ``wait_for_imports`` retries it,
+        ``max_failures`` times in a row). A FAILED import or ANALYZE_FAIL analysis is a state,
+        not an error. ``timeout`` (seconds, for the whole run) ends the keys still under way
+        with a ``PollTimeoutError`` as their ``error``. An authentication error, or
+        ``close()``, stops everything at once (raised). Breaking out of the loop or cancelling
+        stops every request at once and leaves no task behind (an import request cut short may
+        still have created its asset).
 
         ``on_progress`` is called with a snapshot each time a key moves on to ``IMPORT_WAIT``,
         ``INDEX`` or ``INDEX_WAIT`` (``stage`` is the one entered; a key's end is the result
         yielded), for progress displays; it must not block.
+
+        Example::
+
+            async for result in client.media_ai.ingest("ws", 7, bucket="in", keys=keys):
+                print(result.key, "ok" if result.ok else result.error or result.stage)
         """
-        self._offered()
         if isinstance(index, bool):
             options = IndexOptions() if index else None
         elif isinstance(index, IndexOptions):
             options = index
         else:
             raise TypeError(f"index must be a bool or IndexOptions, got {type(index).__name__}")
-        keys = list(dict.fromkeys(keys))
-        for key in keys:
-            if not isinstance(key, str) or not key.strip():
-                raise ValueError(f"keys must be non-empty strings, got {key!r}")
-        if not isinstance(bucket, str) or not bucket.strip():
-            raise ValueError(f"bucket must be a non-empty string, got {bucket!r}")
-        for name, value in (("interval", interval), ("index_interval", index_interval),
-                            ("start_grace", start_grace)):  # fmt: skip
-            if not value >= 0:
-                raise ValueError(f"{name} must be >= 0 seconds, got {value}")
-        run = Ingest(
-            self,
-            segment("workspace", workspace),
-            segment("project_id", project_id),
-            bucket,
-            options,
-            interval=interval,
-            index_interval=index_interval,
-            if_running=_if_running(if_running),
-            start_grace=start_grace,
-            on_progress=on_progress,
-        )
-        return run.results(
-            keys,
-            concurrency=self._transport.concurrency(concurrency, "ingest"),
-            timeout=timeout,
-            max_failures=max_failures,
-        )
+        keys = _checks.texts("keys", keys)
+        _checks.text("bucket", bucket)
+        where = (segment("workspace", workspace), segment("project_id", project_id), bucket)
+        running = _if_running(if_running)
+        every = _checks.seconds("index_interval", index_interval)
+        grace = _checks.seconds("start_grace", start_grace)
+        wait = self._wait(
+            "ingest", "key", concurrency=concurrency, interval=interval, timeout=timeout,
+            max_failures=max_failures, return_exceptions=True,
+        )  # fmt: skip
+        targets = [
+            IngestKey(
+                key, index=options is not None, if_running=running, index_interval=every,
+                start_grace=grace,
+            )
+            for key in keys
+        ]
+        step = functools.partial(self._step, options=options, where=where, report=on_progress)
+        return _ingested(wait.run(targets, step))
+
+    async def _step(
+        self,
+        key: IngestKey,
+        *,
+        options: IndexOptions | None,
+        where: tuple[str, str, str] = ("", "", ""),
+        report: Callable[[IngestResult], None] | None = None,
+    ) -> IngestResult | Again:
+        """Send the request ``key`` needs next and hand it the answer, until it says to wait
+        or is done (the executor of ``_ingest.IngestKey``). A failed write ends the key with
+        its error (a fatal one is raised: it stops everything); a failed poll is raised for the
+        wait to try again or give up on."""
+        while True:
+            stage = key.stage
+            try:
+                if stage is IngestStage.IMPORT:
+                    workspace, project_id, bucket = where
+                    after = key.created(
+                        await self.import_asset(workspace, project_id, bucket=bucket, key=key.key)
+                    )
+                elif stage is IngestStage.IMPORT_WAIT:
+                    assert key.ref is not None
+                    after = key.import_polled(await self.import_status_of(key.ref))
+                elif stage is IngestStage.INDEX:
+                    assert key.ref is not None
+                    assert options is not None
+                    await self._request_index(key.ref, options)
+                    after = key.index_requested()
+                else:
+                    assert key.ref is not None
+                    status = await self.index_status(key.ref)
+                    after = key.index_polled(status, self._transport.monotonic())
+            except NcpError as exc:
+                if stage in (IngestStage.IMPORT_WAIT, IngestStage.INDEX_WAIT):
+                    raise  # a poll: the wait tries again, or gives up
+                if classify(exc) is Verdict.FATAL:
+                    raise
+                after = key.write_failed(exc)
+            if report is not None and key.stage is not stage and key.stage is not IngestStage.DONE:
+                report(key.result())
+            if after is not None:
+                return after
 
 
-def _ref(workspace: str, project_id: str | int, asset_id: str | int) -> AssetRef:
-    return AssetRef(
-        segment("workspace", workspace),
-        segment("project_id", project_id),
-        segment("asset_id", asset_id),
-    )
+async def _ingested(
+    results: Results[IngestResult, IngestKey, Literal[True]],
+) -> AsyncGenerator[IngestResult, None]:
+    """One ``IngestResult`` per key: a key whose polls failed for good, or still under way when
+    the ``timeout`` passed, ends with that error."""
+    try:
+        async with contextlib.aclosing(aiter(results)) as stream:
+            async for result in stream:
+                if isinstance(result, PollFailure):
+                    result = result.target.result(result.error)
+                yield result
+    except PollTimeoutError as exc:
+        for key in exc.pending:
+            yield key.result(exc)
+
+
+def _checked(ref: Any) -> AssetRef:
+    if not isinstance(ref, AssetRef):
+        raise TypeError(f"expected an AssetRef, got {type(ref).__name__}")
+    _asset_path(ref)
+    return ref
 
 
 def _asset_path(ref: AssetRef) -> tuple[str, ...]:
+    """The path of an asset, every id checked (``segment``); a ``TypeError`` for a ref that is
+    not an ``AssetRef``."""
+    if not isinstance(ref, AssetRef):
+        raise TypeError(f"expected an AssetRef, got {type(ref).__name__}")
     return (
         "workspaces", segment("workspace", ref.workspace),
         "projects", segment("project_id", ref.project_id),
@@ -840,16 +783,10 @@ def _import_status_path(ref: AssetRef | VideoAssetRef) -> tuple[str, ...]:
     """``…/assets/{id}/import-status`` for an ``AssetRef``, the deprecated
     ``…/video-assets/{id}/import-status`` for a ``VideoAssetRef``; every id checked (see
     ``segment``)."""
-    if isinstance(ref, AssetRef):
+    if not isinstance(ref, VideoAssetRef):
         return (*_asset_path(ref), "import-status")
-    _check_ref(ref, VideoAssetRef)
     return (
         "workspaces", segment("workspace", ref.workspace),
         "projects", segment("project_id", ref.project_id),
         "video-assets", segment("video_asset_id", ref.video_asset_id), "import-status",
     )  # fmt: skip
-
-
-def _terminal(status: ImportStatus) -> bool:
-    return status.terminal
-

@@ -1,47 +1,61 @@
-"""Bounded-concurrency polling of many targets, yielding each final result as it lands.
+"""Waiting for many things at once: the one engine every wait of the client runs on.
 
-Three schedules, for the ways the services report progress:
+``Wait`` steps every target until its step returns a final result, and yields each result as
+soon as it lands::
 
-* ``poll`` asks about each target on its own (``MediaAI.wait_for_imports``: one import-status
-  request per asset)::
+    async for status in poll(refs, fetch, lambda s: s.terminal, concurrency=64, interval=2.0):
+        ...
 
-      async for result in poll(refs, fetch, lambda s: s.terminal, concurrency=64, interval=2.0):
-          ...
+``MediaAI.wait_for_imports``, ``wait_for_indexes``, ``import_assets`` and ``ingest``,
+``VodStation.wait_for_encodings`` and ``watch_encoding_statuses``, and
+``LiveStation.wait_for_channel`` all run on it; they differ only in their step. A step does one
+piece of work for its target (a request, usually) and returns the target's final result, or
+``Again(delay)``: step it again after ``delay`` seconds (``AGAIN``: after ``interval``). A step
+may also ``emit`` results before its last (a walk of a list that reports on many things at
+once), and then ends with ``DONE``. ``poll`` (one fetch per step, final when ``is_terminal``),
+``schedule`` (any step) and ``sweep`` (one target: a list walked again and again) are the three
+front doors.
 
-* ``schedule`` is what ``poll`` runs on: it calls ``step(target)`` until the step returns a final
-  result, and again after ``interval`` seconds each time it returns ``Again`` (``MediaAI.ingest``
-  steps each key through import, wait, index, wait; ``poll``'s step is one fetch);
-* ``sweep`` walks one list again and again, where one walk reports on many things at once
-  (``VodStation.watch_encoding_statuses``: the encoding status list).
+What every wait guarantees, in the same words for all of them:
 
-What ``poll`` and ``schedule`` guarantee:
-
-* At most ``concurrency`` steps (fetches) are in flight across the whole batch, never more: the
-  batch is worked by that many workers. A free worker takes the step that is due (its target's
+* ``concurrency``: at most that many steps in flight across the whole wait, never more: the
+  wait is worked by that many workers. A free worker takes the step that is due (its target's
   pause is over), the one due soonest first; only when none is due does it start a target not
-  started yet (in the order given). So a target that can move on never waits behind targets
-  that have not begun: no batch barrier, and no more targets under way than the pauses need.
-* A target is stepped again ``interval`` seconds (± ``jitter`` of it) after its step returned
-  ``Again`` (or the delay that ``Again`` names), and never again once a step returned a final
-  result (``poll``: once ``is_terminal`` said it finished).
-* The poller only schedules. Everything that spans requests (retries, the 429 gate that slows
-  the whole client down together, the client-wide rate limit, the connection limit, clock
-  calibration) is the transport's; what a failure means is ``_retry.classify``'s, the same
-  classifier the transport retries by.
-* A target whose polling fails for good (a permanent failure such as not found or bad request,
-  or transient failures ``max_failures`` times in a row, each after the transport's own retries;
-  a step that must not be repeated after a failure, such as a write, runs with
-  ``max_failures=1`` or turns the failure into its final result) does not stop the others. By
-  default the failures are raised together as a ``PollingError`` once every other target
-  finished; with ``return_exceptions=True`` each arrives in the stream as a ``PollFailure``
-  instead.
-* A fatal failure (``AuthenticationError``, ``PermissionDeniedError``) stops the batch at once:
-  no other target can succeed with the same credentials.
-* ``timeout`` (seconds) bounds the whole wait; when it passes, ``PollTimeoutError`` names the
-  targets still pending: every target whose result (or failure) was not given out yet, so that
-  each target is reported exactly once, as a result, a failure or pending.
-* Cancelling the consumer, breaking out of the loop or an error stops every worker; no task is
-  left behind.
+  started yet (in the order given). A target that can move on never waits behind targets that
+  have not begun: no batch barrier.
+* ``interval``: seconds between a step that returned ``AGAIN`` and the next step of the same
+  target (± ``jitter`` of it, so that targets drift apart). A target whose step returned a final
+  result is never stepped again. Targets listed twice are stepped once.
+* ``max_failures``: an ``NcpError`` from a step is classified by ``_retry.classify``, the
+  classifier the transport retries by. A transient one (after the transport's own retries) steps
+  the target again after ``interval``, up to ``max_failures`` failures in a row; a permanent
+  one (not found, a refused request) or the last transient one fails the target for good. A step
+  that must not run again after a failure (a write) runs with ``max_failures=1``, or catches the
+  failure and returns it in its result.
+* ``return_exceptions``: a target that failed for good does not stop the others. By default the
+  failures are raised together as ``PollingError`` (``failures`` maps target to error) once
+  every other target finished; with ``return_exceptions=True`` each arrives among the results
+  as a ``PollFailure`` instead.
+* A fatal failure stops the whole wait at once, raised as is: ``AuthenticationError`` and
+  ``PermissionDeniedError`` (no other target can succeed with the same credentials) and
+  ``ClientClosedError`` (the client was closed: one error for the whole wait, whatever the
+  number of targets). So does an exception that is not an ``NcpError`` (a bug in a step).
+* ``timeout`` (seconds) bounds the whole wait, whatever ``interval`` is, a request or a walk
+  under way included: when it passes, the wait stops at once and raises ``PollTimeoutError``,
+  whose ``pending`` names every target not reported yet (each target is reported exactly
+  once: as a result, a failure, or pending) and whose ``failures`` holds those already failed.
+  A pause that would end past the deadline sleeps until the deadline and no further; the
+  deadline is read on the wait's clock at every pause, and a step under way is cut by the
+  event loop's timer (with an injected clock, as in tests, both agree only if the injected
+  time follows the loop's; a test's timeouts fire at its pauses).
+* Time is the client's: the clock and the sleep are the transport's (``MediaClient(monotonic=,
+  sleep=)``), so ``close()`` wakes every sleeping wait, which then raises ``ClientClosedError``.
+* Breaking out of the loop, ``aclose()``, cancelling the consumer or an error stops every
+  worker and every request in flight; no task is left behind.
+
+The engine only schedules. Everything that spans requests (retries, the 429 gate that slows the
+whole client down together, the rate limit, the connection limit, clock calibration) is the
+transport's.
 """
 
 from __future__ import annotations
@@ -54,33 +68,45 @@ import random
 import time
 from collections.abc import (
     AsyncGenerator,
-    AsyncIterator,
     Awaitable,
     Callable,
+    Coroutine,
     Hashable,
     Iterable,
+    Mapping,
 )
-from typing import Any, Final, Generic, Literal, TypeVar, overload
+from typing import Any, Final, Generic, Literal, overload
 
 import attrs
+from typing_extensions import TypeVar
 
-from . import _defaults
-from ._retry import Clock, Sleep, Verdict, classify
-from .errors import NcpError, PollingError
+from . import _checks, _defaults
+from ._retry import Verdict, classify
+from .errors import NcpError, PollingError, PollTimeoutError
 
-__all__ = ["Again", "PollFailure", "PollTimeoutError", "poll", "schedule", "sweep"]
+__all__ = [
+    "AGAIN",
+    "DONE",
+    "Again",
+    "PollFailure",
+    "PollTimeoutError",
+    "Results",
+    "Wait",
+    "poll",
+    "schedule",
+    "sweep",
+]
 
 K = TypeVar("K", bound=Hashable)
 R = TypeVar("R")
-
-
-class PollTimeoutError(PollingError, TimeoutError):
-    """The batch's ``timeout`` passed; ``pending`` names the targets still unfinished."""
+#: Whether a wait was asked to ``return_exceptions``: ``Results`` is typed by it, so that one
+#: signature per wait gives ``R`` items by default and ``R | PollFailure[K]`` items with ``True``.
+E = TypeVar("E", Literal[False], Literal[True], bool, default=Literal[False])
 
 
 @attrs.frozen
 class PollFailure(Generic[K]):
-    """A target whose polling failed for good, and why (with ``return_exceptions=True``)."""
+    """A target that failed for good, and why (yielded with ``return_exceptions=True``)."""
 
     target: K
     error: BaseException
@@ -88,214 +114,322 @@ class PollFailure(Generic[K]):
 
 @attrs.frozen
 class Again:
-    """What a ``schedule`` step returns while its target is not finished: step it again after
-    ``delay`` seconds (``None``: the schedule's ``interval``), ± the schedule's ``jitter``."""
+    """What a step returns while its target is not finished: step it again after ``delay``
+    seconds (``None``: the wait's ``interval``), ± the wait's ``jitter``."""
 
     delay: float | None = None
 
 
-#: Step again after the schedule's ``interval``.
+#: Step again after the wait's ``interval``.
 AGAIN: Final = Again()
+#: What a step returns when its target is finished and it has ``emit``-ted its results.
+DONE: Final = object()
 
 
-class _Batch(Generic[K, R]):
-    """The shared state of one ``schedule`` call: the targets not started yet, the heap of
-    those waiting for their next step, the workers' idle list and the outbox."""
+class Results(Generic[R, K, E]):
+    """What every wait returns: an async iterator over its results, each as soon as it lands.
+
+    Typed by the wait's ``return_exceptions``: ``R`` items, or ``R | PollFailure[K]`` items with
+    ``return_exceptions=True``. Iterate it once. ``aclose()`` (or breaking out of ``async for``)
+    stops the wait and everything it has in flight.
+    """
+
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: AsyncGenerator[Any, None]) -> None:
+        self._stream = stream
+
+    @overload
+    def __aiter__(self: Results[R, K, Literal[False]]) -> AsyncGenerator[R, None]: ...
+    @overload
+    def __aiter__(
+        self: Results[R, K, Literal[True]],
+    ) -> AsyncGenerator[R | PollFailure[K], None]: ...
+    @overload
+    def __aiter__(self: Results[R, K, bool]) -> AsyncGenerator[R | PollFailure[K], None]: ...
+    def __aiter__(self) -> AsyncGenerator[Any, None]:
+        return self._stream
+
+    @overload
+    async def __anext__(self: Results[R, K, Literal[False]]) -> R: ...
+    @overload
+    async def __anext__(self: Results[R, K, Literal[True]]) -> R | PollFailure[K]: ...
+    @overload
+    async def __anext__(self: Results[R, K, bool]) -> R | PollFailure[K]: ...
+    async def __anext__(self) -> Any:
+        return await anext(self._stream)
+
+    async def aclose(self) -> None:
+        """Stop the wait: cancel what it has in flight (idempotent)."""
+        await self._stream.aclose()
+
+
+class Wait(Generic[E]):
+    """One wait: its options (see the module docstring for their meaning; bad values raise
+    ``TypeError``/``ValueError`` here, before anything runs) and the engine that ``run``s it.
+
+    Args:
+        concurrency: the most steps in flight at once.
+        interval: seconds between two steps of one target.
+        timeout: seconds for the whole wait, ``None`` for no limit.
+        jitter: spread of ``interval`` as a fraction (0.1: ± 10 %).
+        max_failures: transient failures in a row after which a target fails for good.
+        return_exceptions: yield ``PollFailure`` items instead of raising ``PollingError``.
+        what: what a target is, for messages (``"asset"``: "3 of 60 assets failed").
+        pending: what a timeout names as pending (default: the targets not reported yet).
+        clock: seconds, monotonic; sleep: an async sleep in seconds; rng: the jitter's source.
+    """
 
     def __init__(
         self,
-        targets: list[K],
-        step: Callable[[K], Awaitable[R | Again]],
         *,
-        interval: float,
-        jitter: float,
-        max_failures: int,
-        clock: Clock,
-        sleep: Sleep,
-        rng: random.Random,
+        concurrency: int = _defaults.POLL_CONCURRENCY,
+        interval: float = _defaults.POLL_INTERVAL,
+        timeout: float | None = None,
+        jitter: float = _defaults.POLL_JITTER,
+        max_failures: int = _defaults.POLL_MAX_FAILURES,
+        return_exceptions: E | Literal[False] = False,
+        what: str = "target",
+        pending: Callable[[], tuple[Any, ...]] | None = None,
+        clock: _defaults.Clock = time.monotonic,
+        sleep: _defaults.Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
     ) -> None:
-        self.step = step
-        self.interval = interval
+        self.concurrency = _checks.count("concurrency", concurrency, 1)
+        self.interval = _checks.seconds("interval", interval)
+        self.timeout = _checks.optional_seconds("timeout", timeout)
+        if not _checks.seconds("jitter", jitter) < 1:
+            raise ValueError(f"jitter must be a fraction below 1, got {jitter}")
         self.jitter = jitter
-        self.max_failures = max_failures
+        self.max_failures = _checks.count("max_failures", max_failures, 1)
+        self.return_exceptions = bool(return_exceptions)
+        self.what = what
+        self._pending = pending
         self.clock = clock
         self.sleep = sleep
-        self.rng = rng
-        self.seq = itertools.count()
-        # Targets started and waiting: (due time, tie-breaker, target, consecutive failures).
-        self.heap: list[tuple[float, int, K, int]] = []
-        self.targets = targets
-        self.started = 0  # targets[:started] have been stepped at least once
-        self.pending: set[K] = set(targets)
-        # (kind, target, value): "done"/"failed" per target; "fatal"/"timeout" with no target.
-        self.outbox: asyncio.Queue[tuple[str, Any, Any]] = asyncio.Queue()
-        self.idle: list[asyncio.Future[None]] = []
+        self.rng = rng or random.Random()
+        # (kind, target, value): "done"/"failed" per target, "item" emitted by a step,
+        # "fatal"/"timeout" for the whole wait.
+        self._outbox: asyncio.Queue[tuple[str, Any, Any]] = asyncio.Queue()
+        self._room = asyncio.Semaphore(_defaults.WAIT_BUFFER)  # emitted items not yet taken
+        self._heap: list[tuple[float, int, Any, int]] = []  # (due, tie, target, failures)
+        self._seq = itertools.count()
+        self._targets: list[Any] = []
+        self._started = 0  # targets[:started] have been stepped at least once
+        self._left: set[Any] = set()  # targets whose final result or failure is not known yet
+        self._idle: list[asyncio.Future[None]] = []
+        self._deadline: float | None = None  # on ``clock``, once running with a timeout
 
-    def _push(self, target: K, failures: int, delay: float | None = None) -> None:
-        pause = self.interval if delay is None else delay
-        spread = pause * self.jitter
-        due = self.clock() + pause + (self.rng.uniform(-spread, spread) if spread else 0.0)
-        heapq.heappush(self.heap, (due, next(self.seq), target, failures))
-        if self.idle:
-            waiter = self.idle.pop()
-            if not waiter.done():
-                waiter.set_result(None)
+    def run(
+        self, targets: Iterable[K], step: Callable[[K], Awaitable[R | Again | object]]
+    ) -> Results[R, K, E]:
+        """Step every target (each once, in the order given) until its step returns a final
+        result; the results as they land. A ``Wait`` runs once."""
+        return self._run(targets, lambda: self._work(step), self.concurrency)
 
-    def _finish(self, target: K, kind: str, value: Any) -> None:
-        self.pending.discard(target)
-        self.outbox.put_nowait((kind, target, value))
-        if not self.pending:
-            for waiter in self.idle:
-                if not waiter.done():
-                    waiter.set_result(None)
-            self.idle.clear()
+    def run_together(
+        self,
+        targets: Iterable[K],
+        step: Callable[[list[K]], Awaitable[Mapping[K, R | Again | NcpError]]],
+    ) -> Results[R, K, E]:
+        """Like ``run``, for a step that serves every target due at once (one walk of a list
+        that reports on many things): ``step(due)`` gives each target of ``due`` its final
+        result, ``AGAIN`` (also for a target it leaves out) or the ``NcpError`` it failed with
+        (counted as ``run`` counts a step's); an ``NcpError`` it raises fails every target of
+        ``due`` alike. One step at a time, each ``interval`` seconds after the last one ended."""
+        return self._run(targets, lambda: self._work_together(step), 1)
 
-    async def run(
-        self, concurrency: int, timeout: float | None, return_exceptions: bool
+    def _run(
+        self, targets: Iterable[K], worker: Callable[[], Coroutine[Any, Any, None]], count: int
+    ) -> Results[Any, K, E]:
+        if self._targets:
+            raise RuntimeError("a Wait runs once")
+        self._targets = list(dict.fromkeys(targets))
+        self._left = set(self._targets)
+        return Results(self._results(worker, min(count, len(self._targets))))
+
+    async def emit(self, item: Any) -> None:
+        """From inside a step: give ``item`` to the consumer now (it waits while many are
+        untaken, so that a step cannot run ahead of the consumer)."""
+        await self._room.acquire()
+        self._outbox.put_nowait(("item", None, item))
+
+    async def _results(
+        self, worker: Callable[[], Coroutine[Any, Any, None]], count: int
     ) -> AsyncGenerator[Any, None]:
-        """Work the batch with ``concurrency`` workers and yield final results as they land."""
-        targets = self.targets
+        targets = self._targets
         if not targets:
             return
-
-        async def alarm() -> None:
-            assert timeout is not None
-            await self.sleep(timeout)
-            self.outbox.put_nowait(("timeout", None, None))
-
-        workers = min(concurrency, len(targets))
-        tasks = [asyncio.ensure_future(self.worker()) for _ in range(workers)]
-        if timeout is not None:
-            tasks.append(asyncio.ensure_future(alarm()))
-        failures: dict[K, BaseException] = {}
-        # Targets whose outcome the consumer has not been given yet: what a timeout names as
-        # pending (a step may finish in the turn the alarm goes off, behind it in the outbox).
+        alarm = None
+        if self.timeout is not None:
+            # The deadline on the wait's clock, checked before every pause; and the event
+            # loop's timer, for a step under way when it passes (a request that hangs).
+            self._deadline = self.clock() + self.timeout
+            alarm = asyncio.get_running_loop().call_later(self.timeout, self._time_is_up)
+        tasks = [asyncio.ensure_future(self._guard(worker())) for _ in range(count)]
+        failures: dict[Any, BaseException] = {}
+        # Targets the consumer has not been told about: what a timeout names as pending (a
+        # result may land in the turn the alarm goes off, behind it in the outbox).
         unreported = dict.fromkeys(targets)
         try:
             while unreported:
-                kind, target, value = await self.outbox.get()
-                if kind == "done":
-                    del unreported[target]
+                kind, target, value = await self._outbox.get()
+                if kind == "item":
+                    self._room.release()
                     yield value
+                elif kind == "done":
+                    del unreported[target]
+                    if value is not DONE:
+                        yield value
                 elif kind == "failed":
                     del unreported[target]
-                    if return_exceptions:
+                    if self.return_exceptions:
                         yield value
                     else:
-                        failures[value.target] = value.error
+                        failures[target] = value.error
                 elif kind == "fatal":
                     raise value
-                else:  # timeout
+                else:
+                    if self._pending is None:
+                        pending = tuple(unreported)
+                        left = f"{len(pending)} of {len(targets)} {self._plural(len(targets))}"
+                    else:
+                        pending = self._pending()
+                        left = f"{len(pending)} {self._plural(len(pending))}"
                     raise PollTimeoutError(
-                        f"{len(unreported)} of {len(targets)} targets still pending after "
-                        f"{timeout} s",
+                        f"{left} still unfinished after {self.timeout:g} s",
                         failures=failures,
-                        pending=tuple(unreported),
+                        pending=pending,
                     )
         finally:
+            if alarm is not None:
+                alarm.cancel()
             for task in tasks:
                 task.cancel()
             # Not shielded: a cancellation of the consumer while the workers stop is its own.
             await asyncio.gather(*tasks, return_exceptions=True)
         if failures:
+            shown = ", ".join(f"{t}: {e}" for t, e in itertools.islice(failures.items(), 3))
             raise PollingError(
-                f"{len(failures)} of {len(targets)} targets failed: "
-                + ", ".join(f"{t}: {e}" for t, e in itertools.islice(failures.items(), 3))
-                + (" ..." if len(failures) > 3 else ""),
+                f"{len(failures)} of {len(targets)} {self._plural(len(targets))} failed: "
+                f"{shown}{' ...' if len(failures) > 3 else ''}",
                 failures=failures,
             )
 
-    async def worker(self) -> None:
-        """Take steps until no target is left; a crash (a bug in a step, not an ``NcpError``) is
-        handed to the consumer rather than lost in a task."""
+    def _plural(self, n: int) -> str:
+        return self.what if n == 1 else f"{self.what}s"
+
+    async def _guard(self, work: Awaitable[None]) -> None:
+        """Run a worker or the alarm; what it raises (a fatal error, a bug) goes to the
+        consumer rather than being lost in a task."""
         try:
-            await self._work()
+            await work
         except Exception as exc:
-            self.outbox.put_nowait(("fatal", None, exc))
+            self._outbox.put_nowait(("fatal", None, exc))
 
-    def _next(self) -> tuple[float, K, int] | None:
-        """The next step to take: (due time, target, consecutive failures), or ``None`` when
-        every target left is being stepped by another worker.
+    def _time_is_up(self) -> None:
+        self._outbox.put_nowait(("timeout", None, None))
 
-        A step that is due comes first (the soonest due first); then a target not started yet;
-        then the step due soonest, to be waited for.
-        """
-        heap = self.heap
-        if heap and (heap[0][0] <= self.clock() or self.started == len(self.targets)):
+    async def _pause_until(self, when: float) -> bool:
+        """Sleep until ``when`` on the wait's clock; False, after sleeping only until the
+        deadline, when ``when`` is at or past it (the wait then times out)."""
+        deadline = self._deadline
+        if deadline is not None and when >= deadline:
+            if (left := deadline - self.clock()) > 0:
+                await self.sleep(left)
+            self._time_is_up()
+            return False
+        if (delay := when - self.clock()) > 0:
+            await self.sleep(delay)
+        return True
+
+    def _push(self, target: Any, failures: int, delay: float | None = None) -> None:
+        pause = self.interval if delay is None else delay
+        spread = pause * self.jitter
+        due = self.clock() + pause + (self.rng.uniform(-spread, spread) if spread else 0.0)
+        heapq.heappush(self._heap, (due, next(self._seq), target, failures))
+        self._wake(1)
+
+    def _finish(self, target: Any, kind: str, value: Any) -> None:
+        self._left.discard(target)
+        self._outbox.put_nowait((kind, target, value))
+        if not self._left:
+            self._wake(len(self._idle))
+
+    def _wake(self, n: int) -> None:
+        for _ in range(min(n, len(self._idle))):
+            waiter = self._idle.pop()
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def _next(self) -> tuple[float, Any, int] | None:
+        """The next step to take: (due time, target, failures in a row), or ``None`` when
+        every target left is being stepped by another worker. A step that is due comes first
+        (the soonest due first); then a target not started yet; then the step due soonest."""
+        heap = self._heap
+        if heap and (heap[0][0] <= self.clock() or self._started == len(self._targets)):
             due, _, target, failures = heapq.heappop(heap)
             return due, target, failures
-        if self.started < len(self.targets):
-            target = self.targets[self.started]
-            self.started += 1
-            return 0.0, target, 0
+        if self._started < len(self._targets):
+            self._started += 1
+            return 0.0, self._targets[self._started - 1], 0
         return None
 
-    async def _work(self) -> None:
+    async def _work(self, step: Callable[[Any], Awaitable[Any]]) -> None:
         loop = asyncio.get_running_loop()
-        while self.pending:
+        while self._left:
             taken = self._next()
-            if taken is None:
-                # Everything left is being stepped by other workers; wait for one to come back.
+            if taken is None:  # everything left is being stepped: wait for a worker's return
                 waiter = loop.create_future()
-                self.idle.append(waiter)
+                self._idle.append(waiter)
                 await waiter
                 continue
             due, target, failures = taken
-            delay = due - self.clock()
-            if delay > 0:
-                await self.sleep(delay)
+            if not await self._pause_until(due):
+                return
             try:
-                result = await self.step(target)
+                outcome = await step(target)
             except NcpError as exc:
-                verdict = classify(exc)
-                if verdict is Verdict.FATAL:
-                    self.outbox.put_nowait(("fatal", None, exc))
-                    return
-                if verdict is Verdict.PERMANENT or failures + 1 >= self.max_failures:
-                    self._finish(target, "failed", PollFailure(target, exc))
-                else:
-                    self._push(target, failures + 1)
-                continue
-            if isinstance(result, Again):
-                self._push(target, 0, result.delay)
+                outcome = exc
+            self._settle(target, failures, outcome)
+
+    async def _work_together(
+        self, step: Callable[[list[Any]], Awaitable[Mapping[Any, Any]]]
+    ) -> None:
+        while self._left:
+            if self._started < len(self._targets):  # every target not started yet is due
+                due = [(target, 0) for target in self._targets[self._started :]]
+                self._started = len(self._targets)
             else:
-                self._finish(target, "done", result)
+                if not await self._pause_until(self._heap[0][0]):
+                    return
+                now, due = self.clock(), []
+                while self._heap and (not due or self._heap[0][0] <= now):
+                    _, _, target, failures = heapq.heappop(self._heap)
+                    due.append((target, failures))
+            batch = [target for target, _ in due]
+            try:
+                outcomes: Mapping[Any, Any] = await step(batch)
+            except NcpError as exc:
+                outcomes = dict.fromkeys(batch, exc)
+            for target, failures in due:
+                self._settle(target, failures, outcomes.get(target, AGAIN))
 
-
-@overload
-def poll(
-    targets: Iterable[K],
-    fetch: Callable[[K], Awaitable[R]],
-    is_terminal: Callable[[R], bool],
-    *,
-    concurrency: int = ...,
-    interval: float = ...,
-    timeout: float | None = ...,
-    jitter: float = ...,
-    max_failures: int = ...,
-    return_exceptions: Literal[False] = ...,
-    clock: Clock = ...,
-    sleep: Sleep = ...,
-    rng: random.Random | None = ...,
-) -> AsyncIterator[R]: ...
-
-
-@overload
-def poll(
-    targets: Iterable[K],
-    fetch: Callable[[K], Awaitable[R]],
-    is_terminal: Callable[[R], bool],
-    *,
-    concurrency: int = ...,
-    interval: float = ...,
-    timeout: float | None = ...,
-    jitter: float = ...,
-    max_failures: int = ...,
-    return_exceptions: Literal[True],
-    clock: Clock = ...,
-    sleep: Sleep = ...,
-    rng: random.Random | None = ...,
-) -> AsyncIterator[R | PollFailure[K]]: ...
+    def _settle(self, target: Any, failures: int, outcome: Any) -> None:
+        """What a step gave for ``target``: a result, ``Again``, or an ``NcpError`` to count
+        (see ``max_failures``; a fatal one is raised, stopping the wait)."""
+        if isinstance(outcome, NcpError):
+            verdict = classify(outcome)
+            if verdict is Verdict.FATAL:
+                raise outcome
+            if verdict is Verdict.PERMANENT or failures + 1 >= self.max_failures:
+                self._finish(target, "failed", PollFailure(target, outcome))
+            else:
+                self._push(target, failures + 1)
+        elif isinstance(outcome, Again):
+            self._push(target, 0, outcome.delay)
+        else:
+            self._finish(target, "done", outcome)
 
 
 def poll(
@@ -308,87 +442,35 @@ def poll(
     timeout: float | None = None,
     jitter: float = _defaults.POLL_JITTER,
     max_failures: int = _defaults.POLL_MAX_FAILURES,
-    return_exceptions: bool = False,
-    clock: Clock = time.monotonic,
-    sleep: Sleep = asyncio.sleep,
+    return_exceptions: E | Literal[False] = False,
+    clock: _defaults.Clock = time.monotonic,
+    sleep: _defaults.Sleep = asyncio.sleep,
     rng: random.Random | None = None,
-) -> AsyncIterator[Any]:
-    """Poll every target until ``is_terminal``; yield each final result as soon as it lands.
+) -> Results[R, K, E]:
+    """Fetch every target until ``is_terminal`` says its result is final; yield each final
+    result as soon as it lands. A ``Wait`` whose step is one ``fetch``; the options are
+    ``Wait``'s (see the module docstring).
 
-    Args:
-        targets: what to poll (hashable; duplicates are polled once).
-        fetch: one request for one target; raises ``NcpError`` subclasses on failure.
-        is_terminal: whether a result is final.
-        concurrency: the most fetches in flight at once across the batch.
-        interval: seconds between two fetches of one target.
-        timeout: seconds for the whole batch, ``None`` for no limit.
-        jitter: spread of ``interval``, as a fraction (0.1: ± 10 %), so targets drift apart.
-        max_failures: transient failures in a row (see ``_retry.classify``), each after the
-            client's own retries, after which a target counts as failed.
-        return_exceptions: yield ``PollFailure`` items instead of raising ``PollingError`` at
-            the end.
-        clock, sleep, rng: injectable time source (seconds), sleep and jitter source.
+    Example::
 
-    Bad arguments raise ``ValueError`` here, before anything runs. ``poll`` is ``schedule``
-    with a step that fetches once and returns the result if it is terminal, ``AGAIN`` if not.
+        async for status in poll(refs, client.media_ai.import_status_of, lambda s: s.terminal):
+            print(status.asset, status.upload_status)
 
-    Raises (while iterating):
-        PollingError: at the end, if some targets failed (unless ``return_exceptions``).
-        PollTimeoutError: when ``timeout`` passed before every target finished.
-        AuthenticationError, PermissionDeniedError: at once; the batch stops.
+    Raises (while iterating): ``PollingError`` at the end if some targets failed (unless
+    ``return_exceptions``); ``PollTimeoutError`` when ``timeout`` passed first;
+    ``AuthenticationError``, ``PermissionDeniedError``, ``ClientClosedError`` at once.
     """
 
     async def step(target: K) -> R | Again:
         result = await fetch(target)
         return result if is_terminal(result) else AGAIN
 
-    return schedule(  # type: ignore[call-overload, no-any-return]
-        targets,
-        step,
-        concurrency=concurrency,
-        interval=interval,
-        timeout=timeout,
-        jitter=jitter,
-        max_failures=max_failures,
-        return_exceptions=return_exceptions,
-        clock=clock,
-        sleep=sleep,
-        rng=rng,
-    )
-
-
-@overload
-def schedule(
-    targets: Iterable[K],
-    step: Callable[[K], Awaitable[R | Again]],
-    *,
-    concurrency: int = ...,
-    interval: float = ...,
-    timeout: float | None = ...,
-    jitter: float = ...,
-    max_failures: int = ...,
-    return_exceptions: Literal[False] = ...,
-    clock: Clock = ...,
-    sleep: Sleep = ...,
-    rng: random.Random | None = ...,
-) -> AsyncGenerator[R, None]: ...
-
-
-@overload
-def schedule(
-    targets: Iterable[K],
-    step: Callable[[K], Awaitable[R | Again]],
-    *,
-    concurrency: int = ...,
-    interval: float = ...,
-    timeout: float | None = ...,
-    jitter: float = ...,
-    max_failures: int = ...,
-    return_exceptions: Literal[True],
-    clock: Clock = ...,
-    sleep: Sleep = ...,
-    rng: random.Random | None = ...,
-) -> AsyncGenerator[R | PollFailure[K], None]: ...
+    wait: Wait[E] = Wait(
+        concurrency=concurrency, interval=interval, timeout=timeout, jitter=jitter,
+        max_failures=max_failures, return_exceptions=return_exceptions,
+        clock=clock, sleep=sleep, rng=rng,
+    )  # fmt: skip
+    return wait.run(targets, step)
 
 
 def schedule(
@@ -400,42 +482,23 @@ def schedule(
     timeout: float | None = None,
     jitter: float = _defaults.POLL_JITTER,
     max_failures: int = _defaults.POLL_MAX_FAILURES,
-    return_exceptions: bool = False,
-    clock: Clock = time.monotonic,
-    sleep: Sleep = asyncio.sleep,
+    return_exceptions: E | Literal[False] = False,
+    clock: _defaults.Clock = time.monotonic,
+    sleep: _defaults.Sleep = asyncio.sleep,
     rng: random.Random | None = None,
-) -> AsyncGenerator[Any, None]:
+) -> Results[R, K, E]:
     """Step every target until its step returns a final result; yield each as soon as it does.
 
-    ``step(target)`` does one piece of work for the target (a request, usually) and returns
-    either its final result or ``Again(delay)``: step it again after ``delay`` seconds
-    (``AGAIN``: after ``interval``). A target keeps its own state between steps (the step is a
-    method of a stateful target, say), so a step resumes where the previous one stopped. The
-    arguments, the failures and the order of work are ``poll``'s (see the module docstring): an
-    ``NcpError`` from a step is classified; a transient one steps the target again after
-    ``interval``, up to ``max_failures`` in a row; a step that must not run again after a
-    failure (a write) runs with ``max_failures=1``, or catches the failure and returns it in its
-    final result.
+    ``step(target)`` returns the final result or ``Again(delay)``. A target keeps its own state
+    between steps (the step is a method of a stateful target, say), so a step resumes where the
+    previous one stopped. The options are ``Wait``'s (see the module docstring).
     """
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        raise ValueError(f"concurrency must be an int >= 1, got {concurrency!r}")
-    if not interval >= 0 or not 0 <= jitter < 1:
-        raise ValueError("interval must be >= 0 seconds and jitter within [0, 1)")
-    if timeout is not None and not timeout > 0:
-        raise ValueError(f"timeout must be > 0 seconds or None, got {timeout}")
-    if isinstance(max_failures, bool) or not isinstance(max_failures, int) or max_failures < 1:
-        raise ValueError(f"max_failures must be an int >= 1, got {max_failures!r}")
-    batch: _Batch[K, R] = _Batch(
-        list(dict.fromkeys(targets)),
-        step,
-        interval=interval,
-        jitter=jitter,
-        max_failures=max_failures,
-        clock=clock,
-        sleep=sleep,
-        rng=rng or random.Random(),
-    )
-    return batch.run(concurrency, timeout, return_exceptions)
+    wait: Wait[E] = Wait(
+        concurrency=concurrency, interval=interval, timeout=timeout, jitter=jitter,
+        max_failures=max_failures, return_exceptions=return_exceptions,
+        clock=clock, sleep=sleep, rng=rng,
+    )  # fmt: skip
+    return wait.run(targets, step)
 
 
 def sweep(
@@ -444,68 +507,42 @@ def sweep(
     *,
     interval: float = _defaults.POLL_INTERVAL,
     timeout: float | None = None,
+    max_failures: int = _defaults.POLL_MAX_FAILURES,
     pending: Callable[[], tuple[Any, ...]] = tuple,
     what: str = "item",
-    clock: Clock = time.monotonic,
-    sleep: Sleep = asyncio.sleep,
-) -> AsyncIterator[R]:
-    """Run ``walk()`` every ``interval`` seconds and yield what each walk yields, until
-    ``finished()`` is true after a walk.
-
-    ``interval`` is the pause between the end of one walk and the start of the next. ``timeout``
-    (seconds, from the first walk) bounds the whole wait: a walk still under way when it passes
-    is stopped (its page requests cancelled), and a walk that would start after it is not
-    started; either way ``PollTimeoutError`` is raised with ``pending()`` (what is still
-    unfinished, as far as the walks have told) and a message counting them as ``what`` (a
-    singular noun; an ``s`` is added for more than one). The time the consumer spends between
-    two items is not the walk's and is not cut short. Breaking out of the loop or cancelling
-    closes the walk in progress (its page requests included). Bad arguments raise
-    ``ValueError`` here, before anything runs.
-    """
-    if not interval >= 0:
-        raise ValueError(f"interval must be >= 0 seconds, got {interval}")
-    if timeout is not None and not timeout > 0:
-        raise ValueError(f"timeout must be > 0 seconds or None, got {timeout}")
-    return _sweep(walk, finished, interval, timeout, pending, what, clock, sleep)
-
-
-async def _sweep(
-    walk: Callable[[], AsyncGenerator[R, None]],
-    finished: Callable[[], bool],
-    interval: float,
-    timeout: float | None,
-    pending: Callable[[], tuple[Any, ...]],
-    what: str,
-    clock: Clock,
-    sleep: Sleep,
+    clock: _defaults.Clock = time.monotonic,
+    sleep: _defaults.Sleep = asyncio.sleep,
 ) -> AsyncGenerator[R, None]:
-    deadline = None if timeout is None else clock() + timeout
+    """Run ``walk()`` every ``interval`` seconds (from the end of one walk to the start of the
+    next) and yield what each walk yields, until ``finished()`` is true after a walk.
 
-    def timed_out() -> PollTimeoutError:
-        left = pending()
-        noun = what if len(left) == 1 else f"{what}s"
-        return PollTimeoutError(
-            f"{len(left)} {noun} still unfinished after {timeout} s", pending=left
-        )
+    One target (the list) on the ``Wait`` engine, whose step is one walk: ``timeout`` bounds
+    the whole wait, a walk under way included (its page requests are cancelled), and raises
+    ``PollTimeoutError`` with ``pending()`` (what is still unfinished, as far as the walks have
+    told; counted as ``what``); a walk that fails transiently is walked again after
+    ``interval``, up to ``max_failures`` in a row, and then (or at once, for a permanent
+    failure) its error is raised. Bad arguments raise before anything runs.
+    """
+    wait: Wait[Literal[True]] = Wait(
+        concurrency=1, interval=interval, timeout=timeout, jitter=0.0,
+        max_failures=max_failures, return_exceptions=True, what=what, pending=pending,
+        clock=clock, sleep=sleep,
+    )  # fmt: skip
 
-    while True:
+    async def step(_: object) -> object:
         async with contextlib.aclosing(walk()) as items:
-            while True:
-                # Each wait for the walk's next item is bounded, not the consumer's time
-                # between items (a timeout spanning a ``yield`` would cancel the consumer).
-                limit = asyncio.timeout(None if deadline is None else max(deadline - clock(), 0))
-                try:
-                    async with limit:
-                        item = await anext(items)
-                except StopAsyncIteration:
-                    break
-                except TimeoutError:
-                    if limit.expired():
-                        raise timed_out() from None
-                    raise
-                yield item
-        if finished():
-            return
-        if deadline is not None and clock() + interval >= deadline:
-            raise timed_out()
-        await sleep(interval)
+            async for item in items:
+                await wait.emit(item)
+        return DONE if finished() else AGAIN
+
+    return raising(wait.run(("list",), step))
+
+
+async def raising(results: Results[R, Any, Literal[True]]) -> AsyncGenerator[R, None]:
+    """The results of a wait of one target, its failure raised as is rather than yielded as a
+    ``PollFailure`` (``sweep``, ``LiveStation.wait_for_channel``)."""
+    async with contextlib.aclosing(aiter(results)) as stream:
+        async for item in stream:
+            if isinstance(item, PollFailure):
+                raise item.error
+            yield item

@@ -13,12 +13,13 @@ or receives the service's callbacks (``parse_callback``) in a web app of its own
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import logging
 from collections import Counter
 from collections.abc import (
     AsyncGenerator,
-    AsyncIterator,
+    Awaitable,
     Callable,
     Hashable,
     Iterable,
@@ -26,13 +27,14 @@ from collections.abc import (
     Sequence,
 )
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, Literal, overload
+from typing import Any, Final, Literal
 
 import attrs
 from yarl import URL
 
-from . import _defaults
+from . import _checks, _defaults
 from ._callbacks import MAX_CALLBACK_BYTES, callback_json, preview
+from ._checks import segment
 from ._converter import (
     structure,
     structure_content,
@@ -40,21 +42,18 @@ from ._converter import (
     structure_statistics,
     to_camel,
 )
-from ._resource import Resource, segment, time_window
-from ._retry import Verdict, classify
+from ._resource import Resource, time_window
 from .errors import (
     AddFilesError,
     ApiError,
-    ClientClosedError,
     NcpError,
     OutcomeUnknownError,
-    PollingError,
     ResponseError,
     TransportError,
     excerpt,
 )
 from .pagination import Pager
-from .polling import PollFailure, PollTimeoutError, sweep
+from .polling import AGAIN, DONE, Again, E, Results, raising
 from .records import (
     Category,
     ChannelCallback,
@@ -77,6 +76,9 @@ logger: Final = logging.getLogger("ncp_media_async")
 
 class VodStation(Resource):
     """VOD Station APIs (``client.vod_station``)."""
+
+    name = "vod_station"
+    title = "VOD Station"
 
     # -- categories and encoding options --------------------------------------------------------
 
@@ -103,23 +105,18 @@ class VodStation(Resource):
         ``NotFoundError`` (code 260004)."""
         return await self._get(
             ("category", segment("category_id", category_id)),
-            lambda body: structure_content(body, Category),
+            functools.partial(structure_content, type_=Category),
         )
 
     async def encoding_options(self) -> list[EncodingOption]:
         """``GET /api/v2/encoding-option``: every encoding option (NCP's presets and the
         account's own; the list is not paged)."""
-        return await self._get(
-            ("encoding-option",), lambda body: structure_list(body, EncodingOption)[0]
-        )
+        return await self._get(("encoding-option",), _items_of(EncodingOption))
 
     async def encoding_option_templates(self) -> list[EncodingOptionTemplate]:
         """``GET /api/v2/encoding-option/template``: the templates, each a set of encoding
         option ids a category can use (the body has no ``total``)."""
-        return await self._get(
-            ("encoding-option", "template"),
-            lambda body: structure_list(body, EncodingOptionTemplate)[0],
-        )
+        return await self._get(("encoding-option", "template"), _items_of(EncodingOptionTemplate))
 
     # -- submitting files -----------------------------------------------------------------------
 
@@ -134,22 +131,26 @@ class VodStation(Resource):
         output: OutputSettings | None = None,
     ) -> list[EncodingJob]:
         """``PUT /api/v2/category/{categoryId}/add-files``: encode files with the category's
-        options; one ``EncodingJob`` per input, in input order.
+        options; one ``EncodingJob`` per distinct input, in input order.
 
         The inputs are either object ``paths`` in ``bucket`` or HTTP(S) ``urls`` (the service
-        downloads them), never both: that, and every other argument, is checked before anything
-        is sent (``ValueError``/``TypeError``). More than 100 inputs (the documented limit of
-        one request) go in several requests, one after another, 100 at a time. ``notification``
-        is a callback URL for these files only (it overrides the category's; sent as
-        ``notification``, the current documents' name, not the older ``notificationUrl``);
-        ``output`` overrides where the outputs go (``bucket_name`` and ``file_path`` required).
+        downloads them), never both; each a collection of strings (a single ``str`` is a
+        ``TypeError``), and an input listed twice is sent once (one encoding per file, as
+        ``import_assets`` imports a key listed twice once). That, and every other argument, is
+        checked before anything is sent (``ValueError``/``TypeError``). More than 100 inputs
+        (the documented limit of one request) go in several requests, one after another, 100
+        at a time. ``notification`` is a callback URL for these files only (it overrides the
+        category's; sent as ``notification``, the current documents' name, not the older
+        ``notificationUrl``); ``output`` overrides where the outputs go (``bucket_name`` and
+        ``file_path`` required).
 
         A request that may have reached the service is never sent again: a file must not be
         encoded twice. When a request fails, ``add_files`` stops and raises ``AddFilesError``
         saying which inputs were submitted (``jobs``), which may or may not have been
         (``uncertain``: the connection broke after sending, a timeout, a 5xx), which were
-        refused (``rejected``) and which were not sent (``unsent``); its docstring shows how to
-        reconcile with ``find_jobs``. When the very first request fails and nothing is
+        refused (``rejected``) and which were not sent (``unsent``: no connection, a wait that
+        outlasted the call's deadline, a client closed before sending); its docstring shows how
+        to reconcile with ``find_jobs``. When the very first request fails and nothing is
         uncertain, the request's own error is raised instead (``NotFoundError`` for an unknown
         category, ``BadRequestError``, ``TransportError`` if no connection could be made).
         Cancelling ``add_files`` while a request is in flight leaves that request's fate
@@ -159,25 +160,27 @@ class VodStation(Resource):
         when it cannot be read (a success whose body is broken) or holds a different number of
         ids, the files were taken but ``EncodingJob.file_id`` is ``None`` (a warning is
         logged); ``wait_for_encodings`` does not need it.
+
+        Example::
+
+            jobs = await client.vod_station.add_files(13814, bucket="in", paths=["a.mp4"])
+            async for job in client.vod_station.wait_for_encodings(jobs, timeout=3600):
+                print(job.input_path, job.succeeded, job.links)
         """
         category = segment("category_id", category_id)
         number = _category_number(category_id)
         inputs, field, common = _add_files_body(bucket, paths, urls, notification, output)
         self._offered()
-        chunks = [
-            inputs[i : i + _defaults.ADD_FILES_MAX_INPUTS]
-            for i in range(0, len(inputs), _defaults.ADD_FILES_MAX_INPUTS)
-        ]
+        size = _defaults.ADD_FILES_MAX_INPUTS
+        chunks = [inputs[i : i + size] for i in range(0, len(inputs), size)]
         jobs: list[EncodingJob] = []
         for n, chunk in enumerate(chunks):
             since = self._gateway_now()
             try:
                 ids = await self._write(
-                    "PUT",
-                    ("category", category, "add-files"),
-                    _file_ids,
+                    "PUT", ("category", category, "add-files"), _file_ids,
                     json={**common, field: chunk},
-                )
+                )  # fmt: skip
             except ResponseError as exc:  # a success status: the files were taken
                 logger.warning("add_files: %s; the files were taken, their ids are unknown", exc)
                 ids = None
@@ -205,47 +208,33 @@ class VodStation(Resource):
         *,
         since: datetime,
         bucket: str | None = None,
-        page_size: int = 100,
-        prefetch: int = 4,
+        page_size: int = _defaults.ENCODING_WALK_PAGE_SIZE,
+        prefetch: int = _defaults.ENCODING_WALK_PREFETCH,
     ) -> list[EncodingJob]:
         """Which of ``inputs`` the service took into ``category_id`` since ``since``: an
         ``EncodingJob`` for each input that shows in the encoding status list (one walk of it,
-        from ``since`` on), with the outputs it shows now.
+        from ``since`` on), with the outputs it shows now (see ``wait_for_encodings`` for how
+        rows are told apart).
 
         For reconciling after ``AddFilesError``: ``find_jobs(e.category_id, e.uncertain,
         since=e.since, bucket=...)``. The status list has no file ids, so ``file_id`` is
-        ``None``; ``submitted_at`` is ``since``. Inputs are object paths in ``bucket``, or URLs.
-        An input that does not show was not taken *as far as the list shows now*: a request
-        that timed out may still be worked on by the service, so give it a minute before
-        submitting such an input again. ``since`` must be timezone-aware.
+        ``None``; ``submitted_at`` is ``since``. Inputs are object paths in ``bucket``, or URLs
+        (a collection: a single ``str`` is a ``TypeError``). An input that does not show was
+        not taken *as far as the list shows now*: a request that timed out may still be worked
+        on by the service, so give it a minute before submitting such an input again. ``since``
+        must be timezone-aware.
         """
         number = _category_number(category_id)
-        items = [_checked_input(text, "inputs") for text in inputs]
-        if not isinstance(since, datetime):
-            raise TypeError(f"since must be a datetime, got {type(since).__name__}")
-        time_window(since, None)  # refuses a naive datetime
+        since = _checks.aware("since", since)
         candidates = [
-            EncodingJob(
-                None,
-                number,
-                item,
-                None if _is_url(item) else bucket,
-                since,
-            )
-            for item in dict.fromkeys(items)
+            EncodingJob(None, number, item, None if _is_url(item) else bucket, since)
+            for item in _checks.texts("inputs", inputs)
         ]
-        matcher = _Matcher(candidates)
-        rows = await matcher.collect(
-            self.encoding_statuses(
-                start=since - _WINDOW_SLACK, page_size=page_size, prefetch=prefetch
-            )
+        walk = self.encoding_statuses(
+            start=since - _WINDOW_SLACK, page_size=page_size, prefetch=prefetch
         )
-        found = []
-        for job in candidates:
-            outputs = matcher.outputs(job, rows)
-            if outputs:
-                found.append(attrs.evolve(job, outputs=outputs))
-        return found
+        found = _outputs(candidates, await _rows_of(candidates, walk))
+        return [job for job in found.values() if job.outputs]
 
     async def encoding_job(self, file_id: int | str) -> EncodingJobDetail:
         """``GET /api/v2/status/{fileId}``: one encoding job, its category and its input (with
@@ -260,111 +249,68 @@ class VodStation(Resource):
 
     # -- awaiting encodings ---------------------------------------------------------------------
 
-    @overload
-    def wait_for_encodings(
-        self,
-        jobs: Iterable[EncodingJob],
-        *,
-        interval: float = ...,
-        timeout: float | None = ...,
-        page_size: int = ...,
-        prefetch: int = ...,
-        max_failures: int = ...,
-        return_exceptions: Literal[False] = ...,
-        progress: Callable[[Sequence[EncodingJob]], None] | None = ...,
-        clock: _defaults.Clock | None = ...,
-        sleep: _defaults.Sleep | None = ...,
-    ) -> AsyncIterator[EncodingJob]: ...
-
-    @overload
-    def wait_for_encodings(
-        self,
-        jobs: Iterable[EncodingJob],
-        *,
-        interval: float = ...,
-        timeout: float | None = ...,
-        page_size: int = ...,
-        prefetch: int = ...,
-        max_failures: int = ...,
-        return_exceptions: Literal[True],
-        progress: Callable[[Sequence[EncodingJob]], None] | None = ...,
-        clock: _defaults.Clock | None = ...,
-        sleep: _defaults.Sleep | None = ...,
-    ) -> AsyncIterator[EncodingJob | PollFailure[EncodingJob]]: ...
-
     def wait_for_encodings(
         self,
         jobs: Iterable[EncodingJob],
         *,
         interval: float = _defaults.ENCODING_WAIT_INTERVAL,
         timeout: float | None = None,
-        page_size: int = 100,
-        prefetch: int = 4,
+        page_size: int = _defaults.ENCODING_WALK_PAGE_SIZE,
+        prefetch: int = _defaults.ENCODING_WALK_PREFETCH,
         max_failures: int = _defaults.POLL_MAX_FAILURES,
-        return_exceptions: bool = False,
-        progress: Callable[[Sequence[EncodingJob]], None] | None = None,
-        clock: _defaults.Clock | None = None,
-        sleep: _defaults.Sleep | None = None,
-    ) -> AsyncIterator[Any]:
+        return_exceptions: E | Literal[False] = False,
+        on_progress: Callable[[Sequence[EncodingJob]], None] | None = None,
+    ) -> Results[EncodingJob, EncodingJob, E]:
         """Wait until every output of each job is terminal (COMPLETE, FAILURE, CANCELED); yield
         each job, with its ``outputs``, as soon as it is.
 
-        How: every ``interval`` seconds, one walk of the encoding status list (``GET
-        /api/v2/status``, ``page_size`` items a page, ``prefetch`` pages in flight) serves the
-        whole batch, not one request per job. The walk covers work starts from the earliest
-        ``submitted_at`` of the jobs still pending (less two minutes for clocks that disagree;
-        a job without ``submitted_at`` puts no lower bound). The list's rows carry no file id:
-        a row belongs to a job by its ``categoryId`` and its ``filePath``, the input's path
-        (for a URL input, the URL, its path or its file name: the documents do not say which
-        the service shows; a leading ``/`` does not matter). A job is finished when all its
-        rows are terminal and they cover as many output types as the category has encoding
+        How: one walk of the encoding status list (``GET /api/v2/status``, ``page_size`` items
+        a page, ``prefetch`` pages in flight) serves the whole batch, not one request per job:
+        each job is looked at every ``interval`` seconds, and every job due takes the rows of
+        the walk that started after its last look (one walk per round whatever the number of
+        jobs). The walk covers work starts from the earliest ``submitted_at`` of the jobs still
+        pending (less two minutes for clocks that disagree; a job without ``submitted_at`` puts
+        no lower bound). The list's rows carry no file id: a row belongs to a job by its
+        ``categoryId`` and its ``filePath``, the input's path (for a URL input, the URL, its
+        path or its file name: the documents do not say which the service shows; a leading
+        ``/`` does not matter).
+
+        A job takes at most one row per output type. When the window holds rows of an earlier
+        job of the same input (the same path submitted again), a job takes the rows that changed
+        (``lastWorkTime``) at or after its submission, less a minute for clocks; where two such
+        rows remain for one output type (two jobs of one input submitted close together, or one
+        still queued from before), the list cannot tell them apart: the job takes the most
+        recent and says so (``EncodingJob.ambiguous``), never a silent mix. A job is finished
+        when its rows are terminal and cover as many output types as the category has encoding
         options (its ``encoding_options``, or its template's; read once per category with
-        ``category`` and ``encoding_option_templates`` before the first walk): that count also
-        keeps a job pending while an output is missing from the list (not listed yet, or listed
-        with an empty ``filePath``, as callbacks are while ``WAITING``). A category that names
-        neither leaves the number unknown: its jobs finish when every row shown is terminal.
-        Two jobs with the same category and input path cannot be told apart in the list: each
-        finishes when the rows of both are terminal, and both get them all as ``outputs`` (as
-        does a job whose input was submitted again in the window).
+        ``category`` and ``encoding_option_templates``): that count also keeps a job pending
+        while an output is missing from the list (not listed yet, or listed with an empty
+        ``filePath``, as callbacks are while ``WAITING``). A category that names neither leaves
+        the number unknown: its jobs finish when every row shown is terminal.
 
-        Failures, as in ``MediaAI.wait_for_imports``: a category that cannot be read for good
-        (not found) fails its jobs, not the others; a walk that fails transiently is tried
-        again at the next interval, and after ``max_failures`` such failures in a row (or one
-        permanent failure) every pending job fails with that error. Failed jobs are raised
-        together as ``PollingError`` (``.failures`` maps job to error) once the rest finished,
-        or yielded as ``PollFailure`` with ``return_exceptions=True``. An authentication or
-        permission error stops the wait at once. ``timeout`` (seconds, from the first walk) bounds
-        the whole wait, a walk under way included: ``PollTimeoutError`` names the jobs still
-        pending. Breaking out
-        of the loop or cancelling stops the walk in progress and leaves no task behind.
+        The rest is the one wait engine's (``ncp_media_async.polling``): a category that cannot
+        be read for good (not found) fails its jobs, not the others; a walk that fails
+        transiently is walked again at the next look, and after ``max_failures`` such failures
+        in a row (or one permanent failure) the jobs fail with that error, raised together as
+        ``PollingError`` (``.failures`` maps job to error) once the rest finished, or yielded as
+        ``PollFailure`` with ``return_exceptions=True``. An authentication or permission
+        error, or ``close()``, stops the wait at once. ``timeout`` (seconds) bounds the whole
+        wait, a walk under way included, whatever ``interval`` is: ``PollTimeoutError`` names
+        the jobs still pending. Breaking out of the loop or cancelling stops the walk in
+        progress and leaves no task behind.
 
-        ``progress``, if given, is called after each walk with every job of the batch and the
-        rows found for it so far (finished or not), e.g. for a progress display per output.
-        ``clock``/``sleep`` default to the client's ``monotonic``/``sleep``.
+        ``on_progress``, if given, is called after each walk with every job of the batch and
+        the rows found for it so far (finished or not), e.g. for a progress display per output.
 
         Bad arguments raise ``TypeError``/``ValueError`` here, before anything is sent.
         """
-        self._offered()
-        batch_jobs = list(dict.fromkeys(jobs))
-        for job in batch_jobs:
-            if not isinstance(job, EncodingJob):
-                raise TypeError(f"jobs must be EncodingJob objects, got {type(job).__name__}")
-        self.encoding_statuses(page_size=page_size, prefetch=prefetch)  # checks both now
-        if isinstance(max_failures, bool) or not isinstance(max_failures, int) or max_failures < 1:
-            raise ValueError(f"max_failures must be an int >= 1, got {max_failures!r}")
-        config = self._transport.config
-        batch = _EncodingBatch(self, batch_jobs, page_size, prefetch, max_failures, progress)
-        results = sweep(
-            batch.walk,
-            batch.finished,
-            interval=interval,
-            timeout=timeout,
-            pending=batch.pending_jobs,
-            what="encoding job",
-            clock=clock or config.monotonic,
-            sleep=sleep or config.sleep,
-        )
-        return _finish(results, len(batch_jobs), return_exceptions)
+        batch = _checks.instances("jobs", jobs, EncodingJob)
+        walks = _Walks(self, batch, page_size, prefetch, on_progress)
+        wait = self._wait(
+            "wait_for_encodings", "encoding job", interval=interval, timeout=timeout,
+            max_failures=max_failures, return_exceptions=return_exceptions, jitter=0.0,
+        )  # fmt: skip
+        return wait.run_together(batch, walks.step)
 
     # -- encoding statuses and statistics -------------------------------------------------------
 
@@ -405,9 +351,7 @@ class VodStation(Resource):
         Counts sent as strings or numbers both come back as ``int``.
         """
         return await self._get(
-            ("status", "status-statistic"),
-            structure_statistics,
-            time_window(start, end),
+            ("status", "status-statistic"), structure_statistics, time_window(start, end)
         )
 
     def watch_encoding_statuses(
@@ -417,34 +361,37 @@ class VodStation(Resource):
         end: datetime | None = None,
         interval: float = _defaults.POLL_INTERVAL,
         timeout: float | None = None,
-        page_size: int = 100,
-        prefetch: int = 4,
-        clock: _defaults.Clock | None = None,
-        sleep: _defaults.Sleep | None = None,
-    ) -> AsyncIterator[EncodingStatus]:
+        max_failures: int = _defaults.POLL_MAX_FAILURES,
+        page_size: int = _defaults.ENCODING_WALK_PAGE_SIZE,
+        prefetch: int = _defaults.ENCODING_WALK_PREFETCH,
+    ) -> AsyncGenerator[EncodingStatus, None]:
         """Re-walk the encoding status list every ``interval`` seconds and yield what changed.
 
         The first walk yields every status; later walks yield a status whose ``status`` or
         ``percent`` changed (an output file is identified by ``EncodingStatus.output_key``).
         Ends when every status in the window is terminal (COMPLETE, FAILURE, CANCELED; a status
-        the service left out counts as unfinished); raises ``PollTimeoutError`` if ``timeout``
-        seconds pass first. ``interval`` is the pause between the end of one walk and the
-        start of the next (``polling.sweep``). ``clock`` and ``sleep`` default to the client's
-        (``monotonic`` and ``sleep`` options).
+        the service left out counts as unfinished). ``interval`` is the pause between the end
+        of one walk and the start of the next; ``timeout`` (seconds) bounds the whole wait, a
+        walk under way included (``PollTimeoutError``, naming the output keys still
+        unfinished); a walk that fails transiently is walked again, up to ``max_failures`` in a
+        row (``polling.sweep``).
         """
+        self.encoding_statuses(start=start, end=end, page_size=page_size, prefetch=prefetch)
         changes = _Changes()
-        return sweep(
-            lambda: changes.of(
-                self.encoding_statuses(start=start, end=end, page_size=page_size, prefetch=prefetch)
-            ),
-            changes.finished,
-            interval=interval,
-            timeout=timeout,
+        wait = self._wait(
+            "watch_encoding_statuses", "encoding", interval=interval, timeout=timeout,
+            max_failures=max_failures, return_exceptions=True, jitter=0.0,
             pending=changes.pending,
-            what="encoding",
-            clock=clock or self._transport.config.monotonic,
-            sleep=sleep or self._transport.config.sleep,
-        )
+        )  # fmt: skip
+
+        async def step(_: object) -> object:
+            walk = self.encoding_statuses(
+                start=start, end=end, page_size=page_size, prefetch=prefetch
+            )
+            await changes.walk(walk, wait.emit)
+            return DONE if changes.finished() else AGAIN
+
+        return raising(wait.run(("list",), step))
 
     # -- channels -------------------------------------------------------------------------------
 
@@ -473,14 +420,15 @@ class VodStation(Resource):
         unknown id raises ``NotFoundError`` (code 260004 or 260017)."""
         return await self._get(
             ("channels", segment("channel_id", channel_id)),
-            lambda body: structure_content(body, VodChannel),
+            functools.partial(structure_content, type_=VodChannel),
         )
 
     async def start_channel(self, channel_id: str) -> VodChannel:
         """``PUT /api/v2/channels/{channelId}/start``: start a ``STOPPED`` channel; returns the
         channel as the call left it (a transitional state: the final ``READY`` arrives later, by
         ``channel``, ``channel_events`` or the channel callback). A channel in any other state
-        raises ``ConflictError`` (code 260022).
+        raises ``ConflictError`` (code 260022). Sent without a body or a ``Content-Type``, as
+        the documented curl does.
 
         Not sent again once it may have reached the service: a repeated start would only fail
         with ``ConflictError``, hiding the outcome of the first; on ``OutcomeUnknownError`` read
@@ -495,11 +443,10 @@ class VodStation(Resource):
         return await self._channel_action(channel_id, "stop")
 
     async def _channel_action(self, channel_id: str, action: str) -> VodChannel:
-        # The documented curl sends no body.
         return await self._write(
             "PUT",
             ("channels", segment("channel_id", channel_id), action),
-            lambda body: structure_content(body, VodChannel),
+            functools.partial(structure_content, type_=VodChannel),
         )
 
     def channel_events(
@@ -533,17 +480,6 @@ class VodStation(Resource):
         transport = self._transport
         now = transport.config.clock() + transport.clock_offset(self._service.host)
         return datetime.fromtimestamp(now, UTC)
-
-    async def _outputs_of(self, category_id: int, templates: _Templates) -> int | None:
-        """How many outputs each input of ``category_id`` gets: its encoding options, or its
-        template's; ``None`` when the category names neither."""
-        category = await self.category(category_id)
-        if category.encoding_options:
-            return len(category.encoding_options)
-        if category.encoding_option_template_id is not None:
-            ids = await templates.option_ids(category.encoding_option_template_id)
-            return len(ids) if ids else None
-        return None
 
 
 # -- callbacks ------------------------------------------------------------------------------------
@@ -593,8 +529,16 @@ _ENCODING_CALLBACK_FIELDS: Final = frozenset({"fileId", "encodingOptionId", "out
 #: How far before the earliest submission a walk of the status list starts: the client signs
 #: with its clock plus what it learnt of the gateway's, and learns only an offset over a minute.
 _WINDOW_SLACK: Final = timedelta(seconds=_defaults.ENCODING_WINDOW_SLACK)
+#: How far before its submission a row of a job may have last changed (clocks that disagree by
+#: less than the client corrects): an older row of the same input is an earlier job's.
+_ROW_SLACK: Final = timedelta(seconds=_defaults.CLOCK_SKEW_THRESHOLD)
 
 Fate = Literal["uncertain", "rejected", "unsent"]
+
+
+def _items_of(item_type: type[Any]) -> Callable[[Any], list[Any]]:
+    """Reads ``{"content": [...]}`` (a list without paging) as records of ``item_type``."""
+    return lambda body: structure_list(body, item_type)[0]
 
 
 def _category_number(category_id: int | str) -> int:
@@ -611,14 +555,6 @@ def _is_url(text: str) -> bool:
     return text.lower().startswith(("http://", "https://"))
 
 
-def _checked_input(value: object, name: str) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must hold strings, got {type(value).__name__}")
-    if not value.strip():
-        raise ValueError(f"{name} must not hold an empty string")
-    return value
-
-
 def _add_files_body(
     bucket: str | None,
     paths: Iterable[str] | None,
@@ -626,9 +562,8 @@ def _add_files_body(
     notification: str | None,
     output: OutputSettings | None,
 ) -> tuple[list[str], str, dict[str, Any]]:
-    """The inputs, the body field that lists them, and the rest of the body, all checked."""
-    if isinstance(paths, str) or isinstance(urls, str):
-        raise TypeError("paths and urls take a list of strings, not one string")
+    """The inputs (each once), the body field that lists them, and the rest of the body, all
+    checked."""
     if urls is not None and (bucket is not None or paths is not None):
         raise ValueError(
             "give either bucket and paths (objects in Object Storage) or urls (files to "
@@ -636,15 +571,15 @@ def _add_files_body(
         )
     common: dict[str, Any] = {}
     if urls is not None:
-        inputs = [_checked_input(url, "urls") for url in urls]
+        inputs = _checks.texts("urls", urls)
         for url in inputs:
             if not _is_url(url):
                 raise ValueError(f"urls must be http:// or https:// URLs, got {url!r}")
         field = "httpDownloadUrlList"
     elif paths is not None:
+        inputs = _checks.texts("paths", paths)
         if not isinstance(bucket, str) or not bucket.strip():
             raise ValueError("bucket (the bucket holding the paths) is required with paths")
-        inputs = [_checked_input(path, "paths") for path in paths]
         common["bucketName"] = bucket
         field = "pathList"
     else:
@@ -701,7 +636,7 @@ def _jobs_for(
         logger.warning(
             "add_files: %d ids for %d files; the files were taken, their ids are unknown",
             len(ids), len(chunk),
-        )
+        )  # fmt: skip
     known = ids if ids is not None and len(ids) == len(chunk) else itertools.repeat(None)
     return [
         EncodingJob(file_id, category_id, item, None if _is_url(item) else bucket, since)
@@ -713,17 +648,17 @@ def _fate(error: NcpError) -> Fate:
     """What a failed add-files request did to its inputs.
 
     Refused (not taken): a 4xx, or a 429 the retries could not get past. Not sent: a connection
-    that was never made (for a write, any other ``TransportError``). Uncertain: everything that
-    may have reached the service (the connection broke after sending, a timeout, a 5xx, a
-    client closed under the request).
+    that was never made, a wait before sending that outlasted the call's deadline, a client
+    closed before sending (any ``TransportError`` but ``OutcomeUnknownError``, and
+    ``ClientClosedError``: the transport turns a close under a write in flight into
+    ``OutcomeUnknownError``). Uncertain: everything that may have reached the service (the
+    connection broke after sending, a timeout, a 5xx).
     """
-    if isinstance(error, OutcomeUnknownError | ClientClosedError):
+    if isinstance(error, OutcomeUnknownError):
         return "uncertain"
-    if isinstance(error, TransportError):
+    if isinstance(error, TransportError) or not isinstance(error, ApiError):
         return "unsent"
-    if isinstance(error, ApiError) and error.status < 500:
-        return "rejected"
-    return "uncertain"
+    return "rejected" if error.status < 500 else "uncertain"
 
 
 def _job_detail(body: Any) -> EncodingJobDetail:
@@ -748,84 +683,70 @@ class _JobBody:
     category_name: str | None = None
 
 
-# -- wait_for_encodings: matching rows to jobs, the batch -----------------------------------------
+# -- wait_for_encodings: matching rows to jobs, one walk for every job due ------------------------
+
+RowKey = tuple[int | None, str]
 
 
-def _path_keys(job: EncodingJob) -> tuple[str, ...]:
-    """The ``filePath`` values a status row of ``job`` may carry, without a leading ``/``.
+def _path_keys(job: EncodingJob) -> tuple[RowKey, ...]:
+    """The (category, ``filePath``) a status row of ``job`` may carry, without a leading ``/``.
 
     An object path is shown as given (``a.mp4`` or ``/a.mp4``). For a URL the documents do not
     say: the URL, its path, or its file name.
     """
     text = job.input_path
     if not _is_url(text):
-        return (text.lstrip("/"),)
+        return ((job.category_id, text.lstrip("/")),)
     path = URL(text).path
-    return tuple(dict.fromkeys(k for k in (text, path.lstrip("/"), path.rsplit("/", 1)[-1]) if k))
+    paths = dict.fromkeys(k for k in (text, path.lstrip("/"), path.rsplit("/", 1)[-1]) if k)
+    return tuple((job.category_id, p) for p in paths)
 
 
-def _row_key(row: EncodingStatus) -> tuple[int | None, str]:
-    return (row.category_id, (row.file_path or "").lstrip("/"))
+async def _rows_of(
+    jobs: Iterable[EncodingJob], walk: Pager[EncodingStatus]
+) -> dict[RowKey, list[EncodingStatus]]:
+    """One walk of the status list: the rows of ``jobs``, by (category, path), each once (a
+    list that shifts under the walker may serve one twice)."""
+    keys = {key for job in jobs for key in _path_keys(job)}
+    rows: dict[RowKey, dict[EncodingStatus, None]] = {}
+    async with contextlib.aclosing(aiter(walk)) as statuses:
+        async for row in statuses:
+            key = (row.category_id, (row.file_path or "").lstrip("/"))
+            if key in keys:
+                rows.setdefault(key, {})[row] = None
+    return {key: list(found) for key, found in rows.items()}
 
 
-class _Matcher:
-    """Which status rows belong to which jobs: by category and input path (see
-    ``_path_keys``)."""
-
-    def __init__(self, jobs: Iterable[EncodingJob]) -> None:
-        self.keys: dict[tuple[int | None, str], None] = {}
-        for job in jobs:
-            for path in _path_keys(job):
-                self.keys[(job.category_id, path)] = None
-
-    async def collect(
-        self, walk: Pager[EncodingStatus]
-    ) -> dict[tuple[int | None, str], list[EncodingStatus]]:
-        """One walk of the status list: the rows of the jobs, by key."""
-        rows: dict[tuple[int | None, str], list[EncodingStatus]] = {}
-        keys = self.keys
-        async with contextlib.aclosing(aiter(walk)) as statuses:
-            async for row in statuses:
-                key = _row_key(row)
-                if key in keys:
-                    rows.setdefault(key, []).append(row)
-        return rows
-
-    @staticmethod
-    def outputs(
-        job: EncodingJob, rows: Mapping[tuple[int | None, str], list[EncodingStatus]]
-    ) -> tuple[EncodingStatus, ...]:
-        """The rows of ``job`` in one walk: each distinct row once (a list that shifts under
-        the walker may serve one twice), sorted by output type."""
-        found = [row for path in _path_keys(job) for row in rows.get((job.category_id, path), ())]
-        unique = dict.fromkeys(found)
-        return tuple(sorted(unique, key=lambda row: row.output_type or ""))
+def _outputs(
+    jobs: Iterable[EncodingJob], rows: dict[RowKey, list[EncodingStatus]]
+) -> dict[EncodingJob, EncodingJob]:
+    """Each job with its ``outputs`` in one walk: at most one row per output type, sorted by
+    output type, and ``ambiguous`` where the list cannot tell its row from another job's of
+    the same input (see ``VodStation.wait_for_encodings``)."""
+    found = {}
+    for job in jobs:
+        since = None if job.submitted_at is None else job.submitted_at - _ROW_SLACK
+        by_type: dict[str | None, list[EncodingStatus]] = {}
+        for key in _path_keys(job):
+            for row in rows.get(key, ()):
+                if since is None or row.last_work_time is None or row.last_work_time >= since:
+                    by_type.setdefault(row.output_type, []).append(row)
+        chosen = [max(group, key=_changed) for group in by_type.values()]
+        ambiguous = any(len(group) > 1 for group in by_type.values())
+        outputs = tuple(sorted(chosen, key=lambda row: row.output_type or ""))
+        found[job] = attrs.evolve(job, outputs=outputs, ambiguous=ambiguous)
+    return found
 
 
-def _finished(outputs: Sequence[EncodingStatus], expected: int | None) -> bool:
-    """Every row terminal, and as many output types as the category makes (when known)."""
-    if not outputs or not all(row.terminal for row in outputs):
-        return False
-    return expected is None or len({row.output_type for row in outputs}) >= expected
+def _changed(row: EncodingStatus) -> datetime:
+    return row.last_work_time or datetime.min.replace(tzinfo=UTC)
 
 
-class _Templates:
-    """The encoding option templates, read at most once per batch, when a category needs them."""
-
-    def __init__(self, vod: VodStation) -> None:
-        self._vod = vod
-        self._ids: dict[int | None, tuple[int, ...]] | None = None
-
-    async def option_ids(self, template_id: int) -> tuple[int, ...]:
-        if self._ids is None:
-            templates = await self._vod.encoding_option_templates()
-            self._ids = {t.id: t.encoding_option_ids for t in templates}
-        return self._ids.get(template_id, ())
-
-
-class _EncodingBatch:
-    """The state of one ``wait_for_encodings``: jobs pending, outputs per category, failures in
-    a row. ``walk`` is one interval's work for ``polling.sweep``."""
+class _Walks:
+    """The step of one ``wait_for_encodings``, serving every job due at once: the categories
+    not read yet (each read once: its number of outputs), then one walk of the status list
+    from the earliest submission of the jobs due. A category that cannot be read fails its
+    jobs (counted by the wait, as a failed walk is for every job due)."""
 
     def __init__(
         self,
@@ -833,116 +754,61 @@ class _EncodingBatch:
         jobs: list[EncodingJob],
         page_size: int,
         prefetch: int,
-        max_failures: int,
-        progress: Callable[[Sequence[EncodingJob]], None] | None,
+        on_progress: Callable[[Sequence[EncodingJob]], None] | None,
     ) -> None:
-        self.vod = vod
-        self.jobs = jobs
-        self.page_size = page_size
-        self.prefetch = prefetch
-        self.max_failures = max_failures
-        self.progress = progress
-        self.pending: dict[EncodingJob, None] = dict.fromkeys(jobs)
-        self.matcher = _Matcher(jobs)
+        vod.encoding_statuses(page_size=page_size, prefetch=prefetch)  # checks both now
+        self.vod, self.on_progress = vod, on_progress
+        self.page_size, self.prefetch = page_size, prefetch
         #: Outputs per input of each category, once read (``None``: the category names none).
         self.expected: dict[int, int | None] = {}
-        self.templates = _Templates(vod)
-        self.failures: dict[Hashable, int] = {}
-        self.latest: dict[EncodingJob, tuple[EncodingStatus, ...]] = {}
+        self.templates: dict[int | None, tuple[int, ...]] | None = None
+        self.latest = {job: job for job in jobs}  # each job with the rows last found for it
 
-    def finished(self) -> bool:
-        return not self.pending
-
-    def pending_jobs(self) -> tuple[EncodingJob, ...]:
-        return tuple(self.pending)
-
-    def _failed(self, key: Hashable, error: NcpError) -> bool:
-        """Count a failure of ``key`` (a category, or the walk); True when it is final."""
-        verdict = classify(error)
-        if verdict is Verdict.FATAL:
-            raise error
-        self.failures[key] = count = self.failures.get(key, 0) + 1
-        return verdict is Verdict.PERMANENT or count >= self.max_failures
-
-    def _drop(self, error: NcpError, category_id: int | None) -> list[PollFailure[EncodingJob]]:
-        """Fail the pending jobs of ``category_id`` (``None``: every pending job)."""
-        dropped = [j for j in self.pending if category_id in (None, j.category_id)]
-        for job in dropped:
-            del self.pending[job]
-        return [PollFailure(job, error) for job in dropped]
-
-    async def walk(self) -> AsyncGenerator[EncodingJob | PollFailure[EncodingJob], None]:
-        """Read the categories not read yet, walk the status list once, yield what finished."""
-        for category_id in dict.fromkeys(job.category_id for job in self.pending):
-            if category_id in self.expected:
-                continue
-            try:
-                self.expected[category_id] = await self.vod._outputs_of(
-                    category_id, self.templates
-                )
-            except NcpError as exc:
-                if self._failed(("category", category_id), exc):
-                    for failure in self._drop(exc, category_id):
-                        yield failure
-        ready = [job for job in self.pending if job.category_id in self.expected]
+    async def step(
+        self, jobs: list[EncodingJob]
+    ) -> dict[EncodingJob, EncodingJob | Again | NcpError]:
+        outcomes: dict[EncodingJob, EncodingJob | Again | NcpError] = {}
+        for category in dict.fromkeys(job.category_id for job in jobs):
+            if category not in self.expected:
+                try:
+                    self.expected[category] = await self._outputs_of(category)
+                except NcpError as exc:
+                    outcomes.update((job, exc) for job in jobs if job.category_id == category)
+        ready = [job for job in jobs if job not in outcomes]
         if not ready:
-            return
+            return outcomes
         starts = [job.submitted_at for job in ready]
         since = None if None in starts else min(s for s in starts if s is not None)
-        try:
-            rows = await self.matcher.collect(
-                self.vod.encoding_statuses(
-                    start=None if since is None else since - _WINDOW_SLACK,
-                    page_size=self.page_size,
-                    prefetch=self.prefetch,
-                )
-            )
-        except NcpError as exc:
-            if self._failed("walk", exc):
-                for failure in self._drop(exc, None):
-                    yield failure
-            return
-        self.failures.pop("walk", None)
-        done = []
-        for job in ready:
-            outputs = self.matcher.outputs(job, rows)
-            self.latest[job] = outputs
-            if _finished(outputs, self.expected[job.category_id]):
-                del self.pending[job]
-                done.append(attrs.evolve(job, outputs=outputs))
-        if self.progress is not None:
-            self.progress(
-                [attrs.evolve(job, outputs=self.latest.get(job, ())) for job in self.jobs]
-            )
-        for job in done:
-            yield job
-
-
-async def _finish(
-    results: AsyncIterator[EncodingJob | PollFailure[EncodingJob]],
-    count: int,
-    return_exceptions: bool,
-) -> AsyncGenerator[Any, None]:
-    """Yield finished jobs; failures inline (``return_exceptions``) or raised together at the
-    end as ``PollingError``; a timeout's ``PollTimeoutError`` also carries the failures."""
-    failures: dict[EncodingJob, BaseException] = {}
-    try:
-        async with contextlib.aclosing(results) as stream:  # type: ignore[type-var]
-            async for result in stream:
-                if not isinstance(result, PollFailure) or return_exceptions:
-                    yield result
-                else:
-                    failures[result.target] = result.error
-    except PollTimeoutError as exc:
-        raise PollTimeoutError(str(exc), failures=failures, pending=exc.pending) from None
-    if failures:
-        shown = ", ".join(
-            f"{job.input_path}: {error}" for job, error in itertools.islice(failures.items(), 3)
+        walk = self.vod.encoding_statuses(
+            start=None if since is None else since - _WINDOW_SLACK,
+            page_size=self.page_size,
+            prefetch=self.prefetch,
         )
-        more = " ..." if len(failures) > 3 else ""
-        raise PollingError(
-            f"{len(failures)} of {count} encoding jobs failed: {shown}{more}", failures=failures
-        )
+        found = _outputs(ready, await _rows_of(ready, walk))
+        self.latest.update(found)
+        if self.on_progress is not None:
+            self.on_progress(list(self.latest.values()))
+        for job, seen in found.items():
+            finished = seen.outputs and all(row.terminal for row in seen.outputs)
+            expected = self.expected[job.category_id]
+            if expected is not None and len({row.output_type for row in seen.outputs}) < expected:
+                finished = False
+            outcomes[job] = seen if finished else AGAIN
+        return outcomes
+
+    async def _outputs_of(self, category_id: int) -> int | None:
+        """How many outputs each input of ``category_id`` gets: its encoding options, or its
+        template's (the templates read once); ``None`` when the category names neither."""
+        category = await self.vod.category(category_id)
+        if category.encoding_options:
+            return len(category.encoding_options)
+        if category.encoding_option_template_id is None:
+            return None
+        if self.templates is None:
+            templates = await self.vod.encoding_option_templates()
+            self.templates = {t.id: t.encoding_option_ids for t in templates}
+        ids = self.templates.get(category.encoding_option_template_id, ())
+        return len(ids) if ids else None
 
 
 class _Changes:
@@ -951,9 +817,9 @@ class _Changes:
     An output is known by ``EncodingStatus.output_key`` (category, file path, output type), and
     the documents give no finer id: the same file submitted twice to one category gives two
     outputs with one key. So each walk is compared with the one before as a multiset per key:
-    a status is yielded when the walk before had no equal one (same ``status`` and
-    ``percent``) under its key left to match, and the two jobs of a key are not yielded again
-    at every walk because they differ. A key missing from a walk keeps what was last seen.
+    a status is given when the walk before had no equal one (same ``status`` and ``percent``)
+    under its key left to match, and the two jobs of a key are not given again at every walk
+    because they differ. A key missing from a walk keeps what was last seen.
     """
 
     def __init__(self) -> None:
@@ -962,8 +828,10 @@ class _Changes:
         #: While a walk is under way: the keys it found unfinished and the keys it reached.
         self._walking: tuple[list[Hashable], set[Hashable]] | None = None
 
-    async def of(self, walk: Pager[EncodingStatus]) -> AsyncGenerator[EncodingStatus, None]:
-        """The statuses of one walk that are new or changed since the walk before."""
+    async def walk(
+        self, walk: Pager[EncodingStatus], emit: Callable[[EncodingStatus], Awaitable[None]]
+    ) -> None:
+        """``emit`` the statuses of one walk that are new or changed since the walk before."""
         before = {key: seen.copy() for key, seen in self._seen.items()}  # left to match
         now: dict[Hashable, Counter[tuple[str | None, float | None]]] = {}
         unfinished: list[Hashable] = []
@@ -979,7 +847,7 @@ class _Changes:
                 if left is not None and left[snapshot] > 0:
                     left[snapshot] -= 1  # as it was
                 else:
-                    yield status
+                    await emit(status)
                 if state is None or not state.terminal:
                     unfinished.append(key)
         self._seen.update(now)

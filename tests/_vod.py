@@ -19,12 +19,13 @@ FAST = ncp.RetryPolicy(initial_delay=0.001, max_delay=0.01)
 
 @attrs.define
 class Vod:
-    """A served emulator on a manual clock and a client on the same clock."""
+    """A served emulator on a manual clock and a client on the same clock, whose every wait
+    (a poller's interval, a back-off) is recorded in ``slept`` and moves that clock."""
 
     emulator: Emulator
     server: EmulatorServer
-    client: ncp.MediaClient
     clock: ManualClock
+    client: ncp.MediaClient = attrs.field(init=False)
     slept: list[float] = attrs.field(factory=list)
 
     @property
@@ -36,10 +37,12 @@ class Vod:
         return self.client.vod_station
 
     async def sleep(self, seconds: float) -> None:
-        """An injected sleep: the emulator's time moves, no real time passes."""
+        """An injected sleep: the emulator's time moves to the end of the sleep, no real time
+        passes (two sleeps begun at once end at once, as they would in real time)."""
         self.slept.append(seconds)
-        self.clock.advance(seconds)
+        wake = self.clock() + seconds
         await asyncio.sleep(0)
+        self.clock.advance(max(0.0, wake - self.clock()))
 
     def requests(self, route: str) -> int:
         return self.emulator.stats.requests[route]
@@ -53,8 +56,11 @@ async def served_vod(
     emulator = Emulator(scenario or Scenario.empty(), clock=clock)
     options.setdefault("retry", FAST)
     async with EmulatorServer(emulator) as server:
-        client = ncp.MediaClient(
-            server.credentials, endpoints=ncp.Endpoints.at(server.url), clock=clock, **options
-        )
-        async with client:
-            yield Vod(emulator, server, client, clock)
+        vod = Vod(emulator, server, clock)
+        options.setdefault("sleep", vod.sleep)
+        vod.client = ncp.MediaClient(
+            server.credentials, endpoints=ncp.Endpoints.at(server.url), clock=clock,
+            monotonic=clock, **options,
+        )  # fmt: skip
+        async with vod.client:
+            yield vod

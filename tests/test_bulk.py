@@ -165,7 +165,7 @@ async def test_breaking_out_of_a_prefetch_walk_leaves_nothing_in_flight(
 
 
 async def test_watch_encodings_yields_changes_until_all_terminal(
-    ncp_client: ncp.MediaClient, ncp_emulator: Emulator
+    ncp_emulator_server: EmulatorServer, ncp_emulator: Emulator
 ) -> None:
     clock_now = [ncp_emulator.now()]
     ncp_emulator.clock = lambda: clock_now[0]
@@ -181,10 +181,11 @@ async def test_watch_encodings_yields_changes_until_all_terminal(
         await asyncio.sleep(0)
 
     seen: list[tuple[str | None, str, float | None]] = []
-    async for status in ncp_client.vod_station.watch_encoding_statuses(
-        start=start - timedelta(seconds=1), interval=4.0, sleep=tick
-    ):
-        seen.append((status.file_path, status.status.value, status.percent))
+    async with client_for(ncp_emulator_server, sleep=tick) as client:
+        async for status in client.vod_station.watch_encoding_statuses(
+            start=start - timedelta(seconds=1), interval=4.0
+        ):
+            seen.append((status.file_path, status.status.value, status.percent))
     by_file = {f: [s for g, s, _ in seen if g == f] for f, _, _ in seen}
     assert by_file["in/0.mp4"][-1] == "COMPLETE"
     assert by_file["in/1.mp4"][-1] == "FAILURE"
@@ -198,7 +199,7 @@ async def test_watch_encodings_yields_changes_until_all_terminal(
 
 
 async def test_watching_the_same_file_encoded_twice_reports_each_change_once(
-    ncp_client: ncp.MediaClient, ncp_emulator: Emulator
+    ncp_emulator_server: EmulatorServer, ncp_emulator: Emulator
 ) -> None:
     """Two jobs of one file in one category share an ``output_key`` (the documents give no
     finer id): each job's changes are yielded once, not both jobs again at every walk."""
@@ -214,13 +215,14 @@ async def test_watching_the_same_file_encoded_twice_reports_each_change_once(
         clock_now[0] += 4.0
         await asyncio.sleep(0)
 
-    seen = [
-        (s.status.value, s.percent)
-        async for s in ncp_client.vod_station.watch_encoding_statuses(
-            start=start - timedelta(seconds=1), interval=4.0, sleep=tick
-        )
-        if s.status is not None
-    ]
+    async with client_for(ncp_emulator_server, sleep=tick) as client:
+        seen = [
+            (s.status.value, s.percent)
+            async for s in client.vod_station.watch_encoding_statuses(
+                start=start - timedelta(seconds=1), interval=4.0
+            )
+            if s.status is not None
+        ]
     assert Counter(state for state, _ in seen)["COMPLETE"] == 2  # once per job
     assert len(seen) <= 2 + 2 * (40 // 4)  # each job: its first report and one change per walk
 

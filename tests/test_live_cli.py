@@ -113,4 +113,4 @@ def test_wait_channel(fresh: LoopbackEmulator) -> None:
     assert ready["channel_status"] == "READY"
     late = fresh.invoke("wait-channel", cid, "--state", "PUBLISHING", "--interval", "0.01",
                         "--timeout", "0.1")  # fmt: skip
-    assert late.exit_code == 1 and "still pending" in late.stderr
+    assert late.exit_code == 1 and "still unfinished" in late.stderr

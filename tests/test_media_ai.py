@@ -259,17 +259,21 @@ async def test_import_asset_creates_one_asset(
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "error"),
+    ("kwargs", "kind", "error"),
     [
-        ({"bucket": "", "key": "a.mp4"}, "bucket must be a non-empty string"),
-        ({"bucket": "b", "key": " "}, "key must be a non-empty string"),
-        ({"bucket": "b", "key": None}, "key must be a non-empty string"),
+        ({"bucket": "", "key": "a.mp4"}, ValueError, "bucket must not be empty"),
+        ({"bucket": "b", "key": " "}, ValueError, "key must not be empty"),
+        ({"bucket": "b", "key": None}, TypeError, "key must be a str, got NoneType"),
     ],
 )
 async def test_import_asset_refuses_bad_arguments_before_sending(
-    ncp_client: ncp.MediaClient, ncp_emulator: Emulator, kwargs: Any, error: str
+    ncp_client: ncp.MediaClient,
+    ncp_emulator: Emulator,
+    kwargs: Any,
+    kind: type[Exception],
+    error: str,
 ) -> None:
-    with pytest.raises(ValueError, match=error):
+    with pytest.raises(kind, match=error):
         await ncp_client.media_ai.import_asset("ws", 7, **kwargs)
     assert ncp_emulator.stats.total_requests == 0
 
@@ -432,7 +436,7 @@ async def test_an_analysis_moves_through_its_states(
         ({"max_scene_duration": 20}, "go together"),
         ({"min_scene_duration": 9, "max_scene_duration": 20}, "from 10 to 30"),
         ({"min_scene_duration": 31, "max_scene_duration": 40}, "from 10 to 30"),
-        ({"min_scene_duration": 20, "max_scene_duration": 15}, "at least 20"),
+        ({"min_scene_duration": 20, "max_scene_duration": 15}, "max_scene_duration must be >= 20"),
         ({"person_count": 11}, "from 0 to 10"),
         ({"person_count": -1}, "from 0 to 10"),
         ({"tag_ids": []}, "1 to 30"),

@@ -6,11 +6,20 @@ import asyncio
 import contextlib
 import random
 from collections import Counter
+from typing import Literal
 
 import pytest
 
 import ncp_media_async as ncp
-from ncp_media_async.polling import AGAIN, Again, PollFailure, PollTimeoutError, poll, schedule
+from ncp_media_async.polling import (
+    AGAIN,
+    Again,
+    PollFailure,
+    PollTimeoutError,
+    Wait,
+    poll,
+    schedule,
+)
 
 
 class VirtualTime:
@@ -250,7 +259,6 @@ async def test_max_failures_one_never_repeats_a_failed_step() -> None:
     "kwargs",
     [
         {"concurrency": 0},
-        {"concurrency": True},
         {"interval": -1},
         {"interval": float("nan")},
         {"timeout": 0},
@@ -263,27 +271,33 @@ def test_options_are_validated_before_anything_runs(kwargs: dict[str, float]) ->
         poll(["a"], Targets({"a": 1}).fetch, lambda r: True, **kwargs)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    "kwargs", [{"concurrency": True}, {"max_failures": 2.0}, {"interval": "1"}]
+)
+def test_an_option_of_the_wrong_type_is_a_type_error(kwargs: dict[str, object]) -> None:
+    """The same mistake raises the same exception in every method (``_checks``)."""
+    with pytest.raises(TypeError):
+        poll(["a"], Targets({"a": 1}).fetch, lambda r: True, **kwargs)  # type: ignore[arg-type]
+
+
 def _other_tasks() -> list[asyncio.Task[object]]:
     current = asyncio.current_task()
     return [t for t in asyncio.all_tasks() if t is not current and not t.done()]
 
 
 async def test_a_target_finishing_as_the_timeout_passes_is_named_pending() -> None:
-    # The step's answer and the timeout land in the same turn of the loop (the step is woken
-    # just before the alarm speaks): the target finished after the alarm, so the consumer sees
-    # the timeout first. It must still be reported: named pending (its result came too late).
-    answered = asyncio.Event()
+    # The step's answer and the timeout land in the same turn of the loop, the alarm just
+    # first: the consumer sees the timeout first. The target must still be reported: named
+    # pending (its result came too late).
+    wait: Wait[Literal[False]] = Wait(timeout=60.0)
 
     async def step(target: str) -> str:
-        await answered.wait()
+        wait._time_is_up()  # the alarm speaks in this very turn, before the answer lands
         return target
-
-    async def sleep(seconds: float) -> None:
-        answered.set()  # wakes the step before the alarm's message is read
 
     got: list[str] = []
     with pytest.raises(PollTimeoutError) as caught:
-        async for result in schedule(["a"], step, timeout=5.0, sleep=sleep):
+        async for result in wait.run(["a"], step):
             got.append(result)
     assert got == []
     assert caught.value.pending == ("a",)

@@ -78,10 +78,12 @@ T, P, F = Verdict.TRANSIENT, Verdict.PERMANENT, Verdict.FATAL
         (ncp.NotFoundError("x", status=404), P),
         (ncp.NotFoundError("x", status=400, code="250100"), P),
         (ncp.TransportError("timed out"), T),
+        (ncp.RequestTimeoutError("timed out"), T),
+        (ncp.TransportError("no such host", transient=False), P),
         (ncp.OutcomeUnknownError("timed out"), P),
         (ncp.ResponseError("body is not valid JSON"), T),
         (ncp.BodyTooLargeError("too big"), P),
-        (ncp.ClientClosedError("closed"), P),
+        (ncp.ClientClosedError("closed"), F),  # the whole wait stops, with one error
         (ValueError("bug"), P),
     ],
 )
@@ -109,12 +111,12 @@ def test_policy_validation(kwargs: dict[str, float]) -> None:
 async def test_gate_holds_everyone_until_it_opens() -> None:
     clock = FakeTime()
     gate = BackoffGate(clock, clock.sleep)
-    await gate.wait()
+    await gate.admit()
     assert clock.slept == []
     gate.trip(2.0)
     gate.trip(0.5)  # a shorter trip never shortens a longer closure
     assert gate.closed_for == 2.0
-    await gate.wait()
+    await gate.admit()
     assert clock.slept == [2.0]
     assert gate.closed_for == 0
 
@@ -123,15 +125,15 @@ async def test_gate_refuses_to_wait_past_a_deadline_and_never_spins() -> None:
     clock = FakeTime()
     gate = BackoffGate(clock, clock.sleep)
     gate.trip(10.0)
-    assert await gate.wait(deadline=clock.now + 5.0) is False
+    assert await gate.admit(deadline=clock.now + 5.0) is False
     assert clock.slept == []  # refused at once, nothing waited for
-    assert await gate.wait(deadline=clock.now + 10.0) is True
+    assert await gate.admit(deadline=clock.now + 10.0) is True
     assert clock.slept == [10.0]
 
     stuck = FakeTime()
     frozen = BackoffGate(stuck, _no_progress)
     frozen.trip(3.0)
-    assert await frozen.wait() is True  # one sleep, even though the clock did not move
+    assert await frozen.admit() is True  # one sleep, even though the clock did not move
 
 
 async def _no_progress(seconds: float) -> None:
@@ -152,9 +154,9 @@ async def test_a_new_gate_is_open_whatever_the_clock_says() -> None:
     at_zero.now = 0.0  # a monotonic clock may start anywhere, 0 included
     gate = BackoffGate(at_zero, at_zero.sleep)
     assert gate.closed_for == 0
-    assert await gate.wait() is True
+    assert await gate.admit() is True
     gate.trip(0.0)  # closed "until now": open, nothing to wait for
-    assert await gate.wait(deadline=0.0) is True
+    assert await gate.admit(deadline=0.0) is True
     assert at_zero.slept == []
 
 

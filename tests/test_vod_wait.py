@@ -9,7 +9,7 @@ import functools
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import aiohttp
@@ -26,6 +26,7 @@ from ncp_media_async.testing import (
     Route,
 )
 
+KST = timezone(timedelta(hours=9))
 LeftoverTasks = Callable[[], Awaitable[list[asyncio.Task[object]]]]
 
 
@@ -37,7 +38,7 @@ async def vod() -> AsyncIterator[Vod]:
 
 async def wait(vod: Vod, jobs: Sequence[ncp.EncodingJob], **kw: Any) -> list[Any]:
     kw.setdefault("interval", 5.0)
-    stream = vod.api.wait_for_encodings(jobs, clock=vod.clock, sleep=vod.sleep, **kw)
+    stream = vod.api.wait_for_encodings(jobs, **kw)
     return [job async for job in stream]
 
 
@@ -135,7 +136,7 @@ async def test_a_job_is_not_done_while_an_output_is_missing(vod: Vod) -> None:
         [_row(cid, "a.mp4", t, "COMPLETE", now) for t in ("T1", "T2")]
     )
     stream = vod.api.wait_for_encodings(
-        [job], interval=1.0, clock=vod.clock, sleep=vod.sleep, timeout=2.5
+        [job], interval=1.0, timeout=2.5
     )
     with pytest.raises(ncp.PollTimeoutError) as info:
         async for _ in stream:
@@ -206,18 +207,48 @@ async def test_a_leading_slash_does_not_matter(vod: Vod) -> None:
     assert len(await wait(vod, jobs)) == 2
 
 
-async def test_the_same_input_twice_and_an_earlier_run_in_the_window(vod: Vod) -> None:
+@pytest.mark.parametrize(("later", "ambiguous"), [(90.0, False), (10.0, True)])
+async def test_a_resubmitted_path_gets_its_own_outputs(
+    vod: Vod, later: float, ambiguous: bool
+) -> None:
+    """A path encoded, then submitted again while the first run's rows are still in the walk's
+    window: the second job takes its own three outputs (0.2.0 gave it six, and the CLI showed
+    ``5/2 (250%)``), and progress never shows more rows than output types. Submitted within a
+    minute of the first run's end (the clock slack), the rows could be either job's: the job
+    says so, and takes the most recent, its own."""
+    cid, first = await submit(vod, 1)
+    (done,) = await wait(vod, first)  # three outputs, the last done 14 s after submission
+    vod.clock.advance(later)
+    again = await vod.api.add_files(cid, bucket="in", paths=[first[0].input_path])
+    shown: list[int] = []
+    (redone,) = await wait(vod, again, on_progress=lambda b: shown.append(len(b[0].outputs)))
+    assert len(redone.outputs) == 3
+    assert redone.ambiguous is ambiguous
+    assert {o.link for o in redone.outputs} == {o.link for o in done.outputs}  # same names ...
+    newest = max(o.last_work_time for o in done.outputs if o.last_work_time is not None)
+    assert all(o.last_work_time is not None and o.last_work_time > newest for o in redone.outputs)
+    assert shown and max(shown) <= 3  # ... but its own rows, one per output type
+
+
+async def test_a_path_submitted_twice_close_by_is_flagged_ambiguous(vod: Vod) -> None:
+    """Two jobs of one path submitted a second apart: the list cannot tell their rows apart.
+    Each job takes one row per output type (the most recent) and says so, never a mix of both
+    jobs' rows."""
     cid = vod.store.add_category(encoding_options=[1])
-    now = int(vod.clock() * 1000)
-    # An earlier run of the same file, finished a minute before (inside the 2-minute slack).
-    vod.store.add_encoding_statuses([_row(cid, "same.mp4", "AVC_SD_1Pass_30fps", "COMPLETE",
-                                          now - 60_000)])  # fmt: skip
-    jobs = await vod.api.add_files(cid, bucket="in", paths=["same.mp4", "same.mp4"])
-    done = await wait(vod, jobs)
-    assert len(done) == 2  # each job once, though the list cannot tell them apart
-    assert all(len(job.outputs) == 3 for job in done)  # the earlier run's row, and both new
-    # Not reported before the new outputs were terminal (2 s + 8 s after submission).
-    assert vod.slept == [5.0, 5.0]
+    (one,) = await vod.api.add_files(cid, bucket="in", paths=["same.mp4"])
+    vod.clock.advance(1.0)
+    (two,) = await vod.api.add_files(cid, bucket="in", paths=["same.mp4"])
+    done = await wait(vod, [one, two])
+    assert len(done) == 2
+    assert all(len(job.outputs) == 1 and job.ambiguous for job in done)
+
+
+async def test_a_path_listed_twice_is_submitted_once(vod: Vod) -> None:
+    cid = vod.store.add_category(encoding_options=[1])
+    jobs = await vod.api.add_files(cid, bucket="in", paths=["a.mp4"] * 150 + ["b.mp4"])
+    assert [job.input_path for job in jobs] == ["a.mp4", "b.mp4"]
+    assert vod.requests(Route.ADD_FILES) == 1
+    assert len(vod.store._jobs) == 2  # two encodings, not 151
 
 
 async def test_progress_sees_every_job_after_each_walk(vod: Vod) -> None:
@@ -228,7 +259,7 @@ async def test_progress_sees_every_job_after_each_walk(vod: Vod) -> None:
         assert [job.input_path for job in batch] == [job.input_path for job in jobs]
         seen.append(Counter(f"{o.output_type}:{o.status}" for job in batch for o in job.outputs))
 
-    await wait(vod, jobs, progress=progress)
+    await wait(vod, jobs, on_progress=progress)
     assert len(seen) == 4
     assert seen[0] == {f"{t}:WAITING": 4 for t in ("AVC_HD_1Pass_30fps", "AVC_SD_1Pass_30fps",
                                                    "AVC_SD_1Pass_30fps_1")}  # fmt: skip
@@ -245,7 +276,7 @@ async def test_a_lost_category_fails_its_jobs_and_not_the_others(vod: Vod) -> No
     vod.store.remove_category(lost)
     got = []
     with pytest.raises(ncp.PollingError) as info:
-        async for job in vod.api.wait_for_encodings([*orphans, *jobs], sleep=vod.sleep):
+        async for job in vod.api.wait_for_encodings([*orphans, *jobs]):
             got.append(job.input_path)
     assert got == [job.input_path for job in jobs]
     assert set(info.value.failures) == set(orphans)
@@ -260,7 +291,7 @@ async def test_failures_inline_with_return_exceptions(vod: Vod) -> None:
     ghost = ncp.EncodingJob(None, 999, "ghost.mp4", "in", _at(vod))
     results = [
         r async for r in vod.api.wait_for_encodings(
-            [ghost, *jobs], sleep=vod.sleep, return_exceptions=True
+            [ghost, *jobs], return_exceptions=True
         )
     ]  # fmt: skip
     failure, done = results
@@ -308,8 +339,8 @@ async def test_timeout_names_the_pending_jobs_and_the_failures(vod: Vod) -> None
         await wait(vod, [*jobs, ghost], timeout=12.0)
     assert info.value.pending == tuple(jobs)
     assert list(info.value.failures) == [ghost]
-    assert "2 encoding jobs still unfinished after 12.0 s" in str(info.value)
-    assert vod.slept == [5.0, 5.0]
+    assert "2 of 3 encoding jobs still unfinished after 12 s" in str(info.value)
+    assert vod.slept == [5.0, 5.0, 2.0]  # walks at 0, 5 and 10 s; at 12 s, the deadline
 
 
 async def test_breaking_out_leaves_nothing_behind(vod: Vod, leftover_tasks: LeftoverTasks) -> None:
@@ -317,7 +348,7 @@ async def test_breaking_out_leaves_nothing_behind(vod: Vod, leftover_tasks: Left
     vod.store.encoding_run_seconds = 0.0
     vod.store.encoding_queue_seconds = 0.0
     vod.emulator.latency = 0.002
-    stream = vod.api.wait_for_encodings(jobs, sleep=vod.sleep, page_size=10, prefetch=8)
+    stream = vod.api.wait_for_encodings(jobs, page_size=10, prefetch=8)
     async for _ in stream:
         break
     await stream.aclose()  # type: ignore[attr-defined]
@@ -367,7 +398,7 @@ async def test_500_files_under_faults_each_submitted_once_and_reported_once() ->
         vod.emulator.fault_plan = FaultPlan(seed=11, rate=0.2, kinds=DEFAULT_FAULT_KINDS)
         reported = Counter[str]()
         async for job in vod.api.wait_for_encodings(
-            jobs, clock=vod.clock, sleep=vod.sleep, interval=5.0
+            jobs, interval=5.0
         ):
             reported[job.input_path] += 1
             assert len(job.outputs) == 3 and all(o.terminal for o in job.outputs)
@@ -425,8 +456,6 @@ async def _until_answered(call: Callable[[], Awaitable[list[ncp.EncodingJob]]]) 
 
 
 def _at(vod: Vod) -> Any:
-    from datetime import UTC, datetime
-
     return datetime.fromtimestamp(vod.clock(), UTC)
 
 
@@ -439,7 +468,9 @@ def _row(category: int, path: str, output: str, status: str, start_ms: int) -> d
         "outputType": output,
         "link": f"https://example.invalid/{output}.mp4",
         "outputTotalSize": 1,
-        "lastWorkTime": "2025-08-19T17:08:03+0900",
+        # The row changed when its work started (a row that last changed before its job was
+        # submitted is an earlier job's: see ``wait_for_encodings``).
+        "lastWorkTime": datetime.fromtimestamp(start_ms / 1000, KST).isoformat(),
         "status": status,
         "percent": 100.0,
     }

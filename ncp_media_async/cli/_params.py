@@ -12,7 +12,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 import click
 
 from .. import _defaults
-from .._resource import segment
+from .._checks import segment
 from ..client import Endpoints
 from ..errors import ConfigurationError, shorten
 from ..records import AssetRef

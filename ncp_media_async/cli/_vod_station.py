@@ -355,7 +355,11 @@ async def _wait(
         bars = _OutputBars(display, len(jobs))
         rows.header()
         stream = client.vod_station.wait_for_encodings(
-            jobs, interval=interval, timeout=timeout, return_exceptions=True, progress=bars.update
+            jobs,
+            interval=interval,
+            timeout=timeout,
+            return_exceptions=True,
+            on_progress=bars.update,
         )
         try:
             async with closing(stream) as results:

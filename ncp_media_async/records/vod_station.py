@@ -297,7 +297,10 @@ class EncodingJob:
     job start at or after it.
 
     ``outputs`` is empty as ``add_files`` returns the job; ``VodStation.wait_for_encodings``
-    yields the job again with one ``EncodingStatus`` per output file, every one terminal.
+    yields the job again with one ``EncodingStatus`` per output type, every one terminal.
+    ``ambiguous`` is True when the status list showed, for one of its output types, more than
+    one row that may be this job's (the same input submitted again close by: the list has no
+    file ids to tell them apart); ``outputs`` then holds the most recent of them.
     """
 
     file_id: int | None
@@ -306,6 +309,10 @@ class EncodingJob:
     bucket_name: str | None = None
     submitted_at: datetime | None = None
     outputs: tuple[EncodingStatus, ...] = ()
+    ambiguous: bool = False
+
+    def __str__(self) -> str:
+        return self.input_path
 
     @property
     def succeeded(self) -> bool:

@@ -1,0 +1,160 @@
+"""Arguments checked once, at the public boundary, by the same functions everywhere.
+
+The same mistake raises the same exception in every method:
+
+* the wrong type (a ``str`` or ``bytes`` where a collection of strings belongs, which Python
+  would otherwise iterate character by character; a float or a bool where an int belongs):
+  ``TypeError``;
+* the right type with a value that cannot be meant (a negative interval, an empty key, a page
+  size of 0, a naive datetime): ``ValueError``.
+
+Each function returns the value it checked (converted where it says so), so that a call site
+reads ``concurrency = checks.count("concurrency", concurrency, 1)``. ``field`` adapts one to an
+attrs validator. Nothing here does I/O; every check runs before anything is sent.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import attrs
+
+__all__ = [
+    "aware",
+    "count",
+    "field",
+    "instances",
+    "member",
+    "optional_seconds",
+    "seconds",
+    "segment",
+    "text",
+    "texts",
+]
+
+E = TypeVar("E", bound=enum.Enum)
+T = TypeVar("T")
+
+
+def count(name: str, value: Any, minimum: int = 0, maximum: int | None = None) -> int:
+    """An ``int`` (not a bool) from ``minimum`` to ``maximum`` (no upper bound when ``None``)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < minimum or (maximum is not None and value > maximum):
+        bound = f"from {minimum} to {maximum}" if maximum is not None else f">= {minimum}"
+        raise ValueError(f"{name} must be {bound}, got {value}")
+    return value
+
+
+def seconds(name: str, value: Any, *, positive: bool = False) -> float:
+    """A finite number of seconds, ``>= 0`` (``> 0`` when ``positive``); an int or a float."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be a number of seconds, got {type(value).__name__}")
+    if not math.isfinite(value) or value < 0 or (positive and value == 0):
+        raise ValueError(f"{name} must be a number of seconds {'>' if positive else '>='} 0, "
+                         f"got {value}")  # fmt: skip
+    return float(value)
+
+
+def optional_seconds(name: str, value: Any) -> float | None:
+    """``None`` (no limit) or a number of seconds ``> 0`` (a timeout)."""
+    return None if value is None else seconds(name, value, positive=True)
+
+
+def text(name: str, value: Any) -> str:
+    """A ``str`` with something in it besides whitespace."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+    if not value.strip():
+        raise ValueError(f"{name} must not be empty")
+    return value
+
+
+def texts(name: str, values: Any) -> list[str]:
+    """A collection of non-empty strings as a list, in order, each listed once (``text``).
+
+    A single ``str`` or ``bytes`` is a ``TypeError``: it is iterable, and ``keys="clip.mp4"``
+    would otherwise mean eight keys of one character.
+    """
+    if isinstance(values, str | bytes | bytearray) or not isinstance(values, Iterable):
+        raise TypeError(f"{name} must be a collection of strings, not {type(values).__name__}")
+    return list(dict.fromkeys(text(name, value) for value in values))
+
+
+def instances(name: str, values: Any, kind: type[T] | tuple[type[T], ...]) -> list[T]:
+    """A collection of ``kind`` objects as a list, in order, each listed once."""
+    if isinstance(values, str | bytes | bytearray) or not isinstance(values, Iterable):
+        raise TypeError(f"{name} must be a collection, not {type(values).__name__}")
+    items = list(dict.fromkeys(values))
+    for item in items:
+        if not isinstance(item, kind):
+            names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+            raise TypeError(f"{name} must hold {names} objects, got {type(item).__name__}")
+    return items
+
+
+def segment(name: str, value: Any) -> str:
+    """A path parameter as text: a ``str`` (or an ``int`` id), not empty, not ``.`` or ``..``.
+
+    Each segment is percent-encoded exactly once on the way out, so ``/``, ``?`` or ``#`` inside
+    an id cannot change the route; an empty segment or a dot segment would (servers and proxies
+    collapse ``/./`` and ``/x/../``), so those are refused.
+    """
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+    out = str(value)
+    if not out:
+        raise ValueError(f"{name} must not be empty")
+    if out in (".", ".."):
+        raise ValueError(f"{name} must not be {out!r} (a dot segment would change the path)")
+    return out
+
+
+def member(cls: type[E], value: Any, name: str, allowed: Iterable[E] | None = None) -> E:
+    """``value`` as a member of ``cls``: a member as is; a documented value's text in any case
+    (``"publishing"``). ``allowed`` narrows the documented values (a filter that takes only
+    some states); else ``ValueError`` listing them.
+
+    A member made by the caller for a value the documents do not list (``ChannelStatus("NEW")``,
+    an ``OpenStrEnum``) passes: it is the way to send what the documents have not caught up with.
+    """
+    known = list(cls) if allowed is None else list(allowed)
+    if isinstance(value, cls) and (value in known or value.name not in cls.__members__):
+        return value
+    if isinstance(value, str) and not isinstance(value, cls):
+        try:  # by value, in any case (an enum's own aliases included: "PUBLISH")
+            candidate = cls(value.strip().upper())
+        except ValueError:
+            candidate = None
+        if candidate in known:
+            return candidate
+    names = ", ".join(str(m.value) for m in known)
+    raise ValueError(f"{name} must be one of {names}; got {value!r}")
+
+
+def aware(name: str, value: Any) -> datetime:
+    """A timezone-aware ``datetime`` (a naive one is refused rather than guessed at)."""
+    if not isinstance(value, datetime):
+        raise TypeError(f"{name} must be a datetime, got {type(value).__name__}")
+    if value.utcoffset() is None:
+        raise ValueError(
+            f"{name} must be timezone-aware (got naive {value.isoformat()}); "
+            "use datetime(..., tzinfo=UTC)"
+        )
+    return value
+
+
+Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+
+
+def field(check: Callable[..., Any], *args: Any) -> Validator:
+    """``check(name, value, *args)`` as an attrs validator (the attribute's name is the name)."""
+
+    def validate(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        check(attribute.name, value, *args)
+
+    return validate
