@@ -38,7 +38,7 @@ from yarl import URL
 from . import _defaults
 from ._config import Config
 from ._http import parse_http_date
-from ._ratelimit import make_pacer
+from ._ratelimit import account_id, make_pacer
 from ._retry import BackoffGate, Verdict, classify
 from ._signing import Signer, encode_query
 from .errors import (
@@ -230,7 +230,8 @@ class Transport:
         self.pacer = (
             None
             if config.rate_limit is None
-            else make_pacer(config.rate_limit, config.monotonic, self._pause)
+            else make_pacer(config.rate_limit, config.monotonic, self._pause,
+                            account=account_id(signer._access_key))
         )
         self._hosts: dict[str, _HostClock] = {}
         self._closed = False
