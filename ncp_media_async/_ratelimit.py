@@ -68,12 +68,9 @@ def _check_shared(instance: Any, attribute: attrs.Attribute[Any], value: Any) ->
 
 
 def _check_name(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if (
-        not isinstance(value, str)
-        or not value
-        or len(value) > 200
-        or not value.isprintable()
-        or any(ch.isspace() for ch in value)
+    # Every white space but " " is unprintable.
+    if not (isinstance(value, str) and 0 < len(value) <= 200 and value.isprintable()) or (
+        " " in value
     ):
         raise ValueError(
             f"name must be 1 to 200 printable characters without spaces, got {value!r}"

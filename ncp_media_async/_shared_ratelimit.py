@@ -190,9 +190,10 @@ class SharedPacer:
         async with asyncio.timeout(_defaults.SHARED_LIMIT_REDIS_TIMEOUT):
             wait_us, count, note = await script(keys=self._keys, args=[*self._args, max_wait])
         if wait_us == -2:
+            theirs = shorten(note.decode(errors="replace"), 100)  # from Redis: bounded
             raise ConfigurationError(
-                f"RateLimit {self.limit.name!r} is shared at {shorten(note.decode(), 100)} by "
-                f"another client of this account; this client asks {self._rate}"
+                f"RateLimit {self.limit.name!r} is shared at {theirs} by another client of this "
+                f"account; this client asks {self._rate}"
             )
         if note == 1 and not self._warned:
             self._warned = True
