@@ -477,7 +477,6 @@ async def test_two_accounts_with_the_default_name_do_not_wait_for_each_other(
         await b.vod_station.status_statistics()  # account B's one call, beside A's queue
         took = time.monotonic() - started
     assert max(a_waits.slept) == pytest.approx(19.9, abs=took + 0.05)
-    print(f"B waited {sum(b_waits.slept):.3f} s with A's queue of 200 beside it")
     assert b_waits.slept == []  # B's first slot is now: it did not wait behind A
     assert server.emulator.stats.total_requests == 201
 
