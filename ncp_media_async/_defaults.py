@@ -85,10 +85,14 @@ ENCODING_WINDOW_SLACK: Final = 120.0
 # A rate limit shared through Redis (``RateLimit(shared=...)``): one Redis call, connection
 # included, is given at most this long; after a failure Redis is asked again this long after
 # (meanwhile the process paces itself at its share); a process counts as a participant of the
-# shared limit for this long after its last request, or two periods of the limit if longer.
+# shared limit for this long after its last request, or two periods of the limit if longer (and
+# the budget's keys live this long after its last slot); a next slot further ahead than an hour,
+# or ten periods if longer, is corrupt (a queue of waiters with the default 120 s deadline
+# reaches at most 120 s and one spacing ahead).
 SHARED_LIMIT_REDIS_TIMEOUT: Final = 1.0  # seconds
 SHARED_LIMIT_RETRY_INTERVAL: Final = 5.0  # seconds
 SHARED_LIMIT_LIVE_MIN: Final = 10.0  # seconds
+SHARED_LIMIT_MAX_AHEAD: Final = 3600.0  # seconds
 SHARED_LIMIT_CONNECTIONS: Final = 8  # Redis connections per client (each call is one round trip)
 
 # Error texts: how much of an unreadable body an exception shows, and how long a server's message

@@ -10,9 +10,8 @@ included, so two batches running at once share the one budget instead of each sp
 
 from __future__ import annotations
 
-import asyncio
+import hashlib
 import re
-import time
 from typing import Any, Final, Literal, Protocol, TypedDict, Unpack
 
 import attrs
@@ -20,7 +19,7 @@ from yarl import URL
 
 from . import _defaults
 
-__all__ = ["Pacer", "RateLimit", "Slots", "make_pacer", "mask_url"]
+__all__ = ["Pacer", "RateLimit", "Slots", "account_id", "make_pacer", "mask_url"]
 
 #: URL schemes redis-py connects with (TCP, TLS, a Unix socket).
 REDIS_SCHEMES: Final = frozenset({"redis", "rediss", "unix"})
@@ -56,9 +55,7 @@ def _check_shared(instance: Any, attribute: attrs.Attribute[Any], value: Any) ->
     if not isinstance(value, str):
         raise ValueError(f"shared must be a Redis URL string, got {value!r}")
     if any(ch.isspace() or ord(ch) < 0x20 for ch in value):
-        raise ValueError(
-            f"shared must be a Redis URL without spaces, got {mask_url(value)!r}"
-        )
+        raise ValueError(f"shared must be a Redis URL without spaces, got {mask_url(value)!r}")
     try:
         scheme = URL(value).scheme
     except (ValueError, TypeError):
@@ -71,12 +68,9 @@ def _check_shared(instance: Any, attribute: attrs.Attribute[Any], value: Any) ->
 
 
 def _check_name(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if (
-        not isinstance(value, str)
-        or not value
-        or len(value) > 200
-        or not value.isprintable()
-        or any(ch.isspace() for ch in value)
+    # Every white space but " " is unprintable.
+    if not (isinstance(value, str) and 0 < len(value) <= 200 and value.isprintable()) or (
+        " " in value
     ):
         raise ValueError(
             f"name must be 1 to 200 printable characters without spaces, got {value!r}"
@@ -124,15 +118,29 @@ class RateLimit:
     Sharing (the ``redis`` extra, ``pip install 'ncp_media_async[redis]'``):
 
     * ``shared``: a Redis URL (``redis://host:6379/0``, ``rediss://`` for TLS,
-      ``unix:///path/redis.sock``). Every client whose limit has the same URL and ``name``
-      takes its slots from one timeline kept in Redis, so N processes together send at most
-      ``calls`` every ``period`` (each process then gets what it asks for, in turn; none
-      is given a fixed share). Slots are reserved atomically by a short Lua script timed by
-      Redis' own clock, so the processes' clocks need not agree. The password of the URL is
-      never shown in a repr, a log line or an error.
-    * ``name``: the budget's name; processes pacing different accounts use different names
-      (``"default"`` otherwise). All clients sharing a name should use the same
-      ``calls``/``period``: each request costs its own client's spacing on the shared timeline.
+      ``unix:///path/redis.sock``). Every client whose limit has the same URL and ``name``, and
+      whose credentials have the same access key, takes its slots from one timeline kept in
+      Redis, so N processes together send at most ``calls`` every ``period`` (each process then
+      gets what it asks for, in turn; none is given a fixed share). Clients of different
+      accounts never share a timeline, whatever their ``name``: the Redis keys hold a hash of
+      the access key (the first 16 hex digits of its SHA-256), never the key. Slots are reserved
+      atomically by a short Lua script timed by Redis' own clock, so the processes' clocks need
+      not agree. The password of the URL is never shown in a repr, a log line or an error.
+    * ``name``: the budget's name within the account (``"default"`` otherwise), for keeping
+      several budgets of one account apart.
+    * The rate is part of the shared budget: Redis records ``calls`` and ``period`` beside the
+      timeline, and a client asking another rate under the same account and ``name`` gets a
+      ``ConfigurationError`` naming both rates at each request, and sends nothing, while the
+      clients of the recorded rate are unaffected. The record expires with the budget's keys
+      (2 periods, at least 10 s, after the last slot handed out), so a redeploy with a new rate
+      works once the processes of the old one are gone.
+    * Every Redis key of a budget has a time to live (the above), refreshed by use. A next-slot
+      time that Redis holds and that this rate cannot have produced (unreadable, not kept by
+      this library, or more than an hour ahead, or ten periods if longer; with deadlines of
+      the default 120 s a queue of waiters reaches at most 120 s and one spacing ahead) is
+      reset to now, with one warning per client on the ``ncp_media_async`` logger: a value
+      written by something else, or a jump of Redis' clock. A caller with ``deadline=None``
+      (or over an hour) whose queue grows past that bound sees it reset too.
     * If Redis cannot be reached (or answers with an error), the client logs one warning on
       the ``ncp_media_async`` logger and, with ``fallback="local"`` (the default), paces this
       process alone at its share of the limit: ``1 / P`` of it, where ``P`` is the larger of
@@ -212,12 +220,7 @@ class Pacer:
 
     refusal = "the rate limit has no free slot before the call's deadline"
 
-    def __init__(
-        self,
-        limit: RateLimit,
-        clock: _defaults.Clock = time.monotonic,
-        sleep: _defaults.Sleep = asyncio.sleep,
-    ) -> None:
+    def __init__(self, limit: RateLimit, clock: _defaults.Clock, sleep: _defaults.Sleep) -> None:
         self.limit = limit
         self._spacing = limit.spacing
         self._clock = clock
@@ -240,15 +243,20 @@ class Pacer:
         """Nothing to release."""
 
 
+def account_id(access_key: str) -> str:
+    """What names an account in Redis: the first 16 hex digits of the SHA-256 of
+    ``access_key`` (the key itself is never stored, logged or shown)."""
+    return hashlib.sha256(access_key.encode()).hexdigest()[:16]
+
+
 def make_pacer(
-    limit: RateLimit,
-    clock: _defaults.Clock = time.monotonic,
-    sleep: _defaults.Sleep = asyncio.sleep,
+    limit: RateLimit, clock: _defaults.Clock, sleep: _defaults.Sleep, *, account: str
 ) -> Slots:
-    """The pacer for ``limit``: a ``Pacer``, or a ``SharedPacer`` when ``limit.shared`` is set
-    (which raises ``ConfigurationError`` here when the ``redis`` extra is missing)."""
+    """The pacer for ``limit``: a ``Pacer``, or a ``SharedPacer`` for ``account`` (an
+    ``account_id``) when ``limit.shared`` is set (which raises ``ConfigurationError`` here when
+    the ``redis`` extra is missing)."""
     if limit.shared is None:
         return Pacer(limit, clock, sleep)
     from ._shared_ratelimit import SharedPacer
 
-    return SharedPacer(limit, clock, sleep)
+    return SharedPacer(limit, clock, sleep, account=account)

@@ -27,7 +27,6 @@ import logging
 import os
 import secrets
 import socket
-import time
 from typing import TYPE_CHECKING, Any, Final
 
 from . import _defaults
@@ -42,37 +41,45 @@ __all__ = ["CLIENT_NAME", "KEY_PREFIX", "SCRIPT", "SharedPacer"]
 
 logger: Final = logging.getLogger("ncp_media_async")
 
-#: Prefix of the Redis keys of a shared limit: ``KEY_PREFIX + name`` holds the next free slot
-#: (epoch microseconds, Redis' clock), ``KEY_PREFIX + name + ":members"`` the participants.
+#: Prefix of the Redis keys of a shared limit: ``KEY_PREFIX + account + ":" + name`` holds the
+#: next free slot (epoch microseconds, Redis' clock) and the rate, as ``"<slot> <rate>"``; the
+#: same key with ``":members"`` appended, the participants. ``account`` is an ``account_id``.
 KEY_PREFIX: Final = "ncp_media_async:rate:"
 
 #: The name these connections give themselves (``CLIENT LIST`` shows it).
 CLIENT_NAME: Final = "ncp_media_async"
 
-#: Reserve the next slot. KEYS: the slot key, the participants key. ARGV: spacing (µs), the
-#: longest wait the caller accepts (µs, -1: any), this participant's id, how long a participant
-#: stays counted after its last request (µs). Returns {wait in µs or -1 (no slot before the
-#: deadline, none reserved), live participants}. Numbers are formatted with %.0f because Lua
-#: would write 1.7e+15 for an epoch in microseconds.
+#: Reserve the next slot. KEYS: the slot key, the participants key. ARGV: spacing (µs), how
+#: long a participant stays counted after its last request and the slot key after its slot
+#: (µs), how far ahead a slot may be (µs), the rate, this participant's id, the longest wait
+#: the caller accepts (µs, -1: any). Returns {wait in µs or -1 (no slot before the deadline, none
+#: reserved), live participants, 1 if the slot held was corrupt and was reset, else 0}, or
+#: {-2, 0, the rate recorded} when it is not this rate (nothing is reserved then). A slot that
+#: cannot be read, has no time to live (not written here) or is too far ahead is corrupt.
+#: Numbers are formatted with %.0f because Lua would write 1.7e+15 for an epoch in µs.
 SCRIPT: Final = """
 if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local spacing = tonumber(ARGV[1])
-local max_wait = tonumber(ARGV[2])
-local live = tonumber(ARGV[4])
-redis.call('ZADD', KEYS[2], string.format('%.0f', now), ARGV[3])
+local spacing, live, max_wait = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[6])
+local value, slot, rate = redis.pcall('GET', KEYS[1]), nil, nil
+if type(value) == 'string' and redis.call('PTTL', KEYS[1]) > 0 then
+  slot, rate = string.match(value, '^(%d+) (.+)$')
+end
+if rate and rate ~= ARGV[4] then return {-2, 0, rate} end
+slot = tonumber(slot)
+local corrupt = value and not (slot and slot <= now + tonumber(ARGV[3]))
+if corrupt then slot = now end
+if redis.call('TYPE', KEYS[2]).ok ~= 'zset' then redis.call('DEL', KEYS[2]) end
+redis.call('ZADD', KEYS[2], string.format('%.0f', now), ARGV[5])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('%.0f', now - live))
 redis.call('PEXPIRE', KEYS[2], string.format('%.0f', math.ceil(live / 1000)))
 local participants = redis.call('ZCARD', KEYS[2])
-local slot = math.max(now, tonumber(redis.call('GET', KEYS[1]) or 0))
-local wait = slot - now
-if max_wait >= 0 and wait > max_wait then
-  return {-1, participants}
-end
-local ttl = math.ceil((wait + spacing) / 1000) + 1000
-redis.call('SET', KEYS[1], string.format('%.0f', slot + spacing), 'PX', string.format('%.0f', ttl))
-return {wait, participants}
+local wait = math.max(now, slot or 0) - now
+if max_wait >= 0 and wait > max_wait then return {-1, participants, 0} end
+redis.call('SET', KEYS[1], string.format('%.0f %s', now + wait + spacing, ARGV[4]),
+  'PX', string.format('%.0f', math.ceil((wait + spacing + live) / 1000)))
+return {wait, participants, corrupt and 1 or 0}
 """
 
 
@@ -90,8 +97,9 @@ def _redis_module() -> Any:
 
 class SharedPacer:
     """Hands out send slots ``limit.spacing`` seconds apart on a timeline kept in Redis, shared
-    by every client using the same Redis URL and ``limit.name``. See ``RateLimit`` for the
-    behaviour when Redis cannot be reached.
+    by every client using the same Redis URL, ``account`` (an ``account_id``) and
+    ``limit.name``. See ``RateLimit`` for the behaviour when Redis cannot be reached, when
+    another rate is recorded, and when the slot held is corrupt.
 
     The Redis connections are opened in the running loop at the first ``admit`` (at most
     ``SHARED_LIMIT_CONNECTIONS``) and closed by ``close``. A caller cancelled while waiting
@@ -103,10 +111,7 @@ class SharedPacer:
     refusal = Pacer.refusal
 
     def __init__(
-        self,
-        limit: RateLimit,
-        clock: _defaults.Clock = time.monotonic,
-        sleep: _defaults.Sleep = asyncio.sleep,
+        self, limit: RateLimit, clock: _defaults.Clock, sleep: _defaults.Sleep, *, account: str
     ) -> None:
         if limit.shared is None:
             raise ValueError("SharedPacer needs a RateLimit with shared=")
@@ -116,12 +121,18 @@ class SharedPacer:
         self._check_url()
         self._clock = clock
         self._sleep = sleep
-        self._keys = (KEY_PREFIX + limit.name, KEY_PREFIX + limit.name + ":members")
-        self._spacing_us = max(1, round(limit.spacing * 1_000_000))
+        key = f"{KEY_PREFIX}{account}:{limit.name}"
+        self._keys = (key, key + ":members")
+        self._rate = f"{limit.calls} per {limit.period:.12g} s"
         live = max(2 * limit.period, _defaults.SHARED_LIMIT_LIVE_MIN)
-        self._live_us = round(live * 1_000_000)
-        #: This client's id among the participants: host, process, and a random part.
-        self.member = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        ahead = max(10 * limit.period, _defaults.SHARED_LIMIT_MAX_AHEAD)
+        spacing = max(1, round(limit.spacing * 1e6))
+        # The script's ARGV but the last (the caller's longest wait); times in µs. The member is
+        # this client's id among the participants: host, process, and a random part.
+        member = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self._args: list[int | str] = [spacing, round(live * 1e6), round(ahead * 1e6)]
+        self._args += [self._rate, member]
+        self._warned = False  # about a corrupt slot
         self._client: aioredis.Redis | None = None
         self._script: AsyncScript | None = None
         self._participants = 0
@@ -134,17 +145,6 @@ class SharedPacer:
     def __repr__(self) -> str:
         state = "sharing" if self._down is None else "Redis unreachable"
         return f"SharedPacer({self.limit!r}, {state})"
-
-    @property
-    def participants(self) -> int:
-        """Clients that took a slot of this shared limit recently, as Redis last said (0 before
-        it answered once)."""
-        return self._participants
-
-    @property
-    def sharing(self) -> bool:
-        """False while Redis cannot be reached and this process paces itself alone."""
-        return self._down is None
 
     async def admit(self, deadline: float | None = None) -> bool:
         """Wait for the next shared slot; False, at once and without a slot, if it falls after
@@ -190,10 +190,21 @@ class SharedPacer:
             max_wait = int(left * 1_000_000)
         script = self._connect()
         async with asyncio.timeout(_defaults.SHARED_LIMIT_REDIS_TIMEOUT):
-            wait_us, participants = await script(
-                keys=self._keys, args=[self._spacing_us, max_wait, self.member, self._live_us]
+            wait_us, count, note = await script(keys=self._keys, args=[*self._args, max_wait])
+        if wait_us == -2:
+            theirs = shorten(note.decode(errors="replace"), 100)  # from Redis: bounded
+            raise ConfigurationError(
+                f"RateLimit {self.limit.name!r} is shared at {theirs} by another client of this "
+                f"account; this client asks {self._rate}"
             )
-        self._participants = int(participants)
+        if note == 1 and not self._warned:
+            self._warned = True
+            logger.warning(
+                "shared rate limit %s: the next slot in Redis was unreadable, not written by "
+                "this library or further ahead than %s can produce; reset",
+                self._what(), self._rate,
+            )
+        self._participants = int(count)
         return None if wait_us < 0 else int(wait_us) / 1_000_000
 
     def _pool(self) -> Any:
@@ -260,9 +271,7 @@ class SharedPacer:
             )
         local = self._local
         if local is None:
-            local = self._local = Pacer(
-                self.limit.share(self._divisor()), self._clock, self._sleep
-            )
+            local = self._local = Pacer(self.limit.share(self._divisor()), self._clock, self._sleep)
         return local
 
     def _what(self) -> str:

@@ -74,6 +74,11 @@ class Signer:
     def __repr__(self) -> str:
         return f"Signer(access_key={self._access_key[:4]!r}...)"
 
+    @property
+    def access_key(self) -> str:
+        """The access key id (not a secret: it travels in a header of every request)."""
+        return self._access_key
+
     def signature(self, method: str, path_and_query: str, timestamp: str) -> str:
         """The signature-v2 header value for one attempt."""
         mac = self._mac.copy()

@@ -51,7 +51,7 @@ from yarl import URL
 from . import _defaults
 from ._config import Config
 from ._http import parse_http_date
-from ._ratelimit import make_pacer
+from ._ratelimit import account_id, make_pacer
 from ._retry import Action, BackoffGate, Outcome, decide
 from ._signing import Signer, encode_query
 from .errors import (
@@ -319,7 +319,10 @@ class Transport:
         self.pacer = (
             None
             if config.rate_limit is None
-            else make_pacer(config.rate_limit, config.monotonic, self.pause)
+            else make_pacer(
+                config.rate_limit, config.monotonic, self.pause,
+                account=account_id(signer.access_key),
+            )
         )
         self._steps = (self.gate,) if self.pacer is None else (self.gate, self.pacer)
         self._hosts: dict[str, _HostClock] = {}

@@ -1,7 +1,8 @@
 """A quota shared by processes (issue 11), in one process: the ``RateLimit`` value, the
 emulator's quota per access key, and the shared pacer against a real ``redis-server`` (started
 on a free loopback port, never a fake): one timeline for every client, deadlines, Redis going
-away and coming back, ``fallback="fail"``, cancellation and closing.
+away and coming back, ``fallback="fail"``, cancellation and closing; one timeline per account,
+the rate recorded beside it, corrupt slots reset and a TTL on every key (issue 16).
 
 Waits are recorded by an injected ``sleep`` (nothing waits out a slot for real); slot times come
 from Redis' own clock, so recorded waits are compared with a tolerance of the real time the
@@ -26,8 +27,10 @@ from _redis import RedisServer, free_port
 
 import ncp_media_async as ncp
 from ncp_media_async import _defaults
+from ncp_media_async._ratelimit import account_id
 from ncp_media_async._shared_ratelimit import CLIENT_NAME, KEY_PREFIX
 from ncp_media_async.testing import (
+    DEFAULT_ACCESS_KEY,
     Emulator,
     EmulatorServer,
     LaunchOptions,
@@ -90,10 +93,15 @@ async def hung_redis() -> AsyncIterator[HungRedis]:
         await server.wait_closed()
 
 
+def key_of(name: str, access_key: str = DEFAULT_ACCESS_KEY) -> str:
+    """The Redis key of a shared limit's next slot (the emulator's account unless told)."""
+    return f"{KEY_PREFIX}{account_id(access_key)}:{name}"
+
+
 async def slot_key(url: str, name: str) -> bytes | None:
-    """The next free slot of a shared limit, as Redis holds it."""
+    """The next free slot of a shared limit (and its rate), as Redis holds it."""
     async with aioredis.Redis.from_url(url) as r:
-        value: bytes | None = await r.get(KEY_PREFIX + name)
+        value: bytes | None = await r.get(key_of(name))
         return value
 
 
@@ -305,6 +313,7 @@ async def test_no_shared_slot_before_the_deadline_gives_up_at_once_and_reserves_
     async with client_for(server, rate_limit=limit, retry=policy, sleep=waits.sleep) as client:
         await client.vod_station.status_statistics()
         reserved = await slot_key(redis_server.url, name)
+        assert reserved is not None
         with pytest.raises(ncp.TransportError, match="rate limit has no free slot") as info:
             await client.vod_station.status_statistics()
     assert info.value.attempts == 0
@@ -439,3 +448,171 @@ async def test_closing_the_client_while_a_call_waits_for_redis_is_no_redis_outag
     # Closing its connection is not Redis going away: no warning, nothing sent unpaced.
     assert not [r for r in caplog.records if "cannot be reached" in r.getMessage()]
     assert server.emulator.stats.total_requests == 0
+
+
+# -- accounts and rates (issue 16, item 1) ---------------------------------------------------
+
+
+def other_account(server: EmulatorServer, **kw: Any) -> ncp.MediaClient:
+    """A client of a second account (the emulator knows its key too)."""
+    server.emulator.add_credentials("OTHERKEY", "other-secret")
+    kw.setdefault("retry", FAST)
+    creds = ncp.Credentials("OTHERKEY", "other-secret")
+    return ncp.MediaClient(creds, endpoints=ncp.Endpoints.at(server.url), **kw)
+
+
+async def test_two_accounts_with_the_default_name_do_not_wait_for_each_other(
+    own_redis: RedisServer, server: EmulatorServer
+) -> None:
+    limit = ncp.RateLimit.per_second(10, shared=own_redis.url)  # the default name
+    a_waits, b_waits = Recorder(), Recorder()
+    started = time.monotonic()
+    async with (
+        client_for(server, rate_limit=limit, monotonic=a_waits.monotonic, sleep=a_waits.sleep) as a,
+        other_account(server, rate_limit=limit, monotonic=b_waits.monotonic, sleep=b_waits.sleep)
+        as b,
+    ):
+        # Account A queues 200 requests: their slots reach 19.9 s ahead on A's timeline.
+        await asyncio.gather(*(a.vod_station.status_statistics() for _ in range(200)))
+        await b.vod_station.status_statistics()  # account B's one call, beside A's queue
+        took = time.monotonic() - started
+    assert max(a_waits.slept) == pytest.approx(19.9, abs=took + 0.05)
+    assert b_waits.slept == []  # B's first slot is now: it did not wait behind A
+    assert server.emulator.stats.total_requests == 201
+
+
+async def test_another_rate_on_one_account_and_name_is_refused_naming_both_rates(
+    redis_server: RedisServer, server: EmulatorServer
+) -> None:
+    fast_name, hourly_name = unique(), unique()
+    url = redis_server.url
+    fast_waits, other_waits = Recorder(), Recorder()
+    async with (
+        client_for(server, rate_limit=ncp.RateLimit.per_second(100, shared=url, name=fast_name),
+                   monotonic=fast_waits.monotonic, sleep=fast_waits.sleep) as fast,
+        client_for(server, rate_limit=ncp.RateLimit(1, 3600, shared=url, name=fast_name)) as late,
+        client_for(server, rate_limit=ncp.RateLimit(1, 3600, shared=url, name=hourly_name))
+        as hourly,
+        client_for(server, rate_limit=ncp.RateLimit.per_second(100, shared=url, name=hourly_name))
+        as blocked,
+        other_account(server, rate_limit=ncp.RateLimit.per_second(100, shared=url,
+                      name=hourly_name), monotonic=other_waits.monotonic, sleep=other_waits.sleep)
+        as other,
+    ):  # fmt: skip
+        # The fast client came first: the hourly one is refused, the fast one goes on at its pace.
+        await fast.vod_station.status_statistics()
+        with pytest.raises(ncp.ConfigurationError) as refused:
+            await late.vod_station.status_statistics()
+        for _ in range(3):
+            await fast.vod_station.status_statistics()
+        # The hourly client came first: the fast one of its account is refused; another
+        # account's fast client under the same name does not wait at all.
+        await hourly.vod_station.status_statistics()
+        with pytest.raises(ncp.ConfigurationError) as blocked_info:
+            await blocked.vod_station.status_statistics()
+        for _ in range(3):
+            await other.vod_station.status_statistics()
+    assert str(refused.value) == (
+        f"RateLimit {fast_name!r} is shared at 100 per 1 s by another client of this account; "
+        "this client asks 1 per 3600 s"
+    )
+    assert str(blocked_info.value) == (
+        f"RateLimit {hourly_name!r} is shared at 1 per 3600 s by another client of this account; "
+        "this client asks 100 per 1 s"
+    )
+    # Each waits at most its own three slots of 10 ms: neither was pushed an hour ahead.
+    assert max(fast_waits.slept, default=0.0) <= 0.03
+    assert max(other_waits.slept, default=0.0) <= 0.03
+    assert server.emulator.stats.total_requests == 4 + 1 + 3  # none sent by a refused client
+
+
+async def redis_now_us(r: aioredis.Redis) -> int:
+    seconds, micros = await r.time()
+    return int(seconds) * 1_000_000 + int(micros)
+
+
+async def ahead(r: aioredis.Redis, key: str, seconds: float) -> None:
+    """A well-formed next slot of ``6 per 60 s``, ``seconds`` ahead of Redis' clock."""
+    await r.set(key, f"{await redis_now_us(r) + round(seconds * 1e6)} 6 per 60 s", px=7_200_000)
+
+
+CORRUPT: dict[str, Callable[[aioredis.Redis, str], Awaitable[Any]]] = {
+    "1e30": lambda r, key: r.set(key, "1e30"),
+    "text": lambda r, key: r.set(key, "garbage"),
+    "no time to live": lambda r, key: r.set(key, "1 6 per 60 s"),
+    "too far ahead": lambda r, key: r.set(key, f"{10**24} 6 per 60 s", px=60_000),
+    "just over an hour ahead": lambda r, key: ahead(r, key, 3610.0),
+    "a hash": lambda r, key: r.hset(key, "slot", "1"),
+}
+
+
+@pytest.mark.parametrize("corrupt", CORRUPT)
+async def test_a_corrupt_slot_is_reset_with_one_warning_and_the_call_proceeds(
+    redis_server: RedisServer,
+    server: EmulatorServer,
+    caplog: pytest.LogCaptureFixture,
+    corrupt: str,
+) -> None:
+    name = unique()
+    limit = ncp.RateLimit.per_minute(6, shared=redis_server.url, name=name)  # 10 s apart
+    waits = Recorder()
+    async with (
+        aioredis.Redis.from_url(redis_server.url) as r,
+        client_for(server, rate_limit=limit, monotonic=waits.monotonic, sleep=waits.sleep)
+        as client,
+    ):  # fmt: skip
+        for _ in range(2):  # corrupt twice: reset twice, one warning
+            await r.delete(key_of(name))
+            await CORRUPT[corrupt](r, key_of(name))
+            await client.vod_station.status_statistics()
+            assert waits.slept == []  # the slot was reset to now
+            slot, _, rate = (await r.get(key_of(name))).partition(b" ")
+            assert 0 < int(slot) - await redis_now_us(r) <= 10_000_000  # one spacing ahead
+            assert rate == b"6 per 60 s"
+            assert 100_000 < await r.pttl(key_of(name)) <= 130_000  # 10 s ahead + 2 periods
+        await client.vod_station.status_statistics()
+    assert waits.slept == pytest.approx([10.0], abs=2.0)  # paced again
+    warnings = [rec for rec in caplog.records if "next slot in Redis" in rec.getMessage()]
+    assert [rec.levelno for rec in warnings] == [logging.WARNING]
+    assert "further ahead than 6 per 60 s can produce; reset" in warnings[0].getMessage()
+    assert server.emulator.stats.total_requests == 3
+
+
+async def test_a_slot_within_an_hour_is_a_queue_not_corruption(
+    redis_server: RedisServer, server: EmulatorServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    name = unique()
+    limit = ncp.RateLimit.per_minute(6, shared=redis_server.url, name=name)
+    async with (
+        aioredis.Redis.from_url(redis_server.url) as r,
+        client_for(server, rate_limit=limit, sleep=Recorder().sleep) as client,
+    ):
+        await ahead(r, key_of(name), 3000.0)
+        held = await r.get(key_of(name))
+        with pytest.raises(ncp.TransportError, match="no free slot"):
+            await client.vod_station.status_statistics()  # 50 min away: past the deadline
+        assert await r.get(key_of(name)) == held
+    assert "next slot in Redis" not in caplog.text
+    assert server.emulator.stats.total_requests == 0
+
+
+async def test_every_key_of_a_shared_limit_has_a_time_to_live_of_a_few_periods(
+    redis_server: RedisServer, server: EmulatorServer
+) -> None:
+    name = unique()
+    limit = ncp.RateLimit.per_minute(1, shared=redis_server.url, name=name)  # 60 s apart
+    policy = ncp.RetryPolicy(deadline=30.0)
+    async with (
+        aioredis.Redis.from_url(redis_server.url) as r,
+        client_for(server, rate_limit=limit, retry=policy, sleep=Recorder().sleep) as client,
+    ):
+        await client.vod_station.status_statistics()
+        with pytest.raises(ncp.TransportError, match="no free slot"):
+            await client.vod_station.status_statistics()  # 60 s away: gives up
+        keys = await r.keys(f"{KEY_PREFIX}*{name}*")
+        ttls = {key.decode(): await r.pttl(key) for key in keys}
+    # The slot key lives until its slot (60 s) and 2 periods more; the participants, 2 periods.
+    assert ttls == {
+        key_of(name): pytest.approx(180_000, abs=2_000),
+        key_of(name) + ":members": pytest.approx(120_000, abs=2_000),
+    }
