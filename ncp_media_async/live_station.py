@@ -47,6 +47,10 @@ E = TypeVar("E", bound=OpenStrEnum)
 #: The largest ``pageSizeNo`` the channel list documents (1 to 100).
 MAX_CHANNEL_PAGE_SIZE: Final = 100
 
+#: The ``channelStatus`` filter values the channel list documents (every state but ``RESERVED``,
+#: which only VOD-to-live channels take).
+_CHANNEL_FILTERS: Final = tuple(s for s in ChannelStatus if s is not ChannelStatus.RESERVED)
+
 #: The states ``wait_for_channel`` waits for unless told otherwise: the channel can be used.
 _USABLE: Final = (ChannelStatus.READY, ChannelStatus.PUBLISHING)
 
@@ -71,7 +75,10 @@ class LiveStation(Resource):
         at once.
 
         ``status`` keeps the channels in that state (``channelStatus``; a ``ChannelStatus`` or
-        its name, any case); ``name`` and ``channel_id`` keep those whose name or id contains
+        its name, any case): one of the seven values the list documents as filters; ``RESERVED``
+        (a state of VOD-to-live channels, not a filter of this list) or any other name is a
+        ``ValueError`` naming them (pass ``ChannelStatus("NEW")`` to send a value the
+        documents do not list); ``name`` and ``channel_id`` keep those whose name or id contains
         the text (``channelName``, ``id``: the service matches whole or partial values).
         ``page_size`` (``pageSizeNo``) is documented from 1 to 100; anything else is a
         ``ValueError`` before a request is sent. The order of the channels is the service's
@@ -80,7 +87,8 @@ class LiveStation(Resource):
         """
         query: list[tuple[str, str | int]] = []
         if status is not None:
-            query.append(("channelStatus", _known(ChannelStatus, status, "status").value))
+            status = _known(ChannelStatus, status, "status", _CHANNEL_FILTERS)
+            query.append(("channelStatus", status.value))
         for param, text in (("channelName", name), ("id", channel_id)):
             if text is not None:
                 query.append((param, _text(param, text)))
@@ -285,16 +293,17 @@ class LiveStation(Resource):
 # -------------------------------------------------------------------------------- arguments
 
 
-def _known(cls: type[E], value: E | str, what: str) -> E:
-    """``value`` as a member of ``cls``: a member as is (even one made for a value the
-    documents do not list), a name in any case if the documents list it; else ``ValueError``."""
-    if isinstance(value, cls):
+def _known(cls: type[E], value: E | str, what: str, allowed: Iterable[E] | None = None) -> E:
+    """``value`` as a member of ``allowed`` (default: every member of ``cls``): a member made by
+    the caller for a value the documents do not list as is, a documented member or its name in
+    any case if ``allowed`` holds it; else ``ValueError`` naming the allowed values."""
+    allowed = tuple(cls if allowed is None else allowed)
+    if isinstance(value, cls) and not value.known:
         return value
-    if isinstance(value, str):
-        member = cls(value.strip().upper())
-        if member.known:
-            return member
-    names = ", ".join(cls.__members__)
+    member = cls(value.strip().upper()) if isinstance(value, str) else None
+    if member in allowed:
+        return member
+    names = ", ".join(a.value for a in allowed)
     raise ValueError(f"{what} must be one of {names}; got {value!r}")
 
 
