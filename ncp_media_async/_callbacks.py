@@ -4,7 +4,8 @@ decoded. ``live_station.parse_callback`` and ``vod_station.parse_callback`` buil
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 from ._transport import strict_json_loads
@@ -16,28 +17,53 @@ __all__ = ["MAX_CALLBACK_BYTES", "callback_json", "preview"]
 #: hundred bytes; a larger body is refused before it is decoded.
 MAX_CALLBACK_BYTES: Final = 65_536
 
+#: What no callback text may hold: NUL (a UTF-16 body read as UTF-8 is full of them) and a
+#: surrogate, which in decoded text is always a lone one (a pair is one character).
+_UNSAFE: Final = re.compile("[\x00\ud800-\udfff]")
+
 
 def callback_json(body: Any, service: str, what: str) -> Any:
-    """The decoded JSON of a callback ``body``: ``bytes``/``str`` (at most
-    ``MAX_CALLBACK_BYTES``) are decoded, a ``Mapping`` becomes a ``dict``, anything else is
-    returned as it is (for the caller to refuse). ``ResponseError`` with an excerpt for a body
-    too long or not JSON (nesting too deep included); ``service`` and ``what`` (``"an event"``)
-    name the callback in the message."""
-    if isinstance(body, bytes | bytearray | memoryview | str):
-        raw = bytes(body) if not isinstance(body, str) else body
-        if len(raw) > MAX_CALLBACK_BYTES:
-            raise ResponseError(
-                f"{service} callback of {len(raw):,} bytes, more than {what} can be "
-                f"({MAX_CALLBACK_BYTES:,})",
-                excerpt=excerpt(raw),
-            )
-        try:
-            return strict_json_loads(raw)
-        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
-            raise ResponseError(f"{service} callback is not JSON", excerpt=excerpt(raw)) from None
-    if isinstance(body, Mapping):
-        return dict(body)
-    return body
+    """The decoded JSON of a callback ``body``: ``bytes``/``bytearray``/``memoryview`` (UTF-8,
+    at most ``MAX_CALLBACK_BYTES``, measured before anything is copied) and ``str`` (at most as
+    many characters) are decoded, a ``Mapping`` becomes a ``dict``, anything else is returned as
+    it is (for the caller to refuse). ``ResponseError`` with an excerpt for a body too long, not
+    UTF-8 (UTF-16 included), not JSON (nesting too deep included), or holding a NUL character or
+    a lone surrogate (raw or as a ``\\u`` escape: text that fails later, on ``.encode()`` or in
+    a database); ``service`` and ``what`` (``"an event"``) name the callback in the message."""
+    if not isinstance(body, bytes | bytearray | memoryview | str):
+        return dict(body) if isinstance(body, Mapping) else body
+    view = body if isinstance(body, str) else memoryview(body)  # a view copies nothing
+    size = len(view) if isinstance(view, str) else view.nbytes
+    if size > MAX_CALLBACK_BYTES:
+        head = view[:1024] if isinstance(view, str) or view.ndim == 1 else ""
+        raise ResponseError(
+            f"{service} callback of {size:,} bytes, more than {what} can be "
+            f"({MAX_CALLBACK_BYTES:,})",
+            excerpt=excerpt(head if isinstance(head, str) else bytes(head)),
+        )
+    raw = view if isinstance(view, str) else bytes(view)
+    try:
+        data = strict_json_loads(raw if isinstance(raw, str) else raw.decode("utf-8-sig"))
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        raise ResponseError(f"{service} callback is not JSON", excerpt=excerpt(raw)) from None
+    if any(_UNSAFE.search(text) for text in _texts(data)):
+        raise ResponseError(
+            f"{service} callback holds a NUL character or a lone surrogate", excerpt=excerpt(raw)
+        )
+    return data
+
+
+def _texts(data: Any) -> Iterator[str]:
+    """Every string of decoded JSON, keys included (without recursion: any depth)."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack += [*item, *item.values()]
+        elif isinstance(item, list):
+            stack += item
 
 
 def preview(data: Any) -> str:

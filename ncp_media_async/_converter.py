@@ -18,6 +18,9 @@ Wire quirks smoothed over here, each once for every record:
   too, except in text fields, where it stays ``""``); a field the body leaves out takes its
   default;
 * integers may arrive as strings (``"waiting": "3"``), floats as integers or strings;
+* ``int | str | None`` / ``float | str | None`` (a field the documents type as String that
+  carries a number: ``videoBitrate``): the number when the value reads as one, else the text as
+  sent, so one odd value never fails the whole call;
 * ``datetime``: ISO 8601 text, ``+0900`` offsets allowed; a time without an offset is read as
   Korea Standard Time (``records._base.KST``), the zone the services report in;
 * ``kind="epoch_s"`` / ``kind="epoch_ms"``: epoch seconds / milliseconds → aware UTC datetimes;
@@ -195,6 +198,20 @@ def _opt_float(value: Any, _: Any = None) -> float | None:
 
 def _opt_iso(value: Any, _: Any = None) -> datetime | None:
     return None if value is None or value == "-" or value == "" else _iso(value)
+
+
+def _number_or_text(number: Hook) -> Hook:
+    """``number`` (an optional number's hook) that keeps text it cannot read as the text."""
+
+    def number_or_text(value: Any, _: Any = None) -> Any:
+        try:
+            return number(value, None)
+        except _Invalid:
+            if type(value) is str:
+                return value
+            raise
+
+    return number_or_text
 
 
 def _optional(hook: Hook, inner: Any) -> Hook:
@@ -389,6 +406,8 @@ def _converter(detailed: bool) -> cattrs.Converter:
         return _OPTIONAL_HOOKS.get(inner) or _optional(conv.get_structure_hook(inner), inner)
 
     conv.register_structure_hook_factory(_is_optional, optional)
+    for number in (int, float):  # ``X | str | None``: the number, else the text
+        conv.register_structure_hook(number | str | None, _number_or_text(_OPTIONAL_HOOKS[number]))
     conv.register_structure_hook_factory(_is_tuple, _tuple_factory(conv))
     conv.register_structure_hook_factory(attrs.has, _record_factory(conv))
     return conv

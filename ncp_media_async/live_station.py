@@ -44,6 +44,10 @@ __all__ = ["MAX_CALLBACK_BYTES", "MAX_CHANNEL_PAGE_SIZE", "LiveStation", "parse_
 #: The largest ``pageSizeNo`` the channel list documents (1 to 100).
 MAX_CHANNEL_PAGE_SIZE: Final = 100
 
+#: The ``channelStatus`` filter values the channel list documents (every state but ``RESERVED``,
+#: which only VOD-to-live channels take).
+_CHANNEL_FILTERS: Final = tuple(s for s in ChannelStatus if s is not ChannelStatus.RESERVED)
+
 #: The states ``wait_for_channel`` waits for unless told otherwise: the channel can be used.
 _USABLE: Final = (ChannelStatus.READY, ChannelStatus.PUBLISHING)
 
@@ -72,7 +76,10 @@ class LiveStation(Resource):
         at once.
 
         ``status`` keeps the channels in that state (``channelStatus``; a ``ChannelStatus`` or
-        its name, any case); ``name`` and ``channel_id`` keep those whose name or id contains
+        its name, any case): one of the seven values the list documents as filters; ``RESERVED``
+        (a state of VOD-to-live channels, not a filter of this list) or any other name is a
+        ``ValueError`` naming them (pass ``ChannelStatus("NEW")`` to send a value the
+        documents do not list); ``name`` and ``channel_id`` keep those whose name or id contains
         the text (``channelName``, ``id``: the service matches whole or partial values).
         ``page_size`` (``pageSizeNo``) is documented from 1 to 100; anything else is a
         ``ValueError`` before a request is sent. The order of the channels is the service's
@@ -81,7 +88,8 @@ class LiveStation(Resource):
         """
         query: list[tuple[str, str | int]] = []
         if status is not None:
-            query.append(("channelStatus", _checks.member(ChannelStatus, status, "status").value))
+            status = _checks.member(ChannelStatus, status, "status", _CHANNEL_FILTERS)
+            query.append(("channelStatus", status.value))
         for param, text in (("channelName", name), ("id", channel_id)):
             if text is not None:
                 query.append((param, _checks.text(param, text)))

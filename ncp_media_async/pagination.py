@@ -47,11 +47,26 @@ When the walk ends, on the first of:
   that the first ``total`` implied from ``start_page`` on, so that a ``total`` that keeps growing
   cannot keep a walk going for ever; reaching it logs a warning on the ``ncp_media_async``
   logger;
-* a server that repeats itself: a page of two or more items identical, item for item and in
-  order, to the page before, while ``total`` grew by less than that page holds (a server that
-  ignores ``pageNo``; without this a ``total`` of a million at size 5 would mean 400,000
-  requests before the hard cap). The repeated page is not given. Two pages of equal items that
-  the change in ``total`` accounts for are a shift (below), not a repetition.
+* a server that repeats itself, with ``ResponseError`` (naming the page and the page it
+  repeats) rather than quietly: a page of two or more items identical, item for item and in
+  order, to an earlier page while ``total`` has not changed since that page (a server that
+  loops, A, B, A, B, ..., or ignores ``pageNo``: with a ``total`` of 10^9 nothing else would
+  stop it before ``max_items``), or to the page before while ``total`` grew by less than that
+  page holds (a server ignoring ``pageNo`` under a list that grows). The repeating page is not
+  given; the pages before it were. Two pages of equal items that the change in ``total``
+  accounts for are a shift (below), not a repetition.
+
+Which earlier pages a page is compared with. Keeping every page seen since ``total`` last
+changed (or a fingerprint of each) grows with the walk, and a window of the last K pages misses
+loops longer than K. The walk uses Brent's cycle detection instead: besides the page before it
+keeps one saved page, compares every page with both, and puts the current page in the saved
+one's place after 1, 2, 4, 8, ... pages (from the start again whenever ``total`` changes).
+Memory is two pages however long the walk; a loop of ``L`` pages entered after ``M`` others is
+found by page ``3 * max(M + 1, L)`` of the walk at the latest (A, B, A, B: at page 4, after
+four requests; a page served twice in a row: at once). Pages are compared by their items'
+equality, not by hashes: records need not be hashable (``Channel.snapshot`` is plain JSON) and
+no collision can end a good walk. Limit: a repeat that is not a loop (A, B, C, A, D, ...) is
+caught only where it meets the saved page; the hard cap still bounds such a walk.
 
 Equal items are different items. The pager never drops an item because it equals another: two
 identical events on adjacent pages are two events. Records hold no identity the pager could use.
@@ -86,6 +101,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from typing import Final, Generic, TypeVar
 
 from . import _defaults
+from .errors import ResponseError
 from .records import Page
 
 __all__ = [
@@ -220,7 +236,12 @@ class Pager(Generic[T]):
     async def pages(self) -> AsyncGenerator[Page[T], None]:
         """The pages, in order, as served; a page may come out shorter than served (cut by
         ``max_items``, or its head skipped as a shift), and a page left with no items is not
-        given (see the module docstring)."""
+        given (see the module docstring).
+
+        Raises:
+            ResponseError: a server that repeats itself (a page identical to an earlier one
+                while ``total`` has not changed); the pages before it were given.
+        """
         if self.max_items == 0:
             return
         inflight: deque[asyncio.Task[Page[T]]] = deque()
@@ -265,6 +286,9 @@ class _Walk(Generic[T]):
         self.ended = False
         self.next_no = first.page_no + 1
         self.previous: Page[T] | None = None
+        # Brent's cycle detection over the pages since ``total`` last changed: the page saved
+        # and how many pages it is kept for.
+        self.saved, self.power = first, 1
 
     def take(self, page: Page[T]) -> tuple[T, ...]:
         """The items of ``page`` to give; sets ``ended`` when this page is the last."""
@@ -278,11 +302,8 @@ class _Walk(Generic[T]):
         grown = 0
         if previous is not None and previous.total is not None and page.total is not None:
             grown = page.total - previous.total
-        if previous is not None and len(served) > 1 and served == previous.items and (
-            grown < len(served)
-        ):
-            self.ended = True  # a server that ignores pageNo
-            return ()
+        if previous is not None:
+            self._refuse_repeat(page, previous, grown)
         items = served[repeated_head(previous.items, served, grown) :] if previous else served
         if self.max_items is not None:
             items = items[: self.max_items - self.given]
@@ -299,6 +320,24 @@ class _Walk(Generic[T]):
             )
             self.ended = True
         return items
+
+    def _refuse_repeat(self, page: Page[T], previous: Page[T], grown: int) -> None:
+        """``ResponseError`` if ``page`` repeats the page before (while ``total`` grew by less
+        than it holds) or the saved page (``total`` unchanged since); then Brent's step."""
+        unchanged = page.total == previous.total
+        earlier = [previous] if grown < len(page.items) else []
+        if unchanged:
+            earlier.append(self.saved)
+        if not unchanged or page.page_no - self.saved.page_no == self.power:
+            self.saved, self.power = page, self.power * 2 if unchanged else 1
+        repeated = next((e for e in earlier if e.items == page.items), None)
+        if repeated is not None and len(page.items) > 1:
+            change = "stayed" if unchanged else f"went from {previous.total} to"
+            raise ResponseError(
+                f"the server repeats itself: page {page.page_no} is page {repeated.page_no} "
+                f"again, item for item, while total {change} {page.total}; the list walk "
+                f"stopped after {self.given} items rather than loop"
+            )
 
     def horizon(self, page: Page[T]) -> int:
         """The last page number that may be requested now, ``page`` being the last one taken."""

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from ncp_media_async.errors import ResponseError
 from ncp_media_async.pagination import (
     Pager,
     last_page,
@@ -425,29 +426,112 @@ async def test_growth_lets_at_most_that_many_equal_items_go() -> None:
     assert server.requests == [1, 2, 3]
 
 
+async def given_until_refused(pager: Pager[Any]) -> tuple[list[Any], ResponseError]:
+    """The items a walk gave before it raised ``ResponseError``, and the error."""
+    got: list[Any] = []
+    with pytest.raises(ResponseError) as info:
+        async for item in pager:
+            got.append(item)
+    return got, info.value
+
+
 @pytest.mark.parametrize("prefetch", [1, 8])
-async def test_a_server_repeating_a_page_ends_the_walk(prefetch: int) -> None:
+async def test_a_server_repeating_a_page_is_refused(prefetch: int) -> None:
     requests: list[int] = []
 
     async def stuck(page_no: int, size: int) -> Page[int]:
         requests.append(page_no)
         return Page(tuple(range(size)), page_no, size, 10**6)
 
-    got = await Pager(stuck, page_size=5, prefetch=prefetch).to_list()
+    got, error = await given_until_refused(Pager(stuck, page_size=5, prefetch=prefetch))
     assert got == [0, 1, 2, 3, 4]
+    assert "page 2 is page 1 again" in str(error) and "total stayed 1000000" in str(error)
     # Without the repetition rule the hard cap would stop it after 400,000 requests.
     assert sorted(requests) == pages_of(1 + prefetch)
 
 
-async def test_a_server_repeating_a_page_of_two_ends_the_walk() -> None:
+async def test_a_server_repeating_a_page_of_two_is_refused() -> None:
     requests: list[int] = []
 
     async def stuck(page_no: int, size: int) -> Page[str]:
         requests.append(page_no)
         return Page(("a", "b"), page_no, size, 1000)
 
-    assert await Pager(stuck, page_size=2).to_list() == ["a", "b"]
+    got, _ = await given_until_refused(Pager(stuck, page_size=2))
+    assert got == ["a", "b"]
     assert requests == [1, 2]
+
+
+def cycling(pages: list[tuple[int, ...]], total: int | None, lead_in: int = 0) -> Any:
+    """A server serving ``lead_in`` distinct pages, then ``pages`` over and over, every one
+    with ``total``; records the pages asked for in ``.requests``."""
+
+    async def fetch(page_no: int, size: int) -> Page[int]:
+        fetch.requests.append(page_no)  # type: ignore[attr-defined]
+        if page_no <= lead_in:
+            return Page(tuple(range(-size * page_no, -size * (page_no - 1))), page_no, size, total)
+        return Page(pages[(page_no - lead_in - 1) % len(pages)], page_no, size, total)
+
+    fetch.requests = []  # type: ignore[attr-defined]
+    return fetch
+
+
+async def test_a_server_looping_over_two_pages_is_refused_at_the_fourth() -> None:
+    a, b = (1, 2, 3, 4, 5), (6, 7, 8, 9, 10)
+    server = cycling([a, b], 10**9)
+    got, error = await given_until_refused(Pager(server, page_size=5, max_items=1_200_000))
+    assert got == [*a, *b, *a]  # page 3 cannot be told from a new page until page 4 comes
+    assert server.requests == [1, 2, 3, 4]
+    assert "page 4 is page 2 again" in str(error)
+    assert "total stayed 1000000000" in str(error) and "after 15 items" in str(error)
+
+
+@pytest.mark.parametrize(("lead_in", "period"), [(0, 3), (5, 7), (40, 3), (3, 64), (0, 300)])
+async def test_a_loop_of_any_length_is_refused_within_three_times_its_span(
+    lead_in: int, period: int
+) -> None:
+    """Brent's cycle detection: a loop of ``period`` pages entered after ``lead_in`` distinct
+    ones is found within 3 * max(lead_in + 1, period) pages, keeping two pages in memory."""
+    loop = [tuple(range(1000 * k, 1000 * k + 4)) for k in range(1, period + 1)]
+    server = cycling(loop, 10**9, lead_in)
+    pager = Pager(server, page_size=4, prefetch=4, max_items=100_000)
+    _, error = await given_until_refused(pager)
+    bound = 3 * max(lead_in + 1, period)
+    last = int(str(error).split("page ", 2)[1].split()[0])
+    assert lead_in + period < last <= bound
+    assert len(server.requests) <= bound + 4  # the prefetch horizon, cancelled
+    again = int(str(error).split(" is page ")[1].split()[0])
+    assert (last - again) % period == 0 and again > lead_in
+
+
+async def test_a_loop_without_totals_is_refused_too() -> None:
+    server = cycling([(1, 2), (3, 4), (5, 6)], None)
+    _, error = await given_until_refused(Pager(server, page_size=2, max_items=10_000))
+    assert server.requests == pages_of(7) and "page 7 is page 4 again" in str(error)
+
+
+async def test_a_page_seen_before_total_changed_is_not_a_repeat() -> None:
+    """A list that changed (total moved) may serve a page seen before: the comparison restarts."""
+    a, b = (1, 2, 3), (4, 5, 6)
+    totals = iter([10**9, 10**9, 10**9 + 1, 10**9 + 1, 10**9 + 2, 10**9 + 2])
+    served = iter([a, b, a, b, a, b])
+    requests: list[int] = []
+
+    async def fetch(page_no: int, size: int) -> Page[int]:
+        requests.append(page_no)
+        return Page(next(served, ()), page_no, size, next(totals, 10**9 + 2))
+
+    got = await Pager(fetch, page_size=3).to_list()
+    assert got == [*a, *b] * 3
+    assert requests == pages_of(7)  # page 7 is empty
+
+
+async def test_a_repeated_page_within_the_growth_of_less_than_a_page_is_refused() -> None:
+    async def stuck(page_no: int, size: int) -> Page[int]:
+        return Page((1, 2, 3), page_no, size, 100 + page_no)  # grows by 1 < 3 a page
+
+    got, error = await given_until_refused(Pager(stuck, page_size=3))
+    assert got == [1, 2, 3] and "total went from 101 to 102" in str(error)
 
 
 async def test_without_totals_equal_items_across_pages_are_all_given() -> None:
@@ -480,13 +564,6 @@ async def test_a_whole_page_pushed_along_by_the_total_is_a_shift_not_a_repetitio
     got = await Pager(server.fetch, page_size=5).to_list()
     assert got == list(range(20))
     assert server.requests == pages_of(5)  # 25 items after the insertion: 5 pages
-
-
-async def test_a_repeated_page_within_the_growth_of_less_than_a_page_ends_the_walk() -> None:
-    async def stuck(page_no: int, size: int) -> Page[int]:
-        return Page((1, 2, 3), page_no, size, 100 + page_no)  # grows by 1 < 3 a page
-
-    assert await Pager(stuck, page_size=3).to_list() == [1, 2, 3]
 
 
 @pytest.mark.parametrize("prefetch", [1, 8])

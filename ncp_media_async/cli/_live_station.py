@@ -7,13 +7,14 @@ table, JSON line or log line shows them unless ``--show-stream-keys`` asks for t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import click
 
 from .. import _defaults
 from ..client import MediaClient
-from ..live_station import MAX_CHANNEL_PAGE_SIZE
+from ..live_station import _CHANNEL_FILTERS, MAX_CHANNEL_PAGE_SIZE
 from ..records import (
     AccessControl,
     Channel,
@@ -81,16 +82,16 @@ UPLOADED_COLUMNS: tuple[Col[UploadedRecord], ...] = (
 )
 
 
-def _choice(cls: type[Any]) -> click.Choice[str]:
-    """The names of an enumeration, in any case."""
-    return click.Choice(list(cls.__members__), case_sensitive=False)
+def _choice(members: Iterable[Any]) -> click.Choice[str]:
+    """The values of these enumeration members, in any case."""
+    return click.Choice([m.value for m in members], case_sensitive=False)
 
 
 # ------------------------------------------------------------------------------- channels
 
 
 @command("live-channels")
-@click.option("--status", type=_choice(ChannelStatus), help="Only channels in this state.")
+@click.option("--status", type=_choice(_CHANNEL_FILTERS), help="Only channels in this state.")
 @click.option("--name", metavar="TEXT", help="Only channels whose name contains TEXT.")
 @click.option("--id", "channel_id", metavar="TEXT", help="Only channels whose id contains TEXT.")
 @click.option(

@@ -30,7 +30,9 @@ KST: Final = timezone(timedelta(hours=9), "KST")
 #: *seconds*, ``epoch_ms`` epoch *milliseconds*, ``epoch_auto`` either (a value above 10^11 is
 #: milliseconds; for fields whose unit the documents disagree on), all to an aware UTC
 #: ``datetime``. (By type alone: ``datetime`` is ISO 8601 text, ``+0900`` offsets allowed; ``int``
-#: is a JSON integer or its text; ``float`` a JSON number or its text; ``str`` text only.)
+#: is a JSON integer or its text; ``float`` a JSON number or its text; ``str`` text only;
+#: ``int | str`` / ``float | str``, for a field the documents type as text that carries a number,
+#: the number when the text is one and else the text as sent.)
 Kind = Literal["epoch_s", "epoch_ms", "epoch_auto"]
 
 

@@ -253,14 +253,15 @@ class ChannelCdn:
     """The CDN a channel is bound to (``cdn``).
 
     ``instance_no`` is ``0`` and the names are ``""`` when the channel has no CDN (the old page
-    types the instance number as text: a number sent either way is read). ``status_name`` is
+    types the instance number as text: it is an ``int`` when the text is a number, else the text
+    as sent). ``status_name`` is
     ``RUNNING``, ``PUBLISHING``, ``STOPPING``, ``STOPPED``, ``CREATING``, ``CHANGING`` or
     ``CDN_NOT_FOUND`` (kept as text). ``region_type`` is the Global Edge region (``KOREA``,
     ``JAPAN``, ``GLOBAL``).
     """
 
     cdn_type: str | None = None
-    instance_no: int | None = None
+    instance_no: int | str | None = None
     profile_id: int | None = None
     status_name: str | None = None
     service_name: str | None = None
@@ -342,15 +343,16 @@ class ServiceUrl:
     """One playback URL of a channel (``GET /api/v2/channels/{channelId}/serviceUrls``).
 
     ``name`` is the quality (``ABR`` is the adaptive master playlist). The bit rates are in
-    bits per second (the service sends them as text). ``resized_url`` lists thumbnail sizes
-    (``THUMBNAIL`` URLs, old page).
+    bits per second: the documents type them as text, so each is an ``int`` when the text is a
+    number and the text itself when it is not (``"2.5M"`` stays ``"2.5M"``: one odd value does
+    not fail the call). ``resized_url`` lists thumbnail sizes (``THUMBNAIL`` URLs, old page).
     """
 
     name: str | None = None
     url: str | None = None
     resolution: str | None = None
-    video_bitrate: int | None = None
-    audio_bitrate: int | None = None
+    video_bitrate: int | str | None = None
+    audio_bitrate: int | str | None = None
     resized_url: tuple[ThumbnailUrl, ...] | None = None
 
 

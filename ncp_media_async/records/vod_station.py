@@ -333,7 +333,8 @@ class EncodingJob:
 class InputMetadata:
     """What VOD Station read off an input file: ``duration`` in *seconds*, bitrates in *Kbps*,
     ``width``/``height`` in pixels, ``framerate`` in frames per second (text in the older
-    documents, read as a number), ``audio_sampling_rate`` in *Hz*. ``profile`` is in the older
+    documents: a ``float`` when the text is a number, else the text as sent, ``"30000/1001"``
+    say), ``audio_sampling_rate`` in *Hz*. ``profile`` is in the older
     documents only."""
 
     duration: float | None = None
@@ -342,7 +343,7 @@ class InputMetadata:
     profile: str | None = None
     width: int | None = None
     height: int | None = None
-    framerate: float | None = None
+    framerate: float | str | None = None
     audio_codec: str | None = None
     audio_bitrate: float | None = None
     audio_sampling_rate: float | None = None

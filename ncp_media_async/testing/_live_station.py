@@ -212,10 +212,10 @@ PUBLIC_PREFIX: Final = "/api/v2"
 FIN_PREFIX: Final = "/api/fin-v2"
 
 CHANNEL_STATUSES: Final = frozenset(
-    {"CREATING", "READY", "PUBLISHING", "BLOCK", "FORCE_BLOCK", "DELETED", "FORCE_DELETED",
-     "RESERVED"}
-)  # fmt: skip
-"""``channelStatus`` values the documents list (the list filter accepts these only)."""
+    {"CREATING", "READY", "PUBLISHING", "BLOCK", "FORCE_BLOCK", "DELETED", "FORCE_DELETED"}
+)
+"""``channelStatus`` filter values the channel list documents (it accepts these only;
+``RESERVED``, a state of VOD-to-live channels, is not among them)."""
 
 SERVICE_URL_TYPES: Final = ("GENERAL", "TIMEMACHINE", "THUMBNAIL")
 """``serviceUrlType`` values."""
