@@ -212,8 +212,10 @@ class Journal:
         """Append a record ``{"key": key, "event": event, **fields}`` and merge it into
         ``entries`` at once.
 
-        Records reach the file in the order of the calls and are fsynced with the next group.
-        Cancelling a call never tears a line: the record is appended all the same.
+        Records reach the file in the order of the calls and are fsynced with the next group,
+        so a durable record's return means every record before it is on disk too: for a run of
+        records (the 100 paths of one request), make only the last one durable. Cancelling a
+        call never tears a line: the record is appended all the same.
 
         Args:
             key: the item (an Object Storage key, an input path).

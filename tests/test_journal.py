@@ -117,6 +117,16 @@ async def test_records_not_waited_for_are_fsynced_all_the_same(
     assert_valid(path)
 
 
+async def test_durable_record_covers_every_record_before_it(path: Path) -> None:
+    async with Journal.open(path, "test", TARGET) as journal:
+        for i in range(99):
+            await journal.record(f"in/{i}.mp4", "intent", since=1.0, chunk=0)
+        await journal.record("in/99.mp4", "intent", durable=True, since=1.0, chunk=0)
+        assert [json.loads(line)["key"] for line in lines(path)[1:]] == [
+            f"in/{i}.mp4" for i in range(100)
+        ]
+
+
 async def test_bad_field_records_nothing(path: Path) -> None:
     async with Journal.open(path, "test", TARGET) as journal:
         with pytest.raises(TypeError):
