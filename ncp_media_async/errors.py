@@ -21,6 +21,7 @@
     │   └── PollTimeoutError       its ``timeout`` passed first (also a ``TimeoutError``)
     ├── AddFilesError              ``VodStation.add_files`` stopped part-way (what was submitted)
     ├── SharedLimitError           a shared rate limit's Redis is unreachable (``fallback="fail"``)
+    ├── JournalError               a bulk write's journal is another batch's, locked or unwritable
     ├── ClientClosedError          a request on a closed client (or a closed caller-owned session)
     └── ConfigurationError         missing credentials, a bad endpoint URL (also a ``ValueError``)
 
@@ -55,6 +56,7 @@ __all__ = [
     "ClientClosedError",
     "ConfigurationError",
     "ConflictError",
+    "JournalError",
     "NcpError",
     "NotFoundError",
     "OutcomeUnknownError",
@@ -354,6 +356,12 @@ class SharedLimitError(NcpError):
     the limit says ``fallback="fail"``: the request was not sent. Not retried by the client;
     the next request asks Redis again once a few seconds have passed. The message names the
     Redis URL without its password."""
+
+
+class JournalError(NcpError):
+    """A bulk write's journal cannot be used: it belongs to another batch (kind, target or
+    format version), another run holds it, a line before its last is not a record, or writing
+    it failed. The message names the file, and both batches when they differ."""
 
 
 # -- service codes -----------------------------------------------------------------------------
