@@ -19,6 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -321,10 +322,12 @@ def test_wrong_secret_is_reported_and_never_printed(served: LoopbackEmulator) ->
     assert served.emulator.secret_key not in result.stdout + result.stderr
 
 
-def test_missing_credentials(served: LoopbackEmulator) -> None:
-    result = served.invoke("statistics", env={"NCP_ACCESS_KEY": None, "NCP_SECRET_KEY": None})
+def test_missing_credentials(served: LoopbackEmulator, tmp_path: Path) -> None:
+    unset = {"NCP_ACCESS_KEY": None, "NCP_SECRET_KEY": None, "HOME": str(tmp_path)}
+    result = served.invoke("statistics", env=unset)
     assert result.exit_code == 1
-    assert result.stderr.startswith("error: no credentials: set NCP_ACCESS_KEY")
+    assert result.stderr.startswith("error: no credentials: looked at $NCP_ACCESS_KEY")
+    assert result.stderr.rstrip().endswith("(or give --access-key and --secret-key)")
     assert len(result.stderr.splitlines()) == 1
 
 

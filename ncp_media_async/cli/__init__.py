@@ -12,9 +12,12 @@ demo::
     ncp-media record start ls-20250813120000-SkhxV
     ncp-media demo
 
-Credentials come from ``NCP_ACCESS_KEY``/``NCP_SECRET_KEY`` (else ``NCLOUD_*``) or from
-``--access-key``/``--secret-key``; ``--endpoint URL`` (or ``NCP_MEDIA_ENDPOINT``) points every
-service at one base URL (the emulator, a proxy). Output is a table by default and JSON lines
+Credentials come from ``--access-key``/``--secret-key`` (``--secret-key -`` reads the secret
+from the first line of stdin: a secret given on the command line shows in the process list, and
+the command warns so), else ``NCP_ACCESS_KEY``/``NCP_SECRET_KEY``, else ``NCLOUD_*``, else
+``~/.ncloud/configure``; ``--zone public|gov|fin`` picks the zone's hosts; ``--endpoint URL``
+(or ``NCP_MEDIA_ENDPOINT``) points every service at one base URL (the emulator, a proxy), with
+the zone's paths. Output is a table by default and JSON lines
 with ``--json`` (one object per record; datetimes in ISO 8601, enumerations as their values).
 
 Exit status: 0 on success; 1 when the service said no, the request failed, or (``wait-imports``,

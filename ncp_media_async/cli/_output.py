@@ -38,6 +38,11 @@ T = TypeVar("T")
 PIPE_WIDTH = 200
 
 
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``1 category``, ``2 categories`` (``plural``, by default ``noun`` + ``s``)."""
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
+
+
 # ------------------------------------------------------------------------------------- JSON
 
 
@@ -127,8 +132,11 @@ class Output:
             self.line(layout_line(row, widths, columns))
         return len(rows)
 
-    async def list(self, columns: Sequence[Col[T]], pager: Pager[T], *, noun: str) -> int:
-        """Walk a pager: JSON lines stream as pages arrive; a table is printed at the end."""
+    async def list(
+        self, columns: Sequence[Col[T]], pager: Pager[T], *, noun: str, plural: str | None = None
+    ) -> int:
+        """Walk a pager: JSON lines stream as pages arrive; a table is printed at the end; then
+        how many on stderr (``counted(count, noun, plural)``)."""
         count = 0
         async with closing(aiter(pager)) as items:
             if self.as_json:
@@ -137,7 +145,7 @@ class Output:
                     count += 1
             else:
                 count = self.table(columns, [item async for item in items])
-        self.note(f"{count:,} {noun}")
+        self.note(counted(count, noun, plural))
         return count
 
     def stream(self, columns: Sequence[Col[T]]) -> Rows[T]:

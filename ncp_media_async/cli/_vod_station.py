@@ -29,7 +29,7 @@ from ..records import (
 )
 from ._columns import Col, Kind, fmt_size, styled_state
 from ._errors import EXIT_FAILED, error_json, short_reason
-from ._output import Output, Rows, closing
+from ._output import Output, Rows, closing, counted
 from ._params import (
     command,
     interval_option,
@@ -126,13 +126,14 @@ def _list(
     columns: Sequence[Col[T]],
     walk: Callable[[MediaClient], Pager[T]],
     noun: str,
+    plural: str | None = None,
 ) -> None:
     """Print every item a list method walks (a table, or JSON lines as pages arrive)."""
     output = settings.output()
-    settings.call(lambda client: output.list(columns, walk(client), noun=noun))
+    settings.call(lambda client: output.list(columns, walk(client), noun=noun, plural=plural))
 
 
-@command("categories")
+@command("categories", summary="VOD Station categories (encoding profiles).")
 @_page_size_option
 @max_items_option
 @prefetch_option
@@ -145,11 +146,12 @@ def categories(settings: Settings, page_size: int, max_items: int | None, prefet
         lambda client: client.vod_station.categories(
             page_size=page_size, max_items=max_items, prefetch=prefetch
         ),
+        "category",
         "categories",
     )
 
 
-@command("vod-channels")
+@command("vod-channels", summary="VOD Station channels.")
 @_page_size_option
 @max_items_option
 @prefetch_option
@@ -164,11 +166,11 @@ def vod_channels(
         lambda client: client.vod_station.channels(
             page_size=page_size, max_items=max_items, prefetch=prefetch
         ),
-        "channels",
+        "channel",
     )
 
 
-@command("add-files")
+@command("add-files", summary="Encode files with a VOD Station category's options.")
 @click.argument("category_id")
 @click.argument("inputs", nargs=-1)
 @click.option(
@@ -250,7 +252,7 @@ def add_files(
             raise
         if not wait:
             output.table(JOB_COLUMNS, jobs)
-            output.note(f"{len(jobs):,} files submitted")
+            output.note(f"{counted(len(jobs), 'file')} submitted")
             return True
         return await _wait(client, jobs, output, interval, wait_timeout, progress)
 
@@ -367,7 +369,7 @@ async def _wait(
                     )
         except PollTimeoutError as exc:
             tally.pending = len(exc.pending)
-    summary = f"{tally.succeeded:,} of {tally.total:,} files encoded"
+    summary = f"{tally.succeeded:,} of {counted(tally.total, 'file')} encoded"
     if tally.failed:
         summary += f", {tally.failed:,} with failed outputs"
     if tally.poll_errors:
