@@ -216,7 +216,8 @@ def add_files(
     fails, the files submitted, those that may have been and those not sent are listed, and the
     command exits 1; interrupted (Ctrl-C) while submitting, it says where to look for the files
     that may have been. With --wait, a progress bar per output type, each file printed as all
-    its outputs end; exits 1 unless every output is COMPLETE.
+    its outputs end; exits 1 unless every output is COMPLETE. Interrupted while waiting, it
+    prints the files that had not ended (UNFINISHED): they encode on without it.
     """
     items = [*inputs, *(_read_lines(input_file) if input_file is not None else ())]
     if not items:
@@ -349,8 +350,11 @@ async def _wait(
     timeout: float | None,
     progress: ProgressMode,
 ) -> bool:
-    """Wait for ``jobs``, printing each file's outputs as it ends; True if all completed."""
+    """Wait for ``jobs``, printing each file's outputs as it ends; True if all completed.
+    Interrupted (Ctrl-C), the files that had not ended are printed too (``_report_unfinished``):
+    they were submitted, and encode on without the command."""
     tally = _Tally(len(jobs))
+    ended: set[int | None] = set()
     started = time.monotonic()
     rows = output.stream(OUTPUT_COLUMNS)
     with ProgressDisplay(output, progress) as display:
@@ -363,12 +367,17 @@ async def _wait(
             async with closing(stream) as results:
                 async for result in results:
                     _show(rows, result, tally)
+                    job = result.target if isinstance(result, PollFailure) else result
+                    ended.add(job.file_id)
                     bars.files.update(
                         done=tally.succeeded + tally.failed + tally.poll_errors,
                         failed=tally.failed + tally.poll_errors,
                     )
         except PollTimeoutError as exc:
             tally.pending = len(exc.pending)
+        except asyncio.CancelledError:
+            _report_unfinished(rows, [job for job in jobs if job.file_id not in ended])
+            raise
     summary = f"{tally.succeeded:,} of {counted(tally.total, 'file')} encoded"
     if tally.failed:
         summary += f", {tally.failed:,} with failed outputs"
@@ -378,6 +387,23 @@ async def _wait(
         summary += f", {tally.pending:,} still pending (timed out)"
     output.note(f"{summary} in {fmt_seconds(time.monotonic() - started)}", style="bold")
     return tally.ok
+
+
+def _report_unfinished(rows: Rows[_OutputRow], jobs: Sequence[EncodingJob]) -> None:
+    """On Ctrl-C, the files submitted that had not ended: a row each, lined up with the others
+    (a JSON line ``{"job": ..., "interrupted": true}`` with ``--json``), and a note on stderr."""
+    for job in jobs:
+        if rows.output.as_json:
+            rows.output.json_line({"job": job, "interrupted": True})
+        else:
+            unfinished = Text("UNFINISHED", "yellow")
+            rows.cells([job.file_id, job.input_path, None, unfinished, None, None])
+    if jobs:
+        rows.output.note(
+            f"interrupted: {counted(len(jobs), 'file')} submitted and still encoding (listed "
+            "UNFINISHED on stdout): they go on without this command; do not submit them again",
+            style="yellow",
+        )
 
 
 def _show(
