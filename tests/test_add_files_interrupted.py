@@ -48,6 +48,7 @@ def test_ctrl_c_during_the_wait_prints_the_files_submitted() -> None:
 def test_ctrl_c_during_the_wait_prints_the_files_submitted_as_json_lines() -> None:
     status, out, err, emulator = interrupted_wait("--json")
     assert status == 130
+    assert err[-1] == "error: interrupted"
     lines = [json.loads(line) for line in out.splitlines()]
     assert [(line["job"]["file_id"], line["job"]["input_path"]) for line in lines] == list(
         zip(emulator.vod_station.file_ids, INPUTS, strict=True)
