@@ -58,7 +58,14 @@ class Credentials:
     key and never the secret. Both must be non-empty and without leading or trailing whitespace
     (NCP's keys are letters and digits: a newline read from a key file along with the key
     would otherwise sign every request wrong, a 401 each time); the access key travels in a
-    header, so it must be printable ASCII."""
+    header, so it must be printable ASCII.
+
+    Examples:
+        ```python
+        creds = ncp.Credentials("ACCESS_KEY_ID", "SECRET_KEY")
+        creds = ncp.Credentials.from_env()  # NCP_*, NCLOUD_*, then ~/.ncloud/configure
+        ```
+    """
 
     access_key: str = attrs.field()
     secret_key: str = attrs.field()
@@ -82,9 +89,10 @@ class Credentials:
         """The first complete key pair of: ``NCP_ACCESS_KEY``/``NCP_SECRET_KEY``;
         ``NCLOUD_ACCESS_KEY``/``NCLOUD_SECRET_KEY`` (the names NCP's own CLI and Terraform
         provider use); the file ``~/.ncloud/configure``, where ``ncloud configure`` and NCP's
-        SDKs keep it (``ncloud_access_key_id = ...`` and ``ncloud_secret_access_key = ...``
-        lines, under ``[DEFAULT]`` or no section header at all; other sections are profiles,
-        not read). An empty variable counts as unset; a pair half set is passed over.
+        SDKs keep it (lines ``ncloud_access_key_id = KEY`` and ``ncloud_secret_access_key =
+        SECRET``, under ``[DEFAULT]`` or no section header at all; other sections are
+        profiles, not read). An empty variable counts as unset; a pair half set is passed
+        over.
 
         Args:
             environ: the variables to read; ``None`` reads ``os.environ`` and the file in the

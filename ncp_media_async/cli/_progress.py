@@ -3,10 +3,12 @@ on a terminal, plain ``progress:`` lines otherwise, or nothing.
 
 A command opens one ``ProgressDisplay`` and adds a ``Stage`` per phase of its work (``wait-
 imports`` has one, ``imports``; a pipeline can show ``import`` and ``index`` one under the
-other). The bar and the plain lines say the same thing, from one formatter (``describe``)::
+other). The bar and the plain lines say the same thing, from one formatter (``describe``):
 
-    progress: imports 200/1,501 (13%), 18 failed, 199/s, elapsed 1.0s, ETA 7s
-    progress: imports 1,501/1,501 (100%), 182 failed, 153/s, elapsed 9.8s
+```text
+progress: imports 200/1,501 (13%), 18 failed, 199/s, elapsed 1.0s, ETA 7s
+progress: imports 1,501/1,501 (100%), 182 failed, 153/s, elapsed 9.8s
+```
 
 ``failed`` counts the items that ended without success, as the command's summary does; a
 finished stage shows no ETA. The rate, and the ETA from it, count from the stage's first item
