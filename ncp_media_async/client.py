@@ -147,14 +147,13 @@ def _read_configure(path: str) -> dict[str, str | None] | None:
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as exc:
-        why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        why = getattr(exc, "strerror", None) or "not UTF-8 text"
         raise ConfigurationError(f"cannot read {path}: {why}") from None
-    except configparser.Error as exc:
+    except configparser.Error as exc:  # its line number, counting the header added above
         line = (getattr(exc, "lineno", None) or getattr(exc, "errors", [(2,)])[0][0]) - 1
-        why = "repeats a name" if isinstance(exc, configparser.DuplicateOptionError) else (
-            "is not a 'name = value' line"
-        )
-        raise ConfigurationError(f"{path}: line {line} {why}") from None
+        raise ConfigurationError(
+            f"{path}: line {line} is not a 'name = value' line, or repeats a name"
+        ) from None
     return {name: parser.defaults().get(name) for name in CONFIGURE_KEYS}
 
 

@@ -73,9 +73,9 @@ def test_the_error_names_every_place_looked_and_what_is_missing(tmp_path: Path) 
     ("text", "why"),
     [
         (f"[DEFAULT]\nncloud_access_key_id AKEY\nncloud_secret_access_key {SECRET}\n",
-         "line 2 is not a 'name = value' line"),
+         "line 2 is not a 'name = value' line, or repeats a name"),
         (f"ncloud_secret_access_key = {SECRET}\nncloud_secret_access_key = {SECRET}\n",
-         "line 2 repeats a name"),
+         "line 2 is not a 'name = value' line, or repeats a name"),
     ],
     ids=["no-equals-sign", "repeated-name"],
 )  # fmt: skip
