@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import configparser
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from types import TracebackType
 from typing import Any, Final, Unpack
 
@@ -51,7 +52,14 @@ class Credentials:
     key and never the secret. Both must be non-empty and without leading or trailing whitespace
     (NCP's keys are letters and digits: a newline read from a key file along with the key
     would otherwise sign every request wrong, a 401 each time); the access key travels in a
-    header, so it must be printable ASCII."""
+    header, so it must be printable ASCII.
+
+    Examples:
+        ```python
+        creds = ncp.Credentials("ACCESS_KEY_ID", "SECRET_KEY")
+        creds = ncp.Credentials.from_env()  # NCP_*, NCLOUD_*, then ~/.ncloud/configure
+        ```
+    """
 
     access_key: str = attrs.field()
     secret_key: str = attrs.field()
@@ -72,17 +80,75 @@ class Credentials:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Credentials:
-        """From ``NCP_ACCESS_KEY``/``NCP_SECRET_KEY``, else ``NCLOUD_ACCESS_KEY`` and
-        ``NCLOUD_SECRET_KEY`` (the names NCP's own CLI and Terraform provider use)."""
+        """The first complete key pair of: ``NCP_ACCESS_KEY``/``NCP_SECRET_KEY``;
+        ``NCLOUD_ACCESS_KEY``/``NCLOUD_SECRET_KEY`` (the names NCP's own CLI and Terraform
+        provider use); the file ``~/.ncloud/configure``, where ``ncloud configure`` and NCP's
+        SDKs keep it (lines ``ncloud_access_key_id = KEY`` and ``ncloud_secret_access_key =
+        SECRET``, under ``[DEFAULT]`` or no section header at all; other sections are
+        profiles, not read). An empty variable counts as unset; a pair half set is passed
+        over.
+
+        Args:
+            environ: the variables to read; ``None`` reads ``os.environ`` and the file in the
+                user's home directory. A mapping given is read alone: the file is looked for
+                under its ``HOME``, and not at all without one (tests stay hermetic).
+
+        Raises:
+            ConfigurationError: no complete pair anywhere (the message names every place
+                looked and, where only one key of a pair is set, which one is missing; never a
+                value), or the file cannot be read as ``name = value`` lines.
+        """
         env = os.environ if environ is None else environ
-        for prefix in ("NCP", "NCLOUD"):
-            access, secret = env.get(f"{prefix}_ACCESS_KEY"), env.get(f"{prefix}_SECRET_KEY")
+        home = env.get("HOME") if environ is not None else os.path.expanduser("~")
+        looked = []
+        for where, pair in _credential_sources(env, home):
+            if pair is None:
+                looked.append(f"{where} (no such file)")
+                continue
+            access, secret = pair.values()
             if access and secret:
                 return cls(access, secret)
+            missing = [name for name, value in pair.items() if not value]
+            why = "not set" if len(missing) == 2 else f"{missing[0]} missing"
+            looked.append(f"{where} ({why})")
+        raise ConfigurationError("no credentials: looked at " + "; ".join(looked))
+
+
+#: The key names of ``~/.ncloud/configure`` (``ncloud configure``, NCP's SDKs).
+CONFIGURE_KEYS: Final = ("ncloud_access_key_id", "ncloud_secret_access_key")
+
+
+def _credential_sources(
+    env: Mapping[str, str], home: str | None
+) -> Iterator[tuple[str, dict[str, str | None] | None]]:
+    """Where ``Credentials.from_env`` looks, in order, read lazily: a place and its two values
+    by name (``None``: no such file)."""
+    for prefix in ("NCP", "NCLOUD"):
+        names = (f"{prefix}_ACCESS_KEY", f"{prefix}_SECRET_KEY")
+        yield "${} and ${}".format(*names), {name: env.get(name) for name in names}
+    if home:
+        path = os.path.join(home, ".ncloud", "configure")
+        yield path, _read_configure(path)
+
+
+def _read_configure(path: str) -> dict[str, str | None] | None:
+    """The key pair of an ``~/.ncloud/configure`` file (``[DEFAULT]`` or no section header), or
+    ``None`` if there is no such file. Errors never quote the file: a line may hold the secret."""
+    parser = configparser.ConfigParser(interpolation=None)  # a secret may hold a '%'
+    try:
+        with open(path, encoding="utf-8-sig") as file:
+            parser.read_string("[DEFAULT]\n" + file.read())  # a second [DEFAULT] header is fine
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        why = getattr(exc, "strerror", None) or "not UTF-8 text"
+        raise ConfigurationError(f"cannot read {path}: {why}") from None
+    except configparser.Error as exc:  # its line number, counting the header added above
+        line = (getattr(exc, "lineno", None) or getattr(exc, "errors", [(2,)])[0][0]) - 1
         raise ConfigurationError(
-            "no credentials: set NCP_ACCESS_KEY and NCP_SECRET_KEY "
-            "(or NCLOUD_ACCESS_KEY and NCLOUD_SECRET_KEY)"
-        )
+            f"{path}: line {line} is not a 'name = value' line, or repeats a name"
+        ) from None
+    return {name: parser.defaults().get(name) for name in CONFIGURE_KEYS}
 
 
 def check_base_url(name: str, value: object) -> str:

@@ -19,6 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -29,7 +30,7 @@ from click.testing import CliRunner, Result
 import ncp_media_async as ncp
 from ncp_media_async.cli import CLI_EXTRA_HINT
 from ncp_media_async.cli._app import cli
-from ncp_media_async.cli._columns import TEXT_FLOOR, UTC_ZONE, Kind, Zone, fit_widths
+from ncp_media_async.cli._columns import ID_MIN, TEXT_FLOOR, UTC_ZONE, Kind, Zone, fit_widths
 from ncp_media_async.cli._errors import ERROR_LINE_CHARS, error_message
 from ncp_media_async.cli._output import to_jsonable
 from ncp_media_async.cli._params import parse_asset_ref
@@ -232,15 +233,18 @@ def test_at_80_columns_free_text_gives_way_first(served: LoopbackEmulator) -> No
         assert line.endswith(f"  {event['message']}")
 
 
-def test_streamed_rows_never_cut_an_asset_ref(fresh: LoopbackEmulator) -> None:
+def test_streamed_rows_cut_a_long_asset_ref_in_the_middle(fresh: LoopbackEmulator) -> None:
+    # (Issue 19: it was printed whole, and the table was 88 columns wide at 80.)
     long_workspace = "a-workspace-with-a-rather-long-name-for-its-assets"
-    fresh.emulator.media_ai.add_import(long_workspace, "12345", 6789, outcome="FAILED", polls=1)
+    fresh.emulator.media_ai.add_import(long_workspace, "12345", 6789, outcome="FAILED", polls=2)
     ref = f"{long_workspace}/12345/6789"
     result = fresh.invoke("wait-imports", ref, "--interval", "0", env=AT_80)
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    assert lines[2].startswith(f"{ref}  FAILED")
+    assert lines[2].startswith("a-workspace-with-a-r…s-assets/12345/6789  FAILED")  # 40: half
     assert max(map(len, lines)) <= 80
+    wide = fresh.invoke("--wide", "wait-imports", ref, "--interval", "0", env=AT_80)
+    assert wide.stdout.splitlines()[2].startswith(f"{ref}  FAILED")
 
 
 @pytest.mark.parametrize(
@@ -321,10 +325,12 @@ def test_wrong_secret_is_reported_and_never_printed(served: LoopbackEmulator) ->
     assert served.emulator.secret_key not in result.stdout + result.stderr
 
 
-def test_missing_credentials(served: LoopbackEmulator) -> None:
-    result = served.invoke("statistics", env={"NCP_ACCESS_KEY": None, "NCP_SECRET_KEY": None})
+def test_missing_credentials(served: LoopbackEmulator, tmp_path: Path) -> None:
+    unset = {"NCP_ACCESS_KEY": None, "NCP_SECRET_KEY": None, "HOME": str(tmp_path)}
+    result = served.invoke("statistics", env=unset)
     assert result.exit_code == 1
-    assert result.stderr.startswith("error: no credentials: set NCP_ACCESS_KEY")
+    assert result.stderr.startswith("error: no credentials: looked at $NCP_ACCESS_KEY")
+    assert result.stderr.rstrip().endswith("(or give --access-key and --secret-key)")
     assert len(result.stderr.splitlines()) == 1
 
 
@@ -740,10 +746,11 @@ def test_fit_widths_then_drops_the_least_important_column_and_never_an_id() -> N
     # gets its width back as far as the budget allows.
     assert fit_widths(natural, kinds, prio, 80) == [20, 10, 19, None, 25]
     # Narrower: the text (priority 1) goes next, then the priority-3 column; ids stay whole
-    # even when they alone are wider than the budget.
+    # while they fit, and are cut when they alone are wider than the budget (issue 19).
     assert fit_widths(natural, kinds, prio, 60) == [20, 10, None, None, 25]
     assert fit_widths(natural, kinds, prio, 50) == [20, None, None, None, 25]
-    assert fit_widths(natural, kinds, prio, 10) == [20, None, None, None, 25]
+    assert fit_widths(natural, kinds, prio, 40) == [19, None, None, None, 19]
+    assert fit_widths(natural, kinds, prio, 10) == [ID_MIN, None, None, None, ID_MIN]
 
 
 def test_fit_widths_keeps_a_narrower_less_important_column_that_still_fits() -> None:

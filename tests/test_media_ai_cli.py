@@ -166,7 +166,7 @@ def test_index_without_wait_and_a_running_analysis(mi: LoopbackEmulator) -> None
     waited = mi.invoke("index", "ws", "7", "5", "--if-running", "wait", "--interval", "0.005")
     assert waited.exit_code == 0, waited.stderr
     assert "REQUESTED" in waited.stdout
-    assert "1 of 1 analyses requested" in waited.stderr
+    assert "1 of 1 analysis requested" in waited.stderr
     assert mi.emulator.stats.requests[Route.START_INDEX] == 3
     bad = mi.invoke("index", "ws", "7", "x5")
     assert bad.exit_code == 2 and "'x5' is not an asset id" in bad.stderr

@@ -70,7 +70,7 @@ def test_add_files_prints_a_job_per_input(served: LoopbackEmulator) -> None:
     table = ok(served.invoke("add-files", str(cid), "https://cdn.example/c.mp4"))
     last = served.emulator.vod_station.file_ids[-1]
     assert re.search(rf"{last}\s+{cid}\s+https://cdn.example/c.mp4", table.stdout)
-    assert "1 files submitted" in table.stderr
+    assert "1 file submitted" in table.stderr
 
 
 def test_add_files_wait_prints_each_file_when_its_outputs_end(served: LoopbackEmulator) -> None:
@@ -99,7 +99,7 @@ def test_add_files_wait_table_and_exit_0(served: LoopbackEmulator) -> None:
     header, _, *rows = result.stdout.splitlines()
     assert header.split()[:5] == ["file", "id", "input", "output", "status"]
     assert len(rows) == 3 and all("COMPLETE" in row for row in rows)
-    assert "1 of 1 files encoded in" in result.stderr
+    assert "1 of 1 file encoded in" in result.stderr
 
 
 def test_inputs_from_a_file(served: LoopbackEmulator) -> None:

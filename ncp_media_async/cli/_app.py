@@ -23,9 +23,10 @@ __all__ = ["cli"]
 @click.version_option(package_name="ncp_media_async", prog_name="ncp-media")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
-    """Query the NAVER Cloud Platform media APIs (VOD Station, Live Station, Media AI).
+    """Query the NAVER Cloud Platform media APIs (VOD Station, Live Station, Media Intelligence).
 
-    Credentials come from $NCP_ACCESS_KEY/$NCP_SECRET_KEY (else $NCLOUD_*) or the flags.
+    Credentials come from the flags (--secret-key - reads the secret from stdin), else
+    $NCP_ACCESS_KEY/$NCP_SECRET_KEY, else $NCLOUD_*, else ~/.ncloud/configure.
     Try `ncp-media demo` (no credentials, no network) or `ncp-media emulator` for a local
     server to point --endpoint at.
     """

@@ -1,5 +1,5 @@
 """Table columns: ``Col`` (one column of a record table, with its ``Kind`` and priority),
-``fit_widths`` (fitting a table to the terminal without ever cutting an id), ``Zone`` (the one
+``fit_widths`` (fitting a table to the terminal whatever its values), ``Zone`` (the one
 time zone of the tables), the cell formatters (sizes, durations, coloured states) and the
 column set of each record type. A new command declares its columns here and renders them with
 ``Output.table`` or ``Output.stream``."""
@@ -16,6 +16,7 @@ from typing import Any, Generic, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
+from rich.cells import cell_len
 from rich.text import Text
 
 from ..records import ChannelEvent, EncodingStatus, ImportStatus, Recording, StatusStatistics
@@ -141,13 +142,14 @@ Justify = Literal["left", "right"]
 class Kind(enum.Enum):
     """What a column holds, which says how it gives way when a table is too wide."""
 
-    #: An identifier (record id, asset ref, file path, channel id): never cut, never dropped.
+    #: An identifier (record id, asset ref, file path, channel id): never dropped; narrowed
+    #: after free text, an ellipsis in the middle of a long value (``in/2025/…/clip.mp4``).
     ID = "id"
     #: Free text (messages, names): narrowed first, cut with an ellipsis; dropped by priority.
     TEXT = "text"
     #: A time, shown in the table's zone (named in the header); kept whole, dropped by priority.
     TIME = "time"
-    #: Anything else (states, counts, sizes): kept whole; dropped by priority.
+    #: Anything else (states, counts, sizes, URLs): kept whole, dropped by priority.
     OTHER = "other"
 
 
@@ -158,9 +160,11 @@ class Col(Generic[T]):
     ``cell`` returns a ``str`` (control characters escaped, see ``printable``; data is never
     read as markup) or rich ``Text`` (shown as is: made with ``styled_state``), a
     ``datetime`` (shown in the table's zone), ``None`` (``-``) or anything else (``str()``).
-    When a table is too wide, ``TEXT`` columns are narrowed first; then whole columns are
-    dropped, the lowest ``priority`` first (``ID`` columns never). ``width`` is the width
-    expected of cells when rows are printed one at a time, before they are known.
+    When a table is too wide, whole columns are dropped, the lowest ``priority`` first (``ID``
+    columns never), and ``TEXT`` then ``ID`` columns are narrowed (see ``fit_widths``).
+    ``width`` is the width expected of cells when rows are printed one at a time, before they
+    are known: a longer value is then cut to it, with an ellipsis, so that the columns stay
+    where the header put them (except with ``--wide``, which shows every value whole).
     """
 
     header: str
@@ -194,6 +198,13 @@ def cell_text(value: object, zone: Zone) -> Text:
 GAP = 2
 #: The narrowest a TEXT column is cut to before whole columns are dropped.
 TEXT_FLOOR = 8
+#: The narrowest an ID column is cut to before whole columns are dropped: this many cells, or
+#: half the table's width if more (an id is cut only for columns that matter).
+ID_FLOOR = 16
+#: The narrowest an ID column is cut to when the ids alone do not fit at their floors.
+ID_MIN = 5
+#: The narrowest table: a terminal narrower than this gets tables this wide.
+MIN_TABLE_WIDTH = 40
 
 
 def fit_widths(
@@ -204,22 +215,25 @@ def fit_widths(
     *,
     gap: int = GAP,
 ) -> list[int | None]:
-    """The width of each column (``None``: dropped) for a table to fit ``budget`` characters.
+    """The width of each column (``None``: dropped) for a table to fit ``budget`` cells.
 
     Every column keeps its ``natural`` width if the table fits (or ``budget`` is ``None``).
-    Otherwise TEXT columns give way first: they may be cut down to ``TEXT_FLOOR``. The columns
-    shown are then chosen by importance: every ID column, then the others from the highest
-    priority down (at equal priority, others before TEXT, then left to right), each one kept if
-    the table still fits with every kept TEXT column at its floor. Last, the kept TEXT columns
-    are narrowed from their natural widths, the widest first, until the table fits. ID columns
-    are never narrowed or dropped: when they alone do not fit, the table is wider than
-    ``budget``.
+    Otherwise each column has a floor: a TEXT column ``TEXT_FLOOR``, an ID column ``ID_FLOOR``
+    or half of ``budget`` (a column narrower than its floor keeps its width), the others
+    their natural width (they are kept whole or dropped). The columns shown are chosen by
+    importance: every ID column, then the others from the highest priority down (at equal
+    priority, others before TEXT, then left to right), each one kept if the table still fits
+    with every kept column at its floor. Last, the kept TEXT columns, then the ID columns, are
+    narrowed from their natural widths, the widest first, until the table fits; if the ids
+    alone do not fit at their floors, they are narrowed further, down to ``ID_MIN``.
     """
     widths: list[int | None] = list(natural)
     if budget is None or _total(widths, gap) <= budget:
         return widths
+    id_floor = max(ID_FLOOR, budget // 2)
     floor = [
-        min(n, TEXT_FLOOR) if k is Kind.TEXT else n for n, k in zip(natural, kinds, strict=True)
+        min(n, TEXT_FLOOR if k is Kind.TEXT else id_floor if k is Kind.ID else n)
+        for n, k in zip(natural, kinds, strict=True)
     ]
     kept = [k is Kind.ID for k in kinds]
     others = sorted(
@@ -231,14 +245,18 @@ def fit_widths(
         if _total([f if keep else None for f, keep in zip(floor, kept, strict=True)], gap) > budget:
             kept[i] = False
     widths = [n if keep else None for n, keep in zip(natural, kept, strict=True)]
-    excess = _total(widths, gap) - budget
-    while excess > 0:
-        narrowable = [i for i, w in enumerate(widths) if w is not None and w > floor[i]]
-        if not narrowable:  # only ids are left to give way, and they never do
-            break
-        widest = max(narrowable, key=lambda i: widths[i] or 0)
-        widths[widest] = (widths[widest] or 0) - 1
-        excess -= 1
+    lowest = [min(n, ID_MIN) for n in natural]
+    for kind, low in ((Kind.TEXT, floor), (Kind.ID, floor), (Kind.ID, lowest)):
+        excess = _total(widths, gap) - budget
+        while excess > 0:
+            narrowable = [
+                i for i, w in enumerate(widths) if w is not None and kinds[i] is kind and w > low[i]
+            ]
+            if not narrowable:
+                break
+            widest = max(narrowable, key=lambda i: widths[i] or 0)
+            widths[widest] = (widths[widest] or 0) - 1
+            excess -= 1
     return widths
 
 
@@ -247,12 +265,37 @@ def _total(widths: Sequence[int | None], gap: int) -> int:
     return sum(shown) + gap * max(len(shown) - 1, 0)
 
 
+def cut(text: Text, width: int, kind: Kind) -> Text:
+    """``text`` in at most ``width`` cells: whole if it fits, else cut with an ellipsis, in the
+    middle for an ID (a path keeps its first folders and its file name), at the end otherwise.
+    Styles are kept; a wide character (Korean) is never split."""
+    if text.cell_len <= width:
+        return text
+    if kind is not Kind.ID:
+        short = text.copy()
+        short.truncate(width, overflow="ellipsis")
+        return short
+    plain = text.plain
+    head = tail = 0  # characters kept at each end
+    room = width - 1  # the ellipsis takes one cell
+    while cell_len(plain[: head + 1]) <= (room + 1) // 2:
+        head += 1
+    while cell_len(plain[: head] + plain[len(plain) - tail - 1 :]) <= room:
+        tail += 1
+    return text[:head] + Text("…") + text[len(plain) - tail :]
+
+
 def layout_line(
-    cells: Sequence[Text], widths: Sequence[int | None], columns: Sequence[Col[Any]]
+    cells: Sequence[Text],
+    widths: Sequence[int | None],
+    columns: Sequence[Col[Any]],
+    *,
+    whole: bool = False,
 ) -> Text:
-    """One line of a table: each shown cell padded (or, TEXT only, cut with an ellipsis) to its
-    column's width, ``GAP`` spaces apart. A cell of another kind longer than its width (rows
-    printed one at a time) is kept whole and pushes the rest of its line right."""
+    """One line of a table: each shown cell padded (or cut with ``cut``) to its column's width,
+    ``GAP`` spaces apart, so that no column moves whatever the values. With ``whole``
+    (``--wide``), a cell longer than its width (rows printed one at a time) is kept whole and
+    pushes the rest of its line right."""
     line = Text()
     shown = [
         (cell, width, col)
@@ -260,9 +303,7 @@ def layout_line(
         if width is not None
     ]
     for n, (cell, width, col) in enumerate(shown):
-        piece = cell.copy()
-        if piece.cell_len > width and col.kind is Kind.TEXT:
-            piece.truncate(width, overflow="ellipsis")
+        piece = cell if whole else cut(cell, width, col.kind)
         last = n == len(shown) - 1
         pad = max(width - piece.cell_len, 0)
         if col.justify == "right":
@@ -290,7 +331,7 @@ ENCODING_COLUMNS: tuple[Col[EncodingStatus], ...] = (
     Col("%", fmt_percent, priority=4, justify="right", width=5),
     Col("category", lambda s: s.category_name, Kind.TEXT, priority=0, width=12),
     Col("file", lambda s: s.file_path, Kind.ID, width=26),
-    Col("output", lambda s: s.output_type, priority=5, width=12),
+    Col("output", lambda s: s.output_type, priority=5, width=20),
     Col("size", lambda s: fmt_size(s.output_total_size), priority=1, justify="right", width=9),
     Col("last work", lambda s: s.last_work_time, Kind.TIME, priority=2, width=19),
 )

@@ -26,7 +26,7 @@ from ._errors import EXIT_FAILED
 from ._imports import report_imports, wait_imports
 from ._live_station import COMMANDS as LIVE_STATION_COMMANDS
 from ._media_ai import MEDIA_AI_COMMANDS
-from ._output import closing
+from ._output import closing, counted
 from ._params import (
     ASSET_REF,
     SEGMENT,
@@ -49,7 +49,7 @@ from ._vod_station import VOD_COMMANDS
 # ------------------------------------------------------------------------- VOD Station
 
 
-@command("encoding-status")
+@command("encoding-status", summary="VOD Station encoding status of every output file.")
 @window_options
 @click.option(
     "--page-size",
@@ -78,12 +78,13 @@ def encoding_status(
             client.vod_station.encoding_statuses(
                 start=start, end=end, page_size=page_size, max_items=max_items, prefetch=prefetch
             ),
-            noun="encoding statuses",
+            noun="encoding status",
+            plural="encoding statuses",
         )
     )
 
 
-@command("statistics")
+@command("statistics", summary="VOD Station encoding job counts per state.")
 @window_options
 @click.pass_obj
 def statistics(settings: Settings, start: datetime | None, end: datetime | None) -> None:
@@ -96,7 +97,7 @@ def statistics(settings: Settings, start: datetime | None, end: datetime | None)
     output.table(STATISTICS_COLUMNS, [counts])
 
 
-@command("channel-events")
+@command("channel-events", summary="VOD Station events of a channel, newest first.")
 @click.argument("channel_id", type=SEGMENT)
 @click.option(
     "--page-size",
@@ -119,12 +120,12 @@ def channel_events(
             client.vod_station.channel_events(
                 channel_id, page_size=page_size, max_items=max_items, prefetch=prefetch
             ),
-            noun="events",
+            noun="event",
         )
     )
 
 
-@command("watch-encodings")
+@command("watch-encodings", summary="Print VOD Station encodings, then each change.")
 @window_options
 @interval_option(5.0, "Pause between two walks of the list.")
 @timeout_option(
@@ -172,7 +173,7 @@ def watch_encodings(
 # ------------------------------------------------------------------------- Live Station
 
 
-@command("records")
+@command("records", summary="Live Station recordings of a channel.")
 @click.argument("channel_id", type=SEGMENT)
 @click.pass_obj
 def records(settings: Settings, channel_id: str) -> None:
@@ -180,13 +181,13 @@ def records(settings: Settings, channel_id: str) -> None:
     output = settings.output()
     found = settings.call(lambda client: client.live_station.records(channel_id))
     output.table(RECORD_COLUMNS, found)
-    output.note(f"{len(found):,} recordings")
+    output.note(counted(len(found), "recording"))
 
 
-# ------------------------------------------------------------------------------ Media AI
+# -------------------------------------------------------------------- Media Intelligence
 
 
-@command("import-status")
+@command("import-status", summary="Media Intelligence import status of one asset.")
 @click.argument("workspace", type=SEGMENT)
 @click.argument("project_id", type=SEGMENT)
 @click.argument("asset_id", type=SEGMENT)
@@ -201,7 +202,7 @@ def import_status(settings: Settings, workspace: str, project_id: str, asset_id:
     output.table(IMPORT_COLUMNS, [status])
 
 
-@command("wait-imports")
+@command("wait-imports", summary="Wait for Media Intelligence imports to finish.")
 @click.argument("targets", nargs=-1, type=ASSET_REF)
 @click.option(
     "--file",
@@ -265,7 +266,7 @@ def wait_imports_command(
 _DEMO = DemoOptions()
 
 
-@command("demo", connect=False)
+@command("demo", summary="Everything against a built-in emulator, offline.", connect=False)
 @click.option(
     "--imports",
     type=click.IntRange(0, 100_000),

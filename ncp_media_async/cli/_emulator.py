@@ -25,7 +25,12 @@ def _option(flag: Flag) -> click.Option:
     return click.Option([flag.option], type=kind, metavar=flag.metavar, help=flag.help_text)
 
 
-@click.command("emulator", context_settings=CONTEXT, params=[_option(flag) for flag in FLAGS])
+@click.command(
+    "emulator",
+    context_settings=CONTEXT,
+    params=[_option(flag) for flag in FLAGS],
+    short_help="Serve the API emulator (point --endpoint at it).",
+)
 def emulator_command(**values: Any) -> None:
     """Serve the NCP media API emulator until Ctrl-C or SIGTERM (signatures are checked).
 

@@ -1,6 +1,6 @@
-"""Waiting for many Media AI imports (``wait-imports`` and the demo): ``wait_imports`` polls
-them with a progress display and prints each final status as it lands, ``ImportTally`` counts
-how they ended, and ``report_imports`` sums it up on stderr."""
+"""Waiting for many Media Intelligence imports (``wait-imports`` and the demo):
+``wait_imports`` polls them with a progress display and prints each final status as it lands,
+``ImportTally`` counts how they ended, and ``report_imports`` sums it up on stderr."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from ..polling import PollFailure, PollTimeoutError
 from ..records import AssetRef, ImportStatus, UploadStatus, VideoAssetRef
 from ._columns import IMPORT_COLUMNS
 from ._errors import error_json, short_reason
-from ._output import Output, Rows, closing
+from ._output import Output, Rows, closing, counted
 from ._progress import ProgressDisplay, ProgressMode, fmt_seconds
 
 #: An asset (on the current path, or the deprecated one) and why it went wrong.
@@ -151,7 +151,7 @@ def _show(rows: Rows[ImportStatus], result: ImportStatus | PollFailure[Ref]) -> 
 def report_imports(output: Output, tally: ImportTally, *, limit: int = 20) -> None:
     """The end of a batch on stderr: counts per state, then what failed (first ``limit``)."""
     output.note(
-        f"{tally.total:,} imports in {fmt_seconds(tally.elapsed)}: {tally.outcome()}",
+        f"{counted(tally.total, 'import')} in {fmt_seconds(tally.elapsed)}: {tally.outcome()}",
         style="bold",
     )
     for title, problems in (

@@ -24,6 +24,7 @@ from ..records import (
     UploadedRecord,
 )
 from ._columns import RECORD_COLUMNS, Col, Kind, fmt_opt, styled_state
+from ._output import counted
 from ._params import (
     CONTEXT,
     SEGMENT,
@@ -90,7 +91,7 @@ def _choice(members: Iterable[Any]) -> click.Choice[str]:
 # ------------------------------------------------------------------------------- channels
 
 
-@command("live-channels")
+@command("live-channels", summary="Live Station channels (stream keys hidden).")
 @click.option("--status", type=_choice(_CHANNEL_FILTERS), help="Only channels in this state.")
 @click.option("--name", metavar="TEXT", help="Only channels whose name contains TEXT.")
 @click.option("--id", "channel_id", metavar="TEXT", help="Only channels whose id contains TEXT.")
@@ -135,14 +136,14 @@ def live_channels(
                 max_items=max_items,
                 prefetch=prefetch,
             ),
-            noun="channels",
+            noun="channel",
         )
     )
     if show_stream_keys:
         output.note(KEYS_SHOWN, style="yellow")
 
 
-@command("service-urls")
+@command("service-urls", summary="Playback URLs of a Live Station channel.")
 @click.argument("channel_id", type=SEGMENT)
 @click.option(
     "--type",
@@ -158,10 +159,10 @@ def service_urls(settings: Settings, channel_id: str, kind: str) -> None:
     output = settings.output()
     urls = settings.call(lambda client: client.live_station.service_urls(channel_id, kind))
     output.table(SERVICE_URL_COLUMNS, urls)
-    output.note(f"{len(urls):,} {kind.upper()} URLs")
+    output.note(counted(len(urls), f"{kind.upper()} URL"))
 
 
-@command("wait-channel")
+@command("wait-channel", summary="Wait until a Live Station channel is in a state.")
 @click.argument("channel_id", type=SEGMENT)
 @click.option(
     "--state",
@@ -207,10 +208,10 @@ def _recorded(settings: Settings, channel_id: str, start: bool) -> None:
     found = settings.call(call)
     output.table(RECORD_COLUMNS, found)
     what = "started" if start else "stopped"
-    output.note(f"recording {what} on {channel_id}: {len(found):,} records")
+    output.note(f"recording {what} on {channel_id}: {counted(len(found), 'record')}")
 
 
-@command("start")
+@command("start", summary="Start recording a publishing channel.")
 @click.argument("channel_id", type=SEGMENT)
 @click.pass_obj
 def record_start(settings: Settings, channel_id: str) -> None:
@@ -222,7 +223,7 @@ def record_start(settings: Settings, channel_id: str) -> None:
     _recorded(settings, channel_id, start=True)
 
 
-@command("stop")
+@command("stop", summary="Stop the running recording of a channel.")
 @click.argument("channel_id", type=SEGMENT)
 @click.pass_obj
 def record_stop(settings: Settings, channel_id: str) -> None:
@@ -244,7 +245,7 @@ record = click.Group(
 )
 
 
-@command("upload-records")
+@command("upload-records", summary="Send Live Station recordings to a bucket.")
 @click.argument("bucket", type=SEGMENT)
 @click.argument("record_ids", nargs=-1, required=True)
 @click.option(
@@ -276,7 +277,8 @@ def upload_records(
     )
     output.table(UPLOADED_COLUMNS, upload.uploaded_records)
     output.note(
-        f"{len(upload.uploaded_records):,} records on their way to {upload.bucket_name or bucket}"
+        f"{counted(len(upload.uploaded_records), 'record')} on their way to "
+        f"{upload.bucket_name or bucket}"
         f" ({upload.access_control or 'PRIVATE'})"
     )
 

@@ -29,7 +29,7 @@ from ..polling import PollFailure, schedule
 from ..records import AssetRef, IndexStatus, IngestResult, IngestStage, SceneRange, SourceLanguage
 from ._columns import Col, Kind, styled_state
 from ._errors import EXIT_FAILED, error_json, short_reason
-from ._output import Output, Rows, closing, to_jsonable
+from ._output import Output, Rows, closing, counted, to_jsonable
 from ._params import (
     NOT_BLANK,
     SEGMENT,
@@ -260,12 +260,12 @@ def report_interrupted(output: Output, tally: IngestTally, *, limit: int = 20) -
 
 
 def report_ingest(
-    output: Output, tally: IngestTally, *, noun: str = "keys", limit: int = 20
+    output: Output, tally: IngestTally, *, noun: str = "key", limit: int = 20
 ) -> None:
     """The end of an ingest on stderr: how the keys ended, then the first failures."""
-    nouns = noun if tally.total != 1 else noun.removesuffix("s")
     output.note(
-        f"{tally.total:,} {nouns} in {fmt_seconds(tally.elapsed)}: {tally.outcome()}", style="bold"
+        f"{counted(tally.total, noun)} in {fmt_seconds(tally.elapsed)}: {tally.outcome()}",
+        style="bold",
     )
     for key, why in tally.failures[:limit]:
         output.note(f"  {key}  {why}", style=None)
@@ -392,7 +392,7 @@ def _ingest_and_report(
         raise click.exceptions.Exit(EXIT_FAILED)
 
 
-@command("ingest")
+@command("ingest", summary="Import objects as assets and analyse each (waits).")
 @_bucket_keys
 @click.option("--index/--no-index", default=True, show_default=True,
               help="Analyse each asset once imported.")  # fmt: skip
@@ -416,7 +416,7 @@ def ingest_command(settings: Settings, /, **values: Any) -> None:
     _ingest_and_report(settings, values, index=options, timeout="ingest_timeout")
 
 
-@command("import")
+@command("import", summary="Import objects of a bucket as assets; print their ids.")
 @_bucket_keys
 @click.option("--wait/--no-wait", default=False, show_default=True,
               help="Wait until each import has finished.")  # fmt: skip
@@ -481,7 +481,7 @@ def _asset_id(text: str) -> str:
     return text
 
 
-@command("index")
+@command("index", summary="Analyse (index) Media Intelligence assets.")
 @click.argument("workspace", type=SEGMENT)
 @click.argument("project_id", type=SEGMENT)
 @click.argument("asset_ids", nargs=-1)
@@ -551,7 +551,8 @@ def index_command(settings: Settings, /, **values: Any) -> None:
                             rows.cells([result, Text("REQUESTED", "yellow"), None, None])
                     requests.update(done=requests.done + 1, failed=requests.failed + refused)
             if ends is None:
-                output.note(f"{len(started):,} of {len(refs):,} analyses requested")
+                asked = counted(len(refs), "analysis", "analyses")
+                output.note(f"{len(started):,} of {asked} requested")
                 return good
             ends.update(done=len(refs) - len(started), failed=len(refs) - len(started))
             waiting = client.media_ai.wait_for_indexes(
@@ -569,8 +570,9 @@ def index_command(settings: Settings, /, **values: Any) -> None:
                         bad = status.status != "ANALYZE_COMPLETED"
                         good = good and not bad
                     ends.update(done=ends.done + 1, failed=ends.failed + bad)
-        output.note(f"{len(refs):,} analyses: {len(refs) - ends.failed:,} ANALYZE_COMPLETED, "
-                    f"{ends.failed:,} failed")  # fmt: skip
+        completed = len(refs) - ends.failed
+        output.note(f"{counted(len(refs), 'analysis', 'analyses')}: "
+                    f"{completed:,} ANALYZE_COMPLETED, {ends.failed:,} failed")  # fmt: skip
         return good
 
     if not settings.call(

@@ -22,6 +22,7 @@ from ..pagination import Pager
 from ..records import Secret
 from ._columns import (
     GAP,
+    MIN_TABLE_WIDTH,
     UTC_ZONE,
     Col,
     Zone,
@@ -36,6 +37,11 @@ T = TypeVar("T")
 
 #: Width of text other than tables written to a pipe or a file (unless $COLUMNS says).
 PIPE_WIDTH = 200
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``1 category``, ``2 categories`` (``plural``, by default ``noun`` + ``s``)."""
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
 
 
 # ------------------------------------------------------------------------------------- JSON
@@ -70,10 +76,11 @@ class Output:
     """Renders records: a table on stdout, or one JSON object per line with ``--json``.
     Notes and summaries for humans go to stderr, so stdout stays data only.
 
-    A table fits the terminal's width (``$COLUMNS`` if set) as ``fit_widths`` says: ids are
-    never cut, free text gives way first, then the columns that matter least. Written to a pipe
-    or a file (without ``$COLUMNS``), or with ``wide``, a table shows everything. Every time is
-    shown in ``zone``, named in the header."""
+    A table fits the terminal's width (``$COLUMNS`` if set, at least ``MIN_TABLE_WIDTH``)
+    whatever its values, as ``fit_widths`` says: the columns that matter least are dropped,
+    free text then ids give way, a long value is shortened with an ellipsis (``cut``). Written
+    to a pipe or a file (without ``$COLUMNS``), or with ``wide``, a table shows every value
+    whole. Every time is shown in ``zone``, named in the header."""
 
     def __init__(self, *, as_json: bool, zone: Zone = UTC_ZONE, wide: bool = False) -> None:
         self.as_json = as_json
@@ -86,7 +93,9 @@ class Output:
         self.console = Console(highlight=False, width=PIPE_WIDTH if unbounded else None)
         self.err = Console(stderr=True, highlight=False)
         #: The width tables fit, or ``None`` for no limit.
-        self.budget: int | None = None if unbounded else self.console.width
+        self.budget: int | None = (
+            None if unbounded else max(self.console.width, MIN_TABLE_WIDTH)
+        )
         #: Set while a live progress bar owns the terminal: rows are printed above it.
         self.live: Console | None = None
 
@@ -127,8 +136,11 @@ class Output:
             self.line(layout_line(row, widths, columns))
         return len(rows)
 
-    async def list(self, columns: Sequence[Col[T]], pager: Pager[T], *, noun: str) -> int:
-        """Walk a pager: JSON lines stream as pages arrive; a table is printed at the end."""
+    async def list(
+        self, columns: Sequence[Col[T]], pager: Pager[T], *, noun: str, plural: str | None = None
+    ) -> int:
+        """Walk a pager: JSON lines stream as pages arrive; a table is printed at the end; then
+        how many on stderr (``counted(count, noun, plural)``)."""
         count = 0
         async with closing(aiter(pager)) as items:
             if self.as_json:
@@ -137,7 +149,7 @@ class Output:
                     count += 1
             else:
                 count = self.table(columns, [item async for item in items])
-        self.note(f"{count:,} {noun}")
+        self.note(counted(count, noun, plural))
         return count
 
     def stream(self, columns: Sequence[Col[T]]) -> Rows[T]:
@@ -148,7 +160,8 @@ class Output:
 class Rows(Generic[T]):
     """Rows printed one at a time (JSON lines with ``--json``). The widths are fitted once,
     from the headers and each column's expected ``width``, and the header is printed with the
-    first row (or by ``header``); an id longer than expected is still printed whole."""
+    first row (or by ``header``); a value longer than expected is cut to its column (``cut``),
+    or shown whole when the width has no limit (``--wide``, a pipe)."""
 
     def __init__(self, output: Output, columns: Sequence[Col[T]]) -> None:
         self.output = output
@@ -161,12 +174,17 @@ class Rows(Generic[T]):
             natural, [c.kind for c in columns], [c.priority for c in columns], output.budget
         )
         self._started = False
+        #: No limit on the width (``--wide``, a pipe): a value longer than its column is shown
+        #: whole, pushing the rest of its line right, rather than cut.
+        self.whole = output.budget is None
 
     def header(self) -> None:
         """Print the header now (once), before any row."""
         if not self._started and not self.output.as_json:
             self._started = True
-            self.output.line(layout_line(self.headers, self.widths, self.columns))
+            self.output.line(
+                layout_line(self.headers, self.widths, self.columns, whole=self.whole)
+            )
             self.output.line(rule_line(self.widths))
 
     def row(self, item: T) -> None:
@@ -180,7 +198,7 @@ class Rows(Generic[T]):
         """A row of given cell values (one per column; see ``Col`` for what a value may be)."""
         self.header()
         texts = [cell_text(value, self.output.zone) for value in values]
-        self.output.line(layout_line(texts, self.widths, self.columns))
+        self.output.line(layout_line(texts, self.widths, self.columns, whole=self.whole))
 
     def mark(self, text: str) -> None:
         """A line between rows, as wide as the table (e.g. where the changes begin); nothing

@@ -256,8 +256,37 @@ def _check_endpoint(ctx: click.Context, param: click.Parameter, value: str | Non
     _set("endpoint")(ctx, param, value)
 
 
+#: What ``--secret-key SECRET`` prints on stderr (the secret shows in the process list).
+SECRET_ON_COMMAND_LINE = (
+    "warning: a secret key on the command line shows in the process list: use "
+    "$NCP_SECRET_KEY, ~/.ncloud/configure or --secret-key - (one line on stdin)"
+)
+
+
+def _set_secret(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """``--secret-key -`` reads the secret from the first line of stdin (its line break
+    dropped; read from the binary stream, so that ``--file -`` then reads the lines after it);
+    any other value works too, with a warning."""
+    if value == "-":
+        with click.open_file("-", "rb") as stdin:  # kept open: ``--file -`` may read on
+            line = stdin.readline().removesuffix(b"\n").removesuffix(b"\r")
+        try:
+            value = line.decode("utf-8")
+        except UnicodeDecodeError:
+            raise click.BadParameter("the line on stdin is not UTF-8 text") from None
+        if not value:
+            raise click.BadParameter("'-' reads the secret key from stdin, which gave none")
+    elif value is not None:
+        click.echo(SECRET_ON_COMMAND_LINE, err=True)
+    _set("secret_key")(ctx, param, value)
+
+
+#: The zones of ``--zone`` (``Endpoints.public()``, ``.gov()``, ``.fin()``).
+NCP_ZONES = ("public", "gov", "fin")
+
+
 def connection_params(*, envvar: bool = False) -> list[click.Parameter]:
-    """``--access-key``, ``--secret-key``, ``--endpoint``, ``--max-retries``,
+    """``--access-key``, ``--secret-key``, ``--zone``, ``--endpoint``, ``--max-retries``,
     ``--request-timeout``: accepted before the subcommand and after it."""
     return [
         click.Option(
@@ -265,14 +294,24 @@ def connection_params(*, envvar: bool = False) -> list[click.Parameter]:
             metavar="KEY",
             expose_value=False,
             callback=_set("access_key"),
-            help="Access key id (default: $NCP_ACCESS_KEY, else $NCLOUD_ACCESS_KEY).",
+            help="Access key id (default: $NCP_ACCESS_KEY, else $NCLOUD_ACCESS_KEY, else "
+            "~/.ncloud/configure).",
         ),
         click.Option(
             ["--secret-key"],
             metavar="SECRET",
             expose_value=False,
-            callback=_set("secret_key"),
-            help="Secret key (default: $NCP_SECRET_KEY, else $NCLOUD_SECRET_KEY).",
+            callback=_set_secret,
+            help="Secret key; - reads it from stdin (default: $NCP_SECRET_KEY, else "
+            "$NCLOUD_SECRET_KEY, else ~/.ncloud/configure).",
+        ),
+        click.Option(
+            ["--zone", "ncp_zone"],
+            type=click.Choice(NCP_ZONES),
+            expose_value=False,
+            callback=_set("ncp_zone"),
+            help="NCP zone: its hosts, paths and region (default: public); with --endpoint, "
+            "its paths at that URL.",
         ),
         click.Option(
             ["--endpoint"],
@@ -355,16 +394,24 @@ def group_params() -> list[click.Parameter]:
     return [*connection_params(envvar=True), *output_params(), *table_params()]
 
 
+#: The longest summary of a subcommand: what ``ncp-media --help`` shows whole in 80 columns.
+SUMMARY_CHARS = 56
+
+
 def command(
-    name: str, *, connect: bool = True, tables: bool | None = None
+    name: str, *, summary: str, connect: bool = True, tables: bool | None = None
 ) -> Callable[[Callable[..., Any]], click.Command]:
     """A subcommand that also accepts the output options after its name; if it talks to the
     service (``connect``), the connection options; if it prints record tables (``tables``,
     by default as ``connect``: the commands that query the service), ``--tz`` and ``--wide``.
+    ``summary`` is its line in the group's ``--help``: whole in 80 columns (at most
+    ``SUMMARY_CHARS`` characters), where the docstring's first sentence would be cut.
     """
+    if len(summary) > SUMMARY_CHARS:
+        raise ValueError(f"the summary of {name} is longer than {SUMMARY_CHARS} characters")
 
     def decorate(f: Callable[..., Any]) -> click.Command:
-        made = click.command(name, context_settings=CONTEXT)(f)
+        made = click.command(name, context_settings=CONTEXT, short_help=summary)(f)
         made.params.extend(output_params())
         if connect:
             made.params.extend(connection_params())

@@ -3,13 +3,18 @@ on a terminal, plain ``progress:`` lines otherwise, or nothing.
 
 A command opens one ``ProgressDisplay`` and adds a ``Stage`` per phase of its work (``wait-
 imports`` has one, ``imports``; a pipeline can show ``import`` and ``index`` one under the
-other). The bar and the plain lines say the same thing, from one formatter (``describe``)::
+other). The bar and the plain lines say the same thing, from one formatter (``describe``):
 
-    progress: imports 200/1,501 (13%), 18 failed, 199/s, elapsed 1.0s, ETA 7s
-    progress: imports 1,501/1,501 (100%), 182 failed, 153/s, elapsed 9.8s
+```text
+progress: imports 200/1,501 (13%), 18 failed, 199/s, elapsed 1.0s, ETA 7s
+progress: imports 1,501/1,501 (100%), 182 failed, 153/s, elapsed 9.8s
+```
 
 ``failed`` counts the items that ended without success, as the command's summary does; a
-finished stage shows no ETA.
+finished stage shows no ETA. The rate, and the ETA from it, count from the stage's first item
+to end: a later stage of a pipeline (``indexed`` behind ``imported``) waits for its first input,
+and counting that wait read one item in 2 s as 2,000 items in an hour (``ETA 1h06m`` for a
+stage that took 12 s).
 """
 
 from __future__ import annotations
@@ -43,15 +48,33 @@ def fmt_seconds(seconds: float) -> str:
     return f"{hours}h{minutes:02d}m"
 
 
-def describe(done: int, total: int, failed: int, elapsed: float, *, ended: bool = False) -> str:
-    """``200/1,501 (13%), 18 failed, 199/s, elapsed 1.0s, ETA 7s``; no ETA once the stage
-    ``ended`` (or everything is done), nor before anything is done."""
+def describe(
+    done: int,
+    total: int,
+    failed: int,
+    elapsed: float,
+    *,
+    ended: bool = False,
+    since: tuple[float, int] = (0.0, 0),
+) -> str:
+    """``200/1,501 (13%), 18 failed, 199/s, elapsed 1.0s, ETA 7s``.
+
+    Args:
+        done: items ended so far, ``failed`` of them without success, of ``total``.
+        elapsed: seconds since the stage began.
+        ended: the stage is over (done or not): no ETA.
+        since: the stage's ``elapsed`` seconds and ``done`` count when its first item ended;
+            the rate is the pace since then (the wait for a first input is not work), and
+            there is no ETA until a later item ends.
+    """
     share = f" ({done / total:.0%})" if total else ""
-    rate = done / max(elapsed, 1e-9)
+    began, before = since
+    pace = (done - before) / (elapsed - began) if done > before and elapsed > began else None
+    rate = done / max(elapsed, 1e-9) if pace is None else pace
     parts = [f"{done:,}/{total:,}{share}", f"{failed:,} failed", f"{rate:,.0f}/s"]
     parts.append(f"elapsed {fmt_seconds(elapsed)}")
-    if 0 < done < total and not ended:
-        parts.append(f"ETA {fmt_seconds((total - done) / rate)}")
+    if pace is not None and done < total and not ended:
+        parts.append(f"ETA {fmt_seconds((total - done) / pace)}")
     return ", ".join(parts)
 
 
@@ -63,7 +86,9 @@ class _DescribeColumn(ProgressColumn):
         elapsed = task.finished_time if task.finished else task.elapsed
         failed: int = task.fields.get("failed", 0)
         ended = task.finished or task.stop_time is not None
-        return Text(describe(int(task.completed), total, failed, elapsed or 0.0, ended=ended))
+        since: tuple[float, int] = task.fields.get("since", (0.0, 0))
+        done = int(task.completed)
+        return Text(describe(done, total, failed, elapsed or 0.0, ended=ended, since=since))
 
 
 class Stage:
@@ -79,6 +104,8 @@ class Stage:
         self.started = display.clock()
         self._last_line = self.started
         self._line_done = -1  # ``done`` when the last plain line was printed
+        #: Seconds into the stage and ``done`` when its first item ended (see ``describe``).
+        self.since = (0.0, 0)
         self._task: TaskID | None = None
         if display.bar is not None:
             # The bar's description is rich markup: the label is shown as it is.
@@ -86,11 +113,13 @@ class Stage:
 
     def update(self, *, done: int, failed: int) -> None:
         """``done`` items ended so far, ``failed`` of them without success."""
+        now = self.display.clock()
+        if self.done == 0 < done:
+            self.since = (now - self.started, done)
         self.done, self.failed = done, failed
         if self.display.bar is not None and self._task is not None:
-            self.display.bar.update(self._task, completed=done, failed=failed)
+            self.display.bar.update(self._task, completed=done, failed=failed, since=self.since)
         elif self.display.mode == "plain":
-            now = self.display.clock()
             if done >= self.total:
                 self.finish()
             elif now - self._last_line >= self.display.every:
@@ -107,7 +136,8 @@ class Stage:
 
     def _line(self, now: float, *, ended: bool = False) -> None:
         self._line_done = self.done
-        text = describe(self.done, self.total, self.failed, now - self.started, ended=ended)
+        elapsed = now - self.started
+        text = describe(self.done, self.total, self.failed, elapsed, ended=ended, since=self.since)
         click.echo(f"progress: {self.label} {text}", err=True)
 
 
@@ -162,6 +192,7 @@ class ProgressDisplay:
                 console=Console(stderr=True, width=max(self.output.err.width - 2, 20)),
                 redirect_stdout=sys.stdout.isatty(),
                 redirect_stderr=True,
+                get_time=self.clock,  # the stages' clock: their ``since`` is on it
             )
             self.bar.start()
             if sys.stdout.isatty():  # one terminal: rows go above the bar

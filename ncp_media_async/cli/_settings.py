@@ -15,6 +15,7 @@ import click
 from .. import _defaults
 from .._ratelimit import RateLimit
 from ..client import Credentials, Endpoints, MediaClient
+from ..errors import ConfigurationError
 from ._columns import UTC_ZONE, Zone
 from ._output import Output
 
@@ -31,6 +32,8 @@ class Settings:
     access_key: str | None = None
     secret_key: str | None = attrs.field(default=None, repr=False)
     endpoint: str | None = None
+    #: ``--zone``: ``public``, ``gov`` or ``fin`` (``None``: public).
+    ncp_zone: str | None = None
     #: Seconds per request attempt (``--request-timeout``).
     request_timeout: float = _defaults.TIMEOUT
     max_retries: int | None = None
@@ -42,12 +45,16 @@ class Settings:
     verbose: int = 0
 
     def credentials(self) -> Credentials:
-        """The flags' key pair if given, else ``Credentials.from_env()``."""
+        """The flags' key pair if given, else ``Credentials.from_env()`` (whose error, when it
+        finds none, also names the flags)."""
         if self.access_key is not None or self.secret_key is not None:
             if self.access_key is None or self.secret_key is None:
                 raise click.UsageError("give both --access-key and --secret-key, or neither")
             return Credentials(self.access_key, self.secret_key)
-        return Credentials.from_env()
+        try:
+            return Credentials.from_env()
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"{exc} (or give --access-key and --secret-key)") from None
 
     def client(
         self,
@@ -58,12 +65,21 @@ class Settings:
         """A ``MediaClient`` as the options describe (create it inside the event loop)."""
         return MediaClient(
             self.credentials(),
-            endpoints=Endpoints.at(self.endpoint) if self.endpoint else None,
+            endpoints=self.endpoints(),
             timeout=self.request_timeout,
             max_retries=self.max_retries,
             max_connections=max_connections,
             rate_limit=rate_limit,
         )
+
+    def endpoints(self) -> Endpoints | None:
+        """``--zone`` and ``--endpoint``: the zone's hosts (``Endpoints.gov()``), or its paths at
+        one base URL (``Endpoints.gov(at=url)``; ``Endpoints.at(url)`` for the public zone);
+        ``None`` (the public zone) for neither."""
+        if self.ncp_zone in ("gov", "fin"):
+            zone = Endpoints.gov if self.ncp_zone == "gov" else Endpoints.fin
+            return zone(at=self.endpoint)
+        return Endpoints.at(self.endpoint) if self.endpoint else None
 
     def output(self) -> Output:
         """The renderer for this invocation (table or JSON lines)."""

@@ -29,7 +29,7 @@ from ..records import (
 )
 from ._columns import Col, Kind, fmt_size, styled_state
 from ._errors import EXIT_FAILED, error_json, short_reason
-from ._output import Output, Rows, closing
+from ._output import Output, Rows, closing, counted
 from ._params import (
     command,
     interval_option,
@@ -126,13 +126,14 @@ def _list(
     columns: Sequence[Col[T]],
     walk: Callable[[MediaClient], Pager[T]],
     noun: str,
+    plural: str | None = None,
 ) -> None:
     """Print every item a list method walks (a table, or JSON lines as pages arrive)."""
     output = settings.output()
-    settings.call(lambda client: output.list(columns, walk(client), noun=noun))
+    settings.call(lambda client: output.list(columns, walk(client), noun=noun, plural=plural))
 
 
-@command("categories")
+@command("categories", summary="VOD Station categories (encoding profiles).")
 @_page_size_option
 @max_items_option
 @prefetch_option
@@ -145,11 +146,12 @@ def categories(settings: Settings, page_size: int, max_items: int | None, prefet
         lambda client: client.vod_station.categories(
             page_size=page_size, max_items=max_items, prefetch=prefetch
         ),
+        "category",
         "categories",
     )
 
 
-@command("vod-channels")
+@command("vod-channels", summary="VOD Station channels.")
 @_page_size_option
 @max_items_option
 @prefetch_option
@@ -164,11 +166,11 @@ def vod_channels(
         lambda client: client.vod_station.channels(
             page_size=page_size, max_items=max_items, prefetch=prefetch
         ),
-        "channels",
+        "channel",
     )
 
 
-@command("add-files")
+@command("add-files", summary="Encode files with a VOD Station category's options.")
 @click.argument("category_id")
 @click.argument("inputs", nargs=-1)
 @click.option(
@@ -214,7 +216,8 @@ def add_files(
     fails, the files submitted, those that may have been and those not sent are listed, and the
     command exits 1; interrupted (Ctrl-C) while submitting, it says where to look for the files
     that may have been. With --wait, a progress bar per output type, each file printed as all
-    its outputs end; exits 1 unless every output is COMPLETE.
+    its outputs end; exits 1 unless every output is COMPLETE. Interrupted while waiting, it
+    prints the files that had not ended (UNFINISHED): they encode on without it.
     """
     items = [*inputs, *(_read_lines(input_file) if input_file is not None else ())]
     if not items:
@@ -250,7 +253,7 @@ def add_files(
             raise
         if not wait:
             output.table(JOB_COLUMNS, jobs)
-            output.note(f"{len(jobs):,} files submitted")
+            output.note(f"{counted(len(jobs), 'file')} submitted")
             return True
         return await _wait(client, jobs, output, interval, wait_timeout, progress)
 
@@ -347,8 +350,11 @@ async def _wait(
     timeout: float | None,
     progress: ProgressMode,
 ) -> bool:
-    """Wait for ``jobs``, printing each file's outputs as it ends; True if all completed."""
+    """Wait for ``jobs``, printing each file's outputs as it ends; True if all completed.
+    Interrupted (Ctrl-C), the files that had not ended are printed too (``_report_unfinished``):
+    they were submitted, and encode on without the command."""
     tally = _Tally(len(jobs))
+    ended: set[int | None] = set()
     started = time.monotonic()
     rows = output.stream(OUTPUT_COLUMNS)
     with ProgressDisplay(output, progress) as display:
@@ -365,13 +371,18 @@ async def _wait(
             async with closing(stream) as results:
                 async for result in results:
                     _show(rows, result, tally)
+                    job = result.target if isinstance(result, PollFailure) else result
+                    ended.add(job.file_id)
                     bars.files.update(
                         done=tally.succeeded + tally.failed + tally.poll_errors,
                         failed=tally.failed + tally.poll_errors,
                     )
         except PollTimeoutError as exc:
             tally.pending = len(exc.pending)
-    summary = f"{tally.succeeded:,} of {tally.total:,} files encoded"
+        except asyncio.CancelledError:
+            _report_unfinished(rows, [job for job in jobs if job.file_id not in ended])
+            raise
+    summary = f"{tally.succeeded:,} of {counted(tally.total, 'file')} encoded"
     if tally.failed:
         summary += f", {tally.failed:,} with failed outputs"
     if tally.poll_errors:
@@ -380,6 +391,23 @@ async def _wait(
         summary += f", {tally.pending:,} still pending (timed out)"
     output.note(f"{summary} in {fmt_seconds(time.monotonic() - started)}", style="bold")
     return tally.ok
+
+
+def _report_unfinished(rows: Rows[_OutputRow], jobs: Sequence[EncodingJob]) -> None:
+    """On Ctrl-C, the files submitted that had not ended: a row each, lined up with the others
+    (a JSON line ``{"job": ..., "interrupted": true}`` with ``--json``), and a note on stderr."""
+    for job in jobs:
+        if rows.output.as_json:
+            rows.output.json_line({"job": job, "interrupted": True})
+        else:
+            unfinished = Text("UNFINISHED", "yellow")
+            rows.cells([job.file_id, job.input_path, None, unfinished, None, None])
+    if jobs:
+        rows.output.note(
+            f"interrupted: {counted(len(jobs), 'file')} submitted and still encoding (listed "
+            "UNFINISHED on stdout): they go on without this command; do not submit them again",
+            style="yellow",
+        )
 
 
 def _show(

@@ -1,32 +1,32 @@
 """An emulator of the NCP media APIs, for tests, benchmarks and demos.
 
-:class:`Emulator` is an emulated API Gateway in front of one store per service, all under one
+``Emulator`` is an emulated API Gateway in front of one store per service, all under one
 base URL:
 
-* ``emulator.vod_station`` (:class:`VodStationStore`): ``GET /api/v2/status``,
+* ``emulator.vod_station`` (``VodStationStore``): ``GET /api/v2/status``,
   ``GET /api/v2/status/status-statistic``, ``GET /api/v2/channels/{channelId}/events``;
-* ``emulator.live_station`` (:class:`LiveStationStore`): channels, their service URLs,
+* ``emulator.live_station`` (``LiveStationStore``): channels, their service URLs,
   ``startRecord``/``stopRecord``, records, uploads (with ``x-ncp-region_code``), under
   ``/api/v2`` and the financial zone's ``/api/fin-v2``, and callbacks POSTed to a URL
-  (:class:`CallbackDelivery`);
-* ``emulator.media_ai`` (:class:`MediaAiStore`): Media Intelligence's workspaces, projects and
+  (``CallbackDelivery``);
+* ``emulator.media_ai`` (``MediaAiStore``): Media Intelligence's workspaces, projects and
   assets (``pageNum``/``pageSize`` lists), imports from Object Storage and their status (on
   ``…/assets/{a}/import-status`` and the deprecated ``…/video-assets/{a}/import-status``),
   analyses (request, status, index, cancel, delete), under ``/api/v1``.
 
 The gateway checks signature v2 as NCP's does (with its own spelling of the protocol, not the
-client's), counts what it sees (:class:`EmulatorStats`), injects faults reproducibly
-(:class:`FaultPlan`, :class:`Fault`) and sends every request to its store; VOD Station and Live
+client's), counts what it sees (``EmulatorStats``), injects faults reproducibly
+(``FaultPlan``, ``Fault``) and sends every request to its store; VOD Station and Live
 Station paths that coincide are told apart by the ``x-ncp-region_code`` header. Each store holds
-its data (seeded from a :class:`Scenario`, or set by a test), its settings
+its data (seeded from a ``Scenario``, or set by a test), its settings
 (``status_statistics_as_strings``, ``regions``, ``max_page_size``, ``page_size_cap``...) and
 answers in its service's error dialect. The stores reproduce the documents' quirks (string
 counts, ``"-"`` URLs, a record *map*, seconds vs milliseconds), let encodings progress with the
 emulator's clock and imports and analyses progress with each poll.
 
-Run it with :class:`EmulatorServer` (``async with``), from the command line with
+Run it with ``EmulatorServer`` (``async with``), from the command line with
 ``python -m ncp_media_async.testing --port 8080`` (the same launcher and banner as
-``ncp-media emulator``: :class:`LaunchOptions`, :class:`Banner`), or use the pytest fixtures
+``ncp-media emulator``: ``LaunchOptions``, ``Banner``), or use the pytest fixtures
 ``ncp_emulator``, ``ncp_emulator_server`` and ``ncp_client`` (``pytest -p
 ncp_media_async.testing``). The fixtures are defined only when pytest and pytest-asyncio are
 installed and the package is imported inside a pytest run; the rest of this package needs

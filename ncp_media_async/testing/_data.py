@@ -95,7 +95,7 @@ def remove_from_end(items: list[Any], count: int, *, newest: bool) -> int:
 
 @attrs.frozen(kw_only=True)
 class Scenario:
-    """How much seeded data an :class:`~ncp_media_async.testing.Emulator` starts with.
+    """How much seeded data an ``Emulator`` starts with.
 
     The same ``seed`` gives the same ids, values and outcomes. Times are laid out relative to
     ``anchor_ms`` (epoch *milliseconds*; ``None``: the emulator's clock when the data is
@@ -574,7 +574,7 @@ def generate_recordings(scenario: Scenario, anchor_ms: int) -> dict[str, dict[st
 
 @attrs.define(kw_only=True)
 class ImportState:
-    """A video asset being imported (mutable, internal; see :class:`ImportAsset` for a view)."""
+    """A video asset being imported (mutable, internal; see ``ImportAsset`` for a view)."""
 
     workspace: str
     project_id: str

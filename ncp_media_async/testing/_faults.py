@@ -2,10 +2,10 @@
 
 Faults come in two families, applied at different points of a request:
 
-* *Gateway faults* (:data:`GATEWAY_FAULTS`) are answered in front of everything else, the way
+* *Gateway faults* (``GATEWAY_FAULTS``) are answered in front of everything else, the way
   an API gateway, load balancer or proxy answers: before the signature is checked and before
   the service sees the request. A faulted import-status poll therefore does not count as a poll.
-* *Body faults* (:data:`BODY_FAULTS`) damage a successful response on its way back: the service
+* *Body faults* (``BODY_FAULTS``) damage a successful response on its way back: the service
   handled the request (an import poll *is* counted) but the client never receives an intact
   body. They apply only to responses that would have been ``200``; a request that fails
   authentication gets its ``401`` unharmed (the decision is still drawn, so the sequence of
@@ -80,10 +80,10 @@ class Fault(StrEnum):
         The answer is held back for ``slow_seconds`` *seconds* (meant to exceed a client timeout),
         then served normally.
 
-    Hostile servers (opt in: not in :data:`DEFAULT_FAULT_KINDS`), each in place of a 200:
+    Hostile servers (opt in: not in ``DEFAULT_FAULT_KINDS``), each in place of a 200:
 
     ``GZIP_BOMB``
-        ``Content-Encoding: gzip`` over about 256 KiB that inflates to :data:`BOMB_SIZE` bytes
+        ``Content-Encoding: gzip`` over about 256 KiB that inflates to ``BOMB_SIZE`` bytes
         (256 MiB, eight times the client's default body limit) of zeros.
     ``ENDLESS_BODY``
         A chunked body (no ``Content-Length``) that never ends: chunks of 64 KiB for as long as
@@ -187,7 +187,7 @@ class FaultPlan:
 
     ``rate`` is the probability (0 to 1) that an eligible request gets a fault; the kind is then
     drawn uniformly from ``kinds`` (default: every kind but ``SLOW``). ``routes`` restricts
-    faults to some route names (see :class:`~ncp_media_async.testing.Route`); ``None`` means
+    faults to some route names (see ``Route``); ``None`` means
     every API route. ``retry_after`` is the ``Retry-After`` header value in *seconds* sent with
     ``THROTTLE`` (``None``: no header, as the real gateway documents none). ``slow_seconds`` is
     how long, in *seconds*, a ``SLOW`` request is held back. ``max_faults`` caps the number of
@@ -232,8 +232,8 @@ class _Forced:
 class FaultInjector:
     """Decides, request by request, whether and how to fail.
 
-    Faults queued with :meth:`force` are served first (to the first eligible requests, in
-    order); then the installed :class:`FaultPlan` draws from its own ``random.Random(seed)``.
+    Faults queued with ``force`` are served first (to the first eligible requests, in
+    order); then the installed ``FaultPlan`` draws from its own ``random.Random(seed)``.
     """
 
     __slots__ = ("_forced", "_injected", "_kinds", "_plan", "_rng")

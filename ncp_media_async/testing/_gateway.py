@@ -1,10 +1,10 @@
 """The emulator: three service stores behind one emulated API Gateway, as an aiohttp app.
 
-:class:`Emulator` is the gateway. It keeps what spans services (key pairs, the clock, latency,
+``Emulator`` is the gateway. It keeps what spans services (key pairs, the clock, latency,
 faults, statistics, the ``after_page`` hook) and owns one store per service:
 ``emulator.vod_station``, ``emulator.live_station`` and ``emulator.media_ai``, each with its
-data, its routes, its settings and its error dialect. :meth:`Emulator.make_app` builds an
-:class:`aiohttp.web.Application` serving all three under one base URL, as ``Endpoints.at(url)``
+data, its routes, its settings and its error dialect. ``Emulator.make_app`` builds an
+``aiohttp.web.Application`` serving all three under one base URL, as ``Endpoints.at(url)``
 expects.
 
 Each request goes through the same pipeline (one middleware, so nothing is skipped):
@@ -83,7 +83,7 @@ _BODY_CHUNK: Final = 65_536
 
 
 class ManualClock:
-    """A clock for tests: returns ``now`` (epoch *seconds*) until told to :meth:`advance`.
+    """A clock for tests: returns ``now`` (epoch *seconds*) until told to ``advance``.
 
     Pass it as ``Emulator(clock=ManualClock(...))`` to make time-dependent behaviour (encoding
     progress, the signature time window, the ``Date`` header) exact and instantaneous.
@@ -141,7 +141,7 @@ def route_table(stores: Iterable[Store]) -> dict[tuple[str, str], tuple[Target, 
 
 
 def choose_target(targets: Sequence[Target], headers: Mapping[str, str]) -> Target:
-    """The target of a request among the routes declaring its path (see :func:`route_table`).
+    """The target of a request among the routes declaring its path (see ``route_table``).
 
     One target: that one, whatever the headers (so Live Station can answer a request without
     its region header with its own 250003). Two: the one whose store expects
@@ -164,30 +164,31 @@ class Emulator:
     """An in-process NCP: VOD Station, Live Station and Media AI behind an API Gateway.
 
     Args:
-        scenario: the seeded data to start with (default :class:`Scenario` ``()``; use
-            :meth:`Scenario.empty` to start empty and :meth:`Scenario.demo` for the CLI demo).
-        access_key, secret_key: the key pair the gateway accepts (more with
-            :meth:`add_credentials`).
-        clock: the emulator's clock, epoch *seconds* (default :func:`time.time`).
+        scenario: the seeded data to start with (default ``Scenario`` ``()``; use
+            ``Scenario.empty`` to start empty and ``Scenario.demo`` for the CLI demo).
+        access_key: the access key of the key pair the gateway accepts (more with
+            ``add_credentials``).
+        secret_key: its secret key.
+        clock: the emulator's clock, epoch *seconds* (default ``time.time``).
         clock_offset: *seconds* added to ``clock``; the ``Date`` header, the signature time
             window and encoding progress all follow the offset clock (mutable).
         latency: delay in *seconds* before each request is handled (mutable).
         route_latency: per-route delay in *seconds*, overriding ``latency`` (mutable dict).
-        fault_plan: faults to inject (see :class:`FaultPlan`; mutable via :attr:`fault_plan`).
+        fault_plan: faults to inject (see ``FaultPlan``; mutable via ``fault_plan``).
         timestamp_tolerance: how far, in *seconds*, a request timestamp may be from the
             emulator's clock (NCP: 5 minutes).
         max_body_size: the largest request body, in *bytes*, a route that reads JSON accepts
             (more is the gateway's 413, ``errorCode`` ``"430"``; mutable).
         sleep: the coroutine used for ``latency`` and ``SLOW`` (injectable for tests).
-        quota: requests allowed per access key and window (:class:`Quota`), 429 beyond;
+        quota: requests allowed per access key and window (``Quota``), 429 beyond;
             ``emulator.quotas.quota`` changes it, ``emulator.quotas`` counts what it did.
 
-    The data and the per-service settings live in the stores: :attr:`vod_station`
-    (:class:`VodStationStore`), :attr:`live_station` (:class:`LiveStationStore`) and
-    :attr:`media_ai` (:class:`MediaAiStore`). Attributes set after construction:
+    The data and the per-service settings live in the stores: ``vod_station``
+    (``VodStationStore``), ``live_station`` (``LiveStationStore``) and
+    ``media_ai`` (``MediaAiStore``). Attributes set after construction:
     ``after_page`` (a ``(route_name, page_no)`` callback run after each page of a paginated
     route is built, e.g. to change the data between pages), ``stats``
-    (:class:`EmulatorStats`).
+    (``EmulatorStats``).
     """
 
     def __init__(
@@ -261,7 +262,7 @@ class Emulator:
 
     @property
     def fault_plan(self) -> FaultPlan | None:
-        """The active :class:`FaultPlan`; assigning one restarts its seeded sequence."""
+        """The active ``FaultPlan``; assigning one restarts its seeded sequence."""
         return self._faults.plan
 
     @fault_plan.setter
@@ -289,7 +290,7 @@ class Emulator:
     ) -> None:
         """Make the next requests (to ``routes``, default any) fail with ``kinds``, in order.
 
-        One request per listed fault, ahead of any :class:`FaultPlan`: e.g.
+        One request per listed fault, ahead of any ``FaultPlan``: e.g.
         ``force_faults(Fault.THROTTLE, Fault.UNAVAILABLE)`` fails the next two requests with a
         429 then a 503. ``throttle_code`` is the gateway code of a forced ``THROTTLE``
         (``"400"``, ``"410"`` or ``"420"``), ``retry_after`` the ``Retry-After`` header of a
@@ -346,17 +347,17 @@ class Emulator:
     # -------------------------------------------------------------------------------- the app
 
     def make_app(self) -> web.Application:
-        """A new :class:`aiohttp.web.Application` serving this emulator (state is shared).
+        """A new ``aiohttp.web.Application`` serving this emulator (state is shared).
 
         Besides the stores' routes it serves unauthenticated helpers for processes that
         cannot reach this object: ``GET /_emulator/info`` (channel ids, asset refs),
         ``GET /_emulator/stats`` and ``POST /_emulator/reset-stats``. They are not counted,
         delayed or faulted. Raises ``ValueError`` if the stores' routes clash (see
-        :func:`route_table`).
+        ``route_table``).
 
-        :class:`EmulatorServer` runs it with ``handler_cancellation=True`` so that a request
+        ``EmulatorServer`` runs it with ``handler_cancellation=True`` so that a request
         whose client gave up (``SLOW``, long ``latency``) stops at once; do the same when
-        running the app under your own :class:`aiohttp.web.AppRunner`.
+        running the app under your own ``aiohttp.web.AppRunner``.
         """
         targets: dict[web.AbstractRoute, tuple[Target, ...]] = {}
         app = web.Application(middlewares=[self._make_middleware(targets)])

@@ -1,19 +1,21 @@
 """One launcher for the emulator as a process.
 
 ``python -m ncp_media_async.testing``, ``ncp-media emulator`` and the benchmarks' emulator
-process all describe what to serve with :class:`LaunchOptions`, take their command-line options
-from :data:`FLAGS` (argparse for the first, click for the command) and serve with :func:`run`,
-so they accept the same options and print the same banner::
+process all describe what to serve with ``LaunchOptions``, take their command-line options
+from ``FLAGS`` (argparse for the first, click for the command) and serve with ``run``,
+so they accept the same options and print the same banner:
 
-    listening on http://127.0.0.1:8080
-    export NCP_MEDIA_ENDPOINT=http://127.0.0.1:8080 NCP_ACCESS_KEY=... NCP_SECRET_KEY=...
-    vod channels: vs-... vs-... vs-...
-    ...
-    press Ctrl-C to stop
+```text
+listening on http://127.0.0.1:8080
+export NCP_MEDIA_ENDPOINT=http://127.0.0.1:8080 NCP_ACCESS_KEY=... NCP_SECRET_KEY=...
+vod channels: vs-... vs-... vs-...
+...
+press Ctrl-C to stop
+```
 
 The first line is exactly ``listening on URL`` (the real port when ``--port 0``), flushed at
 once so that a parent process can read it; the second can be pasted into a shell (the
-emulator's key pair is not a secret); :meth:`Banner.parse` reads both back. Then a summary of
+emulator's key pair is not a secret); ``Banner.parse`` reads both back. Then a summary of
 the data. The process stops on SIGINT or SIGTERM (and, with ``stop_on_stdin_eof``, when its
 standard input closes, i.e. when a parent holding the pipe dies), prints ``emulator stopped``
 on stderr and exits 0.
@@ -67,7 +69,7 @@ SCENARIOS: Final[Mapping[str, Callable[[int], Scenario]]] = {
 
 
 def _option(field_name: str) -> str:
-    """The command-line option of a :class:`LaunchOptions` field: ``--name-with-dashes``."""
+    """The command-line option of a ``LaunchOptions`` field: ``--name-with-dashes``."""
     return "--" + field_name.replace("_", "-")
 
 
@@ -227,7 +229,7 @@ class LaunchOptions:
 class Flag:
     """One command-line option of the launcher, declared once for argparse and click.
 
-    ``name`` is the :class:`LaunchOptions` field; the option is ``--name-with-dashes``;
+    ``name`` is the ``LaunchOptions`` field; the option is ``--name-with-dashes``;
     ``kind`` is ``int``, ``float``, ``str`` or ``bool`` (a flag without a value).
     """
 
@@ -348,8 +350,8 @@ FLAGS: Final = (
 
 
 def argument_parser(prog: str) -> argparse.ArgumentParser:
-    """An argparse parser of :data:`FLAGS`; every value defaults to ``None`` (not given), for
-    :meth:`LaunchOptions.from_flags`."""
+    """An argparse parser of ``FLAGS``; every value defaults to ``None`` (not given), for
+    ``LaunchOptions.from_flags``."""
     parser = argparse.ArgumentParser(
         prog=prog,
         description="Serve an emulator of the NCP media APIs (VOD Station, Live Station, "
@@ -444,9 +446,9 @@ class CannotListen(Exception):
 
 async def serve(options: LaunchOptions, out: TextIO | None = None) -> None:
     """Serve ``options`` until SIGINT or SIGTERM (or the end of standard input with
-    ``stop_on_stdin_eof``), after writing the :func:`banner` to ``out`` (stdout).
+    ``stop_on_stdin_eof``), after writing the ``banner`` to ``out`` (stdout).
 
-    Raises :class:`CannotListen` when the address cannot be bound.
+    Raises ``CannotListen`` when the address cannot be bound.
     """
     out = out if out is not None else sys.stdout
     emulator = options.make_emulator()
@@ -476,7 +478,7 @@ async def serve(options: LaunchOptions, out: TextIO | None = None) -> None:
 
 
 def run(options: LaunchOptions) -> int:
-    """Serve ``options`` (see :func:`serve`) on uvloop when it is installed; return the exit
+    """Serve ``options`` (see ``serve``) on uvloop when it is installed; return the exit
     status: 0 once stopped (after ``emulator stopped`` on stderr), 1 after an ``error: ...``
     line when the address cannot be bound."""
     try:

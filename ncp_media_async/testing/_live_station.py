@@ -1,8 +1,8 @@
 """Live Station's store: channels that change state, recording, uploads, callbacks, both zones.
 
 Error dialect: ``{"error": {"errorCode": 250100, "message": "...", "errorName": "EXCEPTION"}}``
-with a *number* code and the document's message text (:data:`MESSAGES`,
-:class:`LiveStationError`). Every route is served under ``/api/v2`` (public zone, region
+with a *number* code and the document's message text (``MESSAGES``,
+``LiveStationError``). Every route is served under ``/api/v2`` (public zone, region
 ``KR``) and ``/api/fin-v2`` (financial zone, region ``FKR``), on the same data; a request must
 carry ``x-ncp-region_code`` with a region of its zone: without it the service answers 250003,
 with another one 250020. Times are epoch *milliseconds*.
@@ -11,19 +11,19 @@ What moves, and what the documents leave open (the store picks one answer; the c
 depend on it):
 
 * a channel goes ``CREATING`` → ``READY`` after ``creating_seconds``; a broadcaster (a test:
-  :meth:`LiveStationStore.start_publishing`) makes it ``PUBLISHING`` and back to ``READY``;
+  ``LiveStationStore.start_publishing``) makes it ``PUBLISHING`` and back to ``READY``;
 * recording runs only while ``PUBLISHING`` (``startRecord``, or by itself with
   ``immediateOnAir``); it makes one record per format (``record.format`` ``ALL``: MP4 and HLS),
   ``RECORDING``; ``stopRecord`` (or the end of the stream) makes them ``PROCESSING`` for
-  :attr:`~LiveStationStore.processing_seconds`, then ``TRANSFER_READY`` (``MANUAL_UPLOAD``) or
+  ``LiveStationStore.processing_seconds``, then ``TRANSFER_READY`` (``MANUAL_UPLOAD``) or
   ``TRANSFER`` → ``TRANSFER_FINISH`` (``AUTO_UPLOAD``); start and stop answer with the records
   of that recording only;
-* an upload makes each record ``TRANSFER`` for :attr:`~LiveStationStore.transfer_seconds`, then
-  :attr:`~LiveStationStore.upload_outcome`; its answer's ``uploadedRecords`` is a map keyed by
-  record id (:attr:`~LiveStationStore.uploaded_records_shape`);
+* an upload makes each record ``TRANSFER`` for ``LiveStationStore.transfer_seconds``, then
+  ``LiveStationStore.upload_outcome``; its answer's ``uploadedRecords`` is a map keyed by
+  record id (``LiveStationStore.uploaded_records_shape``);
 * events (``STREAM_RESERVE``, ``PUBLISH_START``/``END``, ``ONAIR_START``/``END``) are POSTed as
-  JSON to the channel's ``callbackEndpoint``, else to :attr:`~LiveStationStore.callback_url`,
-  else nowhere; any 2xx is delivered, nothing is retried (see :class:`CallbackDelivery`);
+  JSON to the channel's ``callbackEndpoint``, else to ``LiveStationStore.callback_url``,
+  else nowhere; any 2xx is delivered, nothing is retried (see ``CallbackDelivery``);
 * the channel list is served newest channel first; ``id`` and ``channelName`` match parts of
   the value (case-sensitive).
 """
@@ -321,10 +321,10 @@ class LiveStationStore(Store):
     * ``old_spellings``: answer as the older pages show (``channelStatus`` ``PUBLISH``,
       ``useDvr``, ``instanceNo`` as text, callbacks with every field as text);
     * ``max_page_size`` (100, as the channel list documents) and ``page_size_cap`` (see
-      :class:`~ncp_media_async.testing.Store`).
+      ``Store``).
 
-    Tests play the broadcaster with :meth:`start_publishing` and :meth:`stop_publishing`, and
-    wait for callbacks with :meth:`drain_callbacks`; :attr:`deliveries` lists them.
+    Tests play the broadcaster with ``start_publishing`` and ``stop_publishing``, and
+    wait for callbacks with ``drain_callbacks``; ``deliveries`` lists them.
     """
 
     region_header = True
@@ -608,7 +608,7 @@ class LiveStationStore(Store):
 
     async def drain_callbacks(self) -> list[CallbackDelivery]:
         """Wait until every callback under way has been delivered (or failed); return
-        :attr:`deliveries`."""
+        ``deliveries``."""
         while self._sending:
             await asyncio.gather(*self._sending, return_exceptions=True)
         return list(self.deliveries)

@@ -2,14 +2,14 @@
 assets, imports from Object Storage and analyses (indexes).
 
 Error dialect: a flat ``{"code": "10001", "message": "Invalid Request."}`` with a *string* code
-(:class:`MediaAiError`); success is ``{"code": "0", "message": "success", "result": {...}}``
+(``MediaAiError``); success is ``{"code": "0", "message": "success", "result": {...}}``
 (writes that return nothing leave ``result`` out). The documents define 10001 (invalid request)
 and 10016 (a folder given as the object key); they define no code for "not found" or for their
 409s, so the emulator picks its own: 10404 and 10409.
 
 State moves with the client's polls, so that a test decides exactly when:
 
-* an import (seeded, added with :meth:`MediaAiStore.add_import`, or requested with
+* an import (seeded, added with ``MediaAiStore.add_import``, or requested with
   ``POST …/assets/import/object-storage``) reports ``IN_PROGRESS`` until its
   ``polls_to_complete``-th status poll, then its outcome; polls on the current path
   (``…/assets/{id}/import-status``, answering ``assetId``) and on the deprecated one
@@ -157,16 +157,16 @@ class MediaAiStore(Store):
     Settings (mutable attributes):
 
     * ``max_page_size`` (1000, the ``pageSize`` of its lists) and ``page_size_cap`` (see
-      :class:`~ncp_media_async.testing.Store`);
+      ``Store``);
     * ``import_polls`` (2): the status poll at which a requested import reports its outcome,
-      unless its key has an :class:`ObjectPlan` or the scenario fixed ``import_polls``;
+      unless its key has an ``ObjectPlan`` or the scenario fixed ``import_polls``;
     * ``import_failure_rate`` (0.0): the share of requested imports that end in ``FAILED``,
       ``FILE_NOT_EXIST`` or ``INVALID_METADATA`` (seeded by key), ``index_failure_rate`` (0.0)
       the share of analyses that end in ``ANALYZE_FAIL``;
     * ``index_pickup_polls`` (1) and ``index_polls`` (3): see the module docstring.
 
     Import-status polls are counted in ``emulator.stats.import_polls`` and
-    ``polls_after_terminal``; :meth:`assets_for_key` tells how many assets an object key made
+    ``polls_after_terminal``; ``assets_for_key`` tells how many assets an object key made
     (a correct client makes one per import call, whatever faults it met).
     """
 
@@ -190,7 +190,7 @@ class MediaAiStore(Store):
         return f"MediaAiStore(workspaces={len(self._workspaces)}, assets={len(self._assets)})"
 
     def routes(self) -> Sequence[StoreRoute]:
-        """Every Media Intelligence route the emulator serves (see :class:`Route`)."""
+        """Every Media Intelligence route the emulator serves (see ``Route``)."""
         return (
             StoreRoute("GET", "/api/v1/workspaces", Route.WORKSPACES, self._list_workspaces),
             StoreRoute(

@@ -49,7 +49,20 @@ ASYNC_FIXTURES = frozenset({"ncp_emulator_server", "ncp_client"})
 
 @pytest.fixture
 def ncp_scenario() -> Scenario:
-    """The data :func:`ncp_emulator` starts with: the default seeded :class:`Scenario`."""
+    """The data ``ncp_emulator`` starts with: the default seeded ``Scenario``.
+
+    Examples:
+        Fewer encodings, no imports, for every test of a project (in its ``conftest.py``):
+
+        ```python
+        import pytest
+        from ncp_media_async.testing import Scenario
+
+        @pytest.fixture
+        def ncp_scenario() -> Scenario:
+            return Scenario(seed=7, encodings=50, imports=0)
+        ```
+    """
     from ._data import Scenario
 
     return Scenario()
@@ -57,7 +70,19 @@ def ncp_scenario() -> Scenario:
 
 @pytest.fixture
 def ncp_emulator(ncp_scenario: Scenario) -> Emulator:
-    """A fresh :class:`Emulator` loaded with ``ncp_scenario``."""
+    """A fresh ``Emulator`` loaded with ``ncp_scenario``.
+
+    Examples:
+        Seed what a test needs, then look at what the client sent:
+
+        ```python
+        async def test_a_failed_import_is_reported(ncp_emulator, ncp_client):
+            ncp_emulator.media_ai.add_import("ws", "1", 42, outcome="FAILED", polls=1)
+            status = await ncp_client.media_ai.import_status("ws", "1", "42")
+            assert status.upload_status == "FAILED"
+            assert ncp_emulator.stats.total_requests == 1
+        ```
+    """
     from ._gateway import Emulator
 
     return Emulator(ncp_scenario)
@@ -68,7 +93,22 @@ if pytest_asyncio is not None:
 
     @pytest_asyncio.fixture
     async def ncp_emulator_server(ncp_emulator: Emulator) -> AsyncIterator[EmulatorServer]:
-        """``ncp_emulator`` served on a free loopback port, closed after the test."""
+        """``ncp_emulator`` served on a free loopback port, closed after the test.
+
+        Examples:
+            A client of your own (your options) against it:
+
+            ```python
+            import ncp_media_async as ncp
+
+            async def test_my_client(ncp_emulator_server):
+                endpoints = ncp.Endpoints.at(ncp_emulator_server.url)
+                async with ncp.MediaClient(
+                    ncp_emulator_server.credentials, endpoints=endpoints, max_retries=0
+                ) as client:
+                    assert (await client.vod_station.status_statistics()).total >= 0
+            ```
+        """
         from ._server import EmulatorServer
 
         async with EmulatorServer(ncp_emulator) as server:
@@ -76,7 +116,17 @@ if pytest_asyncio is not None:
 
     @pytest_asyncio.fixture
     async def ncp_client(ncp_emulator_server: EmulatorServer) -> AsyncIterator[MediaClient]:
-        """A ``MediaClient`` for the emulator, with millisecond retry back-off, closed after."""
+        """A ``MediaClient`` for the emulator, with millisecond retry back-off, closed after.
+
+        Examples:
+            ```python
+            async def test_statistics(ncp_client):
+                stats = await ncp_client.vod_station.status_statistics()
+                assert stats.total == stats.waiting + stats.running + stats.complete + (
+                    stats.failure + stats.canceled
+                )
+            ```
+        """
         from .._retry import RetryPolicy
         from ..client import Endpoints, MediaClient
 

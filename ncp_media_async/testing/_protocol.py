@@ -4,13 +4,15 @@ Nothing here comes from the client (``ncp_media_async._signing``): the emulator 
 header names and the string to sign from NCP's documentation, so a mistake in the client's
 copy is caught by the tests instead of being shared by both sides.
 
-Signature v2 (NCP-FACTS.md)::
+Signature v2 (NCP-FACTS.md):
 
-    x-ncp-apigw-timestamp     epoch *milliseconds*, a decimal string
-    x-ncp-iam-access-key      the access key id
-    x-ncp-apigw-signature-v2  base64(HMAC-SHA256(secret key, string to sign))
+```text
+x-ncp-apigw-timestamp     epoch *milliseconds*, a decimal string
+x-ncp-iam-access-key      the access key id
+x-ncp-apigw-signature-v2  base64(HMAC-SHA256(secret key, string to sign))
 
-    string to sign = METHOD + " " + raw path?query + "\\n" + timestamp + "\\n" + access key
+string to sign = METHOD + " " + raw path?query + "\\n" + timestamp + "\\n" + access key
+```
 
 where the raw path and query are the bytes on the request line (percent-encoded as sent, no
 host, no ``?`` without a query).

@@ -89,7 +89,7 @@ class Quota:
 
 
 class QuotaKeeper:
-    """Applies a :class:`Quota` (or none) to requests, per access key, and counts what it did.
+    """Applies a ``Quota`` (or none) to requests, per access key, and counts what it did.
 
     ``admitted`` and ``refused`` count requests per access key since the quota was set.
     """

@@ -1,4 +1,4 @@
-"""Run an :class:`~ncp_media_async.testing.Emulator` on a real loopback socket."""
+"""Run an ``Emulator`` on a real loopback socket."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ __all__ = ["EmulatorServer"]
 
 
 class EmulatorServer:
-    """An :class:`Emulator` served over HTTP on ``host:port`` (port 0: a free port).
+    """An ``Emulator`` served over HTTP on ``host:port`` (port 0: a free port).
 
     Use as ``async with EmulatorServer(Emulator()) as server:`` and point a client at
     ``server.url`` with ``server.credentials``. Leaving the block closes the listening socket

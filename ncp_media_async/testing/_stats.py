@@ -1,4 +1,4 @@
-"""What the emulator counts (:class:`EmulatorStats`), shared by the gateway and the stores."""
+"""What the emulator counts (``EmulatorStats``), shared by the gateway and the stores."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ AssetKey = tuple[str, str, str]
 class EmulatorStats:
     """What the emulator has seen since it was created or ``Emulator.reset_stats`` ran.
 
-    ``requests`` counts requests per route name (see :class:`~ncp_media_async.testing.Route`;
+    ``requests`` counts requests per route name (see ``Route``;
     ``"unmatched"`` for unknown paths), faulted and rejected ones included. ``in_flight`` is the
     number of requests being handled right now (latency included) and ``peak_in_flight`` its
     maximum. Authentication rejections (any 401) are counted in ``rejected_signatures`` and, per

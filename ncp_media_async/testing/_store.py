@@ -1,15 +1,15 @@
 """What every service store has: routes declared as data, an error dialect, paging.
 
-A store (:class:`Store`) holds one service's data and answers its routes. It declares each route
-as a :class:`StoreRoute` (method, path pattern, route name, handler, whether it reads a JSON
+A store (``Store``) holds one service's data and answers its routes. It declares each route
+as a ``StoreRoute`` (method, path pattern, route name, handler, whether it reads a JSON
 body) and the gateway does everything around it: counting, latency, faults, the signature
 check, reading and parsing the body, the ``Date`` header. A handler is a plain function of the
-:class:`Call` and the store's state, returning an :class:`aiohttp.web.Response`; it refuses a
-request by raising a :class:`Rejection` in its service's dialect (each store module defines its
+``Call`` and the store's state, returning an ``aiohttp.web.Response``; it refuses a
+request by raising a ``Rejection`` in its service's dialect (each store module defines its
 own subclass). All waiting happens in the gateway, so handlers never await.
 
-To add a route: write the handler on the store, add a :class:`StoreRoute` to its ``routes()``
-and a name to :class:`~ncp_media_async.testing.Route`. A path two services share (VOD Station
+To add a route: write the handler on the store, add a ``StoreRoute`` to its ``routes()``
+and a name to ``Route``. A path two services share (VOD Station
 and Live Station on different hosts) is declared by both stores: the gateway picks by the
 ``x-ncp-region_code`` header (see ``Store.region_header``).
 """
@@ -53,7 +53,7 @@ class Rejection(Exception):
 
     Stores raise their own subclass (``VodStationError``, ``LiveStationError``,
     ``MediaAiError``), which builds the body of its dialect; the gateway answers with
-    :meth:`response`.
+    ``response``.
     """
 
     def __init__(self, status: int, body: Mapping[str, Any]) -> None:
@@ -141,7 +141,7 @@ class StoreRoute:
 
     ``json_body``: the gateway reads the request body (at most ``Emulator.max_body_size``
     bytes) and parses it as JSON into ``Call.body``; a body that is not JSON is refused with the
-    store's :meth:`Store.bad_body`.
+    store's ``Store.bad_body``.
     """
 
     method: str
@@ -205,8 +205,8 @@ def int_param(
 ) -> int | None:
     """The integer query parameter ``name`` (``default`` when absent or empty).
 
-    Raises :class:`ParameterError` (which the gateway turns into the store's
-    :meth:`Store.bad_parameter`) for a value that is not a decimal integer of at most 18 digits
+    Raises ``ParameterError`` (which the gateway turns into the store's
+    ``Store.bad_parameter``) for a value that is not a decimal integer of at most 18 digits
     or lies outside ``[minimum, maximum]``.
     """
     text = call.query.get(name)
@@ -289,7 +289,7 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def bad_parameter(self, error: ParameterError) -> Rejection:
         """The service's 400 for a query parameter it cannot use (the gateway calls it when a
-        handler raises :class:`ParameterError`)."""
+        handler raises ``ParameterError``)."""
 
     @abc.abstractmethod
     def load(self, scenario: Scenario, *, anchor_ms: int, now_ms: int) -> None:
@@ -309,7 +309,7 @@ class Store(abc.ABC):
 
     def admit(self, call: Call) -> None:  # noqa: B027 (a hook, empty unless a store needs it)
         """Checks every request to this service passes before its handler (none by default);
-        raise a :class:`Rejection` to refuse."""
+        raise a ``Rejection`` to refuse."""
 
     # ----------------------------------------------------------------- helpers for handlers
 
@@ -322,7 +322,7 @@ class Store(abc.ABC):
         default_size: int = 20,
     ) -> Paging:
         """The page asked for: page number from 1, size from 1 to ``max_page_size``, then
-        capped at ``page_size_cap``; a bad value raises :class:`ParameterError`."""
+        capped at ``page_size_cap``; a bad value raises ``ParameterError``."""
         page_no = int_param(call, page_param, default=1, minimum=1)
         size = int_param(
             call, size_param, default=default_size, minimum=1, maximum=self.max_page_size

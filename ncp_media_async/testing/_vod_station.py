@@ -2,7 +2,7 @@
 encoding statuses and their statistics, channels and their events, callbacks.
 
 Error dialect: the gateway envelope ``{"error": {"errorCode": "2600xx", "message": ...,
-"details": ...}}`` with a *string* code (:class:`VodStationError`). The HTTP status of each code
+"details": ...}}`` with a *string* code (``VodStationError``). The HTTP status of each code
 is not documented; the store answers 404 for ``260004`` (not found), 400 for validation codes and
 ``state_error_status`` (400) for the channel state codes ``260022``/``260023``. Units as the
 service uses them: work starts and windows in epoch *milliseconds*, ``lastWorkTime`` ISO 8601
@@ -15,7 +15,7 @@ category, each ``WAITING`` for ``encoding_queue_seconds``, then ``RUNNING`` for
 ``FAILURE``), by the emulator's clock. A channel started or stopped goes through ``STARTING``
 or ``STOPPING`` for ``channel_transition_seconds``. Each change is also a callback, POSTed when
 it falls due (in the background while the emulator is served, or by
-:meth:`VodStationStore.drain_callbacks`) to the add-files ``notification`` (or
+``VodStationStore.drain_callbacks``) to the add-files ``notification`` (or
 ``notificationUrl``), else the category's ``notificationUrl``, and to a channel's
 ``notificationUrl``.
 """
@@ -161,15 +161,15 @@ class VodStationStore(Store):
       ``callback_check_seconds`` (0.2, real time): how often a served emulator looks for
       callbacks that fell due;
     * ``max_page_size`` (1000: ``pageSizeNo`` above it is a 400 ``260002``) and
-      ``page_size_cap`` (see :class:`~ncp_media_async.testing.Store`).
+      ``page_size_cap`` (see ``Store``).
 
     Counters: ``added_inputs`` counts each ``(category id, input)`` every time an add-files
     request adds it (a client that never submits a file twice keeps every count at 1);
-    ``deliveries`` lists every callback POST (:class:`CallbackDelivery`), in order.
+    ``deliveries`` lists every callback POST (``CallbackDelivery``), in order.
 
     Callbacks fall due by the emulator's clock; while the emulator is served they are POSTed in
-    the background soon after (every ``callback_check_seconds``); :meth:`drain_callbacks` POSTs
-    what is due now and waits for it (a test on a :class:`ManualClock` advances the clock, then
+    the background soon after (every ``callback_check_seconds``); ``drain_callbacks`` POSTs
+    what is due now and waits for it (a test on a ``ManualClock`` advances the clock, then
     drains).
     """
 
@@ -363,7 +363,7 @@ class VodStationStore(Store):
         output_size: int = 12_345_678,
         fields: Mapping[str, Any] | None = None,
     ) -> ProgressingEncoding:
-        """Add a job that progresses with the emulator's clock (see :class:`ProgressingEncoding`).
+        """Add a job that progresses with the emulator's clock (see ``ProgressingEncoding``).
 
         ``work_start_ms`` is epoch *milliseconds* (default: now); it waits ``queue_seconds``
         then runs ``run_seconds`` (*seconds*) to ``outcome``. ``final_percent`` defaults to
@@ -569,7 +569,7 @@ class VodStationStore(Store):
 
     async def drain_callbacks(self) -> list[CallbackDelivery]:
         """POST every callback due by the emulator's clock now, in the order they fell due
-        (after any delivery under way); return :attr:`deliveries`.
+        (after any delivery under way); return ``deliveries``.
 
         Each message is POSTed ``callback_repeat`` times, as JSON, once each: an answer that is
         not 2xx or a failed connection is recorded, not tried again (the service's retries are

@@ -51,7 +51,7 @@ def _load_dumps() -> Callable[[Any], bytes]:
 
 
 dumps: Final = _load_dumps()
-"""Serialize a JSON value to compact UTF-8 bytes (orjson when installed, else :mod:`json`)."""
+"""Serialize a JSON value to compact UTF-8 bytes (orjson when installed, else ``json``)."""
 
 
 def is_decimal(text: str) -> bool:
