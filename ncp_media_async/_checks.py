@@ -45,7 +45,7 @@ def count(name: str, value: Any, minimum: int = 0, maximum: int | None = None) -
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
     if value < minimum or (maximum is not None and value > maximum):
-        bound = f"from {minimum} to {maximum}" if maximum is not None else f">= {minimum}"
+        bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
         raise ValueError(f"{name} must be {bound}, got {value}")
     return value
 
@@ -151,10 +151,11 @@ def aware(name: str, value: Any) -> datetime:
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 
 
-def field(check: Callable[..., Any], *args: Any) -> Validator:
-    """``check(name, value, *args)`` as an attrs validator (the attribute's name is the name)."""
+def field(check: Callable[..., Any], *args: Any, **kwargs: Any) -> Validator:
+    """``check(name, value, *args, **kwargs)`` as an attrs validator (the attribute's name is
+    the name)."""
 
     def validate(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        check(attribute.name, value, *args)
+        check(attribute.name, value, *args, **kwargs)
 
     return validate

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 import aiohttp
 import attrs
 
-from . import _defaults
+from . import _checks, _defaults
 from ._ratelimit import RateLimit
 from ._retry import RetryPolicy
 from .errors import ConfigurationError
@@ -41,48 +41,19 @@ def check_header_value(name: str, value: object) -> str:
     return value
 
 
-def _positive(instance: Any, attribute: attrs.Attribute[float], value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise ValueError(f"{attribute.name} must be a number of seconds > 0, got {value!r}")
-
-
-def _count(minimum: int) -> Callable[[Any, attrs.Attribute[int], int], None]:
-    def check(instance: Any, attribute: attrs.Attribute[int], value: int) -> None:
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise ValueError(f"{attribute.name} must be an int >= {minimum}, got {value!r}")
-
-    return check
-
-
-def _optional(kind: type | tuple[type, ...]) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
-    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if value is not None and not isinstance(value, kind):
-            names = kind.__name__ if isinstance(kind, type) else " or ".join(
-                k.__name__ for k in kind
-            )
-            raise TypeError(f"{attribute.name} must be {names} or None, got {value!r}")
-
-    return check
-
-
-def _callable(optional: bool) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
-    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if not callable(value) and not (optional and value is None):
-            what = "a callable or None" if optional else "a callable"
-            raise TypeError(f"{attribute.name} must be {what}, got {value!r}")
-
-    return check
-
-
 def _trace_configs(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is None:
-        return
-    if not isinstance(value, Sequence) or not all(
-        isinstance(item, aiohttp.TraceConfig) for item in value
+    if value is not None and (
+        not isinstance(value, Sequence)
+        or not all(isinstance(item, aiohttp.TraceConfig) for item in value)
     ):
         raise TypeError(
             f"{attribute.name} must be a sequence of aiohttp.TraceConfig or None, got {value!r}"
         )
+
+
+_seconds = _checks.field(_checks.seconds, positive=True)
+_callable: _checks.Validator = attrs.validators.is_callable()
+_optional_callable = attrs.validators.optional(_callable)
 
 
 @attrs.frozen(kw_only=True)
@@ -112,41 +83,42 @@ class Config:
         rng: the source of jitter.
     """
 
-    timeout: float = attrs.field(default=_defaults.TIMEOUT, validator=_positive)
-    connect_timeout: float = attrs.field(default=_defaults.CONNECT_TIMEOUT, validator=_positive)
+    timeout: float = attrs.field(default=_defaults.TIMEOUT, validator=_seconds)
+    connect_timeout: float = attrs.field(default=_defaults.CONNECT_TIMEOUT, validator=_seconds)
     retry: RetryPolicy = attrs.field(
         factory=RetryPolicy, validator=attrs.validators.instance_of(RetryPolicy)
     )
-    max_retries: int | None = attrs.field(default=None)
-    max_connections: int = attrs.field(default=_defaults.MAX_CONNECTIONS, validator=_count(1))
-    max_body_size: int = attrs.field(default=_defaults.MAX_BODY_SIZE, validator=_count(1024))
-    region_code: str | None = attrs.field(default=None)
-    rate_limit: RateLimit | None = attrs.field(default=None, validator=_optional(RateLimit))
+    max_retries: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(_checks.field(_checks.count, 0))
+    )
+    max_connections: int = attrs.field(
+        default=_defaults.MAX_CONNECTIONS, validator=_checks.field(_checks.count, 1)
+    )
+    max_body_size: int = attrs.field(
+        default=_defaults.MAX_BODY_SIZE, validator=_checks.field(_checks.count, 1024)
+    )
+    region_code: str | None = attrs.field(
+        default=None, validator=attrs.validators.optional(_checks.field(check_header_value))
+    )
+    rate_limit: RateLimit | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.instance_of(RateLimit))
+    )
     json_loads: Callable[[bytes], Any] | None = attrs.field(
-        default=None, validator=_callable(optional=True)
+        default=None, validator=_optional_callable
     )
     on_attempt: Callable[[AttemptEvent], None] | None = attrs.field(
-        default=None, validator=_callable(optional=True)
+        default=None, validator=_optional_callable
     )
     trace_configs: Sequence[aiohttp.TraceConfig] | None = attrs.field(
         default=None, validator=_trace_configs
     )
-    clock: _defaults.Clock = attrs.field(default=time.time, validator=_callable(optional=False))
-    monotonic: _defaults.Clock = attrs.field(
-        default=time.monotonic, validator=_callable(optional=False)
+    clock: _defaults.Clock = attrs.field(default=time.time, validator=_callable)
+    monotonic: _defaults.Clock = attrs.field(default=time.monotonic, validator=_callable)
+    sleep: _defaults.Sleep = attrs.field(default=asyncio.sleep, validator=_callable)
+    rng: random.Random | None = attrs.field(
+        default=None,
+        validator=attrs.validators.optional(attrs.validators.instance_of(random.Random)),
     )
-    sleep: _defaults.Sleep = attrs.field(default=asyncio.sleep, validator=_callable(optional=False))
-    rng: random.Random | None = attrs.field(default=None, validator=_optional(random.Random))
-
-    @max_retries.validator
-    def _check_max_retries(self, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if value is not None:
-            _count(0)(self, attribute, value)
-
-    @region_code.validator
-    def _check_region(self, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if value is not None:
-            check_header_value("region_code", value)
 
     @property
     def retry_policy(self) -> RetryPolicy:

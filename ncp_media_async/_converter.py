@@ -174,32 +174,6 @@ def _iso(value: Any, _: Any = None) -> datetime:
     raise _Invalid(f"expected an ISO 8601 time, got {_show(value)}")
 
 
-# ``X | None``: ``null``, ``"-"`` and ``""`` are ``None`` (text keeps ``""``). Written out for
-# the common types so that a field costs one call, not two.
-
-
-def _opt_str(value: Any, _: Any = None) -> str | None:
-    if type(value) is str:
-        return None if value == "-" else value
-    return None if value is None else _str(value)
-
-
-def _opt_int(value: Any, _: Any = None) -> int | None:
-    if type(value) is int:
-        return value
-    return None if value is None or value == "-" or value == "" else _int(value)
-
-
-def _opt_float(value: Any, _: Any = None) -> float | None:
-    if type(value) is float:
-        return value
-    return None if value is None or value == "-" or value == "" else _float(value)
-
-
-def _opt_iso(value: Any, _: Any = None) -> datetime | None:
-    return None if value is None or value == "-" or value == "" else _iso(value)
-
-
 def _number_or_text(number: Hook) -> Hook:
     """``number`` (an optional number's hook) that keeps text it cannot read as the text."""
 
@@ -215,10 +189,12 @@ def _number_or_text(number: Hook) -> Hook:
 
 
 def _optional(hook: Hook, inner: Any) -> Hook:
-    """``hook`` for ``inner``, made a hook for ``inner | None`` (enums, records)."""
+    """``hook`` for ``inner``, made a hook for ``inner | None``: ``null`` and ``"-"`` are
+    ``None``, and ``""`` too unless ``inner`` is text (a text field keeps ``""``)."""
+    placeholders = {"-"} if inner is str else _PLACEHOLDERS
 
     def optional(value: Any, _: Any = None) -> Any:
-        if value is None or (type(value) is str and value in _PLACEHOLDERS):
+        if value is None or (type(value) is str and value in placeholders):
             return None
         return hook(value, inner)
 
@@ -267,22 +243,6 @@ def _enum(value: Any, cls: type[OpenStrEnum]) -> OpenStrEnum:
         member = cls._value2member_map_.get(value)
         return cls(value) if member is None else member  # type: ignore[return-value]
     raise _Invalid(f"expected text, got {_json_type(value)}")
-
-
-def _optional_enum(cls: type[OpenStrEnum]) -> Hook:
-    """The hook of ``cls | None``: a known value costs one call and one dict lookup; anything
-    else (``null``, ``"-"``, an unknown value, a wrong type) goes through ``_optional(_enum)``."""
-    members = cls._value2member_map_
-    general = _optional(_enum, cls)
-
-    def optional_enum(value: Any, _: Any = None) -> Any:
-        if type(value) is str:
-            member = members.get(value)
-            if member is not None:
-                return member
-        return general(value, cls)
-
-    return optional_enum
 
 
 def _is_optional(type_: Any) -> bool:
@@ -347,25 +307,13 @@ def _record_factory(conv: cattrs.Converter) -> Callable[[type[Any]], Hook]:
         )
 
         def record(value: Any, _: Any = None) -> Any:
-            if type(value) is dict:
-                return generated(value, cls)
-            raise _Invalid(f"expected an object, got {_json_type(value)}")
+            if type(value) is not dict:
+                raise _Invalid(f"expected an object, got {_json_type(value)}")
+            return generated(_respell(value, spellings) if spellings else value, cls)
 
-        def respelt(value: Any, _: Any = None) -> Any:
-            if type(value) is dict:
-                return generated(_respell(value, spellings), cls)
-            raise _Invalid(f"expected an object, got {_json_type(value)}")
-
-        return respelt if spellings else record
+        return record
 
     return factory
-
-
-#: ``X | None`` hooks written out for the common ``X``; enums get ``_optional_enum``, any other
-#: ``X`` (a nested record) ``_optional``.
-_OPTIONAL_HOOKS: Final[dict[Any, Hook]] = {
-    str: _opt_str, int: _opt_int, float: _opt_float, datetime: _opt_iso,
-}  # fmt: skip
 
 
 def _is_tuple(type_: Any) -> bool:
@@ -401,13 +349,12 @@ def _converter(detailed: bool) -> cattrs.Converter:
 
     def optional(type_: Any) -> Hook:
         inner = _inner(type_)
-        if isinstance(inner, type) and issubclass(inner, OpenStrEnum):
-            return _optional_enum(inner)
-        return _OPTIONAL_HOOKS.get(inner) or _optional(conv.get_structure_hook(inner), inner)
+        return _optional(conv.get_structure_hook(inner), inner)
 
     conv.register_structure_hook_factory(_is_optional, optional)
     for number in (int, float):  # ``X | str | None``: the number, else the text
-        conv.register_structure_hook(number | str | None, _number_or_text(_OPTIONAL_HOOKS[number]))
+        read = _number_or_text(_optional(conv.get_structure_hook(number), number))
+        conv.register_structure_hook(number | str | None, read)
     conv.register_structure_hook_factory(_is_tuple, _tuple_factory(conv))
     conv.register_structure_hook_factory(attrs.has, _record_factory(conv))
     return conv

@@ -17,7 +17,7 @@ from typing import Any, Final, Literal, Protocol, TypedDict, Unpack
 import attrs
 from yarl import URL
 
-from . import _defaults
+from . import _checks, _defaults
 
 __all__ = ["Pacer", "RateLimit", "Slots", "account_id", "make_pacer", "mask_url"]
 
@@ -75,16 +75,6 @@ def _check_name(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> N
         raise ValueError(
             f"name must be 1 to 200 printable characters without spaces, got {value!r}"
         )
-
-
-def _check_processes(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"processes must be an int >= 1, got {value!r}")
-
-
-def _check_fallback(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value not in ("local", "fail"):
-        raise ValueError(f"fallback must be 'local' or 'fail', got {value!r}")
 
 
 class Sharing(TypedDict, total=False):
@@ -157,22 +147,16 @@ class RateLimit:
     with the client).
     """
 
-    calls: int
-    period: float = 1.0
+    calls: int = attrs.field(validator=_checks.field(_checks.count, 1))
+    period: float = attrs.field(
+        default=1.0, validator=_checks.field(_checks.seconds, positive=True)
+    )
     shared: str | None = attrs.field(default=None, validator=_check_shared, repr=_repr_shared)
     name: str = attrs.field(default="default", validator=_check_name)
-    processes: int = attrs.field(default=1, validator=_check_processes)
-    fallback: Fallback = attrs.field(default="local", validator=_check_fallback)
-
-    def __attrs_post_init__(self) -> None:
-        if isinstance(self.calls, bool) or not isinstance(self.calls, int) or self.calls < 1:
-            raise ValueError(f"calls must be an int >= 1, got {self.calls!r}")
-        if (
-            isinstance(self.period, bool)
-            or not isinstance(self.period, int | float)
-            or not self.period > 0
-        ):
-            raise ValueError(f"period must be > 0 seconds, got {self.period!r}")
+    processes: int = attrs.field(default=1, validator=_checks.field(_checks.count, 1))
+    fallback: Fallback = attrs.field(
+        default="local", validator=attrs.validators.in_(("local", "fail"))
+    )
 
     @classmethod
     def per_second(cls, calls: int, **sharing: Unpack[Sharing]) -> RateLimit:

@@ -26,7 +26,7 @@ from typing import Final, Protocol
 import attrs
 import backoff
 
-from . import _defaults
+from . import _checks, _defaults
 from .errors import (
     ApiError,
     AuthenticationError,
@@ -101,6 +101,9 @@ def classify(error: BaseException) -> Verdict:
     return Verdict.PERMANENT
 
 
+_seconds = _checks.field(_checks.seconds)
+
+
 @attrs.frozen
 class RetryPolicy:
     """How a call is retried. Times in seconds.
@@ -116,23 +119,19 @@ class RetryPolicy:
       whose delay would end past the deadline is not made.
     """
 
-    max_retries: int = _defaults.MAX_RETRIES
-    initial_delay: float = _defaults.INITIAL_DELAY
-    max_delay: float = _defaults.MAX_DELAY
-    retry_after_cap: float = _defaults.RETRY_AFTER_CAP
-    deadline: float | None = _defaults.DEADLINE
+    max_retries: int = attrs.field(
+        default=_defaults.MAX_RETRIES, validator=_checks.field(_checks.count, 0)
+    )
+    initial_delay: float = attrs.field(default=_defaults.INITIAL_DELAY, validator=_seconds)
+    max_delay: float = attrs.field(default=_defaults.MAX_DELAY, validator=_seconds)
+    retry_after_cap: float = attrs.field(default=_defaults.RETRY_AFTER_CAP, validator=_seconds)
+    deadline: float | None = attrs.field(
+        default=_defaults.DEADLINE, validator=_checks.field(_checks.optional_seconds)
+    )
 
     def __attrs_post_init__(self) -> None:
-        if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int):
-            raise TypeError(f"max_retries must be an int, got {self.max_retries!r}")
-        if self.max_retries < 0:
-            raise ValueError(f"max_retries must be >= 0, got {self.max_retries}")
-        if not 0 <= self.initial_delay <= self.max_delay or self.retry_after_cap < 0:
-            raise ValueError(
-                "retry delays must be >= 0 seconds, with initial_delay <= max_delay"
-            )
-        if self.deadline is not None and not self.deadline > 0:
-            raise ValueError(f"deadline must be > 0 seconds or None, got {self.deadline}")
+        if self.initial_delay > self.max_delay:
+            raise ValueError("initial_delay must be <= max_delay")
 
     def ceilings(self) -> Iterator[float]:
         """Back-off ceilings before jitter: ``initial_delay``, doubling, capped at ``max_delay``."""

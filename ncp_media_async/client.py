@@ -12,7 +12,7 @@ import aiohttp
 import attrs
 from yarl import URL
 
-from . import _defaults
+from . import _checks, _defaults
 from ._config import ClientOptions, Config, check_header_value
 from ._ratelimit import mask_url
 from ._resource import Resource
@@ -177,23 +177,13 @@ def check_base_url(name: str, value: object) -> str:
     return value
 
 
-def _check_url(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
-    check_base_url(attribute.name, value)
-
-
-def _check_optional_url(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None:
-        check_base_url(attribute.name, value)
+_check_optional_url: _checks.Validator = attrs.validators.optional(_checks.field(check_base_url))
 
 
 def _check_prefix(instance: Any, attribute: attrs.Attribute[str], value: Any) -> None:
     if not isinstance(value, str) or not value.startswith("/") or value.endswith("/"):
         raise ConfigurationError(f"{attribute.name} must be a path like '/api/v2', got {value!r}")
     check_base_url(attribute.name, "http://h" + value)
-
-
-def _check_region(instance: Any, attribute: attrs.Attribute[str], value: Any) -> None:
-    check_header_value(attribute.name, value)
 
 
 @attrs.frozen
@@ -238,7 +228,9 @@ class Endpoints:
     live_station_prefix: str = attrs.field(
         default=_defaults.LIVE_STATION_PREFIX, validator=_check_prefix
     )
-    live_station_region: str = attrs.field(default=_defaults.REGION_CODE, validator=_check_region)
+    live_station_region: str = attrs.field(
+        default=_defaults.REGION_CODE, validator=_checks.field(check_header_value)
+    )
 
     @classmethod
     def public(cls) -> Endpoints:

@@ -375,105 +375,41 @@ _BY_STATUS: Final[Mapping[int, type[ApiError]]] = {
     429: RateLimitError,
 }
 
-# Service codes whose meaning overrides the HTTP status (below 429/5xx, which always win). The
-# API Gateway's codes are short ("200"), VOD Station's are 2600xx, Live Station's 2500xx-2507xx,
-# Media Intelligence's 1xxxx: the ranges do not collide. Codes not listed take their class from
-# the HTTP status. The messages live with the services (and the emulator), not here.
-_BY_CODE: Final[Mapping[str, type[ApiError]]] = {
-    # API Gateway
-    "100": BadRequestError,
-    "200": AuthenticationError,
-    "210": PermissionDeniedError,
-    "230": PermissionDeniedError,
-    "300": NotFoundError,
-    "400": RateLimitError,
-    "410": RateLimitError,
-    "420": RateLimitError,
-    "430": BadRequestError,  # Request Entity Too Large
-    "500": ServerError,
-    "510": ServerError,
-    "900": ServerError,
-    # VOD Station
-    "260000": ServerError,
-    "260002": BadRequestError,
-    "260003": BadRequestError,
-    "260004": NotFoundError,
-    "260006": PermissionDeniedError,
-    "260009": ServerError,
-    "260010": PermissionDeniedError,
-    "260011": BadRequestError,
-    "260017": NotFoundError,
-    "260022": ConflictError,  # start only when the channel is STOPPED
-    "260023": ConflictError,  # stop only when the channel is READY
-    "260024": ConflictError,  # delete only when the channel is STOPPED
-    "260025": BadRequestError,
-    "260026": BadRequestError,
-    "260033": BadRequestError,
-    # VOD Station validation codes: protocol, segment duration, bucket name, parameters, CDN
-    # type, channel name, encryption and DRM settings (HTTP status not documented)
-    **dict.fromkeys(
-        ("260012", "260013", "260021", "260027", "260028", "260029", "260030", "260032"),
-        BadRequestError,
-    ),
-    **dict.fromkeys((f"2600{n}" for n in range(34, 48)), BadRequestError),
-    # Live Station
-    "250000": ServerError,
-    "250002": BadRequestError,  # {0}: invalid value
-    "250003": BadRequestError,
-    "250004": NotFoundError,
-    "250006": PermissionDeniedError,
-    "250009": ServerError,
-    "250010": PermissionDeniedError,
-    "250011": BadRequestError,  # {0} must have a valid value
-    "250012": BadRequestError,
-    "250014": BadRequestError,
-    "250015": PermissionDeniedError,
-    "250016": ServerError,
-    "250017": PermissionDeniedError,
-    "250018": BadRequestError,
-    "250019": BadRequestError,  # region not supported
-    "250020": BadRequestError,
-    "250021": BadRequestError,
-    "250022": BadRequestError,
-    "250100": NotFoundError,
-    "250101": ConflictError,  # the channel is not publishing now
-    "250102": ConflictError,  # the channel is publishing
-    "250103": ConflictError,  # the channel has never been published
-    "250107": ConflictError,  # the channel's CDN is not running
-    "250109": ConflictError,  # CDN creating or changing: cannot delete
-    "250113": ConflictError,  # return the CDN first
-    "250114": ConflictError,  # delete only in READY
-    "250115": ConflictError,  # the channel has no DVR (time machine)
-    "250121": ConflictError,  # the channel has no DVR (useDvr)
-    "250123": NotFoundError,
-    "250124": ConflictError,  # URLs only while the CDN is RUNNING
-    "250125": ConflictError,  # URLs only while the channel is READY
-    "250133": ConflictError,  # the channel has no DVR (useDvr)
-    "250134": ConflictError,  # the channel is not PUBLISHING
-    "250135": ConflictError,  # recording already started
-    "250136": ConflictError,  # recording already started (second code, same text)
-    "250137": ConflictError,  # recording is not running
-    "250141": ConflictError,  # time machine URL only while recording
-    "250300": NotFoundError,
-    "250301": NotFoundError,
-    "250501": NotFoundError,
-    "250502": ServerError,  # record file upload error
-    "250505": PermissionDeniedError,  # no access to Object Storage
-    "250506": BadRequestError,
-    "250507": ConflictError,  # upload only from TRANSFER_READY or TRANSFER_FAIL
-    "250600": BadRequestError,  # a number below 1 (pageNo, pageSizeNo)
-    "250700": ConflictError,  # record id already requested
-    "250701": NotFoundError,
-    "250702": NotFoundError,
-    "250703": BadRequestError,  # bucket name not allowed
-    "250704": BadRequestError,  # bucket name not allowed
-    "250705": NotFoundError,
-    # Media Intelligence
-    "10001": BadRequestError,
-    "10014": BadRequestError,
-    "10016": BadRequestError,
-    "10023": BadRequestError,
+# Service codes whose meaning overrides the HTTP status (below 429/5xx, which always win), by
+# meaning. The API Gateway's codes are short ("200"), VOD Station's are 2600xx, Live Station's
+# 2500xx-2507xx, Media Intelligence's 1xxxx: the ranges do not collide. Codes not listed take
+# their class from the HTTP status. The messages live with the services (and the emulator).
+_CODES: Final = {
+    # The gateway's 100 and 430 (entity too large); VOD Station's parameter checks (260012 to
+    # 260047: protocol, segment duration, bucket name, CDN type, channel name, encryption and
+    # DRM; HTTP status not documented); Live Station's invalid values (250002, 250011), region
+    # not supported (250019), a page number below 1 (250600), a bucket name not allowed
+    # (250703, 250704); Media Intelligence's invalid requests (10016: a folder as a key).
+    BadRequestError: """100 430 260002 260003 260011 260012 260013 260021 260025 260026 260027
+        260028 260029 260030 260032 260033 260034 260035 260036 260037 260038 260039 260040
+        260041 260042 260043 260044 260045 260046 260047 250002 250003 250011 250012 250014
+        250018 250019 250020 250021 250022 250506 250600 250703 250704 10001 10014 10016 10023""",
+    AuthenticationError: "200",
+    # The gateway's 210 and 230; no access to Object Storage (250505).
+    PermissionDeniedError: "210 230 260006 260010 250006 250010 250015 250017 250505",
+    # Live Station's unknown channel arrives as HTTP 400 (250100, 250123).
+    NotFoundError: """300 260004 260017 250004 250100 250123 250300 250301 250501 250701 250702
+        250705""",
+    RateLimitError: "400 410 420",
+    # A record file upload error (250502).
+    ServerError: "500 510 900 260000 260009 250000 250009 250016 250502",
+    # The wrong state: VOD channel start only when STOPPED (260022), stop only when READY
+    # (260023), delete only when STOPPED (260024); Live channel not publishing (250101, 250134),
+    # publishing (250102), never published (250103), CDN not running (250107), being created or
+    # changed (250109), to be returned first (250113), delete only in READY (250114), no DVR
+    # (250115, 250121, 250133), URLs only while the CDN is RUNNING (250124) or the channel READY
+    # (250125), recording already started (250135, 250136) or not running (250137), a time
+    # machine URL only while recording (250141), an upload only from TRANSFER_READY or
+    # TRANSFER_FAIL (250507), a record id already requested (250700).
+    ConflictError: """260022 260023 260024 250101 250102 250103 250107 250109 250113 250114
+        250115 250121 250124 250125 250133 250134 250135 250136 250137 250141 250507 250700""",
 }
+_BY_CODE: Final = {code: cls for cls, codes in _CODES.items() for code in codes.split()}
 
 
 def shorten(text: str, limit: int = _defaults.MESSAGE_CHARS) -> str:

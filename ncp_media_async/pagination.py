@@ -100,7 +100,7 @@ from collections import deque
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from typing import Final, Generic, TypeVar
 
-from . import _defaults
+from . import _checks, _defaults
 from .errors import ResponseError
 from .records import Page
 
@@ -125,12 +125,9 @@ FetchPage = Callable[[int, int], Awaitable[Page[T]]]
 def validate_page_size(
     page_size: int, minimum: int = 1, maximum: int = _defaults.MAX_PAGE_SIZE
 ) -> int:
-    """``page_size`` if it is an int within ``[minimum, maximum]``, else a clear ``ValueError``."""
-    if isinstance(page_size, bool) or not isinstance(page_size, int):
-        raise TypeError(f"page_size must be an int, got {type(page_size).__name__}")
-    if not minimum <= page_size <= maximum:
-        raise ValueError(f"page_size must be between {minimum} and {maximum}, got {page_size}")
-    return page_size
+    """``page_size`` if it is an int within ``[minimum, maximum]``, else a clear ``ValueError``
+    (``TypeError`` for another type)."""
+    return _checks.count("page_size", page_size, minimum, maximum)
 
 
 def last_page(total: int, page_size: int) -> int:
@@ -200,19 +197,11 @@ class Pager(Generic[T]):
         max_page_size: int = _defaults.MAX_PAGE_SIZE,
     ) -> None:
         self.page_size = validate_page_size(page_size, min_page_size, max_page_size)
-        if isinstance(start_page, bool) or not isinstance(start_page, int) or start_page < 1:
-            raise ValueError(f"start_page must be an int >= 1, got {start_page!r}")
-        if max_items is not None and (
-            isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 0
-        ):
-            raise ValueError(f"max_items must be an int >= 0 or None, got {max_items!r}")
-        if isinstance(prefetch, bool) or not isinstance(prefetch, int) or prefetch < 1:
-            raise ValueError(f"prefetch must be an int >= 1, got {prefetch!r}")
         self._fetch = fetch
         self._min_page_size = min_page_size
-        self.start_page = start_page
-        self.max_items = max_items
-        self.prefetch = prefetch
+        self.start_page = _checks.count("start_page", start_page, 1)
+        self.max_items = None if max_items is None else _checks.count("max_items", max_items)
+        self.prefetch = _checks.count("prefetch", prefetch, 1)
 
     def __repr__(self) -> str:
         return (
@@ -265,7 +254,6 @@ class Pager(Generic[T]):
             if inflight:
                 await asyncio.gather(*inflight, return_exceptions=True)
 
-
     async def _page(self, page_no: int, size: int) -> Page[T]:
         """Page ``page_no`` as asked for: numbered by the walk, whatever number ``fetch`` put
         on it (a dialect that echoes the server's own, 0-based say, cannot skew the walk)."""
@@ -316,7 +304,9 @@ class _Walk(Generic[T]):
         if not self.ended and self.cap is not None and page.page_no >= self.cap:
             logger.warning(
                 "list walk stopped at its hard cap, page %d (twice the pages the first total "
-                "implied); the server's total is now %s", page.page_no, page.total,
+                "implied); the server's total is now %s",
+                page.page_no,
+                page.total,
             )
             self.ended = True
         return items

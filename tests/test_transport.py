@@ -357,7 +357,7 @@ def test_header_values_are_checked_when_the_client_is_built(value: str) -> None:
         ({"timeout": float("nan")}, ValueError),
         ({"connect_timeout": -1}, ValueError),
         ({"max_connections": 0}, ValueError),
-        ({"max_connections": 2.5}, ValueError),
+        ({"max_connections": 2.5}, TypeError),  # the wrong type, as everywhere
         ({"max_body_size": 10}, ValueError),
         ({"max_retries": -1}, ValueError),
         ({"retry": "fast"}, TypeError),
