@@ -95,7 +95,7 @@ def test_ingest_without_index(mi: LoopbackEmulator) -> None:
     [
         (["--scene-range", "LONG", "--min-scene", "10", "--max-scene", "20"], "not both"),
         (["--min-scene", "10"], "--min-scene and --max-scene go together"),
-        (["--min-scene", "5", "--max-scene", "20"], "--min-scene must be from 10 to 30"),
+        (["--min-scene", "5", "--max-scene", "20"], "--min-scene must be between 10 and 30"),
         (["--tag", "x"], "--tag ids must be non-negative integers"),
         (["--persons", "11"], "Invalid value for '--persons'"),
     ],
