@@ -145,6 +145,17 @@ class RateLimit:
     A ``RateLimit`` is a frozen, hashable, picklable value; the Redis connection belongs to the
     ``MediaClient`` using it (opened in the running event loop at the first request, closed
     with the client).
+
+    Examples:
+        ```python
+        # one process: 1,000 requests a minute, evenly spaced (60 ms apart)
+        client = ncp.MediaClient(rate_limit=ncp.RateLimit.per_minute(1000))
+        # every replica of a deployment shares one budget through Redis
+        shared = ncp.RateLimit.per_minute(
+            970, shared="redis://redis.internal:6379/0", name="media-ai", processes=4
+        )
+        client = ncp.MediaClient(rate_limit=shared)
+        ```
     """
 
     calls: int = attrs.field(validator=_checks.field(_checks.count, 1))

@@ -1,10 +1,12 @@
 """NCP API Gateway signature v2: pure functions, no I/O.
 
-The gateway authenticates a request by three headers::
+The gateway authenticates a request by three headers:
 
-    x-ncp-apigw-timestamp     epoch *milliseconds*, as a decimal string
-    x-ncp-iam-access-key      the access key id
-    x-ncp-apigw-signature-v2  base64(HMAC-SHA256(secret_key, string_to_sign))
+```text
+x-ncp-apigw-timestamp     epoch *milliseconds*, as a decimal string
+x-ncp-iam-access-key      the access key id
+x-ncp-apigw-signature-v2  base64(HMAC-SHA256(secret_key, string_to_sign))
+```
 
 with ``string_to_sign = METHOD + " " + PATH_AND_QUERY + "\\n" + TIMESTAMP + "\\n" + ACCESS_KEY``.
 

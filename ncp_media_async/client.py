@@ -292,10 +292,26 @@ class Endpoints:
 class MediaClient:
     """The asyncio client for VOD Station, Live Station and Media Intelligence.
 
-    ::
+    One client per process is the rule: it holds one connection pool, one 429 back-off gate,
+    one rate limit and one clock calibration for every call made through it.
 
-        async with MediaClient(Credentials.from_env()) as client:
+    Examples:
+        ```python
+        import ncp_media_async as ncp
+
+        async with ncp.MediaClient() as client:  # keys: environment, then ~/.ncloud/configure
             stats = await client.vod_station.status_statistics(start=t0, end=t1)
+            async for status in client.media_ai.wait_for_imports(refs, timeout=600):
+                print(status.asset, status.upload_status)
+
+        # the built-in emulator (ncp-media emulator), paced to the documented search quota
+        client = ncp.MediaClient(
+            ncp.Credentials("EMULATOR_KEY", "EMULATOR_SECRET"),
+            endpoints=ncp.Endpoints.at("http://127.0.0.1:8080"),
+            rate_limit=ncp.RateLimit.per_minute(1000),
+            max_retries=2,
+        )
+        ```
 
     Args:
         credentials: the key pair; ``None`` reads ``Credentials.from_env()``.

@@ -1,29 +1,29 @@
 """The exception tree and the pure mapping from an error response to an exception.
 
-::
-
-    NcpError
-    ├── ApiError                   a response that says no (status, code, message, service)
-    │   ├── BadRequestError        400 and codes that mean "your request is wrong"
-    │   ├── AuthenticationError    401 (gateway 200: signature, key or timestamp rejected)
-    │   ├── PermissionDeniedError  403, gateway 210/230, Live Station 250010/250015/250017
-    │   ├── NotFoundError          404, Live Station 250100 (sent as HTTP 400), VOD Station 260004
-    │   ├── ConflictError          409, and the documented "wrong state" codes (not publishing,
-    │   │                          already recording, channel not stopped, ...)
-    │   ├── RateLimitError         429 (gateway 400/410/420)
-    │   └── ServerError            5xx
-    ├── TransportError             connection failures and timeouts, after retries ran out
-    │   ├── RequestTimeoutError    no complete answer within the attempt's timeout (a read)
-    │   └── OutcomeUnknownError    a write that may have reached the server; not repeated
-    ├── ResponseError              a success status whose body cannot be understood
-    │   └── BodyTooLargeError      a body over the client's ``max_body_size``
-    ├── PollingError               a wait that did not end well (``ncp_media_async.polling``)
-    │   └── PollTimeoutError       its ``timeout`` passed first (also a ``TimeoutError``)
-    ├── AddFilesError              ``VodStation.add_files`` stopped part-way (what was submitted)
-    ├── SharedLimitError           a shared rate limit's Redis is unreachable (``fallback="fail"``)
-    ├── JournalError               a bulk write's journal is another batch's, locked or unwritable
-    ├── ClientClosedError          a request on a closed client (or a closed caller-owned session)
-    └── ConfigurationError         missing credentials, a bad endpoint URL (also a ``ValueError``)
+```text
+NcpError
+├── ApiError                   a response that says no (status, code, message, service)
+│   ├── BadRequestError        400 and codes that mean "your request is wrong"
+│   ├── AuthenticationError    401 (gateway 200: signature, key or timestamp rejected)
+│   ├── PermissionDeniedError  403, gateway 210/230, Live Station 250010/250015/250017
+│   ├── NotFoundError          404, Live Station 250100 (sent as HTTP 400), VOD Station 260004
+│   ├── ConflictError          409, and the documented "wrong state" codes (not publishing,
+│   │                          already recording, channel not stopped, ...)
+│   ├── RateLimitError         429 (gateway 400/410/420)
+│   └── ServerError            5xx
+├── TransportError             connection failures and timeouts, after retries ran out
+│   ├── RequestTimeoutError    no complete answer within the attempt's timeout (a read)
+│   └── OutcomeUnknownError    a write that may have reached the server; not repeated
+├── ResponseError              a success status whose body cannot be understood
+│   └── BodyTooLargeError      a body over the client's ``max_body_size``
+├── PollingError               a wait that did not end well (``ncp_media_async.polling``)
+│   └── PollTimeoutError       its ``timeout`` passed first (also a ``TimeoutError``)
+├── AddFilesError              ``VodStation.add_files`` stopped part-way (what was submitted)
+├── SharedLimitError           a shared rate limit's Redis is unreachable (``fallback="fail"``)
+├── JournalError               a bulk write's journal is another batch's, locked or unwritable
+├── ClientClosedError          a request on a closed client (or a closed caller-owned session)
+└── ConfigurationError         missing credentials, a bad endpoint URL (also a ``ValueError``)
+```
 
 Meaning comes from the service's code where one exists, else from the HTTP status; an error status
 is classified by its status even when the body is HTML or unreadable, and a 429 or 5xx status
@@ -301,13 +301,15 @@ class AddFilesError(NcpError):
       could be made): not taken, safe to submit.
 
     ``error`` (also ``__cause__``) is the failed request's exception; ``since`` (aware UTC) is
-    when it was sent, by the gateway's clock as far as the client knows it. To reconcile::
+    when it was sent, by the gateway's clock as far as the client knows it. To reconcile:
 
-        except ncp.AddFilesError as e:
-            jobs = [*e.jobs, *await vod.find_jobs(e.category_id, e.uncertain, since=e.since,
-                                                  bucket=bucket)]
-            taken = {job.input_path for job in jobs}
-            again = [p for p in e.uncertain if p not in taken] + list(e.unsent)
+    ```python
+    except ncp.AddFilesError as e:
+        jobs = [*e.jobs, *await vod.find_jobs(e.category_id, e.uncertain, since=e.since,
+                                              bucket=bucket)]
+        taken = {job.input_path for job in jobs}
+        again = [p for p in e.uncertain if p not in taken] + list(e.unsent)
+    ```
 
     ``find_jobs`` reads the encoding status list, where a taken input shows; one that does not
     may still be worked on by a service that answered too late, so let a minute pass before

@@ -1,10 +1,12 @@
 """The pager: walks offset-paginated lists as async iterators, with optional prefetch.
 
-A list method returns a ``Pager`` at once (nothing is sent until it is iterated)::
+A list method returns a ``Pager`` at once (nothing is sent until it is iterated):
 
-    async for item in pager: ...            # items, in order
-    async for page in pager.pages(): ...    # Page objects (items, page_no, page_size, total)
-    items = await pager.to_list()
+```python
+async for item in pager: ...            # items, in order
+async for page in pager.pages(): ...    # Page objects (items, page_no, page_size, total)
+items = await pager.to_list()
+```
 
 The pager knows no wire dialect: it calls ``fetch(page_no, size)`` and reads the ``Page`` that
 comes back (``items``, and ``total`` or ``None``; the page keeps the number it was asked for,
@@ -175,6 +177,16 @@ def repeated_head(previous: Sequence[T], items: Sequence[T], grown: int) -> int:
 
 class Pager(Generic[T]):
     """An async iterable over every item of a paginated list. See the module docstring.
+
+    Examples:
+        ```python
+        statuses = client.vod_station.encoding_statuses(start=t0, page_size=100, prefetch=8)
+        async for status in statuses:  # items in order; 8 page requests in flight
+            print(status.file_path, status.status)
+        async for page in client.vod_station.categories().pages():
+            print(page.page_no, len(page.items), page.total)
+        first_50 = await client.media_ai.assets("ws", 7, max_items=50).to_list()
+        ```
 
     Args:
         fetch: fetches one page, ``(page_no, page_size) -> Page``.
