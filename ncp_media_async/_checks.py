@@ -22,11 +22,13 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import attrs
+from yarl import URL
 
 __all__ = [
     "aware",
     "count",
     "field",
+    "http_url",
     "instances",
     "member",
     "optional_seconds",
@@ -34,6 +36,7 @@ __all__ = [
     "segment",
     "text",
     "texts",
+    "whole",
 ]
 
 E = TypeVar("E", bound=enum.Enum)
@@ -83,6 +86,35 @@ def texts(name: str, values: Any) -> list[str]:
     if isinstance(values, str | bytes | bytearray) or not isinstance(values, Iterable):
         raise TypeError(f"{name} must be a collection of strings, not {type(values).__name__}")
     return list(dict.fromkeys(text(name, value) for value in values))
+
+
+def whole(name: str, value: Any) -> int:
+    """A whole number given as an ``int`` or its decimal text (ids that the documents type as
+    text in one place and as integers in another)."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise TypeError(f"{name} must be an int or its text, got {type(value).__name__}")
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()):
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
+    return int(text)
+
+
+def http_url(name: str, value: Any) -> str:
+    """An ``http``/``https`` URL with a host, without whitespace or unprintable characters."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+    try:
+        url = URL(value)
+    except ValueError:
+        url = None
+    if (
+        url is None
+        or url.scheme not in ("http", "https")
+        or not url.host
+        or any(ch.isspace() or not ch.isprintable() for ch in value)
+    ):
+        raise ValueError(f"{name} must be an http(s) URL with a host, got {value!r}")
+    return value
 
 
 def instances(name: str, values: Any, kind: type[T] | tuple[type[T], ...]) -> list[T]:

@@ -17,8 +17,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from yarl import URL
-
 from . import _checks, _defaults
 from ._callbacks import MAX_CALLBACK_BYTES, callback_json, preview
 from ._checks import segment
@@ -198,7 +196,7 @@ class LiveStation(Resource):
             "POST",
             ("events", "callbackEndpoint"),
             _structure_callback_endpoint,
-            json={"callbackUrl": _check_callback_url(url)},
+            json={"callbackUrl": _checks.http_url("url", url)},
             idempotent=True,
         )
 
@@ -288,36 +286,12 @@ class LiveStation(Resource):
 # -------------------------------------------------------------------------------- arguments
 
 
-def _check_callback_url(url: object) -> str:
-    if not isinstance(url, str):
-        raise TypeError(f"url must be a str, got {type(url).__name__}")
-    try:
-        parsed = URL(url)
-    except ValueError:
-        parsed = None
-    if (
-        parsed is None
-        or parsed.scheme not in ("http", "https")
-        or not parsed.host
-        or any(ch.isspace() or not ch.isprintable() for ch in url)
-    ):
-        raise ValueError(f"url must be an http(s) URL with a host, got {url!r}")
-    return url
-
-
 def _record_ids(records: Iterable[Recording | str | int]) -> list[int]:
     """Record ids as the integers the upload body takes, duplicates once, order kept."""
-    if isinstance(records, str | int | Recording):
-        raise TypeError("records must be a list of recordings or record ids, not one")
-    ids: list[int] = []
-    for record in records:
-        value = record.record_id if isinstance(record, Recording) else record
-        if isinstance(value, bool) or not isinstance(value, str | int):
-            raise TypeError(f"a record id must be a str or an int, got {type(value).__name__}")
-        text = str(value).strip()
-        if not (text.isascii() and text.isdigit()):
-            raise ValueError(f"a record id is a whole number, got {value!r}")
-        ids.append(int(text))
+    ids = [
+        _checks.whole("records", record.record_id if isinstance(record, Recording) else record)
+        for record in _checks.instances("records", records, (Recording, str, int))
+    ]
     if not ids:
         raise ValueError("records must name at least one recording")
     return list(dict.fromkeys(ids))
