@@ -625,9 +625,10 @@ class Transport:
             return _Answer(error=error, status=status)
         try:
             return _Answer(value=parse(data), status=status, date=date)
-        except ResponseError as exc:
+        except ResponseError as exc:  # its message may quote a value of the body
             exc.request = request.label
             exc.excerpt = excerpt(scrub(body, signed.values()))
+            exc.args = (scrub(str(exc.args[0]).encode(), signed.values()).decode(),)
             return _Answer(error=exc, status=status)
         except RecursionError:
             return _Answer(error=_unreadable("body is nested too deeply", body, signed, request))
