@@ -222,9 +222,10 @@ class _HostClock:
 
     With a local clock 15 minutes off, every request sent before the first answer would be
     rejected; holding the others back for one round trip means at most one is. Only requests to
-    the same host wait, and for at most ``connect_timeout`` seconds: a host that hangs costs the
-    others that long, once, and then they go. A request whose deadline comes first is not sent,
-    even when the first request timed out just before (at its own deadline, a moment earlier).
+    the same host wait, and for at most ``connect_timeout`` seconds (``timeout``, the first
+    request's own limit, when shorter): a host that hangs costs the others that long, once, and
+    then they go. A request whose deadline comes first is not sent, even when the first request
+    timed out just before (at its own deadline, a moment earlier).
     """
 
     refusal: Final = "the host's first request (clock calibration) got no answer by the deadline"
@@ -243,7 +244,7 @@ class _HostClock:
             self.probe = asyncio.get_running_loop().create_future()
             return True
         transport = self._transport
-        hold = transport.config.connect_timeout
+        hold = min(transport.config.connect_timeout, transport.config.timeout)
         if deadline is not None:
             hold = min(hold, deadline - transport.monotonic())
         if hold > 0:  # in the loop's time: the hold is for an answer, not a pause to inject

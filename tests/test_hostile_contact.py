@@ -33,9 +33,9 @@ async def test_calls_held_behind_a_first_request_that_hangs_past_their_deadline_
     None
 ):
     """50 ``add_files`` at a host's first contact: one goes, 49 wait for its answer, which never
-    comes. 0.2.0 released the 49 when the first one timed out at its deadline, microseconds
-    before theirs: each went with a millisecond left, timed out before connecting, and all 50
-    were reported ``uncertain``."""
+    comes. 0.2.0 (and the 1.0 core until this test) released the 49 when the first one timed
+    out at its deadline, microseconds before theirs: each went with a millisecond left, timed
+    out before connecting, and all 50 were reported ``uncertain``."""
     deadline = 0.3  # seconds, for every call: the only real waiting of the test
     async with (
         hostile(hang) as server,
@@ -56,6 +56,20 @@ async def test_calls_held_behind_a_first_request_that_hangs_past_their_deadline_
     # Unsent, so safe to submit again: nothing was retried, nothing is in doubt.
     assert {o.attempts for o in unsent} == {0}
     assert all("clock calibration" in str(o) for o in unsent)
+
+
+async def test_a_first_request_that_times_out_holds_the_others_no_longer_than_its_timeout() -> None:
+    """The others are not released by a first request that times out (see above), but they wait
+    no longer than one attempt's ``timeout`` (0.2 s here), not the 10 s ``connect_timeout``,
+    and then go: a host that hangs costs them what it costs the first."""
+    async with hostile(hang) as server, server.client(timeout=0.2, max_retries=0) as client:
+        vod = client.vod_station
+        async with asyncio.timeout(5):
+            outcomes = await asyncio.gather(
+                vod.status_statistics(), vod.status_statistics(), return_exceptions=True
+            )
+    assert [type(o) for o in outcomes] == [ncp.RequestTimeoutError] * 2, outcomes
+    assert len(server.seen) == 2  # the second went once its hold ended
 
 
 # -- issue 19, item 5: hints where the user is wrong ---------------------------------------------
