@@ -205,13 +205,15 @@ class AttemptEvent:
 @attrs.define
 class _Answer(Generic[T]):
     """What one attempt gave: a value, or an error with what ``decide`` needs (``sent`` is False
-    only when the request certainly did not leave). ``date`` is the raw ``Date`` header."""
+    only when the request certainly did not leave; ``timed_out``: no answer came in time).
+    ``date`` is the raw ``Date`` header."""
 
     value: T | None = None
     error: NcpError | None = None
     status: int | None = None
     sent: bool = True
     date: str | None = None
+    timed_out: bool = False
 
 
 class _HostClock:
@@ -220,11 +222,13 @@ class _HostClock:
 
     With a local clock 15 minutes off, every request sent before the first answer would be
     rejected; holding the others back for one round trip means at most one is. Only requests to
-    the same host wait, and for at most ``connect_timeout`` seconds: a host that hangs costs the
-    others that long, once, and then they go. A request whose deadline comes first is not sent.
+    the same host wait, and for at most ``connect_timeout`` seconds (``timeout``, the first
+    request's own limit, when shorter): a host that hangs costs the others that long, once, and
+    then they go. A request whose deadline comes first is not sent, even when the first request
+    timed out just before (at its own deadline, a moment earlier).
     """
 
-    refusal: Final = "the host's first request (clock calibration) did not end before the deadline"
+    refusal: Final = "the host's first request (clock calibration) got no answer by the deadline"
 
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
@@ -240,7 +244,7 @@ class _HostClock:
             self.probe = asyncio.get_running_loop().create_future()
             return True
         transport = self._transport
-        hold = transport.config.connect_timeout
+        hold = min(transport.config.connect_timeout, transport.config.timeout)
         if deadline is not None:
             hold = min(hold, deadline - transport.monotonic())
         if hold > 0:  # in the loop's time: the hold is for an answer, not a pause to inject
@@ -249,12 +253,14 @@ class _HostClock:
             )
             if transport.closed:
                 raise ClientClosedError("the MediaClient was closed while the call waited")
-        return self.answered or deadline is None or transport.monotonic() < deadline
+        return deadline is None or transport.monotonic() < deadline
 
-    def release(self) -> None:
-        """The host answered (or its first request ended): let the others go."""
+    def release(self, *, wake: bool = True) -> None:
+        """The host answered (or its first request ended): hold no more requests, and let those
+        waiting go (unless the first request timed out: they wait out their own hold, which a
+        host that hangs costs them anyway, so that a deadline near theirs is not sent)."""
         self.answered = True
-        if self.probe is not None and not self.probe.done():
+        if wake and self.probe is not None and not self.probe.done():
             self.probe.set_result(None)
 
     def learn(self, date: str | None, signed_with: float, now: float, *, rejected: bool) -> bool:
@@ -487,7 +493,7 @@ class Transport:
                 answer = await self._attempt(request, parse, offset, attempt)
                 if probe:
                     probe = False
-                    host.release()
+                    host.release(wake=not answer.timed_out)
                 error = answer.error
                 if error is None:
                     if answer.date != host.last_date:  # ``Date`` moves once a second
@@ -625,9 +631,10 @@ class Transport:
             return _Answer(error=error, status=status)
         try:
             return _Answer(value=parse(data), status=status, date=date)
-        except ResponseError as exc:
+        except ResponseError as exc:  # its message may quote a value of the body
             exc.request = request.label
             exc.excerpt = excerpt(scrub(body, signed.values()))
+            exc.args = (scrub(str(exc.args[0]).encode(), signed.values()).decode(),)
             return _Answer(error=exc, status=status)
         except RecursionError:
             return _Answer(error=_unreadable("body is nested too deeply", body, signed, request))
@@ -651,7 +658,7 @@ class Transport:
             what, host=request.service.host, request=request.label, attempts=attempt,
             transient=transient,
         )  # fmt: skip
-        return _Answer(error=error, sent=sent)
+        return _Answer(error=error, sent=sent, timed_out=isinstance(exc, TimeoutError))
 
     # -- observability --------------------------------------------------------------------------
 

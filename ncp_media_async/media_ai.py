@@ -355,10 +355,11 @@ class MediaAI(Resource):
         an Object Storage bucket as a media asset; its ref, with ``key`` set, at once.
 
         The copy and checks run afterwards: follow them with ``import_status`` or
-        ``wait_for_imports``. ``key`` is the object's full name (a folder is refused by the
-        service with code 10016). One object per request, and one request per call: this call
-        creates an asset, so once it may have reached the service it is never sent again (a
-        timeout or reset raises ``OutcomeUnknownError``, a 5xx ``ServerError``): never two assets
+        ``wait_for_imports``. ``key`` is the object's full name (a folder is refused by the service
+        with code 10016, sent with HTTP 200 and raised as ``BadRequestError``: a refusal, whatever
+        its HTTP status, did not take effect). One object per request, and one request per call:
+        this call creates an asset, so once it may have reached the service it is never sent again
+        (a timeout or reset raises ``OutcomeUnknownError``, a 5xx ``ServerError``): never two assets
         for one call. Look the asset up with ``assets`` before importing the key again.
         """
         _checks.text("bucket", bucket)
