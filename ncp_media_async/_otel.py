@@ -62,6 +62,7 @@ class Otel:
     def __init__(self, tracer_provider: Any = None, meter_provider: Any = None) -> None:
         self.tracer = trace.get_tracer("ncp_media_async", __version__, tracer_provider)
         self._own = tracer_provider is not None
+        self._servers: dict[str, dict[str, Any]] = {}  # ``server.*`` attributes per host
         meter = metrics.get_meter("ncp_media_async", __version__, meter_provider)
         self.duration = meter.create_histogram(
             "http.client.request.duration", "s", "Duration of HTTP client requests.",
@@ -74,10 +75,15 @@ class Otel:
         class (a connection failure, a 200 whose body could not be read)."""
         return str(status) if status is not None and status >= 400 else type(error).__qualname__
 
+    @property
+    def live(self) -> bool:
+        """Whether a tracer provider is set: the API's own global, read because asking
+        ``get_tracer_provider()`` costs 2 µs (an API without it gets spans always)."""
+        return self._own or getattr(trace, "_TRACER_PROVIDER", self) is not None
+
     def _spans(self) -> bool:
-        """Whether to make spans here: a tracer provider is set (the API's own global, read
-        because asking ``get_tracer_provider()`` costs 2 µs; a future API without it gets spans
-        always) and the request is not one of a wait's."""
+        """Whether to make spans here: ``live`` (spelt out: a call less), and not for a request
+        of a wait."""
         live = self._own or getattr(trace, "_TRACER_PROVIDER", self) is not None
         return live and not context.get_value(_IN_WAIT)
 
@@ -99,9 +105,10 @@ class Otel:
                 error: NcpError | None) -> None:  # fmt: skip
         """One attempt (``Transport._report``): a histogram point and, under the call's span, a
         ``CLIENT`` span that ended now after ``seconds``."""
-        url = request.url
-        attributes: dict[str, Any] = {"http.request.method": request.method}
-        attributes["server.address"], attributes["server.port"] = url.host, url.port
+        url, host = request.url, request.service.host
+        if (server := self._servers.get(host)) is None:  # once per host: 0.4 µs an attempt
+            server = self._servers[host] = {"server.address": url.host, "server.port": url.port}
+        attributes: dict[str, Any] = {"http.request.method": request.method, **server}
         if status is not None:
             attributes["http.response.status_code"] = status
         if error is not None:

@@ -495,7 +495,7 @@ class Transport:
         otel = self.otel
         try:
             while True:
-                if otel is not None and (closed := self.gate.closed_for):
+                if otel is not None and otel.live and (closed := self.gate.closed_for):
                     otel.event("ncp.gate", {"ncp.delay": closed})
                 for step in (host, *self._steps):
                     if not await step.admit(request.deadline):
