@@ -82,10 +82,8 @@ class Otel:
         return self._own or getattr(trace, "_TRACER_PROVIDER", self) is not None
 
     def _spans(self) -> bool:
-        """Whether to make spans here: ``live`` (spelt out: a call less), and not for a request
-        of a wait."""
-        live = self._own or getattr(trace, "_TRACER_PROVIDER", self) is not None
-        return live and not context.get_value(_IN_WAIT)
+        """Whether to make spans here: ``live``, and not for a request of a wait."""
+        return self.live and not context.get_value(_IN_WAIT)
 
     def span(self, name: str, call: Call[T], attributes: dict[str, Any] | None = None) -> Call[T]:
         """``call`` run in a span ``name``, a child of the current one (``call`` as is when no
