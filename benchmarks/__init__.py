@@ -18,7 +18,7 @@ __all__ = ["BENCHMARKS", "Benchmark", "load"]
 BENCHMARKS = (
     "per_call", "per_item", "structuring", "prefetch", "polling", "memory", "processes",
     "ingest",
-    "encodings", "journal",
+    "encodings", "journal", "otel",
 )
 
 

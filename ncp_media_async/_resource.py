@@ -11,6 +11,9 @@ pageSize, totalPage}}`` (``PAGE_NUM``).
 
 from __future__ import annotations
 
+import functools
+import inspect
+import sys
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, Final, TypeVar
@@ -95,6 +98,14 @@ class Resource:
         """Whether a success body is a refusal all the same (see ``Service.refusal``)."""
         return False
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every public coroutine method of a service class runs in an OpenTelemetry span named
+        ``service.method`` (``vod_station.add_files``) when the ``otel`` extra is installed."""
+        super().__init_subclass__(**kwargs)
+        for name, method in list(vars(cls).items()):
+            if not name.startswith("_") and inspect.iscoroutinefunction(method):
+                setattr(cls, name, _traced(f"{cls.name}.{name}", method))
+
     def __init__(self, transport: Transport, service: Service | str) -> None:
         self._transport = transport
         self._where = service
@@ -125,7 +136,10 @@ class Resource:
         if "concurrency" in options:
             count = _checks.count("concurrency", options["concurrency"], 1)
             options["concurrency"] = transport.concurrency(count, method)
-        return Wait(what=what, clock=transport.monotonic, sleep=transport.pause, **options)
+        wait = Wait(what=what, clock=transport.monotonic, sleep=transport.pause, **options)
+        if transport.otel is not None:
+            wait.trace = transport.otel.wait(f"{self.name}.{method}")
+        return wait
 
     def _get(
         self, segments: Sequence[str], parse: Callable[[Any], T], query: Query = ()
@@ -181,15 +195,19 @@ class Resource:
         answering ``{content, total}``)."""
         path = encode_path(*segments)  # once per walk, not once per page
         transport, service, extra = self._transport, self._service, tuple(query)
+        name = f"{self.name}.{sys._getframe(1).f_code.co_name}"  # the pager method's span name
         read, page_param, size_param = paging.read, paging.page_param, paging.size_param
 
         def parse(body: Any) -> tuple[list[T], int | None]:
             return read(body, item_type)
 
         async def fetch(page_no: int, size: int) -> Page[T]:
-            items, total = await transport.call(
+            call = transport.call(
                 service, "GET", path, parse, ((page_param, page_no), (size_param, size), *extra)
             )
+            if transport.otel is not None:
+                call = transport.otel.span(name, call, {"ncp.page": page_no})
+            items, total = await call
             return Page(tuple(items), page_no, size, total)
 
         return Pager(
@@ -201,3 +219,17 @@ class Resource:
             min_page_size=min_page_size,
             max_page_size=max_page_size,
         )
+
+
+def _traced(name: str, method: Callable[..., Coroutine[Any, Any, Any]]) -> Any:
+    """``method``, its coroutine run in a span ``name`` when the client has OpenTelemetry (a
+    plain function returning the coroutine: no coroutine layer is added to the call)."""
+
+    @functools.wraps(method)
+    def call(self: Resource, *args: Any, **kwargs: Any) -> Coroutine[Any, Any, Any]:
+        otel = self._transport.otel
+        coro = method(self, *args, **kwargs)
+        return coro if otel is None else otel.span(name, coro)
+
+    # Python 3.12+: ``inspect.iscoroutinefunction`` still says True of it.
+    return getattr(inspect, "markcoroutinefunction", lambda f: f)(call)

@@ -35,6 +35,7 @@ credentials: a body that echoes them is scrubbed before anything quotes it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import math
@@ -42,7 +43,7 @@ import random
 import re
 import socket
 from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
-from typing import Any, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import aiohttp
 import attrs
@@ -69,6 +70,9 @@ from .errors import (
     shorten,
 )
 
+if TYPE_CHECKING:
+    from ._otel import Otel
+
 __all__ = ["AttemptEvent", "Request", "Service", "Transport", "default_json_loads"]
 
 logger: Final = logging.getLogger("ncp_media_async")
@@ -86,6 +90,17 @@ _QUERY: Final = re.compile(r"\?[^\s'\"<>)]*")
 _NO_SUCH_NAME: Final = frozenset(
     getattr(socket, name) for name in ("EAI_NONAME", "EAI_NODATA") if hasattr(socket, name)
 )
+
+
+@functools.cache
+def telemetry() -> Otel | None:
+    """The client's OpenTelemetry instruments (``_otel``), when ``opentelemetry-api`` is
+    installed (the ``otel`` extra); else ``None``, and nothing is imported."""
+    try:
+        from ._otel import Otel
+    except ImportError:
+        return None
+    return Otel()
 
 
 def default_json_loads() -> Callable[[bytes], Any]:
@@ -334,6 +349,7 @@ class Transport:
         self._hosts: dict[str, _HostClock] = {}
         self._closed = False
         self._closing: asyncio.Future[None] | None = None  # done once close() is called
+        self.otel = telemetry()
 
     # -- session and waits ----------------------------------------------------------------------
 
@@ -482,8 +498,11 @@ class Transport:
         delays: Iterator[float] | None = None  # the back-off, drawn only after a failure
         attempt, resigned = 0, False
         last: NcpError | None = None
+        otel = self.otel
         try:
             while True:
+                if otel is not None and otel.live and (closed := self.gate.closed_for):
+                    otel.event("ncp.gate", {"ncp.delay": closed})
                 for step in (host, *self._steps):
                     if not await step.admit(request.deadline):
                         raise last or self._gave_up(request, attempt, step.refusal)
@@ -525,6 +544,8 @@ class Transport:
                         error.attempts = attempt
                     raise error
                 if decision.action is Action.RESIGN:
+                    if otel is not None:
+                        otel.event("ncp.resign", {"ncp.clock_offset": host.offset})
                     resigned = True
                     continue
                 if logger.isEnabledFor(logging.WARNING):
@@ -534,6 +555,10 @@ class Transport:
                         self.policy.max_retries + 1,
                     )  # fmt: skip
                 if answer.status != 429:  # after a 429 the next admission waits at the gate
+                    if otel is not None:
+                        reason = otel.error_type(answer.status, error)
+                        why = {"ncp.delay": decision.delay, "error.type": reason}
+                        otel.event("ncp.backoff", why)
                     await self.pause(decision.delay)
         finally:
             if probe:
@@ -671,12 +696,16 @@ class Transport:
         error: NcpError | None,
         retry_in: float | None,
     ) -> None:
-        """One DEBUG line per attempt, and the ``on_attempt`` hook; free when neither is on."""
+        """One DEBUG line per attempt, the ``on_attempt`` hook, and OpenTelemetry's span and
+        histogram point (``_otel``); free when none is on."""
         hook = self.config.on_attempt
         debug = logger.isEnabledFor(logging.DEBUG)
-        if hook is None and not debug:
+        otel = self.otel
+        if hook is None and not debug and otel is None:
             return
         elapsed_ms = (self.monotonic() - started) * 1000.0
+        if otel is not None:
+            otel.attempt(request, attempt, status, elapsed_ms / 1000.0, error)
         path = request.url.raw_path
         if debug:
             outcome = status if status is not None else (error.args[0] if error else "?")

@@ -75,7 +75,7 @@ from collections.abc import (
     Iterable,
     Mapping,
 )
-from typing import Any, Final, Generic, Literal, overload
+from typing import TYPE_CHECKING, Any, Final, Generic, Literal, overload
 
 import attrs
 from typing_extensions import TypeVar
@@ -83,6 +83,9 @@ from typing_extensions import TypeVar
 from . import _checks, _defaults
 from ._retry import Verdict, classify
 from .errors import NcpError, PollingError, PollTimeoutError
+
+if TYPE_CHECKING:
+    from ._otel import WaitSpan
 
 __all__ = [
     "AGAIN",
@@ -219,6 +222,8 @@ class Wait(Generic[E]):
         self._left: set[Any] = set()  # targets whose final result or failure is not known yet
         self._idle: list[asyncio.Future[None]] = []
         self._deadline: float | None = None  # on ``clock``, once running with a timeout
+        #: The wait's OpenTelemetry span, set by ``Resource._wait`` (``_otel``).
+        self.trace: WaitSpan | None = None
 
     def run(
         self, targets: Iterable[K], step: Callable[[K], Awaitable[R | Again | object]]
@@ -246,7 +251,8 @@ class Wait(Generic[E]):
             raise RuntimeError("a Wait runs once")
         self._targets = list(dict.fromkeys(targets))
         self._left = set(self._targets)
-        return Results(self._results(worker, min(count, len(self._targets))))
+        results = self._results(worker, min(count, len(self._targets)))
+        return Results(results if self.trace is None else self.trace.wrap(results, len(self._left)))
 
     async def emit(self, item: Any) -> None:
         """From inside a step: give ``item`` to the consumer now (it waits while many are
@@ -266,7 +272,9 @@ class Wait(Generic[E]):
             # loop's timer, for a step under way when it passes (a request that hangs).
             self._deadline = self.clock() + self.timeout
             alarm = asyncio.get_running_loop().call_later(self.timeout, self._time_is_up)
-        tasks = [asyncio.ensure_future(self._guard(worker())) for _ in range(count)]
+        context = None if self.trace is None else self.trace.context
+        loop = asyncio.get_running_loop()
+        tasks = [loop.create_task(self._guard(worker()), context=context) for _ in range(count)]
         failures: dict[Any, BaseException] = {}
         # Targets the consumer has not been told about: what a timeout names as pending (a
         # result may land in the turn the alarm goes off, behind it in the outbox).
@@ -430,6 +438,8 @@ class Wait(Generic[E]):
             self._push(target, 0, outcome.delay)
         else:
             self._finish(target, "done", outcome)
+        if self.trace is not None:
+            self.trace.step(len(self._left))
 
 
 def poll(
