@@ -24,7 +24,7 @@ from ._converter import structure, structure_content, structure_list, structure_
 from ._resource import Resource
 from .errors import PollingError, ResponseError, excerpt
 from .pagination import Pager
-from .polling import AGAIN, Again, raising
+from .polling import AGAIN, Again, only
 from .records import (
     AccessControl,
     CallbackEndpoint,
@@ -171,10 +171,7 @@ class LiveStation(Resource):
             "wait_for_channel", "channel", interval=interval, timeout=timeout,
             max_failures=max_failures, return_exceptions=True,
         )  # fmt: skip
-        result: Channel
-        async for result in raising(wait.run((channel_id,), step)):
-            return result
-        raise AssertionError("a wait ends with its target's result or an error")
+        return await only(wait.run((channel_id,), step))
 
     # ----------------------------------------------------------------------------- callbacks
 

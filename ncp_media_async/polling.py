@@ -548,6 +548,15 @@ def sweep(
     return raising(wait.run(("list",), step))
 
 
+async def only(results: Results[R, Any, Literal[True]]) -> R:
+    """The result of a wait of one target, its failure raised as is; the wait closed before
+    returning (``LiveStation.wait_for_channel``, ``MediaAI.start_index``)."""
+    async with contextlib.aclosing(raising(results)) as stream:
+        async for item in stream:
+            return item
+    raise AssertionError("a wait ends with its target's result or an error")
+
+
 async def raising(results: Results[R, Any, Literal[True]]) -> AsyncGenerator[R, None]:
     """The results of a wait of one target, its failure raised as is rather than yielded as a
     ``PollFailure`` (``sweep``, ``LiveStation.wait_for_channel``)."""

@@ -20,7 +20,6 @@ from typing import Any
 import attrs
 import pytest
 from _clocks import Recorder
-from _live import until
 from aiohttp import web
 from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
 from opentelemetry.sdk.metrics import MeterProvider
@@ -311,12 +310,12 @@ async def test_a_public_coroutine_that_waits_has_its_call_span_over_the_waits(
 ) -> None:
     channel = wire.emulator.live_station.add_channel(status="READY")
     await client.live_station.wait_for_channel(channel, interval=0.0)
-    # ``wait_for_channel`` returns from inside its ``async for``: the wait's generator, and its
-    # span, end when asyncio's finalizer closes it, a loop turn or two later.
-    await until(lambda: len(telemetry.named("live_station.wait_for_channel")) == 2)
-    [call, wait] = sorted(
-        telemetry.named("live_station.wait_for_channel"), key=lambda s: s.end_time or 0
-    )
+    # The wait is closed before the call returns: its span ends inside the call's.
+    spans = telemetry.named("live_station.wait_for_channel")
+    [call] = [s for s in spans if s.parent is None]
+    [wait] = [s for s in spans if s is not call]
+    assert call.end_time is not None and wait.end_time is not None
+    assert wait.end_time <= call.end_time
     assert wait.parent is not None and wait.parent.span_id == call.context.span_id
     assert [e.name for e in wait.events] == ["ncp.wait.round"]
     assert len(telemetry.finished()) == 2  # the poll itself (``channel``) makes no span
