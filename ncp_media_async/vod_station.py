@@ -194,13 +194,14 @@ class VodStation(Resource):
             else Journal.open(journal, "add_files", {"category": number, "bucket": bucket})
         ) as book:  # fmt: skip
             jobs = [] if book is None else await self._resumed(book, number, bucket, inputs)
-            left = [item for item in inputs if item not in {job.input_path for job in jobs}]
+            known = {job.input_path for job in jobs}
+            left = [item for item in inputs if item not in known]
             chunks = [left[i : i + size] for i in range(0, len(left), size)]
             for n, chunk in enumerate(chunks):
                 since = self._gateway_now()
+                at = since.timestamp()
                 if book is not None:  # the intents, durable once the last one is
                     for item in chunk:
-                        at = since.timestamp()
                         await book.record(item, "intent", durable=item == chunk[-1], at=at)
                 try:
                     ids = await self._write(
