@@ -5,6 +5,7 @@ The kills themselves are tests/test_journal_crash.py's."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -284,3 +285,23 @@ def test_cli_journal_resumes(mi: LoopbackEmulator, path: Path, command: list[str
     assert again.exit_code == 0, again.stderr
     assert "2 of them finished before (from the journal)" in again.stderr
     assert mi.emulator.stats.requests[Route.IMPORT_ASSET] == 2
+
+
+def test_cli_add_files_stopped_says_to_run_again_with_the_journal(path: Path) -> None:
+    emulator = Emulator(Scenario.empty())
+    category = emulator.vod_station.add_category()
+    emulator.force_faults(Fault.RESET_MID_BODY, routes=Route.ADD_FILES)  # its answer lost
+    paths = ["a.mp4", "b.mp4"]
+    with LoopbackEmulator(emulator) as served:
+        args = ["--json", "add-files", str(category), *paths, "--bucket", "b", "--journal",
+                str(path)]  # fmt: skip
+        first = served.invoke(*args)
+        assert first.exit_code == 1
+        assert f"run again with --journal {path} to resume" in first.stderr
+        again = served.invoke(*args)
+    assert again.exit_code == 0, again.stderr
+    jobs = [json.loads(line) for line in again.stdout.splitlines()]
+    assert [(job["input_path"], job["from_journal"]) for job in jobs] == [
+        ("a.mp4", False), ("b.mp4", False)
+    ]  # fmt: skip
+    assert all(emulator.vod_station.added_inputs[(category, p)] == 1 for p in paths)
