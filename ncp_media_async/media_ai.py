@@ -23,14 +23,41 @@ Which calls are sent again after a failure (the transport decides, with ``_retry
   ``index_status`` or ``index`` before cancelling or deleting again. ``start_index`` on an
   asset being analysed gets a 409 (a definite "no"): with ``if_running="wait"`` it waits for
   that analysis to end and asks again.
+
+Crash-safe batches: ``ingest`` and ``import_assets`` take ``journal=PATH``, a local file
+(``ncp_media_async._journal``) where each key's intent is made durable before its import request
+is sent, and its asset id, import state, analysis intent and end are recorded as they come. Run
+again with the same journal (after a crash, a kill, a failed run), a batch resumes:
+
+* a key the journal says finished is reported from it (``IngestResult.from_journal``,
+  ``AssetRef.from_journal``), nothing sent;
+* a key whose asset exists is waited for (and analysed, if it was not yet), never imported again;
+* a key whose import request's fate is unknown (its intent is the journal's last word: the run
+  died with the request in flight, or its answer was lost) is looked for first: one walk of the
+  project's asset list (``assets``), then the detail (``asset``) of each listed asset whose
+  ``file_name`` is the key's last segment (the list names the file, only the detail the key).
+  An asset of that key not made before the intent (by its ``created_time``, when the service
+  gives one, less two minutes for clocks) is the key's; only a key the service shows no trace
+  of is imported again;
+* an analysis request whose fate is unknown is not sent again while ``index_status`` shows an
+  analysis waiting, running or ended; at ``BEFORE_ANALYZE`` it is sent again, and a 409 to it
+  means the first was taken and not picked up yet (it is waited for, not asked for again).
+
+So, however many times a batch is killed and run again, one asset per key and one analysis per
+asset. What stays open: a request the service had received but not yet acted on when the
+re-run looked (the re-run would not see it). A journal belongs to one batch (kind, workspace,
+project, bucket, and for ``ingest`` whether it analyses): another is refused with
+``JournalError``, as is a second run on the same journal while the first holds it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import os
+import time
 import warnings
-from collections.abc import AsyncGenerator, Callable, Iterable
+from collections.abc import AsyncGenerator, Callable, Iterable, Mapping
 from typing import Any, Final, Literal, TypedDict, Unpack
 
 import attrs
@@ -44,11 +71,12 @@ from ._converter import (
     structure_media_ai_result,
 )
 from ._ingest import IngestKey
+from ._journal import Journal
 from ._resource import PAGE_NUM, Resource
 from ._retry import Verdict, classify
-from .errors import NcpError, PollTimeoutError, ResponseError
+from .errors import ConflictError, NcpError, PollTimeoutError, ResponseError
 from .pagination import Pager
-from .polling import AGAIN, Again, E, PollFailure, Results, raising
+from .polling import AGAIN, DONE, Again, E, PollFailure, Results, raising
 from .records import (
     Asset,
     AssetRef,
@@ -62,6 +90,7 @@ from .records import (
     Project,
     SceneRange,
     SourceLanguage,
+    UploadStatus,
     VideoAssetRef,
     Workspace,
 )
@@ -72,6 +101,13 @@ __all__ = ["IndexOptionValues", "IndexOptions", "MediaAI"]
 REMOVAL: Final = "January 2027"
 
 IfRunning = Literal["raise", "wait"]
+#: Where a batch imports: workspace, project id, bucket.
+Where = tuple[str, str, str]
+#: A journal's file (``journal=``).
+JournalPath = str | os.PathLike[str]
+#: How much earlier than an import's intent a reconciled asset may have been made (seconds):
+#: the client corrects its clock only when it is a minute off the gateway's.
+_CLOCK_SLACK: Final = 2 * _defaults.CLOCK_SKEW_THRESHOLD
 
 _warned: set[str] = set()
 
@@ -381,6 +417,7 @@ class MediaAI(Resource):
         keys: Iterable[str],
         concurrency: int = _defaults.POLL_CONCURRENCY,
         return_exceptions: E | Literal[False] = False,
+        journal: JournalPath | None = None,
     ) -> Results[AssetRef, str, E]:
         """``import_asset`` for many keys, at most ``concurrency`` requests in flight; yields
         each ``AssetRef`` (its ``key`` set) as it is created.
@@ -391,15 +428,39 @@ class MediaAI(Resource):
         ``PollingError`` (``.failures`` maps key to error) once the rest are done, or yielded
         as ``PollFailure(key, error)`` with ``return_exceptions=True``. An authentication error
         stops the batch at once.
+
+        ``journal`` (a file path) makes the batch resumable: run again with the same journal,
+        the keys imported before are yielded from it (``AssetRef.from_journal``) and those
+        whose request's fate was unknown are looked for before anything is sent (see the
+        module docstring). It is opened when the iteration starts: ``JournalError`` if it is
+        another batch's or in use.
         """
         keys = _checks.texts("keys", keys)
         _checks.text("bucket", bucket)
-        one = functools.partial(self.import_asset, workspace, project_id, bucket=bucket)
+        ws, pid = segment("workspace", workspace), segment("project_id", project_id)
+        one = functools.partial(self.import_asset, ws, pid, bucket=bucket)
         wait = self._wait(
             "import_assets", "key", concurrency=concurrency, max_failures=1,  # never repeated
             return_exceptions=return_exceptions,
         )  # fmt: skip
-        return wait.run(keys, lambda key: one(key=key))
+        if journal is None:
+            return wait.run(keys, lambda key: one(key=key))
+
+        def finished(key: str, entry: Mapping[str, Any]) -> AssetRef | None:
+            asset = entry.get("asset")
+            return None if asset is None else AssetRef(ws, pid, asset, key=key, from_journal=True)
+
+        def rest(book: Journal, todo: list[str]) -> Results[AssetRef, str, E]:
+            async def step(key: str) -> AssetRef:
+                if (asset := book.entries.get(key, {}).get("asset")) is None:  # not found
+                    await book.record(key, "intent", durable=True, at=time.time())
+                    asset = (await one(key=key)).asset_id
+                    await book.record(key, "created", asset=asset)
+                return AssetRef(ws, pid, asset, key=key)
+
+            return wait.run(todo, step)
+
+        return Results(self._journaled(journal, "import", (ws, pid, bucket), keys, finished, rest))
 
     async def import_status(
         self, workspace: str, project_id: str | int, asset_id: str | int
@@ -641,6 +702,7 @@ class MediaAI(Resource):
         if_running: IfRunning = "raise",
         start_grace: float = _defaults.INDEX_START_GRACE,
         on_progress: Callable[[IngestResult], None] | None = None,
+        journal: JournalPath | None = None,
     ) -> AsyncGenerator[IngestResult, None]:
         """From Object Storage keys to indexed assets: for each key, ``import_asset``, wait for
         the import, ``start_index`` (unless ``index=False``; ``index=IndexOptions(...)`` for
@@ -670,6 +732,17 @@ class MediaAI(Resource):
         ``INDEX`` or ``INDEX_WAIT`` (``stage`` is the one entered; a key's end is the result
         yielded), for progress displays; it must not block.
 
+        ``journal`` (a file path) makes the run crash-safe: each key's intent is fsynced before
+        its import request, its asset, import state, analysis request and end recorded after.
+        Run again with the same journal (and the same workspace, project, bucket and ``index``
+        or not), the run resumes: keys that finished are yielded from the journal
+        (``IngestResult.from_journal``) untouched, keys imported are waited for, and a key
+        whose import or analysis request's fate was unknown is reconciled with the service
+        before anything is sent again (see the module docstring): one asset per key and one
+        analysis per asset, whatever the number of kills and re-runs, and each key yielded
+        once by every run. The journal is opened when the iteration starts (a synchronous
+        read of the file): ``JournalError`` if it is another batch's or another run holds it.
+
         Example::
 
             async for result in client.media_ai.ingest("ws", 7, bucket="in", keys=keys):
@@ -691,15 +764,66 @@ class MediaAI(Resource):
             "ingest", "key", concurrency=concurrency, interval=interval, timeout=timeout,
             max_failures=max_failures, return_exceptions=True,
         )  # fmt: skip
-        targets = [
-            IngestKey(
-                key, index=options is not None, if_running=running, index_interval=every,
-                start_grace=grace,
-            )
-            for key in keys
-        ]
+        make = functools.partial(
+            IngestKey, index=options is not None, if_running=running, index_interval=every,
+            start_grace=grace,
+        )  # fmt: skip
         step = functools.partial(self._step, options=options, where=where, report=on_progress)
-        return _ingested(wait.run(targets, step))
+        if journal is None:
+            return _ingested(wait.run(map(make, keys), step))
+
+        def finished(key: str, entry: Mapping[str, Any]) -> IngestResult | None:
+            if entry.get("event") != "finished":
+                return None
+            return attrs.evolve(_restored(make(key), entry, where).result(), from_journal=True)
+
+        def rest(book: Journal, todo: list[str]) -> AsyncGenerator[IngestResult, None]:
+            targets = [_restored(make(key), book.entries.get(key, {}), where) for key in todo]
+            return _ingested(wait.run(targets, functools.partial(step, journal=book)))
+
+        return self._journaled(journal, "ingest", where, keys, finished, rest, index=bool(options))
+
+    async def _journaled(
+        self, path: JournalPath, kind: str, where: Where, keys: list[str],
+        finished: Callable[[str, Mapping[str, Any]], Any],
+        rest: Callable[[Journal, list[str]], Any], **target: Any,
+    ) -> AsyncGenerator[Any, None]:  # fmt: skip
+        """A batch run on a journal: the keys it says are ``finished`` (their result, or
+        ``None``), then the assets of the keys whose import's fate is unknown looked for (each
+        found is recorded ``created``: see the module docstring; a detail that cannot be read
+        stops the batch with ``PollingError``, nothing imported again on a guess), then ``rest``
+        of the keys."""
+        workspace, project_id, bucket = where
+        target = {"workspace": workspace, "project": project_id, "bucket": bucket, **target}
+        async with Journal.open(path, kind, target) as book:
+            entries, todo = book.entries, []
+            for key in keys:
+                if (result := finished(key, entries.get(key, {}))) is None:
+                    todo.append(key)
+                else:
+                    yield result
+            doubt = {k: e["at"] for k in todo if (e := entries.get(k, {})).get("event") == "intent"}
+            names: set[str | None] = {key.rpartition("/")[2] for key in doubt} | {None}
+            listed = self.assets(workspace, project_id, page_size=_defaults.MEDIA_AI_MAX_PAGE_SIZE)
+            refs = [
+                AssetRef(workspace, project_id, asset.asset_id)
+                async for asset in listed
+                if asset.asset_id is not None and asset.file_name in names
+            ] if doubt else []  # fmt: skip
+
+            async def detail(ref: AssetRef) -> object:
+                asset = await self.asset(ref)
+                key, made = asset.key or "", asset.created_time
+                if key in doubt and (made is None or made.timestamp() >= doubt[key] - _CLOCK_SLACK):
+                    del doubt[key]  # the first match is the key's asset
+                    await book.record(key, "created", asset=ref.asset_id)
+                return DONE
+
+            async for _ in self._wait("ingest", "asset").run(refs, detail):
+                pass
+            async with contextlib.aclosing(rest(book, todo)) as results:
+                async for result in results:
+                    yield result
 
     async def _step(
         self,
@@ -708,16 +832,20 @@ class MediaAI(Resource):
         options: IndexOptions | None,
         where: tuple[str, str, str] = ("", "", ""),
         report: Callable[[IngestResult], None] | None = None,
+        journal: Journal | None = None,
     ) -> IngestResult | Again:
         """Send the request ``key`` needs next and hand it the answer, until it says to wait
         or is done (the executor of ``_ingest.IngestKey``). A failed write ends the key with
         its error (a fatal one is raised: it stops everything); a failed poll is raised for the
-        wait to try again or give up on."""
+        wait to try again or give up on. With a ``journal``, the intent of each write is
+        recorded (durable) before it is sent, and each stage the key enters after."""
         while True:
             stage = key.stage
             try:
                 if stage is IngestStage.IMPORT:
                     workspace, project_id, bucket = where
+                    if journal is not None:
+                        await journal.record(key.key, "intent", durable=True, at=time.time())
                     after = key.created(
                         await self.import_asset(workspace, project_id, bucket=bucket, key=key.key)
                     )
@@ -727,7 +855,7 @@ class MediaAI(Resource):
                 elif stage is IngestStage.INDEX:
                     assert key.ref is not None
                     assert options is not None
-                    await self._request_index(key.ref, options)
+                    await self._ask_index(key, options, journal)
                     after = key.index_requested()
                 else:
                     assert key.ref is not None
@@ -739,10 +867,68 @@ class MediaAI(Resource):
                 if classify(exc) is Verdict.FATAL:
                     raise
                 after = key.write_failed(exc)
-            if report is not None and key.stage is not stage and key.stage is not IngestStage.DONE:
-                report(key.result())
+            if key.stage is not stage:
+                if journal is not None:
+                    await journal.record(key.key, _EVENTS[key.stage], **_snapshot(key))
+                if report is not None and key.stage is not IngestStage.DONE:
+                    report(key.result())
             if after is not None:
                 return after
+
+    async def _ask_index(self, key: IngestKey, options: IndexOptions, book: Journal | None) -> None:
+        """The analysis request of an ingest key. With a journal, its intent is recorded first;
+        if the journal's last word on the key is such an intent (the request's fate unknown),
+        an analysis ``index_status`` shows waiting, running or ended is taken for that request
+        (nothing sent), and a 409 to the request sent again means it was taken, not picked up
+        yet."""
+        assert key.ref is not None
+        doubt = book is not None and book.entries[key.key]["event"] == "index_intent"
+        if doubt and (await self.index_status(key.ref)).status != IndexState.BEFORE_ANALYZE:
+            return
+        if book is not None:
+            await book.record(key.key, "index_intent", durable=True)
+        try:
+            await self._request_index(key.ref, options)
+        except ConflictError:
+            if not doubt:
+                raise
+
+
+#: What a journal of ``ingest`` records when a key enters each stage (with ``_snapshot``), and
+#: the stage a key resumes at after each record.
+_EVENTS: Final = {
+    IngestStage.IMPORT_WAIT: "created", IngestStage.INDEX: "imported",
+    IngestStage.INDEX_WAIT: "indexing", IngestStage.DONE: "finished",
+}  # fmt: skip
+_STAGES: Final = {event: stage for stage, event in _EVENTS.items()}
+_STAGES["index_intent"] = IngestStage.INDEX
+
+
+def _snapshot(key: IngestKey) -> dict[str, Any]:
+    """What a journal keeps of a key: its asset, its import and analysis states (state,
+    message; and the analysis's index id), and whether it waits for someone else's analysis
+    to end before asking for its own."""
+    imported, indexed = key.import_status, key.index_status
+    fields = {
+        "asset": key.ref and key.ref.asset_id,
+        "import": imported and [imported.upload_status, imported.upload_result],
+        "index": indexed and [indexed.status, indexed.message, indexed.index_id],
+        "rerun": key.rerun,
+    }
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def _restored(key: IngestKey, entry: Mapping[str, Any], where: Where) -> IngestKey:
+    """``key`` as its journal ``entry`` left it (as it is, while no asset is recorded)."""
+    if (asset := entry.get("asset")) is None:
+        return key
+    key.ref = ref = AssetRef(where[0], where[1], asset, key=key.key)
+    key.stage, key.rerun = _STAGES[entry["event"]], entry.get("rerun", False)
+    if imported := entry.get("import"):
+        key.import_status = ImportStatus(UploadStatus(imported[0]), None, imported[1], asset=ref)
+    if indexed := entry.get("index"):
+        key.index_status = IndexStatus(IndexState(indexed[0]), indexed[1], indexed[2], asset=ref)
+    return key
 
 
 async def _ingested(

@@ -16,6 +16,7 @@ import contextlib
 import functools
 import itertools
 import logging
+import os
 from collections import Counter
 from collections.abc import (
     AsyncGenerator,
@@ -42,6 +43,7 @@ from ._converter import (
     structure_statistics,
     to_camel,
 )
+from ._journal import Journal
 from ._resource import Resource, time_window
 from .errors import (
     AddFilesError,
@@ -129,6 +131,7 @@ class VodStation(Resource):
         urls: Iterable[str] | None = None,
         notification: str | None = None,
         output: OutputSettings | None = None,
+        journal: str | os.PathLike[str] | None = None,
     ) -> list[EncodingJob]:
         """``PUT /api/v2/category/{categoryId}/add-files``: encode files with the category's
         options; one ``EncodingJob`` per distinct input, in input order.
@@ -161,6 +164,19 @@ class VodStation(Resource):
         ids, the files were taken but ``EncodingJob.file_id`` is ``None`` (a warning is
         logged); ``wait_for_encodings`` does not need it.
 
+        ``journal`` (a file path) makes the batch crash-safe: the inputs of each request are
+        recorded (fsynced) as intended before it is sent, and as submitted, with their ids,
+        once it is answered. Called again with the same journal (the same category and
+        bucket; another batch's is refused with ``JournalError``, as is one another call
+        holds), it resumes: inputs submitted before come back from the journal
+        (``EncodingJob.from_journal``) and are not sent; inputs whose request's fate was
+        unknown (the process died with it in flight, or ``AddFilesError`` said ``uncertain``)
+        are looked for with ``find_jobs`` over the window since their intent, and only those
+        the status list does not show are sent again; the rest are sent. So one encoding per
+        input, however many times the batch is killed and run again, and every input in the
+        list once. What stays open is ``find_jobs``' own limit: an input the service took but
+        does not list yet when the call looks is sent again.
+
         Example::
 
             jobs = await client.vod_station.add_files(13814, bucket="in", paths=["a.mp4"])
@@ -172,33 +188,73 @@ class VodStation(Resource):
         inputs, field, common = _add_files_body(bucket, paths, urls, notification, output)
         self._offered()
         size = _defaults.ADD_FILES_MAX_INPUTS
-        chunks = [inputs[i : i + size] for i in range(0, len(inputs), size)]
-        jobs: list[EncodingJob] = []
-        for n, chunk in enumerate(chunks):
-            since = self._gateway_now()
-            try:
-                ids = await self._write(
-                    "PUT", ("category", category, "add-files"), _file_ids,
-                    json={**common, field: chunk},
-                )  # fmt: skip
-            except ResponseError as exc:  # a success status: the files were taken
-                logger.warning("add_files: %s; the files were taken, their ids are unknown", exc)
-                ids = None
-            except NcpError as exc:
-                fate = _fate(exc)
-                later = [item for rest in chunks[n + 1 :] for item in rest]
-                if not jobs and fate != "uncertain":
-                    raise  # nothing was submitted, nothing to reconcile
-                raise AddFilesError(
-                    category_id=number,
-                    jobs=jobs,
-                    uncertain=chunk if fate == "uncertain" else (),
-                    rejected=chunk if fate == "rejected" else (),
-                    unsent=[*chunk, *later] if fate == "unsent" else later,
-                    since=since,
-                    error=exc,
-                ) from exc
-            jobs += _jobs_for(chunk, ids, number, bucket, since)
+        book: Journal | None
+        async with (
+            contextlib.nullcontext() if journal is None
+            else Journal.open(journal, "add_files", {"category": number, "bucket": bucket})
+        ) as book:  # fmt: skip
+            jobs = [] if book is None else await self._resumed(book, number, bucket, inputs)
+            known = {job.input_path for job in jobs}
+            left = [item for item in inputs if item not in known]
+            chunks = [left[i : i + size] for i in range(0, len(left), size)]
+            for n, chunk in enumerate(chunks):
+                since = self._gateway_now()
+                at = since.timestamp()
+                if book is not None:  # the intents, durable once the last one is
+                    for item in chunk:
+                        await book.record(item, "intent", durable=item == chunk[-1], at=at)
+                try:
+                    ids = await self._write(
+                        "PUT", ("category", category, "add-files"), _file_ids,
+                        json={**common, field: chunk},
+                    )  # fmt: skip
+                except ResponseError as exc:  # a success status: the files were taken
+                    logger.warning(
+                        "add_files: %s; the files were taken, their ids are unknown", exc
+                    )
+                    ids = None
+                except NcpError as exc:
+                    fate = _fate(exc)
+                    later = [item for rest in chunks[n + 1 :] for item in rest]
+                    if not jobs and fate != "uncertain":
+                        raise  # nothing was submitted, nothing to reconcile
+                    raise AddFilesError(
+                        category_id=number,
+                        jobs=jobs,
+                        uncertain=chunk if fate == "uncertain" else (),
+                        rejected=chunk if fate == "rejected" else (),
+                        unsent=[*chunk, *later] if fate == "unsent" else later,
+                        since=since,
+                        error=exc,
+                    ) from exc
+                for job in _jobs_for(chunk, ids, number, bucket, since):
+                    jobs.append(job)
+                    if book is not None:
+                        await book.record(job.input_path, "submitted", file=job.file_id)
+        order = {item: n for n, item in enumerate(inputs)}
+        return sorted(jobs, key=lambda job: order[job.input_path])
+
+    async def _resumed(
+        self, book: Journal, category_id: int, bucket: str | None, inputs: list[str]
+    ) -> list[EncodingJob]:
+        """The jobs of ``inputs`` that ``book`` says were submitted, and those whose request's
+        fate it leaves unknown that ``find_jobs`` finds (recorded as submitted, without id)."""
+        jobs, doubt = [], {}
+        for item in inputs:
+            entry = book.entries.get(item, {})
+            if entry.get("event") == "submitted":
+                at = datetime.fromtimestamp(entry["at"], UTC)
+                where = None if _is_url(item) else bucket
+                jobs.append(
+                    EncodingJob(entry["file"], category_id, item, where, at, from_journal=True)
+                )
+            elif entry:
+                doubt[item] = entry["at"]
+        if doubt:
+            since = datetime.fromtimestamp(min(doubt.values()), UTC)
+            for job in await self.find_jobs(category_id, doubt, since=since, bucket=bucket):
+                await book.record(job.input_path, "submitted", file=None)
+                jobs.append(attrs.evolve(job, outputs=(), ambiguous=False))
         return jobs
 
     async def find_jobs(

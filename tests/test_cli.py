@@ -163,7 +163,8 @@ def test_import_status(fresh: LoopbackEmulator) -> None:
     assert line["upload_status"] == "INVALID_METADATA"
     assert line["asset_id"] == 5001
     assert line["asset"] == {
-        "workspace": "cli-ws", "project_id": "77", "asset_id": "5001", "key": None
+        "workspace": "cli-ws", "project_id": "77", "asset_id": "5001", "key": None,
+        "from_journal": False,
     }
     assert set(line["metadata"]) == {"resolution", "duration_ms", "size", "format"}
 
@@ -699,6 +700,7 @@ def test_to_jsonable() -> None:
         "project_id": "1",
         "asset_id": "2",
         "key": None,
+        "from_journal": False,
     }
 
 

@@ -103,17 +103,31 @@ async def test_round_trip(path: Path) -> None:
         assert third.entries["a.mp4"] == {"event": "created", "at": 2.5, "asset_id": "8"}
 
 
-async def test_records_not_waited_for_are_fsynced_all_the_same(
+async def test_records_not_waited_for_are_written_then_fsynced_with_the_next_durable_one(
     path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with Journal.open(path, "test", TARGET) as journal:
         gate = Gate(monkeypatch, held=False)
+        written = threading.Event()
+        write = os.write
+
+        def counting_write(fd: int, data: bytes) -> int:
+            done = write(fd, data)
+            written.set()
+            return done
+
+        monkeypatch.setattr(os, "write", counting_write)
         await journal.record("a", "created", asset_id="1")  # returns before any write
-        await asyncio.to_thread(gate.entered.wait, 30)  # fsynced with nobody waiting
-        assert lines(path)[-1] == b'{"key":"a","event":"created","asset_id":"1"}\n'
-        # ... and the writer goes on with the next group
+        await journal.record("a", "imported")
+        await asyncio.to_thread(written.wait, 30)  # written at the end of the loop's turn ...
+        assert lines(path)[-2:] == [
+            b'{"key":"a","event":"created","asset_id":"1"}\n',
+            b'{"key":"a","event":"imported"}\n',
+        ]
+        assert gate.calls == 0  # ... and not fsynced: nobody waits for them
         await asyncio.wait_for(journal.record("a", "finished", durable=True), 30)
-        assert gate.calls == 2
+        assert gate.calls == 1  # the durable record's fsync covers all three
+        assert len(lines(path)) == 4
     assert_valid(path)
 
 

@@ -7,9 +7,11 @@ batch's common arguments and ``items`` its part of the work, all plain JSON valu
 runs the operation with its own ``MediaClient`` (every worker shares one quota through Redis)
 and pushes each result onto the batch's Redis list as it lands; the caller pops them as they
 come. An operation is an async generator ``(client, params, items) -> (item, result)``: one
-function and one entry of ``OPERATIONS``. ``ingest`` is declared ``retry_safe=False`` because it
-writes: arq re-runs a job whose worker died, and an import must not be made twice (the job then
-runs at most once; its keys whose fate is unknown come back as errors to look up).
+function and one entry of ``OPERATIONS``. ``ingest`` writes, so it is declared ``journaled``:
+each of its shards keeps a journal (``ingest(journal=...)``, a file per job in ``JOURNAL_DIR``),
+so that when arq runs a job again (its worker died: killed, OOM-killed, a machine lost) the run
+resumes where the last one stopped, reports the keys it had finished from the journal, and
+reconciles the writes left in flight with the service: no key is imported or analysed twice.
 """
 
 from __future__ import annotations
@@ -30,9 +32,15 @@ RATE_NAME = os.environ.get("NCP_RATE_NAME", "default")
 #: Jobs one worker runs at once.
 WORKER_JOBS = int(os.environ.get("NCP_WORKER_JOBS", "4"))
 #: Seconds a worker asked to stop (SIGTERM, Ctrl-C) lets its running jobs finish, taking no new
-#: ones, before it cancels what is left. A cancelled write (an ingest's imports) is not run
-#: again, so give a deploy's stop at least this long.
+#: ones, before it cancels what is left (arq queues a cancelled job again: it resumes).
 WORKER_GRACE = int(os.environ.get("NCP_WORKER_GRACE", "60"))
+#: Seconds one job may run. A job whose worker died is taken again once its in-progress mark
+#: expires, this long and 10 s after it started: keep it near what a shard needs.
+JOB_TIMEOUT = int(os.environ.get("NCP_JOB_TIMEOUT", "3600"))
+#: Where the shards of a journaled operation keep their journals, one file per job: a directory
+#: every worker sees (a shared volume), as the job may run again on another machine. Delete a
+#: batch's journals once its caller has every result.
+JOURNAL_DIR = os.environ.get("NCP_JOURNAL_DIR", "journals")
 
 #: Results of batch B are pushed onto the list ``RESULTS_PREFIX + B`` (kept an hour at most).
 RESULTS_PREFIX = "ncp_media_async:results:"
@@ -50,10 +58,11 @@ Runner = Callable[
 @dataclass(frozen=True)
 class Operation:
     """What a shard can do: ``run`` yields ``(item, result)`` as each item finishes;
-    ``retry_safe`` says whether the job may run again after its worker died."""
+    ``journaled`` says that it writes, and so gets ``params["journal"]``, its shard's journal
+    (the same file each time the job runs)."""
 
     run: Runner
-    retry_safe: bool
+    journaled: bool = False
 
 
 def client_from_env() -> ncp.MediaClient:
@@ -88,10 +97,10 @@ async def wait_for_imports(
 async def ingest(
     client: ncp.MediaClient, params: dict[str, Any], items: Sequence[Item]
 ) -> AsyncIterator[tuple[Item, Result]]:
-    """Items are Object Storage keys; ``params`` name the ``workspace``, ``project_id`` and
-    ``bucket`` (and optionally ``index``, ``concurrency``, ``interval`` and ``index_interval``,
-    in seconds). Each result is the key's asset and final states, or the error that stopped
-    it."""
+    """Items are Object Storage keys; ``params`` name the ``workspace``, ``project_id``,
+    ``bucket`` and ``journal`` (and optionally ``index``, ``concurrency``, ``interval`` and
+    ``index_interval``, in seconds). Each result is the key's asset and final states
+    (``from_journal``: finished by an earlier run of the job), or the error that stopped it."""
     async for landed in client.media_ai.ingest(
         params["workspace"],
         params["project_id"],
@@ -101,6 +110,7 @@ async def ingest(
         concurrency=int(params.get("concurrency", 16)),
         interval=float(params.get("interval", 2.0)),
         index_interval=float(params.get("index_interval", 5.0)),
+        journal=params["journal"],
     ):
         imported, indexed = landed.import_status, landed.index_status
         yield landed.key, {
@@ -109,6 +119,7 @@ async def ingest(
             "stage": str(landed.stage),
             "import": None if imported is None else str(imported.upload_status),
             "index": None if indexed is None else str(indexed.status),
+            "from_journal": landed.from_journal,
             **({} if landed.error is None else _error(landed.error)),
         }
 
@@ -118,8 +129,8 @@ def _error(error: BaseException) -> Result:
 
 
 OPERATIONS: dict[str, Operation] = {
-    "wait_for_imports": Operation(wait_for_imports, retry_safe=True),
-    "ingest": Operation(ingest, retry_safe=False),
+    "wait_for_imports": Operation(wait_for_imports),
+    "ingest": Operation(ingest, journaled=True),
 }
 
 

@@ -5,8 +5,12 @@ shared through Redis. Start as many as you like, on any machines that reach Redi
     python -m examples.scale_out.worker          # or: arq examples.scale_out.worker.WorkerSettings
 
 Settings come from the environment (see ``common``): ``REDIS_URL``, ``NCP_RATE_PER_MINUTE``,
-``NCP_RATE_NAME``, ``NCP_WORKER_JOBS``, ``NCP_WORKER_GRACE`` and the client's own
-``NCP_ACCESS_KEY``, ``NCP_SECRET_KEY``, ``NCP_MEDIA_ENDPOINT``.
+``NCP_RATE_NAME``, ``NCP_WORKER_JOBS``, ``NCP_WORKER_GRACE``, ``NCP_JOB_TIMEOUT``,
+``NCP_JOURNAL_DIR`` and the client's own ``NCP_ACCESS_KEY``, ``NCP_SECRET_KEY``,
+``NCP_MEDIA_ENDPOINT``.
+
+Every job may run again (arq's retries): a worker killed mid-job leaves its job to the next
+worker, which resumes a write from the shard's journal (see ``common``).
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from arq.typing import WorkerCoroutine
 from arq.worker import Function, run_worker
 
 from .common import (
+    JOB_TIMEOUT,
+    JOURNAL_DIR,
     OPERATIONS,
     REDIS_URL,
     RESULTS_PREFIX,
@@ -38,13 +44,17 @@ WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 
 def shard_job(op: str) -> WorkerCoroutine:
     """The arq job that runs one shard of ``op``: each result goes onto the batch's list as
-    it lands; the job returns a summary."""
+    it lands (again, when the job runs again: the caller keeps the first); the job returns a
+    summary. A journaled operation gets its journal, named after the job."""
     operation = OPERATIONS[op]
 
     async def job(
         ctx: dict[str, Any], batch: str, params: dict[str, Any], items: list[Item]
     ) -> dict[str, Any]:
         redis, key = ctx["redis"], RESULTS_PREFIX + batch
+        if operation.journaled:
+            os.makedirs(JOURNAL_DIR, exist_ok=True)
+            params = {**params, "journal": os.path.join(JOURNAL_DIR, f"{ctx['job_id']}.journal")}
         failed = 0
         async for item, result in operation.run(ctx["client"], params, items):
             failed += "error" in result
@@ -70,18 +80,17 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 
 class WorkerSettings:
-    """arq's settings: one function per operation (a write runs at most once)."""
+    """arq's settings: one function per operation, each tried up to 5 times."""
 
     functions: ClassVar[list[Function]] = [
-        func(shard_job(op), name=op, max_tries=5 if operation.retry_safe else 1)
-        for op, operation in OPERATIONS.items()
+        func(shard_job(op), name=op, max_tries=5) for op in OPERATIONS
     ]
     redis_settings = RedisSettings.from_dsn(REDIS_URL)
     on_startup = startup
     on_shutdown = shutdown
     max_jobs = WORKER_JOBS
     job_completion_wait = WORKER_GRACE  # on SIGTERM/SIGINT: finish running jobs, then stop
-    job_timeout = 24 * 3600  # the client's own timeouts bound each request
+    job_timeout = JOB_TIMEOUT  # and 10 s more, a dead worker's job waits to run again
     poll_delay = 0.1  # seconds between two looks at the queue
 
 

@@ -37,6 +37,7 @@ from ._params import (
     command,
     concurrency_option,
     interval_option,
+    journal_option,
     progress_option,
     read_targets,
     timeout_option,
@@ -104,6 +105,8 @@ class IngestTally:
     ends: Counter[str] = attrs.field(factory=Counter)
     failures: list[tuple[str, str]] = attrs.field(factory=list)
     elapsed: float = 0.0
+    #: Keys reported from the journal (finished by an earlier run).
+    journaled: int = 0
     #: Keys imported (their asset created) that have not ended yet.
     created: dict[str, AssetRef] = attrs.field(factory=dict)
     _counted: dict[str, int] = attrs.field(factory=dict)
@@ -142,6 +145,7 @@ class IngestTally:
     def add(self, result: IngestResult) -> None:
         """A key ended."""
         self.created.pop(result.key, None)
+        self.journaled += result.from_journal
         last = len(self.stages)
         if self._through(result):
             self._count(result.key, last)
@@ -172,6 +176,8 @@ class IngestTally:
         left = self.total - sum(self.ends.values())
         if left:
             parts.append(f"{left:,} unfinished")
+        if self.journaled:
+            parts.append(f"{self.journaled:,} of them finished before (from the journal)")
         return ", ".join(parts)
 
 
@@ -191,6 +197,7 @@ async def run_ingest(
     if_running: Literal["raise", "wait"],
     progress: ProgressMode,
     print_each: bool = True,
+    journal: str | None = None,
 ) -> IngestTally:
     """``client.media_ai.ingest`` with a bar per stage, printing each key as it ends (and, if
     interrupted, the assets created for keys that had not ended: ``report_interrupted``)."""
@@ -212,6 +219,7 @@ async def run_ingest(
             timeout=timeout,
             if_running=if_running,
             on_progress=tally.progress,
+            journal=journal,
         )
         if print_each:
             rows.header()
@@ -223,7 +231,7 @@ async def run_ingest(
                         _print(rows, result)
             except asyncio.CancelledError:  # Ctrl-C
                 if print_each:  # (not in the demo, whose emulator goes with it)
-                    report_interrupted(output, tally)
+                    report_interrupted(output, tally, journal=journal)
                 raise
     tally.elapsed = time.monotonic() - start
     return tally
@@ -237,10 +245,19 @@ def _print(rows: Rows[IngestResult], result: IngestResult) -> None:
         rows.row(result)
 
 
-def report_interrupted(output: Output, tally: IngestTally, *, limit: int = 20) -> None:
+def report_interrupted(
+    output: Output, tally: IngestTally, *, limit: int = 20, journal: str | None = None
+) -> None:
     """On Ctrl-C, what the keys that did not end left behind: the assets created (a key is
-    printed only once it ends), and that a request in flight may have created one."""
-    if tally.created:
+    printed only once it ends), and that a request in flight may have created one; with a
+    journal, only that running again with it resumes."""
+    if journal is not None:
+        output.note(
+            f"interrupted: run again with --journal {journal} to resume (nothing is imported "
+            "or analysed twice)",
+            style="yellow",
+        )
+    elif tally.created:
         output.note(
             f"interrupted: {len(tally.created):,} keys were imported (assets created) but did "
             "not finish:",
@@ -251,7 +268,7 @@ def report_interrupted(output: Output, tally: IngestTally, *, limit: int = 20) -
         if len(tally.created) > limit:
             output.note(f"  ... and {len(tally.created) - limit:,} more")
     unknown = tally.total - sum(tally.ends.values()) - len(tally.created)
-    if unknown:
+    if unknown and journal is None:
         output.note(
             f"interrupted: {unknown:,} keys did not finish; those whose import request was sent "
             "may have been imported: look for their assets before importing them again",
@@ -383,6 +400,7 @@ def _ingest_and_report(
             concurrency=values["concurrency"], interval=values["interval"],
             index_interval=values.get("index_interval", 0.0), timeout=values[timeout],
             if_running=values.get("if_running", "raise"), progress=values["progress"],
+            journal=values["journal"],
         ),
         max_connections=values["concurrency"],
         rate_limit=_pace(values["rate_limit"]),
@@ -404,6 +422,7 @@ def _ingest_and_report(
               help="Pause between two analysis polls of one key.")  # fmt: skip
 @timeout_option("ingest_timeout", "Give up on the keys still under way after this long.")
 @_rate_limit
+@journal_option
 @progress_option
 @click.pass_obj
 def ingest_command(settings: Settings, /, **values: Any) -> None:
@@ -424,6 +443,7 @@ def ingest_command(settings: Settings, /, **values: Any) -> None:
 @interval_option(_defaults.POLL_INTERVAL, "With --wait: pause between two polls of one key.")
 @timeout_option("import_timeout", "With --wait: give up after this long.")
 @_rate_limit
+@journal_option
 @progress_option
 @click.pass_obj
 def import_command(settings: Settings, /, **values: Any) -> None:
@@ -449,6 +469,7 @@ def import_command(settings: Settings, /, **values: Any) -> None:
             stream = client.media_ai.import_assets(
                 workspace, project_id, bucket=values["bucket"], keys=keys,
                 concurrency=values["concurrency"], return_exceptions=True,
+                journal=values["journal"],
             )  # fmt: skip
             async with closing(stream) as created:
                 try:
@@ -457,11 +478,14 @@ def import_command(settings: Settings, /, **values: Any) -> None:
                             error = item.error
                             result = IngestResult(item.target, IngestStage.IMPORT, error=error)
                         else:
-                            result = IngestResult(item.key or "", IngestStage.IMPORT_WAIT, item)
+                            result = IngestResult(
+                                item.key or "", IngestStage.IMPORT_WAIT, item,
+                                from_journal=item.from_journal,
+                            )  # fmt: skip
                         tally.add(result)
                         _print(rows, result)
                 except asyncio.CancelledError:  # Ctrl-C
-                    report_interrupted(output, tally)
+                    report_interrupted(output, tally, journal=values["journal"])
                     raise
         tally.elapsed = time.monotonic() - start
         return tally

@@ -463,6 +463,13 @@ def timeout_option(dest: str, help: str) -> Callable[[F], F]:
     )
 
 
+journal_option = click.option(
+    "--journal",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Record each write in FILE before sending it; run again with the same FILE after a "
+    "crash or a failure to resume: nothing done twice, nothing lost (created if new).",
+)
 max_items_option = click.option(
     "--max-items", type=click.IntRange(0), metavar="N", help="Stop after N items."
 )

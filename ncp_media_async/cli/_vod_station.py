@@ -33,6 +33,7 @@ from ._output import Output, Rows, closing, counted
 from ._params import (
     command,
     interval_option,
+    journal_option,
     max_items_option,
     prefetch_option,
     progress_option,
@@ -193,6 +194,7 @@ def vod_channels(
 @click.option("--wait", is_flag=True, help="Wait until every output is finished; print each file.")
 @interval_option(_defaults.ENCODING_WAIT_INTERVAL, "Pause between two walks of the status list.")
 @timeout_option("wait_timeout", "With --wait: give up after this long (default: no limit).")
+@journal_option
 @progress_option
 @click.pass_obj
 def add_files(
@@ -207,6 +209,7 @@ def add_files(
     wait: bool,
     interval: float,
     wait_timeout: float | None,
+    journal: str | None,
     progress: ProgressMode,
 ) -> None:
     """Encode files with a category's options (PUT /api/v2/category/{id}/add-files).
@@ -218,6 +221,10 @@ def add_files(
     that may have been. With --wait, a progress bar per output type, each file printed as all
     its outputs end; exits 1 unless every output is COMPLETE. Interrupted while waiting, it
     prints the files that had not ended (UNFINISHED): they encode on without it.
+
+    With --journal FILE, run the same command again after a crash, a kill or a failure: the
+    files submitted before are not sent again (nor those the status list shows were taken),
+    and with --wait every file is reported once.
     """
     items = [*inputs, *(_read_lines(input_file) if input_file is not None else ())]
     if not items:
@@ -239,11 +246,15 @@ def add_files(
                 **({"bucket": bucket, "paths": items} if bucket is not None else {"urls": items}),
                 notification=notification,
                 output=where,
+                journal=journal,
             )
         except AddFilesError as exc:
-            _report_partial(output, exc)
+            _report_partial(output, exc, journal)
             raise
         except asyncio.CancelledError:  # Ctrl-C: the jobs are printed only once all are sent
+            if journal is not None:
+                output.note(f"interrupted: run again with --journal {journal} to resume")
+                raise
             output.note(
                 f"interrupted: the {len(items):,} files may have been submitted, some or all; "
                 f"look for them (ncp-media encoding-status --start {since.isoformat()}) "
@@ -286,9 +297,13 @@ def _read_lines(file: IO[bytes]) -> list[str]:
     return found
 
 
-def _report_partial(output: Output, exc: AddFilesError, limit: int = 10) -> None:
+def _report_partial(
+    output: Output, exc: AddFilesError, journal: str | None, limit: int = 10
+) -> None:
     """What a stopped ``add_files`` did: the jobs submitted (on stdout), the rest on stderr."""
     output.table(JOB_COLUMNS, exc.jobs)
+    if journal is not None:
+        output.note(f"run again with --journal {journal} to resume", style="yellow")
     for title, items in (
         ("may have been submitted (look them up before sending them again)", exc.uncertain),
         ("refused", exc.rejected),

@@ -145,13 +145,16 @@ class AssetRef:
     ``AssetRef("ws", 1234, 5) == AssetRef("ws", "1234", "5")``. ``key`` is the Object Storage
     key the asset was imported from, when the client knows it (``import_asset`` and
     ``import_assets`` set it); it is not part of the name: two refs to the same asset are equal
-    whatever their ``key``.
+    whatever their ``key``. ``from_journal`` is True on a ref ``import_assets(journal=...)``
+    read from its journal (the key was imported by an earlier run of the batch; nothing was
+    sent for it); not part of the name either.
     """
 
     workspace: str
     project_id: str = attrs.field(converter=id_text)
     asset_id: str = attrs.field(converter=id_text)
     key: str | None = attrs.field(default=None, eq=False, kw_only=True)
+    from_journal: bool = attrs.field(default=False, eq=False, kw_only=True, repr=False)
 
     def __str__(self) -> str:
         return f"{self.workspace}/{self.project_id}/{self.asset_id}"
@@ -360,6 +363,11 @@ class IngestResult:
     exception that stopped the key (``None`` if nothing failed: a FAILED import or an
     ANALYZE_FAIL is a state, not an error), and ``stage`` the step it stopped at (``DONE`` when
     it went through; the step that failed otherwise).
+
+    ``from_journal`` is True when the result was read from the journal of
+    ``ingest(journal=...)``: the key finished in an earlier run of the batch and nothing was
+    sent for it. Such a result carries the states and messages the journal keeps (not the
+    import's ``metadata``).
     """
 
     key: str
@@ -368,6 +376,7 @@ class IngestResult:
     import_status: ImportStatus | None = None
     index_status: IndexStatus | None = None
     error: BaseException | None = None
+    from_journal: bool = attrs.field(default=False, kw_only=True)
 
     @property
     def ok(self) -> bool:

@@ -301,6 +301,10 @@ class EncodingJob:
     ``ambiguous`` is True when the status list showed, for one of its output types, more than
     one row that may be this job's (the same input submitted again close by: the list has no
     file ids to tell them apart); ``outputs`` then holds the most recent of them.
+
+    ``from_journal`` is True on a job ``add_files(journal=...)`` read from its journal: the
+    input was submitted by an earlier run of the batch, and nothing was sent for it
+    (``submitted_at`` is that run's).
     """
 
     file_id: int | None
@@ -310,6 +314,7 @@ class EncodingJob:
     submitted_at: datetime | None = None
     outputs: tuple[EncodingStatus, ...] = ()
     ambiguous: bool = False
+    from_journal: bool = False
 
     def __str__(self) -> str:
         return self.input_path
