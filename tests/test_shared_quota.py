@@ -370,14 +370,16 @@ async def test_when_redis_goes_away_the_client_says_so_once_and_paces_alone_at_i
 async def test_a_redis_that_never_answers_costs_one_short_wait_not_a_stall(
     server: EmulatorServer, hung_redis: HungRedis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_defaults, "SHARED_LIMIT_REDIS_TIMEOUT", 0.2)
+    monkeypatch.setattr(_defaults, "SHARED_LIMIT_REDIS_TIMEOUT", 0.5)
     limit = ncp.RateLimit.per_second(100, shared=hung_redis.url, name=unique())
     async with client_for(server, rate_limit=limit) as client:
         started = time.monotonic()
         for _ in range(5):
             await client.vod_station.status_statistics()
         took = time.monotonic() - started
-    assert took < 1.0  # one 0.2 s wait for Redis, then the local share without asking again
+    # One 0.5 s wait for Redis, then the local share without asking again (asking at every
+    # call would take five: 2.5 s; the rest of the bound is for a loaded machine).
+    assert 0.5 <= took < 2.5
     assert len(hung_redis.accepted) == 1
     assert server.emulator.stats.total_requests == 5
 
