@@ -130,11 +130,13 @@ def test_strict_json_loads_reads_numbers_as_json_means_them() -> None:
 
 @pytest.mark.parametrize(
     ("calls", "period"),
-    [(0, 1.0), (-1, 1.0), (1, 0), (1, 0.0), (1, -1.0), (1, float("nan")), (True, 1.0)],
+    [(0, 1.0), (-1, 1.0), (1, 0), (1, 0.0), (1, -1.0), (1, float("nan"))],
 )
 def test_a_rate_limit_of_nothing_is_refused(calls: int, period: float) -> None:
     with pytest.raises(ValueError):
         ncp.RateLimit(calls, period)
+    with pytest.raises(TypeError):  # the wrong type, as everywhere
+        ncp.RateLimit(True, 1.0)
 
 
 def test_the_smallest_rate_limits_are_taken() -> None:
