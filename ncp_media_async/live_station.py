@@ -148,9 +148,11 @@ class LiveStation(Resource):
         authentication error its ``AuthenticationError``; a channel that reaches a state it
         never leaves (``DELETED``, ``FORCE_DELETED``) without being one of ``states`` raises
         ``PollingError``. Cancelling the waiting task stops the polling; no task is left
-        behind. Bad arguments raise ``ValueError`` before anything is sent.
+        behind. Bad arguments raise ``ValueError`` (``TypeError`` for one state given alone,
+        ``states="READY"``, rather than in a list) before anything is sent.
         """
         channel_id = segment("channel_id", channel_id)
+        states = _checks.instances("states", states, str)  # "READY" alone: a TypeError
         wanted = tuple(dict.fromkeys(_checks.member(ChannelStatus, s, "states") for s in states))
         if not wanted:
             raise ValueError("states must name at least one ChannelStatus")

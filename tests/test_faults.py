@@ -84,7 +84,9 @@ async def test_same_seed_same_faults(ncp_emulator_server: EmulatorServer) -> Non
     for _ in range(2):
         emulator.reset_stats()
         emulator.fault_plan = FaultPlan(seed=3, rate=0.3)
-        async with client_for(ncp_emulator_server) as client:
+        # No attempt may time out (none of these faults stalls): a timeout on a loaded machine
+        # is one request more, which shifts the plan's draws.
+        async with client_for(ncp_emulator_server, timeout=60.0) as client:
             await client.vod_station.encoding_statuses(page_size=500).to_list()
         runs.append(dict(emulator.stats.faults))
     assert runs[0] == runs[1]
@@ -114,7 +116,7 @@ async def test_small_skew_is_learnt_without_any_rejection(
 ) -> None:
     emulator = ncp_emulator_server.emulator
     emulator.clock_offset = -200.0  # inside the gateway's 5 minutes, but drifting
-    async with client_for(ncp_emulator_server) as client:
+    async with client_for(ncp_emulator_server, timeout=10.0) as client:  # no SLOW fault here
         await client.vod_station.status_statistics()
         assert client.clock_offset == pytest.approx(-200.0, abs=2.0)
         emulator.clock_offset = -450.0  # past the window from 0, inside it from the learnt -200
@@ -228,8 +230,8 @@ async def test_no_secret_or_signature_in_logs_reprs_or_errors(
     texts: list[str] = []
     caplog.set_level(logging.DEBUG, logger="ncp_media_async")
     emulator.fault_plan = FaultPlan(seed=1, rate=0.5)
-    async with client_for(ncp_emulator_server, trace_configs=[trace],
-                          on_attempt=events.append) as client:
+    async with client_for(ncp_emulator_server, trace_configs=[trace], timeout=10.0,
+                          on_attempt=events.append) as client:  # no SLOW fault here
         texts.append(repr(client))
         await client.vod_station.encoding_statuses(page_size=1000).to_list()
         for call in (

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 import pytest_asyncio
+from _clocks import Recorder
 from _live import T0, Live, serve_raw, served_live, until
 
 import ncp_media_async as ncp
@@ -344,12 +345,17 @@ async def test_wait_for_channel_rides_out_transient_failures() -> None:
         assert live.requests(Route.LIVE_CHANNEL) == 6
 
 
-async def test_wait_for_channel_times_out(live: Live) -> None:
-    cid = live.store.add_channel(status="BLOCK")
-    with pytest.raises(ncp.PollTimeoutError) as caught:
-        await live.api.wait_for_channel(cid, interval=0.001, timeout=0.05)
-    assert caught.value.pending == (cid,)
-    assert live.requests(Route.LIVE_CHANNEL) >= 2
+async def test_wait_for_channel_times_out() -> None:
+    time = Recorder(advancing=True)  # the wait's time passes in its sleeps only
+    async with served_live(monotonic=time.monotonic, sleep=time.sleep) as live:
+        cid = live.store.add_channel(status="BLOCK")
+        with pytest.raises(ncp.PollTimeoutError) as caught:
+            await live.api.wait_for_channel(cid, interval=1.0, timeout=3.5)
+        assert caught.value.pending == (cid,)
+        assert live.requests(Route.LIVE_CHANNEL) == 4  # polls at 0, 1, 2 and 3 s (± 10 %)
+    pauses = time.slept[:-1]
+    assert len(pauses) == 3 and all(0.9 <= pause <= 1.1 for pause in pauses)
+    assert sum(time.slept) == pytest.approx(3.5)  # then up to the deadline, no further
 
 
 async def test_cancelling_the_wait_leaves_nothing_behind(

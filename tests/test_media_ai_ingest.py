@@ -296,11 +296,17 @@ async def test_breaking_out_of_an_ingest_stops_it(
 
 
 async def test_timeout_ends_the_keys_under_way(
-    ncp_client: ncp.MediaClient, emulator: Emulator
+    ncp_emulator_server: EmulatorServer, emulator: Emulator
 ) -> None:
     emulator.media_ai.plan_object("stuck.mp4", import_polls=10**6)
-    results = {r.key: r async for r in ncp_client.media_ai.ingest(
-        "ws", 7, bucket="b", keys=["stuck.mp4", "a.mp4"], timeout=0.3, **QUICK)}  # fmt: skip
+    rec = Recorder(advancing=True)  # on the client's fake clock: a.mp4 ends well before 30 s
+    async with client_for(
+        ncp_emulator_server, monotonic=rec.monotonic, sleep=rec.sleep
+    ) as client:
+        results = {r.key: r async for r in client.media_ai.ingest(
+            "ws", 7, bucket="b", keys=["stuck.mp4", "a.mp4"], timeout=30.0, interval=1.0,
+            index_interval=1.0)}  # fmt: skip
+    assert sum(rec.slept) == pytest.approx(30.0, abs=1.5)  # stopped at the deadline
     assert results["a.mp4"].ok
     stuck = results["stuck.mp4"]
     assert stuck.stage is ncp.IngestStage.IMPORT_WAIT

@@ -133,14 +133,20 @@ async def test_a_clock_step_mid_batch_fails_no_request_in_flight(
     server: EmulatorServer,
 ) -> None:
     emulator = server.emulator
-    emulator.latency = 0.3  # a wide window, even on a loaded machine
+    gate = asyncio.Event()
+
+    async def held(seconds: float) -> None:  # the emulator's latency: until the gate opens
+        await gate.wait()
+
     async with client_for(server) as client:
         await client.vod_station.status_statistics()  # calibrated: no skew yet
+        emulator.sleep, emulator.latency = held, 1.0  # requests wait before the gateway's check
         calls = [
             asyncio.ensure_future(client.vod_station.status_statistics()) for _ in range(20)
         ]
-        await asyncio.sleep(0.1)  # all 20 are in flight, signed with offset 0
+        await until(lambda: emulator.stats.in_flight == 20)  # all 20 in, signed with offset 0
         emulator.clock_offset = 900.0  # the gateway's clock steps 15 minutes ahead
+        gate.set()
         results = await asyncio.gather(*calls)
     assert len(results) == 20
     # Each was rejected once and re-signed once, even those rejected after another had
