@@ -36,9 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "ncp_media_async"
 DEFAULT_MODULES = ("_signing", "pagination")
 EQUIVALENT_FILE = Path(__file__).resolve().parent / "equivalent.toml"
-# mutmut copies the README and the examples on into its mutants tree (``also_copy``): the tests
-# run the README's blocks and the examples' workers.
-COPIED = (PACKAGE, "tests", "pyproject.toml", "README.md", "examples")
+# mutmut copies the README, the examples and the docs site on into its mutants tree
+# (``also_copy``): the tests run the README's blocks, the examples' workers and ``mkdocs build``.
+COPIED = (PACKAGE, "tests", "pyproject.toml", "README.md", "examples", "mkdocs.yml", "docs")
 #: Statuses that count as caught. Everything else (survived, no tests, suspicious, ...) is not.
 CAUGHT = ("killed", "timeout")
 
