@@ -302,9 +302,7 @@ def _record_factory(conv: cattrs.Converter) -> Callable[[type[Any]], Hook]:
             overrides[a.name] = override(rename=name, struct_hook=hook)
             if others:
                 spellings.append((name, tuple(others)))
-        generated = make_dict_structure_fn(
-            cls, conv, _cattrs_forbid_extra_keys=False, **overrides
-        )
+        generated = make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=False, **overrides)
 
         def record(value: Any, _: Any = None) -> Any:
             if type(value) is not dict:

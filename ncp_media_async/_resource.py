@@ -146,9 +146,7 @@ class Resource:
     ) -> Coroutine[Any, Any, T]:
         """``GET`` the path made of ``segments`` (each escaped once) with ``query`` (the
         transport's coroutine, returned rather than awaited here: one layer less per request)."""
-        return self._transport.call(
-            self._service, "GET", encode_path(*segments), parse, query
-        )
+        return self._transport.call(self._service, "GET", encode_path(*segments), parse, query)
 
     def _write(
         self,

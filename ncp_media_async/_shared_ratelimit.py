@@ -202,7 +202,8 @@ class SharedPacer:
             logger.warning(
                 "shared rate limit %s: the next slot in Redis was unreadable, not written by "
                 "this library or further ahead than %s can produce; reset",
-                self._what(), self._rate,
+                self._what(),
+                self._rate,
             )
         self._participants = int(count)
         return None if wait_us < 0 else int(wait_us) / 1_000_000
@@ -254,7 +255,9 @@ class SharedPacer:
             then = f"pacing this process alone at 1/{self._divisor()} of the limit"
         logger.warning(
             "shared rate limit %s: Redis cannot be reached (%s); %s until Redis answers again",
-            self._what(), self._down, then,
+            self._what(),
+            self._down,
+            then,
         )
 
     def _divisor(self) -> int:

@@ -118,6 +118,4 @@ def encode_query(params: Iterable[tuple[str, str | int]]) -> str:
 
     Integers (page numbers, epoch milliseconds) are digits and a sign, which need no escaping.
     """
-    return "&".join(
-        f"{_quote(k)}={v if type(v) is int else _quote(str(v))}" for k, v in params
-    )
+    return "&".join(f"{_quote(k)}={v if type(v) is int else _quote(str(v))}" for k, v in params)

@@ -341,7 +341,9 @@ class Transport:
             None
             if config.rate_limit is None
             else make_pacer(
-                config.rate_limit, config.monotonic, self.pause,
+                config.rate_limit,
+                config.monotonic,
+                self.pause,
                 account=account_id(signer.access_key),
             )
         )

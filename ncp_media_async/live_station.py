@@ -382,4 +382,3 @@ def parse_callback(body: bytes | str | Mapping[str, Any]) -> LiveEvent:
             excerpt=excerpt(preview(data)),
         )
     return structure(data, LiveEvent, "$")
-

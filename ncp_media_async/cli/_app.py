@@ -33,4 +33,3 @@ def cli(ctx: click.Context) -> None:
     ctx.ensure_object(Settings)
     if ctx.invoked_subcommand is None:  # plain `ncp-media`: the help, and success
         click.echo(ctx.get_help())
-

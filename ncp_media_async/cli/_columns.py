@@ -46,8 +46,7 @@ def printable(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(
-        c.encode("unicode_escape").decode() if unicodedata.category(c) == "Cc" else c
-        for c in text
+        c.encode("unicode_escape").decode() if unicodedata.category(c) == "Cc" else c for c in text
     )
 
 
@@ -280,7 +279,7 @@ def cut(text: Text, width: int, kind: Kind) -> Text:
     room = width - 1  # the ellipsis takes one cell
     while cell_len(plain[: head + 1]) <= (room + 1) // 2:
         head += 1
-    while cell_len(plain[: head] + plain[len(plain) - tail - 1 :]) <= room:
+    while cell_len(plain[:head] + plain[len(plain) - tail - 1 :]) <= room:
         tail += 1
     return text[:head] + Text("…") + text[len(plain) - tail :]
 

@@ -166,6 +166,7 @@ def watch_encodings(
                 rows.row(status)
                 printed += 1
         return printed
+
     changes = settings.call(watch)
     output.note(f"every encoding finished ({changes:,} statuses and changes printed)")
 

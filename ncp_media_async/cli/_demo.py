@@ -108,7 +108,9 @@ class DemoReport:
                 "unfinished": self.watch_unfinished,
             },
             "statistics": to_jsonable(self.statistics),
-            "ingest": None if self.ingest is None else {
+            "ingest": None
+            if self.ingest is None
+            else {
                 "keys": self.ingest.total,
                 "ends": dict(self.ingest.ends),
                 "seconds": round(self.ingest.elapsed, 3),

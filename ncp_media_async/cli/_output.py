@@ -93,9 +93,7 @@ class Output:
         self.console = Console(highlight=False, width=PIPE_WIDTH if unbounded else None)
         self.err = Console(stderr=True, highlight=False)
         #: The width tables fit, or ``None`` for no limit.
-        self.budget: int | None = (
-            None if unbounded else max(self.console.width, MIN_TABLE_WIDTH)
-        )
+        self.budget: int | None = None if unbounded else max(self.console.width, MIN_TABLE_WIDTH)
         #: Set while a live progress bar owns the terminal: rows are printed above it.
         self.live: Console | None = None
 
@@ -182,9 +180,7 @@ class Rows(Generic[T]):
         """Print the header now (once), before any row."""
         if not self._started and not self.output.as_json:
             self._started = True
-            self.output.line(
-                layout_line(self.headers, self.widths, self.columns, whole=self.whole)
-            )
+            self.output.line(layout_line(self.headers, self.widths, self.columns, whole=self.whole))
             self.output.line(rule_line(self.widths))
 
     def row(self, item: T) -> None:

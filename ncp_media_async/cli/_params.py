@@ -176,7 +176,8 @@ BAD_LINE_CHARS = 200
 
 
 def parse_target_lines(
-    lines: Iterable[bytes], parse: Callable[[str], T] = parse_asset_ref  # type: ignore[assignment]
+    lines: Iterable[bytes],
+    parse: Callable[[str], T] = parse_asset_ref,  # type: ignore[assignment]
 ) -> tuple[list[T], list[str]]:
     """Targets from the lines of a file (UTF-8, a BOM allowed; blank lines and ``#`` comments
     skipped), each read by ``parse`` (a ``ValueError`` says why a line is not one), and one

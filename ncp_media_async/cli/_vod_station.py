@@ -157,9 +157,7 @@ def categories(settings: Settings, page_size: int, max_items: int | None, prefet
 @max_items_option
 @prefetch_option
 @click.pass_obj
-def vod_channels(
-    settings: Settings, page_size: int, max_items: int | None, prefetch: int
-) -> None:
+def vod_channels(settings: Settings, page_size: int, max_items: int | None, prefetch: int) -> None:
     """VOD Station channels (GET /api/v2/channels)."""
     _list(
         settings,

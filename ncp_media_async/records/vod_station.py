@@ -322,16 +322,12 @@ class EncodingJob:
     @property
     def succeeded(self) -> bool:
         """Whether the job has outputs and every one is ``COMPLETE``."""
-        return bool(self.outputs) and all(
-            o.status == EncodingState.COMPLETE for o in self.outputs
-        )
+        return bool(self.outputs) and all(o.status == EncodingState.COMPLETE for o in self.outputs)
 
     @property
     def links(self) -> tuple[str, ...]:
         """The URLs of the outputs that completed."""
-        return tuple(
-            o.link for o in self.outputs if o.status == EncodingState.COMPLETE and o.link
-        )
+        return tuple(o.link for o in self.outputs if o.status == EncodingState.COMPLETE and o.link)
 
 
 @attrs.frozen

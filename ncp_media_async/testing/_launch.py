@@ -329,8 +329,7 @@ FLAGS: Final = (
     Flag(
         "quota_code",
         str,
-        "errorCode of the quota's 429: 400 Quota Exceeded, 410 Throttle Limited, 420 Rate "
-        "Limited.",
+        "errorCode of the quota's 429: 400 Quota Exceeded, 410 Throttle Limited, 420 Rate Limited.",
         choices=("400", "410", "420"),
     ),
     Flag(

@@ -212,9 +212,7 @@ class MediaAiStore(Store):
                 self._import_asset,
                 json_body=True,
             ),
-            StoreRoute(
-                "GET", _ASSET + "/import-status", Route.IMPORT_STATUS, self._import_status
-            ),
+            StoreRoute("GET", _ASSET + "/import-status", Route.IMPORT_STATUS, self._import_status),
             StoreRoute(
                 "GET",
                 _PROJECT + "/video-assets/{assetId}/import-status",
@@ -388,9 +386,7 @@ class MediaAiStore(Store):
         """Every asset imported from the object ``key`` (by request), in creation order."""
         return [ref for ref, asset in self._assets.items() if asset.key == key]
 
-    def index_state(
-        self, workspace: str, project_id: str | int, asset_id: str | int
-    ) -> str | None:
+    def index_state(self, workspace: str, project_id: str | int, asset_id: str | int) -> str | None:
         """What the asset's analysis would report now (``None``: never requested), without
         counting as a poll."""
         analysis = self._asset_at(workspace, str(project_id), str(asset_id)).analysis
@@ -659,7 +655,8 @@ class MediaAiStore(Store):
         ]
         asset.index = {
             "indexId": asset.index_id,
-            "type": "IMAGE" if asset.file_name.lower().endswith((".png", ".jpg", ".heic"))
+            "type": "IMAGE"
+            if asset.file_name.lower().endswith((".png", ".jpg", ".heic"))
             else "VIDEO",
             "createdTime": now,
             "createdUserName": _USER,

@@ -998,9 +998,7 @@ def _channel_record(
         "createTime": now_ms - 30_000,
         "readyTime": now_ms,
         "cdnCreatedTime": now_ms,
-        "playUrl": (
-            f"https://{domain}/[protocol]/{encrypted}/[path]/[video filename]/[manifest]"
-        ),
+        "playUrl": (f"https://{domain}/[protocol]/{encrypted}/[path]/[video filename]/[manifest]"),
         "cdnStatus": "RUNNING",
         "cdnDomain": domain,
         "cdnServiceName": f"vod-{channel_id[-7:].lower()}",
