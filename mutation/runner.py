@@ -88,6 +88,17 @@ class ModuleResult:
         return self.caught / total if total else 1.0
 
 
+def library_modules() -> list[str]:
+    """Every module of the library: ``ncp_media_async/`` without ``cli/`` and ``testing/``
+    (the command line and the emulator are tested as the library's users, not mutated)."""
+    return sorted(
+        str(p.relative_to(ROOT))
+        for p in (ROOT / PACKAGE).rglob("*.py")
+        if p.relative_to(ROOT / PACKAGE).parts[0] not in ("cli", "testing")
+        and p.name not in ("__init__.py", "__main__.py", "_version.py")
+    )
+
+
 def module_path(name: str) -> str:
     """``pagination``, ``ncp_media_async.pagination`` or ``ncp_media_async/pagination.py``
     to ``ncp_media_async/pagination.py`` (checked to exist)."""
@@ -231,10 +242,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--jobs", type=int, default=os.cpu_count() or 1, help="mutants run at once"
     )
+    parser.add_argument(
+        "--all", action="store_true", help="every library module (not cli/ nor testing/)"
+    )
     parser.add_argument("--markdown", type=Path, help="update this results file (RESULTS.md)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
     args = parser.parse_args(argv)
-    modules = [module_path(m) for m in args.modules]
+    modules = library_modules() if args.all else [module_path(m) for m in args.modules]
     markdown = args.markdown.resolve() if args.markdown else None
     judgments = load_judgments()
 
