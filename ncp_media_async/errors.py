@@ -69,8 +69,6 @@ __all__ = [
     "ServerError",
     "SharedLimitError",
     "TransportError",
-    "error_from_response",
-    "excerpt",
 ]
 
 
