@@ -224,8 +224,7 @@ def _is_optional(type_: Any) -> bool:
 def _wire_names(a: attrs.Attribute[Any]) -> tuple[str, ...]:
     """The JSON names of a record field, the first one first: its ``wire=`` name(s), else the
     camelCase of its name."""
-    wire = a.metadata.get("wire", to_camel(a.name))
-    return (wire,) if isinstance(wire, str) else wire
+    return a.metadata.get("wire") or (to_camel(a.name),)
 
 
 # -- converters (hook factories: cattrs passes the converter asking) ---------------------------
@@ -247,7 +246,7 @@ def _record(cls: type[Any], conv: cattrs.Converter) -> Hook:
         if a.metadata.get("local"):
             overrides[a.name] = override(omit=True)  # the client's to fill in, not the wire's
             continue
-        hook = _KINDS.get(a.metadata.get("kind", ""))
+        hook = _KINDS.get(a.metadata.get("kind"))
         if hook is not None and _is_optional(a.type):
             hook = _optional(hook, datetime)
         name, *others = _wire_names(a)
