@@ -45,7 +45,7 @@ from typing import Any, Final, TypeVar, Union, get_args, get_origin
 
 import attrs
 import cattrs
-from cattrs.errors import AttributeValidationNote, IterableValidationNote
+from cattrs.errors import AttributeValidationNote
 from cattrs.gen import make_dict_structure_fn, override
 
 from .errors import ResponseError, excerpt
@@ -328,10 +328,8 @@ def _problems(exc: BaseException, path: str) -> Iterator[str]:
     for inner, note in with_notes:
         if isinstance(note, AttributeValidationNote):
             yield from _problems(inner, f"{path}.{names.get(note.name, note.name)}")
-        elif isinstance(note, IterableValidationNote):
+        else:  # an ``IterableValidationNote`` (``group_exceptions`` pairs no other kind)
             yield from _problems(inner, f"{path}[{note.index!r}]")
-        else:
-            yield from _problems(inner, path)
     for inner in without_notes:
         yield from _problems(inner, path)
 
