@@ -45,7 +45,7 @@ from typing import Any, Final, TypeVar, Union, get_args, get_origin
 
 import attrs
 import cattrs
-from cattrs.errors import AttributeValidationNote, IterableValidationNote
+from cattrs.errors import AttributeValidationNote
 from cattrs.gen import make_dict_structure_fn, override
 
 from .errors import ResponseError, excerpt
@@ -59,18 +59,6 @@ from .records import (
     VideoAssetRef,
 )
 from .records._base import KST
-
-__all__ = [
-    "media_ai_result",
-    "structure",
-    "structure_content",
-    "structure_import_status",
-    "structure_list",
-    "structure_media_ai_result",
-    "structure_records",
-    "structure_statistics",
-    "to_camel",
-]
 
 T = TypeVar("T")
 Hook = Callable[[Any, Any], Any]
@@ -148,10 +136,8 @@ def _float(value: Any, _: Any = None) -> float:
 
 
 def _secret(value: Any, _: Any = None) -> Secret:
-    """Text kept as a ``Secret``; an error never shows the value."""
-    if type(value) is str:
-        return Secret(value)
-    raise _Invalid(f"expected text, got {_json_type(value)}")
+    """Text kept as a ``Secret``; an error never shows the value (``_str``'s names the type)."""
+    return Secret(_str(value))
 
 
 def _bool(value: Any, _: Any = None) -> bool:
@@ -201,138 +187,98 @@ def _optional(hook: Hook, inner: Any) -> Hook:
     return optional
 
 
-def _epoch(scale: int) -> Hook:
-    """Epoch time in units of ``1 / scale`` seconds (an integer, or a number) → aware UTC."""
+def _epoch(scale: int | None) -> Hook:
+    """Epoch time in units of ``1 / scale`` seconds (an integer, or a number) → aware UTC.
+
+    ``scale=None``: seconds or milliseconds, whichever the size says: 10^11 seconds is the year
+    5138, 10^11 milliseconds 1973 (VOD Station's channel pages disagree on the unit)."""
 
     def epoch(value: Any, _: Any = None) -> datetime:
         number = value if type(value) is int else _float(value)
+        unit = scale or (1000 if abs(number) > _AUTO_MS_ABOVE else 1)
         try:
-            return _EPOCH + timedelta(seconds=number / scale)
+            return _EPOCH + timedelta(seconds=number / unit)
         except (OverflowError, ValueError):  # out of datetime's range, inf, nan
             raise _Invalid(f"epoch time out of range: {_show(value)}") from None
 
     return epoch
 
 
-_epoch_s, _epoch_ms = _epoch(1), _epoch(1000)
-
-
-def _epoch_auto(value: Any, _: Any = None) -> datetime:
-    """Epoch seconds or milliseconds, whichever the size says: 10^11 seconds is the year 5138,
-    10^11 milliseconds 1973 (VOD Station's channel pages disagree on the unit)."""
-    number = value if type(value) is int else _float(value)
-    hook = _epoch_ms if abs(number) > _AUTO_MS_ABOVE else _epoch_s
-    return hook(number, datetime)  # type: ignore[no-any-return]
-
-
-#: ``kind=`` declarations (``records._base.Kind``) → their hook, by whether the field is optional.
-_KIND_HOOKS: Final[dict[tuple[str, bool], Hook]] = {
-    ("epoch_s", False): _epoch_s,
-    ("epoch_ms", False): _epoch_ms,
-    ("epoch_s", True): _optional(_epoch_s, datetime),
-    ("epoch_ms", True): _optional(_epoch_ms, datetime),
-    ("epoch_auto", False): _epoch_auto,
-    ("epoch_auto", True): _optional(_epoch_auto, datetime),
-}
+#: ``kind=`` declarations (``records._base.Kind``) → their hook (made optional where needed).
+_KINDS: Final = {"epoch_s": _epoch(1), "epoch_ms": _epoch(1000), "epoch_auto": _epoch(None)}
 
 
 def _enum(value: Any, cls: type[OpenStrEnum]) -> OpenStrEnum:
     """A known value is a dict lookup; an unknown one becomes a pseudo-member
     (``OpenStrEnum._missing_``)."""
-    if type(value) is str:
-        member = cls._value2member_map_.get(value)
-        return cls(value) if member is None else member  # type: ignore[return-value]
-    raise _Invalid(f"expected text, got {_json_type(value)}")
+    member = cls._value2member_map_.get(_str(value))
+    return cls(value) if member is None else member  # type: ignore[return-value]
 
 
 def _is_optional(type_: Any) -> bool:
     """Whether ``type_`` is ``X | None`` (or ``Optional[X]``)."""
-    origin = get_origin(type_)
-    if origin is not Union and origin is not types.UnionType:
-        return False
     args = get_args(type_)
-    return len(args) == 2 and type(None) in args
-
-
-def _inner(optional: Any) -> Any:
-    """``X`` of ``X | None``."""
-    return next(t for t in get_args(optional) if t is not type(None))
+    return get_origin(type_) in (Union, types.UnionType) and len(args) == 2 and type(None) in args
 
 
 def _wire_names(a: attrs.Attribute[Any]) -> tuple[str, ...]:
-    """The JSON names of a record field: its ``wire=`` name(s), else the camelCase of its name."""
-    wire = a.metadata.get("wire", to_camel(a.name))
-    return (wire,) if isinstance(wire, str) else tuple(wire)
+    """The JSON names of a record field, the first one first: its ``wire=`` name(s), else the
+    camelCase of its name."""
+    return a.metadata.get("wire") or (to_camel(a.name),)
 
 
-def _wire_name(a: attrs.Attribute[Any]) -> str:
-    """The JSON name of a record field (the first of its spellings)."""
-    return _wire_names(a)[0]
+# -- converters (hook factories: cattrs passes the converter asking) ---------------------------
 
 
-def _respell(value: dict[str, Any], spellings: list[tuple[str, tuple[str, ...]]]) -> dict[str, Any]:
-    """``value`` with each field sent under another spelling copied to its first name (when the
-    first name itself is absent)."""
-    for name, others in spellings:
-        if name not in value:
-            found = next((other for other in others if other in value), None)
-            if found is not None:
-                value = {**value, name: value[found]}
-    return value
+def _optional_factory(type_: Any, conv: cattrs.Converter) -> Hook:
+    inner = next(t for t in get_args(type_) if t is not type(None))
+    return _optional(conv.get_structure_hook(inner), inner)
 
 
-# -- converters -------------------------------------------------------------------------------
-
-
-def _record_factory(conv: cattrs.Converter) -> Callable[[type[Any]], Hook]:
+def _record(cls: type[Any], conv: cattrs.Converter) -> Hook:
     """cattrs' generated structure function for a record class, behind a check that the value
     is a JSON object (the generated function would read ``"x"`` or ``[]`` as an object without
-    any of its fields, all ``None``)."""
+    any of its fields, all ``None``). A field sent under another of its spellings is copied to
+    its first name (when the first name itself is absent; the earlier spelling wins)."""
+    overrides: dict[str, Any] = {}
+    aliases: list[tuple[str, str]] = []  # (another spelling, the first name), the last one wins
+    for a in attrs.fields(attrs.resolve_types(cls)):  # annotations are strings until resolved
+        if a.metadata.get("local"):
+            overrides[a.name] = override(omit=True)  # the client's to fill in, not the wire's
+            continue
+        hook = _KINDS.get(a.metadata.get("kind"))
+        if hook is not None and _is_optional(a.type):
+            hook = _optional(hook, datetime)
+        name, *others = _wire_names(a)
+        overrides[a.name] = override(rename=name, struct_hook=hook)
+        aliases += [(other, name) for other in reversed(others)]
+    generated = make_dict_structure_fn(cls, conv, **overrides)
 
-    def factory(cls: type[Any]) -> Hook:
-        overrides: dict[str, Any] = {}
-        spellings: list[tuple[str, tuple[str, ...]]] = []  # fields with more than one name
-        for a in attrs.fields(attrs.resolve_types(cls)):  # annotations are strings until resolved
-            if a.metadata.get("local"):
-                overrides[a.name] = override(omit=True)  # the client's to fill in, not the wire's
-                continue
-            kind = a.metadata.get("kind")
-            hook = None if kind is None else _KIND_HOOKS[kind, _is_optional(a.type)]
-            name, *others = _wire_names(a)
-            overrides[a.name] = override(rename=name, struct_hook=hook)
-            if others:
-                spellings.append((name, tuple(others)))
-        generated = make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=False, **overrides)
+    def record(value: Any, _: Any = None) -> Any:
+        if type(value) is not dict:
+            raise _Invalid(f"expected an object, got {_json_type(value)}")
+        if aliases:
+            value = {**{name: value[other] for other, name in aliases if other in value}, **value}
+        return generated(value, cls)
 
-        def record(value: Any, _: Any = None) -> Any:
-            if type(value) is not dict:
-                raise _Invalid(f"expected an object, got {_json_type(value)}")
-            return generated(_respell(value, spellings) if spellings else value, cls)
-
-        return record
-
-    return factory
+    return record
 
 
 def _is_tuple(type_: Any) -> bool:
     return get_origin(type_) is tuple and len(args := get_args(type_)) == 2 and args[1] is ...
 
 
-def _tuple_factory(conv: cattrs.Converter) -> Callable[[Any], Hook]:
+def _array(type_: Any, conv: cattrs.Converter) -> Hook:
     """``tuple[X, ...]`` from a JSON array only (cattrs' own would iterate the characters of a
     string or the keys of an object); each item by ``X``'s hook."""
+    item_hook = conv.get_structure_hook(args := get_args(type_)[0])
 
-    def factory(type_: Any) -> Hook:
-        item_hook = conv.get_structure_hook(args := get_args(type_)[0])
+    def array(value: Any, _: Any = None) -> tuple[Any, ...]:
+        if type(value) is not list:
+            raise _Invalid(f"expected an array, got {_json_type(value)}")
+        return tuple(item_hook(item, args) for item in value)
 
-        def array(value: Any, _: Any = None) -> tuple[Any, ...]:
-            if type(value) is not list:
-                raise _Invalid(f"expected an array, got {_json_type(value)}")
-            return tuple(item_hook(item, args) for item in value)
-
-        return array
-
-    return factory
+    return array
 
 
 def _converter(detailed: bool) -> cattrs.Converter:
@@ -344,17 +290,11 @@ def _converter(detailed: bool) -> cattrs.Converter:
         (OpenStrEnum, _enum), (Secret, _secret),
     ):  # fmt: skip
         conv.register_structure_hook(cls, hook)
-
-    def optional(type_: Any) -> Hook:
-        inner = _inner(type_)
-        return _optional(conv.get_structure_hook(inner), inner)
-
-    conv.register_structure_hook_factory(_is_optional, optional)
-    for number in (int, float):  # ``X | str | None``: the number, else the text
-        read = _number_or_text(_optional(conv.get_structure_hook(number), number))
-        conv.register_structure_hook(number | str | None, read)
-    conv.register_structure_hook_factory(_is_tuple, _tuple_factory(conv))
-    conv.register_structure_hook_factory(attrs.has, _record_factory(conv))
+    conv.register_structure_hook_factory(_is_optional, _optional_factory)
+    for number, read in ((int, _int), (float, _float)):  # ``X | str | None``: number, else text
+        conv.register_structure_hook(number | str | None, _number_or_text(_optional(read, number)))
+    conv.register_structure_hook_factory(_is_tuple, _array)
+    conv.register_structure_hook_factory(attrs.has, _record)
     return conv
 
 
@@ -383,15 +323,13 @@ def _problems(exc: BaseException, path: str) -> Iterator[str]:
         return
     names: dict[str, str] = {}
     if isinstance(exc, cattrs.ClassValidationError) and attrs.has(exc.cl):
-        names = {a.name: _wire_name(a) for a in attrs.fields(exc.cl)}
+        names = {a.name: _wire_names(a)[0] for a in attrs.fields(exc.cl)}
     with_notes, without_notes = exc.group_exceptions()
     for inner, note in with_notes:
         if isinstance(note, AttributeValidationNote):
             yield from _problems(inner, f"{path}.{names.get(note.name, note.name)}")
-        elif isinstance(note, IterableValidationNote):
+        else:  # an ``IterableValidationNote`` (``group_exceptions`` pairs no other kind)
             yield from _problems(inner, f"{path}[{note.index!r}]")
-        else:
-            yield from _problems(inner, path)
     for inner in without_notes:
         yield from _problems(inner, path)
 
@@ -423,10 +361,10 @@ def structure(body: Any, type_: type[T], path: str = "$") -> T:
         raise _fail(_explain(body, type_, path), body) from None
 
 
-def _content(body: Any) -> Any:
-    if not isinstance(body, dict) or "content" not in body:
-        raise _fail("expected an object with a 'content' field", body)
-    return body["content"]
+def _content(body: Any, field: str = "content") -> Any:
+    if not isinstance(body, dict) or field not in body:
+        raise _fail(f"expected an object with a '{field}' field", body)
+    return body[field]
 
 
 def structure_content(body: Any, type_: type[T]) -> T:
@@ -481,10 +419,8 @@ def structure_records(body: Any) -> list[Recording]:
     absent reads as no recordings.
     """
     content = _content(body)
-    if content is None:
-        return []
-    records = content.get("recordList") if isinstance(content, dict) else None
-    if records is None and isinstance(content, dict):
+    records = content.get("recordList") if isinstance(content, dict) else content
+    if records is None:
         return []
     if not isinstance(records, dict):
         raise _fail("expected 'content.recordList' to be an object keyed by record id", body)
@@ -502,9 +438,7 @@ def structure_records(body: Any) -> list[Recording]:
 def media_ai_result(body: Any) -> Any:
     """The ``result`` of a Media Intelligence body ``{"code": "0", "message": "success",
     "result": ...}`` (any JSON value); ``ResponseError`` without one."""
-    if not isinstance(body, dict) or "result" not in body:
-        raise _fail("expected an object with a 'result' field", body)
-    return body["result"]
+    return _content(body, "result")
 
 
 def structure_media_ai_result(body: Any, type_: type[T]) -> T:

@@ -69,13 +69,23 @@ __all__ = [
     "ServerError",
     "SharedLimitError",
     "TransportError",
-    "error_from_response",
-    "excerpt",
 ]
 
 
 class NcpError(Exception):
     """Root of every exception this package raises on purpose."""
+
+    def __reduce__(self) -> Any:
+        # Pickled whole (every attribute) and rebuilt without ``__init__``, whose arguments
+        # are keyword-only and not all kept.
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(cls: type[NcpError], args: tuple[Any, ...], state: dict[str, Any]) -> NcpError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, *args)
+    err.__dict__.update(state)
+    return err
 
 
 class ApiError(NcpError):
@@ -131,16 +141,6 @@ class ApiError(NcpError):
             f"{type(self).__name__}(status={self.status}, code={self.code!r}, "
             f"message={self.message!r}, service={self.service!r}, request={self.request!r})"
         )
-
-    def __reduce__(self) -> Any:
-        return (_rebuild, (type(self), self.message, self.__dict__))
-
-
-def _rebuild(cls: type[NcpError], message: str, state: dict[str, Any]) -> NcpError:
-    err = cls.__new__(cls)
-    Exception.__init__(err, message)
-    err.__dict__.update(state)
-    return err
 
 
 class BadRequestError(ApiError):
@@ -207,9 +207,6 @@ class TransportError(NcpError):
         tries = f"{self.attempts} attempt{'' if self.attempts == 1 else 's'}"
         return f"{self.args[0]} ({where + ', ' if where else ''}{tries})"
 
-    def __reduce__(self) -> Any:
-        return (_rebuild, (type(self), self.args[0], self.__dict__))
-
 
 class RequestTimeoutError(TransportError, TimeoutError):
     """A request got no complete answer within its timeout (``MediaClient(timeout=...)``, or
@@ -242,9 +239,6 @@ class ResponseError(NcpError):
         where = f" ({self.request})" if self.request else ""
         body = f"; body starts: {self.excerpt!r}" if self.excerpt else ""
         return f"{self.args[0]}{where}{body}"
-
-    def __reduce__(self) -> Any:
-        return (_rebuild, (type(self), self.args[0], self.__dict__))
 
 
 class BodyTooLargeError(ResponseError):
@@ -327,20 +321,11 @@ class AddFilesError(NcpError):
         unsent: Sequence[str] = (),
         error: BaseException | None = None,
     ) -> None:
-        parts = [f"{len(jobs):,} submitted"]
-        parts += [
-            f"{len(items):,} {name}"
-            for name, items in (
-                ("uncertain (may have been submitted)", uncertain),
-                ("rejected", rejected),
-                ("not sent", unsent),
-            )
-            if items
-        ]
+        counts = {"uncertain (may have been submitted)": uncertain, "rejected": rejected}
+        parts = [f"{len(v):,} {k}" for k, v in {**counts, "not sent": unsent}.items() if v]
         reason = "" if error is None else f": {type(error).__name__}: {error}"
-        super().__init__(
-            shorten(f"add_files to category {category_id} stopped ({', '.join(parts)}){reason}")
-        )
+        what = ", ".join([f"{len(jobs):,} submitted", *parts])
+        super().__init__(shorten(f"add_files to category {category_id} stopped ({what}){reason}"))
         self.category_id = category_id
         self.jobs = tuple(jobs)
         self.uncertain = tuple(uncertain)
@@ -348,9 +333,6 @@ class AddFilesError(NcpError):
         self.unsent = tuple(unsent)
         self.since = since
         self.error = error
-
-    def __reduce__(self) -> Any:
-        return (_rebuild, (type(self), self.args[0], self.__dict__))
 
 
 class SharedLimitError(NcpError):
@@ -454,9 +436,7 @@ def excerpt(body: bytes | str, limit: int = _defaults.EXCERPT_CHARS) -> str:
 
 
 def _text(value: Any) -> str | None:
-    if value is None or isinstance(value, dict | list):
-        return None
-    return str(value)
+    return None if value is None or isinstance(value, dict | list) else str(value)
 
 
 def _parse_body(body: bytes) -> tuple[str | None, str | None, str | None]:
@@ -469,14 +449,12 @@ def _parse_body(body: bytes) -> tuple[str | None, str | None, str | None]:
     """
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         return None, None, None
     if not isinstance(data, dict):
         return None, None, None
-    err = data.get("error")
-    if not isinstance(err, dict):
-        err = data.get("responseError")
-    if isinstance(err, dict):
+    err = next((e for e in (data.get("error"), data.get("responseError")) if type(e) is dict), None)
+    if err is not None:
         code = err.get("errorCode", err.get("code"))
         details = _text(err.get("details")) or _text(err.get("errorName"))
         return _text(code), _text(err.get("message")), details

@@ -325,7 +325,8 @@ def test_items_with_wrong_types_only_raise_response_error(item: dict[str, Any]) 
 
 
 def _wire_names(record: type) -> list[str]:
-    return [_converter._wire_name(a) for a in attrs.fields(record) if not a.metadata.get("local")]
+    fields = attrs.fields(record)
+    return [_converter._wire_names(a)[0] for a in fields if not a.metadata.get("local")]
 
 
 record_types = [EncodingStatus, ChannelEvent, Recording, ImportStatus, StatusStatistics]

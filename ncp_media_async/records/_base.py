@@ -47,12 +47,8 @@ def wire_field(
 
     ``wire`` may name several spellings of one field, the documents' first: the first one the
     body carries is read (``wire=("useDVR", "useDvr")``)."""
-    metadata: dict[str, Any] = {}
-    if wire is not None:
-        metadata["wire"] = wire
-    if kind is not None:
-        metadata["kind"] = kind
-    return attrs.field(default=default, metadata=metadata)
+    wire = (wire,) if isinstance(wire, str) else wire
+    return attrs.field(default=default, metadata={"wire": wire, "kind": kind})
 
 
 def id_text(value: Any) -> str:
@@ -84,8 +80,7 @@ class OpenStrEnum(enum.StrEnum):
         if not isinstance(value, str):
             return None
         member = str.__new__(cls, value)
-        member._name_ = value
-        member._value_ = value
+        member._name_ = member._value_ = value
         return member
 
     @property

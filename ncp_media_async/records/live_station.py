@@ -93,9 +93,7 @@ class ChannelStatus(OpenStrEnum):
 
     @classmethod
     def _missing_(cls, value: object) -> Any:
-        if value == "PUBLISH":
-            return cls.PUBLISHING
-        return super()._missing_(value)
+        return cls.PUBLISHING if value == "PUBLISH" else super()._missing_(value)
 
     @property
     def final(self) -> bool:
@@ -184,11 +182,8 @@ class LiveEventCode(OpenStrEnum):
 
     @classmethod
     def _missing_(cls, value: object) -> Any:
-        if isinstance(value, str):
-            member = cls._value2member_map_.get(value.upper())
-            if member is not None:
-                return member
-        return super()._missing_(value)
+        member = cls._value2member_map_.get(value.upper()) if isinstance(value, str) else None
+        return member or super()._missing_(value)
 
 
 @attrs.frozen

@@ -57,17 +57,7 @@ class UploadStatus(OpenStrEnum):
     @property
     def terminal(self) -> bool:
         """Every state but IN_PROGRESS is final; an unknown state counts as still running."""
-        return self in _UPLOAD_TERMINAL
-
-
-_UPLOAD_TERMINAL = frozenset(
-    {
-        UploadStatus.COMPLETED,
-        UploadStatus.FAILED,
-        UploadStatus.FILE_NOT_EXIST,
-        UploadStatus.INVALID_METADATA,
-    }
-)
+        return self in ("COMPLETED", "FAILED", "FILE_NOT_EXIST", "INVALID_METADATA")
 
 
 class IndexState(OpenStrEnum):
@@ -88,12 +78,7 @@ class IndexState(OpenStrEnum):
     def terminal(self) -> bool:
         """ANALYZE_COMPLETED, ANALYZE_FAIL and ANALYZE_CANCEL: the analysis ended. Neither
         BEFORE_ANALYZE nor an unknown state counts as ended."""
-        return self in _INDEX_TERMINAL
-
-
-_INDEX_TERMINAL = frozenset(
-    {IndexState.ANALYZE_COMPLETED, IndexState.ANALYZE_FAIL, IndexState.ANALYZE_CANCEL}
-)
+        return self in ("ANALYZE_COMPLETED", "ANALYZE_FAIL", "ANALYZE_CANCEL")
 
 
 class SceneRange(OpenStrEnum):
@@ -382,8 +367,6 @@ class IngestResult:
     def ok(self) -> bool:
         """The asset was imported and, if indexing was asked, indexed: no error, the import
         COMPLETED and the analysis (if any) ANALYZE_COMPLETED."""
-        if self.error is not None or self.import_status is None:
-            return False
-        if self.import_status.upload_status != UploadStatus.COMPLETED:
-            return False
-        return self.index_status is None or self.index_status.status == IndexState.ANALYZE_COMPLETED
+        imported = self.import_status and self.import_status.upload_status == "COMPLETED"
+        indexed = self.index_status is None or self.index_status.status == "ANALYZE_COMPLETED"
+        return self.error is None and bool(imported) and indexed

@@ -55,12 +55,7 @@ class EncodingState(OpenStrEnum):
     @property
     def terminal(self) -> bool:
         """COMPLETE, FAILURE and CANCELED do not change any more."""
-        return self in _ENCODING_TERMINAL
-
-
-_ENCODING_TERMINAL = frozenset(
-    {EncodingState.COMPLETE, EncodingState.FAILURE, EncodingState.CANCELED}
-)
+        return self in ("COMPLETE", "FAILURE", "CANCELED")
 
 
 class EventAction(OpenStrEnum):
@@ -407,13 +402,7 @@ class VodChannelStatus(OpenStrEnum):
     def canonical(self) -> VodChannelStatus:
         """The callback page's spelling of this state (``FORCETERMINATED`` →
         ``FORCE_TERMINATED``); every other state is itself."""
-        return _CHANNEL_SPELLINGS.get(self, self)
-
-
-_CHANNEL_SPELLINGS = {
-    VodChannelStatus.FORCETERMINATING: VodChannelStatus.FORCE_TERMINATING,
-    VodChannelStatus.FORCETERMINATED: VodChannelStatus.FORCE_TERMINATED,
-}
+        return VodChannelStatus[self.name.replace("FORCET", "FORCE_T")] if self.known else self
 
 
 @attrs.frozen
