@@ -95,7 +95,7 @@ def whole(name: str, value: Any) -> int:
         raise TypeError(f"{name} must be an int or its text, got {type(value).__name__}")
     text = str(value).strip()
     if not (text.isascii() and text.isdigit()):
-        raise ValueError(f"{name} must be a whole number, got {value!r}")
+        raise ValueError(f"{name} must be a number (whole, not negative), got {value!r}")
     return int(text)
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import itertools
 import logging
 import os
 from collections import Counter
@@ -44,7 +43,7 @@ from ._converter import (
     to_camel,
 )
 from ._journal import Journal
-from ._resource import Resource, time_window
+from ._resource import Resource, content_of, items_of, time_window
 from .errors import (
     AddFilesError,
     ApiError,
@@ -93,32 +92,23 @@ class VodStation(Resource):
         prefetch: int = 1,
     ) -> Pager[Category]:
         """``GET /api/v2/category``: every category, page by page (a ``Pager``, at once)."""
-        return self._list(
-            ("category",),
-            Category,
-            page_size=page_size,
-            start_page=start_page,
-            max_items=max_items,
-            prefetch=prefetch,
-        )
+        return self._list(("category",), Category, (), page_size, start_page, max_items, prefetch)
 
     async def category(self, category_id: int | str) -> Category:
         """``GET /api/v2/category/{categoryId}``: one category. An unknown id raises
         ``NotFoundError`` (code 260004)."""
-        return await self._get(
-            ("category", segment("category_id", category_id)),
-            functools.partial(structure_content, type_=Category),
-        )
+        path = ("category", segment("category_id", category_id))
+        return await self._get(path, content_of(Category))
 
     async def encoding_options(self) -> list[EncodingOption]:
         """``GET /api/v2/encoding-option``: every encoding option (NCP's presets and the
         account's own; the list is not paged)."""
-        return await self._get(("encoding-option",), _items_of(EncodingOption))
+        return await self._get(("encoding-option",), items_of(EncodingOption))
 
     async def encoding_option_templates(self) -> list[EncodingOptionTemplate]:
         """``GET /api/v2/encoding-option/template``: the templates, each a set of encoding
         option ids a category can use (the body has no ``total``)."""
-        return await self._get(("encoding-option", "template"), _items_of(EncodingOptionTemplate))
+        return await self._get(("encoding-option", "template"), items_of(EncodingOptionTemplate))
 
     # -- submitting files -----------------------------------------------------------------------
 
@@ -183,11 +173,11 @@ class VodStation(Resource):
             async for job in client.vod_station.wait_for_encodings(jobs, timeout=3600):
                 print(job.input_path, job.succeeded, job.links)
         """
-        category = segment("category_id", category_id)
-        number = _category_number(category_id)
+        number = _checks.whole("category_id", category_id)
         inputs, field, common = _add_files_body(bucket, paths, urls, notification, output)
         self._offered()
-        size = _defaults.ADD_FILES_MAX_INPUTS
+        path, size = ("category", str(number), "add-files"), _defaults.ADD_FILES_MAX_INPUTS
+        transport = self._transport
         book: Journal | None
         async with (
             contextlib.nullcontext() if journal is None
@@ -196,41 +186,38 @@ class VodStation(Resource):
             jobs = [] if book is None else await self._resumed(book, number, bucket, inputs)
             known = {job.input_path for job in jobs}
             left = [item for item in inputs if item not in known]
-            chunks = [left[i : i + size] for i in range(0, len(left), size)]
-            for n, chunk in enumerate(chunks):
-                since = self._gateway_now()
-                at = since.timestamp()
+            for start in range(0, len(left), size):
+                chunk, later = left[start : start + size], left[start + size :]
+                # Now by the gateway's clock, as far as the client has learnt it.
+                now = transport.config.clock() + transport.clock_offset(self._service.host)
+                since = datetime.fromtimestamp(now, UTC)
                 if book is not None:  # the intents, durable once the last one is
                     for item in chunk:
-                        await book.record(item, "intent", durable=item == chunk[-1], at=at)
+                        await book.record(item, "intent", durable=item == chunk[-1], at=now)
                 try:
-                    ids = await self._write(
-                        "PUT", ("category", category, "add-files"), _file_ids,
-                        json={**common, field: chunk},
-                    )  # fmt: skip
-                except ResponseError as exc:  # a success status: the files were taken
-                    logger.warning(
-                        "add_files: %s; the files were taken, their ids are unknown", exc
+                    ids = await self._write("PUT", path, _file_ids, json={**common, field: chunk})
+                    unknown = (
+                        "" if len(ids) == len(chunk) else f"{len(ids)} ids for {len(chunk)} files"
                     )
-                    ids = None
+                except ResponseError as exc:  # a success status: the files were taken
+                    ids, unknown = [], str(exc)
                 except NcpError as exc:
                     fate = _fate(exc)
-                    later = [item for rest in chunks[n + 1 :] for item in rest]
                     if not jobs and fate != "uncertain":
                         raise  # nothing was submitted, nothing to reconcile
                     raise AddFilesError(
-                        category_id=number,
-                        jobs=jobs,
-                        uncertain=chunk if fate == "uncertain" else (),
-                        rejected=chunk if fate == "rejected" else (),
-                        unsent=[*chunk, *later] if fate == "unsent" else later,
-                        since=since,
-                        error=exc,
-                    ) from exc
-                for job in _jobs_for(chunk, ids, number, bucket, since):
-                    jobs.append(job)
+                        category_id=number, jobs=jobs, since=since, error=exc,
+                        **{"unsent": later, fate: [*chunk, *later] if fate == "unsent" else chunk},
+                    ) from exc  # fmt: skip
+                if unknown:
+                    logger.warning(
+                        "add_files: %s; the files were taken, their ids are unknown", unknown
+                    )
+                    ids = [None] * len(chunk)
+                for item, file_id in zip(chunk, ids, strict=True):
+                    jobs.append(_job(file_id, number, item, bucket, since))
                     if book is not None:
-                        await book.record(job.input_path, "submitted", file=job.file_id)
+                        await book.record(item, "submitted", file=file_id)
         order = {item: n for n, item in enumerate(inputs)}
         return sorted(jobs, key=lambda job: order[job.input_path])
 
@@ -244,10 +231,7 @@ class VodStation(Resource):
             entry = book.entries.get(item, {})
             if entry.get("event") == "submitted":
                 at = datetime.fromtimestamp(entry["at"], UTC)
-                where = None if _is_url(item) else bucket
-                jobs.append(
-                    EncodingJob(entry["file"], category_id, item, where, at, from_journal=True)
-                )
+                jobs.append(_job(entry["file"], category_id, item, bucket, at, from_journal=True))
             elif entry:
                 doubt[item] = entry["at"]
         if doubt:
@@ -280,17 +264,13 @@ class VodStation(Resource):
         on by the service, so give it a minute before submitting such an input again. ``since``
         must be timezone-aware.
         """
-        number = _category_number(category_id)
+        number = _checks.whole("category_id", category_id)
         since = _checks.aware("since", since)
-        candidates = [
-            EncodingJob(None, number, item, None if _is_url(item) else bucket, since)
-            for item in _checks.texts("inputs", inputs)
-        ]
+        jobs = [_job(None, number, item, bucket, since) for item in _checks.texts("inputs", inputs)]
         walk = self.encoding_statuses(
             start=since - _WINDOW_SLACK, page_size=page_size, prefetch=prefetch
         )
-        found = _outputs(candidates, await _rows_of(candidates, walk))
-        return [job for job in found.values() if job.outputs]
+        return [job for job in (await _found(jobs, walk)).values() if job.outputs]
 
     async def encoding_job(self, file_id: int | str) -> EncodingJobDetail:
         """``GET /api/v2/status/{fileId}``: one encoding job, its category and its input (with
@@ -386,16 +366,12 @@ class VodStation(Resource):
         ``workStartTimeFrom``/``workStartTimeTo`` in epoch milliseconds. ``page_size``
         (``pageSizeNo``) is documented from 10 up. Returns a ``Pager`` at once.
         """
+        query = time_window(start, end)
+        minimum = _defaults.ENCODING_STATUS_MIN_PAGE_SIZE
         return self._list(
-            ("status",),
-            EncodingStatus,
-            time_window(start, end),
-            page_size=page_size,
-            start_page=start_page,
-            max_items=max_items,
-            prefetch=prefetch,
-            min_page_size=_defaults.ENCODING_STATUS_MIN_PAGE_SIZE,
-        )
+            ("status",), EncodingStatus, query, page_size, start_page, max_items, prefetch,
+            min_page_size=minimum,
+        )  # fmt: skip
 
     async def status_statistics(
         self, *, start: datetime | None = None, end: datetime | None = None
@@ -432,7 +408,9 @@ class VodStation(Resource):
         unfinished); a walk that fails transiently is walked again, up to ``max_failures`` in a
         row (``polling.sweep``).
         """
-        self.encoding_statuses(start=start, end=end, page_size=page_size, prefetch=prefetch)
+        statuses = self.encoding_statuses(
+            start=start, end=end, page_size=page_size, prefetch=prefetch
+        )
         changes = _Changes()
         wait = self._wait(
             "watch_encoding_statuses", "encoding", interval=interval, timeout=timeout,
@@ -441,10 +419,7 @@ class VodStation(Resource):
         )  # fmt: skip
 
         async def step(_: object) -> object:
-            walk = self.encoding_statuses(
-                start=start, end=end, page_size=page_size, prefetch=prefetch
-            )
-            await changes.walk(walk, wait.emit)
+            await changes.walk(statuses, wait.emit)  # a new walk of the list each time
             return DONE if changes.finished() else AGAIN
 
         return raising(wait.run(("list",), step))
@@ -462,22 +437,13 @@ class VodStation(Resource):
         """``GET /api/v2/channels``: every VOD Station channel, page by page (a ``Pager``, at
         once). The list shows fewer fields than ``channel`` (no CDN domain, no encrypted
         bucket name)."""
-        return self._list(
-            ("channels",),
-            VodChannel,
-            page_size=page_size,
-            start_page=start_page,
-            max_items=max_items,
-            prefetch=prefetch,
-        )
+        return self._list(("channels",), VodChannel, (), page_size, start_page, max_items, prefetch)
 
     async def channel(self, channel_id: str) -> VodChannel:
         """``GET /api/v2/channels/{channelId}``: one channel with every documented field. An
         unknown id raises ``NotFoundError`` (code 260004 or 260017)."""
-        return await self._get(
-            ("channels", segment("channel_id", channel_id)),
-            functools.partial(structure_content, type_=VodChannel),
-        )
+        path = ("channels", segment("channel_id", channel_id))
+        return await self._get(path, content_of(VodChannel))
 
     async def start_channel(self, channel_id: str) -> VodChannel:
         """``PUT /api/v2/channels/{channelId}/start``: start a ``STOPPED`` channel; returns the
@@ -499,11 +465,8 @@ class VodStation(Resource):
         return await self._channel_action(channel_id, "stop")
 
     async def _channel_action(self, channel_id: str, action: str) -> VodChannel:
-        return await self._write(
-            "PUT",
-            ("channels", segment("channel_id", channel_id), action),
-            functools.partial(structure_content, type_=VodChannel),
-        )
+        path = ("channels", segment("channel_id", channel_id), action)
+        return await self._write("PUT", path, content_of(VodChannel))
 
     def channel_events(
         self,
@@ -520,14 +483,8 @@ class VodStation(Resource):
         ``time`` is sent in epoch seconds and given as an aware UTC datetime. An unknown channel
         raises ``NotFoundError``.
         """
-        return self._list(
-            ("channels", segment("channel_id", channel_id), "events"),
-            ChannelEvent,
-            page_size=page_size,
-            start_page=start_page,
-            max_items=max_items,
-            prefetch=prefetch,
-        )
+        path = ("channels", segment("channel_id", channel_id), "events")
+        return self._list(path, ChannelEvent, (), page_size, start_page, max_items, prefetch)
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -592,23 +549,16 @@ _ROW_SLACK: Final = timedelta(seconds=_defaults.CLOCK_SKEW_THRESHOLD)
 Fate = Literal["uncertain", "rejected", "unsent"]
 
 
-def _items_of(item_type: type[Any]) -> Callable[[Any], list[Any]]:
-    """Reads ``{"content": [...]}`` (a list without paging) as records of ``item_type``."""
-    return lambda body: structure_list(body, item_type)[0]
-
-
-def _category_number(category_id: int | str) -> int:
-    """A category id as an integer (the current documents type it so; older ones as text)."""
-    if isinstance(category_id, bool) or not isinstance(category_id, int | str):
-        raise TypeError(f"category_id must be an int or str, got {type(category_id).__name__}")
-    text = str(category_id).strip()
-    if not (text.isascii() and text.isdigit()):
-        raise ValueError(f"category_id must be a number, got {category_id!r}")
-    return int(text)
-
-
 def _is_url(text: str) -> bool:
     return text.lower().startswith(("http://", "https://"))
+
+
+def _job(
+    file_id: int | None, category_id: int, item: str, bucket: str | None, since: datetime,
+    **more: Any,
+) -> EncodingJob:  # fmt: skip
+    """The ``EncodingJob`` of input ``item`` (a URL has no bucket)."""
+    return EncodingJob(file_id, category_id, item, None if _is_url(item) else bucket, since, **more)
 
 
 def _add_files_body(
@@ -627,17 +577,15 @@ def _add_files_body(
         )
     common: dict[str, Any] = {}
     if urls is not None:
-        inputs = _checks.texts("urls", urls)
+        inputs, field = _checks.texts("urls", urls), "httpDownloadUrlList"
         for url in inputs:
             if not _is_url(url):
                 raise ValueError(f"urls must be http:// or https:// URLs, got {url!r}")
-        field = "httpDownloadUrlList"
     elif paths is not None:
-        inputs = _checks.texts("paths", paths)
+        inputs, field = _checks.texts("paths", paths), "pathList"
         if not isinstance(bucket, str) or not bucket.strip():
             raise ValueError("bucket (the bucket holding the paths) is required with paths")
         common["bucketName"] = bucket
-        field = "pathList"
     else:
         raise ValueError("nothing to add: give bucket and paths, or urls")
     if not inputs:
@@ -646,26 +594,18 @@ def _add_files_body(
         if not isinstance(notification, str) or not _is_url(notification):
             raise ValueError(f"notification must be an http(s) URL, got {notification!r}")
         common["notification"] = notification
-    if output is not None:
-        common["output"] = _output_body(output)
+    if output is not None:  # the add-files ``output`` object: set fields only, camelCase
+        if not isinstance(output, OutputSettings):
+            raise TypeError(f"output must be an OutputSettings, got {type(output).__name__}")
+        for name in ("bucket_name", "file_path"):
+            if not isinstance(getattr(output, name), str) or not getattr(output, name):
+                raise ValueError(f"output.{name} is required")
+        if len(output.file_path or "") > 256:
+            raise ValueError("output.file_path must be at most 256 characters")
+        common["output"] = {
+            to_camel(k): v for k, v in attrs.asdict(output).items() if v is not None
+        }
     return inputs, field, common
-
-
-def _output_body(output: OutputSettings) -> dict[str, Any]:
-    """``OutputSettings`` as the add-files ``output`` object (set fields only, camelCase)."""
-    if not isinstance(output, OutputSettings):
-        raise TypeError(f"output must be an OutputSettings, got {type(output).__name__}")
-    for name in ("bucket_name", "file_path"):
-        value = getattr(output, name)
-        if not isinstance(value, str) or not value:
-            raise ValueError(f"output.{name} is required")
-    if len(output.file_path or "") > 256:
-        raise ValueError("output.file_path must be at most 256 characters")
-    return {
-        to_camel(a.name): value
-        for a in attrs.fields(OutputSettings)
-        if (value := getattr(output, a.name)) is not None
-    }
 
 
 @attrs.frozen
@@ -677,27 +617,7 @@ class _AddedFile:
 
 def _file_ids(body: Any) -> list[int | None]:
     """The add-files response ``{"content": [{"id": ...}, ...]}`` → the ids, in order."""
-    added, _ = structure_list(body, _AddedFile)
-    return [item.id for item in added]
-
-
-def _jobs_for(
-    chunk: Sequence[str],
-    ids: Sequence[int | None] | None,
-    category_id: int,
-    bucket: str | None,
-    since: datetime,
-) -> list[EncodingJob]:
-    if ids is not None and len(ids) != len(chunk):
-        logger.warning(
-            "add_files: %d ids for %d files; the files were taken, their ids are unknown",
-            len(ids), len(chunk),
-        )  # fmt: skip
-    known = ids if ids is not None and len(ids) == len(chunk) else itertools.repeat(None)
-    return [
-        EncodingJob(file_id, category_id, item, None if _is_url(item) else bucket, since)
-        for item, file_id in zip(chunk, known, strict=False)
-    ]
+    return [item.id for item in structure_list(body, _AddedFile)[0]]
 
 
 def _fate(error: NcpError) -> Fate:
@@ -721,14 +641,9 @@ def _job_detail(body: Any) -> EncodingJobDetail:
     """``GET /status/{fileId}``: ``content`` and the category fields beside or inside it."""
     detail = structure_content(body, EncodingJobDetail)
     outside = structure(body, _JobBody)  # ``content`` is there: structure_content checked it
-    return attrs.evolve(
-        detail,
-        category_id=detail.category_id if detail.category_id is not None else outside.category_id,
-        category_name=detail.category_name
-        if detail.category_name is not None
-        else outside.category_name,
-        content=body["content"],
-    )
+    names = [name for name in ("category_id", "category_name") if getattr(detail, name) is None]
+    beside = {name: getattr(outside, name) for name in names}  # inside wins
+    return attrs.evolve(detail, content=body["content"], **beside)
 
 
 @attrs.frozen
@@ -758,11 +673,13 @@ def _path_keys(job: EncodingJob) -> tuple[RowKey, ...]:
     return tuple((job.category_id, p) for p in paths)
 
 
-async def _rows_of(
-    jobs: Iterable[EncodingJob], walk: Pager[EncodingStatus]
-) -> dict[RowKey, list[EncodingStatus]]:
-    """One walk of the status list: the rows of ``jobs``, by (category, path), each once (a
-    list that shifts under the walker may serve one twice)."""
+async def _found(
+    jobs: list[EncodingJob], walk: Pager[EncodingStatus]
+) -> dict[EncodingJob, EncodingJob]:
+    """Each job with its ``outputs`` in one walk of the status list: at most one row per output
+    type, sorted by output type, and ``ambiguous`` where the list cannot tell its row from
+    another job's of the same input (see ``VodStation.wait_for_encodings``). A row is taken
+    once however often the walk serves it (a list that shifts under the walker)."""
     keys = {key for job in jobs for key in _path_keys(job)}
     rows: dict[RowKey, dict[EncodingStatus, None]] = {}
     async with contextlib.aclosing(aiter(walk)) as statuses:
@@ -770,15 +687,6 @@ async def _rows_of(
             key = (row.category_id, (row.file_path or "").lstrip("/"))
             if key in keys:
                 rows.setdefault(key, {})[row] = None
-    return {key: list(found) for key, found in rows.items()}
-
-
-def _outputs(
-    jobs: Iterable[EncodingJob], rows: dict[RowKey, list[EncodingStatus]]
-) -> dict[EncodingJob, EncodingJob]:
-    """Each job with its ``outputs`` in one walk: at most one row per output type, sorted by
-    output type, and ``ambiguous`` where the list cannot tell its row from another job's of
-    the same input (see ``VodStation.wait_for_encodings``)."""
     found = {}
     for job in jobs:
         since = None if job.submitted_at is None else job.submitted_at - _ROW_SLACK
@@ -787,15 +695,16 @@ def _outputs(
             for row in rows.get(key, ()):
                 if since is None or row.last_work_time is None or row.last_work_time >= since:
                     by_type.setdefault(row.output_type, []).append(row)
-        chosen = [max(group, key=_changed) for group in by_type.values()]
+        chosen = [
+            max(group, key=lambda row: row.last_work_time or _EPOCH) for group in by_type.values()
+        ]
         ambiguous = any(len(group) > 1 for group in by_type.values())
         outputs = tuple(sorted(chosen, key=lambda row: row.output_type or ""))
         found[job] = attrs.evolve(job, outputs=outputs, ambiguous=ambiguous)
     return found
 
 
-def _changed(row: EncodingStatus) -> datetime:
-    return row.last_work_time or datetime.min.replace(tzinfo=UTC)
+_EPOCH: Final = datetime.min.replace(tzinfo=UTC)
 
 
 class _Walks:
@@ -813,8 +722,8 @@ class _Walks:
         on_progress: Callable[[Sequence[EncodingJob]], None] | None,
     ) -> None:
         vod.encoding_statuses(page_size=page_size, prefetch=prefetch)  # checks both now
+        self.walk = functools.partial(vod.encoding_statuses, page_size=page_size, prefetch=prefetch)
         self.vod, self.on_progress = vod, on_progress
-        self.page_size, self.prefetch = page_size, prefetch
         #: Outputs per input of each category, once read (``None``: the category names none).
         self.expected: dict[int, int | None] = {}
         self.templates: dict[int | None, tuple[int, ...]] | None = None
@@ -834,22 +743,17 @@ class _Walks:
         if not ready:
             return outcomes
         starts = [job.submitted_at for job in ready]
-        since = None if None in starts else min(s for s in starts if s is not None)
-        walk = self.vod.encoding_statuses(
-            start=None if since is None else since - _WINDOW_SLACK,
-            page_size=self.page_size,
-            prefetch=self.prefetch,
-        )
-        found = _outputs(ready, await _rows_of(ready, walk))
+        start = None if None in starts else min(filter(None, starts)) - _WINDOW_SLACK
+        found = await _found(ready, self.walk(start=start))
         self.latest.update(found)
         if self.on_progress is not None:
             self.on_progress(list(self.latest.values()))
         for job, seen in found.items():
-            finished = seen.outputs and all(row.terminal for row in seen.outputs)
-            expected = self.expected[job.category_id]
-            if expected is not None and len({row.output_type for row in seen.outputs}) < expected:
-                finished = False
-            outcomes[job] = seen if finished else AGAIN
+            # Finished: every row terminal, and as many output types as the category makes (at
+            # least one when that number is unknown).
+            types = {row.output_type for row in seen.outputs}
+            enough = len(types) >= (self.expected[job.category_id] or 1)
+            outcomes[job] = seen if enough and all(row.terminal for row in seen.outputs) else AGAIN
         return outcomes
 
     async def _outputs_of(self, category_id: int) -> int | None:
