@@ -221,10 +221,7 @@ class Pager(Generic[T]):
             f"max_items={self.max_items}, prefetch={self.prefetch})"
         )
 
-    def __aiter__(self) -> AsyncGenerator[T, None]:
-        return self._items()
-
-    async def _items(self) -> AsyncGenerator[T, None]:
+    async def __aiter__(self) -> AsyncGenerator[T, None]:
         async with contextlib.aclosing(self.pages()) as pages:
             async for page in pages:
                 for item in page.items:

@@ -341,12 +341,66 @@ class VodStation(Resource):
         Bad arguments raise ``TypeError``/``ValueError`` here, before anything is sent.
         """
         batch = _checks.instances("jobs", jobs, EncodingJob)
-        walks = _Walks(self, batch, page_size, prefetch, on_progress)
+        walk = functools.partial(self.encoding_statuses, page_size=page_size, prefetch=prefetch)
+        walk()  # checks both now
         wait = self._wait(
             "wait_for_encodings", "encoding job", interval=interval, timeout=timeout,
             max_failures=max_failures, return_exceptions=return_exceptions, jitter=0.0,
         )  # fmt: skip
-        return wait.run_together(batch, walks.step)
+        expected: dict[int, int | None] = {}  # outputs per input of each category, once read
+        templates: dict[int | None, tuple[int, ...]] = {}  # filled by ``_outputs_of``
+        latest = {job: job for job in batch}  # each job with the rows last found for it
+
+        async def step(due: list[EncodingJob]) -> dict[EncodingJob, EncodingJob | Again | NcpError]:
+            """Serves every job due at once: the categories not read yet (a category that cannot
+            be read fails its jobs), then one walk of the status list from the earliest
+            submission of the jobs due."""
+            outcomes: dict[EncodingJob, EncodingJob | Again | NcpError] = {}
+            for category in dict.fromkeys(job.category_id for job in due):
+                if category not in expected:
+                    try:
+                        expected[category] = await self._outputs_of(category, templates)
+                    except NcpError as exc:
+                        outcomes.update((job, exc) for job in due if job.category_id == category)
+            ready = [job for job in due if job not in outcomes]
+            if not ready:
+                return outcomes
+            starts = [job.submitted_at for job in ready]
+            start = None if None in starts else min(filter(None, starts)) - _WINDOW_SLACK
+            found = await _found(ready, walk(start=start))
+            latest.update(found)
+            if on_progress is not None:
+                on_progress(list(latest.values()))
+            for job, seen in found.items():
+                # Finished: every row terminal, and as many output types as the category makes
+                # (at least one when that number is unknown).
+                types = {row.output_type for row in seen.outputs}
+                enough = len(types) >= (expected[job.category_id] or 1)
+                outcomes[job] = (
+                    seen if enough and all(row.terminal for row in seen.outputs) else AGAIN
+                )
+            return outcomes
+
+        return wait.run_together(batch, step)
+
+    async def _outputs_of(
+        self, category_id: int, templates: dict[int | None, tuple[int, ...]]
+    ) -> int | None:
+        """How many outputs each input of ``category_id`` gets: its encoding options, or its
+        template's; ``None`` when the category names neither. ``templates`` caches the
+        templates: read once, the first time a category needs them (the ``None`` key marks
+        them read)."""
+        category = await self.category(category_id)
+        if category.encoding_options:
+            return len(category.encoding_options)
+        if category.encoding_option_template_id is None:
+            return None
+        if not templates:
+            templates[None] = ()
+            templates.update(
+                (t.id, t.encoding_option_ids) for t in await self.encoding_option_templates()
+            )
+        return len(templates.get(category.encoding_option_template_id, ())) or None
 
     # -- encoding statuses and statistics -------------------------------------------------------
 
@@ -485,14 +539,6 @@ class VodStation(Resource):
         """
         path = ("channels", segment("channel_id", channel_id), "events")
         return self._list(path, ChannelEvent, (), page_size, start_page, max_items, prefetch)
-
-    # -- helpers --------------------------------------------------------------------------------
-
-    def _gateway_now(self) -> datetime:
-        """Now by the gateway's clock, as far as the client has learnt it (aware UTC)."""
-        transport = self._transport
-        now = transport.config.clock() + transport.clock_offset(self._service.host)
-        return datetime.fromtimestamp(now, UTC)
 
 
 # -- callbacks ------------------------------------------------------------------------------------
@@ -705,70 +751,6 @@ async def _found(
 
 
 _EPOCH: Final = datetime.min.replace(tzinfo=UTC)
-
-
-class _Walks:
-    """The step of one ``wait_for_encodings``, serving every job due at once: the categories
-    not read yet (each read once: its number of outputs), then one walk of the status list
-    from the earliest submission of the jobs due. A category that cannot be read fails its
-    jobs (counted by the wait, as a failed walk is for every job due)."""
-
-    def __init__(
-        self,
-        vod: VodStation,
-        jobs: list[EncodingJob],
-        page_size: int,
-        prefetch: int,
-        on_progress: Callable[[Sequence[EncodingJob]], None] | None,
-    ) -> None:
-        vod.encoding_statuses(page_size=page_size, prefetch=prefetch)  # checks both now
-        self.walk = functools.partial(vod.encoding_statuses, page_size=page_size, prefetch=prefetch)
-        self.vod, self.on_progress = vod, on_progress
-        #: Outputs per input of each category, once read (``None``: the category names none).
-        self.expected: dict[int, int | None] = {}
-        self.templates: dict[int | None, tuple[int, ...]] | None = None
-        self.latest = {job: job for job in jobs}  # each job with the rows last found for it
-
-    async def step(
-        self, jobs: list[EncodingJob]
-    ) -> dict[EncodingJob, EncodingJob | Again | NcpError]:
-        outcomes: dict[EncodingJob, EncodingJob | Again | NcpError] = {}
-        for category in dict.fromkeys(job.category_id for job in jobs):
-            if category not in self.expected:
-                try:
-                    self.expected[category] = await self._outputs_of(category)
-                except NcpError as exc:
-                    outcomes.update((job, exc) for job in jobs if job.category_id == category)
-        ready = [job for job in jobs if job not in outcomes]
-        if not ready:
-            return outcomes
-        starts = [job.submitted_at for job in ready]
-        start = None if None in starts else min(filter(None, starts)) - _WINDOW_SLACK
-        found = await _found(ready, self.walk(start=start))
-        self.latest.update(found)
-        if self.on_progress is not None:
-            self.on_progress(list(self.latest.values()))
-        for job, seen in found.items():
-            # Finished: every row terminal, and as many output types as the category makes (at
-            # least one when that number is unknown).
-            types = {row.output_type for row in seen.outputs}
-            enough = len(types) >= (self.expected[job.category_id] or 1)
-            outcomes[job] = seen if enough and all(row.terminal for row in seen.outputs) else AGAIN
-        return outcomes
-
-    async def _outputs_of(self, category_id: int) -> int | None:
-        """How many outputs each input of ``category_id`` gets: its encoding options, or its
-        template's (the templates read once); ``None`` when the category names neither."""
-        category = await self.vod.category(category_id)
-        if category.encoding_options:
-            return len(category.encoding_options)
-        if category.encoding_option_template_id is None:
-            return None
-        if self.templates is None:
-            templates = await self.vod.encoding_option_templates()
-            self.templates = {t.id: t.encoding_option_ids for t in templates}
-        ids = self.templates.get(category.encoding_option_template_id, ())
-        return len(ids) if ids else None
 
 
 class _Changes:
