@@ -19,7 +19,6 @@ import os
 from collections import Counter
 from collections.abc import (
     AsyncGenerator,
-    Awaitable,
     Callable,
     Hashable,
     Iterable,
@@ -465,16 +464,57 @@ class VodStation(Resource):
         statuses = self.encoding_statuses(
             start=start, end=end, page_size=page_size, prefetch=prefetch
         )
-        changes = _Changes()
+        # What changed between two walks, and what is unfinished. An output is known by
+        # ``EncodingStatus.output_key`` (category, file path, output type), and the documents
+        # give no finer id: the same file submitted twice to one category gives two outputs
+        # with one key. So each walk is compared with the one before as a multiset per key: a
+        # status is given when the walk before had no equal one (same ``status`` and
+        # ``percent``) under its key left to match, and the two jobs of a key are not given
+        # again at every walk because they differ. A key missing from a walk keeps what was
+        # last seen.
+        seen: dict[Hashable, Counter[tuple[str | None, float | None]]] = {}
+        unfinished: list[Hashable] = []  # as the last complete walk found them
+        #: While a walk is under way: the keys it found unfinished and the keys it reached.
+        walking: tuple[list[Hashable], set[Hashable]] | None = None
+
+        def pending() -> tuple[Hashable, ...]:
+            """The output keys found unfinished: by the last walk, or while a walk is under
+            way (a timeout may stop one), by this walk so far and the last one for keys not
+            reached yet."""
+            if walking is None:
+                return tuple(unfinished)
+            found, reached = walking
+            return (*found, *(key for key in unfinished if key not in reached))
+
         wait = self._wait(
             "watch_encoding_statuses", "encoding", interval=interval, timeout=timeout,
-            max_failures=max_failures, return_exceptions=True, jitter=0.0,
-            pending=changes.pending,
+            max_failures=max_failures, return_exceptions=True, jitter=0.0, pending=pending,
         )  # fmt: skip
 
         async def step(_: object) -> object:
-            await changes.walk(statuses, wait.emit)  # a new walk of the list each time
-            return DONE if changes.finished() else AGAIN
+            """One walk: ``emit`` the statuses that are new or changed since the walk before."""
+            nonlocal unfinished, walking
+            before = {key: counts.copy() for key, counts in seen.items()}  # left to match
+            now: dict[Hashable, Counter[tuple[str | None, float | None]]] = {}
+            found: list[Hashable] = []
+            reached: set[Hashable] = set()
+            walking = (found, reached)
+            async with contextlib.aclosing(aiter(statuses)) as walk:  # a new walk each time
+                async for status in walk:
+                    key, state = status.output_key, status.status
+                    snapshot = (None if state is None else state.value, status.percent)
+                    now.setdefault(key, Counter())[snapshot] += 1
+                    reached.add(key)
+                    left = before.get(key)
+                    if left is not None and left[snapshot] > 0:
+                        left[snapshot] -= 1  # as it was
+                    else:
+                        await wait.emit(status)
+                    if state is None or not state.terminal:
+                        found.append(key)
+            seen.update(now)
+            unfinished, walking = found, None
+            return AGAIN if unfinished else DONE
 
         return raising(wait.run(("list",), step))
 
@@ -751,58 +791,3 @@ async def _found(
 
 
 _EPOCH: Final = datetime.min.replace(tzinfo=UTC)
-
-
-class _Changes:
-    """What changed between two walks of the encoding status list, and what is unfinished.
-
-    An output is known by ``EncodingStatus.output_key`` (category, file path, output type), and
-    the documents give no finer id: the same file submitted twice to one category gives two
-    outputs with one key. So each walk is compared with the one before as a multiset per key:
-    a status is given when the walk before had no equal one (same ``status`` and ``percent``)
-    under its key left to match, and the two jobs of a key are not given again at every walk
-    because they differ. A key missing from a walk keeps what was last seen.
-    """
-
-    def __init__(self) -> None:
-        self._seen: dict[Hashable, Counter[tuple[str | None, float | None]]] = {}
-        self._unfinished: list[Hashable] = []  # as the last complete walk found them
-        #: While a walk is under way: the keys it found unfinished and the keys it reached.
-        self._walking: tuple[list[Hashable], set[Hashable]] | None = None
-
-    async def walk(
-        self, walk: Pager[EncodingStatus], emit: Callable[[EncodingStatus], Awaitable[None]]
-    ) -> None:
-        """``emit`` the statuses of one walk that are new or changed since the walk before."""
-        before = {key: seen.copy() for key, seen in self._seen.items()}  # left to match
-        now: dict[Hashable, Counter[tuple[str | None, float | None]]] = {}
-        unfinished: list[Hashable] = []
-        reached: set[Hashable] = set()
-        self._walking = (unfinished, reached)
-        async with contextlib.aclosing(aiter(walk)) as statuses:
-            async for status in statuses:
-                key, state = status.output_key, status.status
-                snapshot = (None if state is None else state.value, status.percent)
-                now.setdefault(key, Counter())[snapshot] += 1
-                reached.add(key)
-                left = before.get(key)
-                if left is not None and left[snapshot] > 0:
-                    left[snapshot] -= 1  # as it was
-                else:
-                    await emit(status)
-                if state is None or not state.terminal:
-                    unfinished.append(key)
-        self._seen.update(now)
-        self._unfinished, self._walking = unfinished, None
-
-    def finished(self) -> bool:
-        """Whether the last walk found every status terminal."""
-        return not self._unfinished
-
-    def pending(self) -> tuple[Hashable, ...]:
-        """The output keys found unfinished: by the last walk, or while a walk is under way (a
-        timeout may stop one), by this walk so far and the last one for keys not reached yet."""
-        if self._walking is None:
-            return tuple(self._unfinished)
-        unfinished, reached = self._walking
-        return (*unfinished, *(key for key in self._unfinished if key not in reached))
