@@ -18,11 +18,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from . import _checks, _defaults
-from ._callbacks import MAX_CALLBACK_BYTES, callback_json, preview
+from ._callbacks import MAX_CALLBACK_BYTES, callback_json, refusal
 from ._checks import segment
 from ._converter import structure, structure_content, structure_records
 from ._resource import Resource, items_of
-from .errors import PollingError, ResponseError, excerpt
+from .errors import PollingError
 from .pagination import Pager
 from .polling import AGAIN, Again, only
 from .records import (
@@ -349,8 +349,7 @@ def parse_callback(body: bytes | str | Mapping[str, Any]) -> LiveEvent:
     """
     data = callback_json(body, "Live Station", "an event")
     if not isinstance(data, dict) or not ({"event", "eventCode"} & data.keys()):
-        raise ResponseError(
-            "not a Live Station event: expected an object with 'event' or 'eventCode'",
-            excerpt=excerpt(preview(data)),
+        raise refusal(
+            "not a Live Station event: expected an object with 'event' or 'eventCode'", data
         )
     return structure(data, LiveEvent, "$")

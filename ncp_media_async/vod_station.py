@@ -17,14 +17,7 @@ import functools
 import logging
 import os
 from collections import Counter
-from collections.abc import (
-    AsyncGenerator,
-    Callable,
-    Hashable,
-    Iterable,
-    Mapping,
-    Sequence,
-)
+from collections.abc import AsyncGenerator, Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal
 
@@ -32,15 +25,9 @@ import attrs
 from yarl import URL
 
 from . import _checks, _defaults
-from ._callbacks import MAX_CALLBACK_BYTES, callback_json, preview
+from ._callbacks import MAX_CALLBACK_BYTES, callback_json, refusal
 from ._checks import segment
-from ._converter import (
-    structure,
-    structure_content,
-    structure_list,
-    structure_statistics,
-    to_camel,
-)
+from ._converter import structure, structure_content, structure_list, structure_statistics, to_camel
 from ._journal import Journal
 from ._resource import Resource, content_of, items_of, time_window
 from .errors import (
@@ -50,7 +37,6 @@ from .errors import (
     OutcomeUnknownError,
     ResponseError,
     TransportError,
-    excerpt,
 )
 from .pagination import Pager
 from .polling import AGAIN, DONE, Again, E, Results, raising
@@ -173,7 +159,40 @@ class VodStation(Resource):
                 print(job.input_path, job.succeeded, job.links)
         """
         number = _checks.whole("category_id", category_id)
-        inputs, field, common = _add_files_body(bucket, paths, urls, notification, output)
+        if urls is not None and (bucket is not None or paths is not None):
+            raise ValueError(
+                "give either bucket and paths (objects in Object Storage) or urls (files to "
+                "download), not both"
+            )
+        common: dict[str, Any] = {}
+        if urls is not None:
+            inputs, field = _checks.texts("urls", urls), "httpDownloadUrlList"
+            if bad := [url for url in inputs if not _is_url(url)]:
+                raise ValueError(f"urls must be http:// or https:// URLs, got {bad[0]!r}")
+        elif paths is not None:
+            inputs, field = _checks.texts("paths", paths), "pathList"
+            if not isinstance(bucket, str) or not bucket.strip():
+                raise ValueError("bucket (the bucket holding the paths) is required with paths")
+            common["bucketName"] = bucket
+        else:
+            raise ValueError("nothing to add: give bucket and paths, or urls")
+        if not inputs:
+            raise ValueError("nothing to add: the list of inputs is empty")
+        if notification is not None:
+            if not isinstance(notification, str) or not _is_url(notification):
+                raise ValueError(f"notification must be an http(s) URL, got {notification!r}")
+            common["notification"] = notification
+        if output is not None:  # the add-files ``output`` object: set fields only, camelCase
+            if not isinstance(output, OutputSettings):
+                raise TypeError(f"output must be an OutputSettings, got {type(output).__name__}")
+            for name in ("bucket_name", "file_path"):
+                if not isinstance(getattr(output, name), str) or not getattr(output, name):
+                    raise ValueError(f"output.{name} is required")
+            if len(output.file_path or "") > 256:
+                raise ValueError("output.file_path must be at most 256 characters")
+            common["output"] = {
+                to_camel(k): v for k, v in attrs.asdict(output).items() if v is not None
+            }
         self._offered()
         path, size = ("category", str(number), "add-files"), _defaults.ADD_FILES_MAX_INPUTS
         transport = self._transport
@@ -605,18 +624,16 @@ def parse_callback(
     """
     data = callback_json(body, "VOD Station", "a callback")
     if not isinstance(data, dict):
-        raise ResponseError(
-            f"not a VOD Station callback: expected a JSON object, got {type(data).__name__}",
-            excerpt=excerpt(preview(data)),
-        )
+        kind = type(data).__name__
+        raise refusal(f"not a VOD Station callback: expected a JSON object, got {kind}", data)
     if "channelStatus" in data and "fileId" not in data:
         return structure(data, ChannelCallback)
     if _ENCODING_CALLBACK_FIELDS.intersection(data):
         return structure(data, EncodingCallback)
-    raise ResponseError(
+    raise refusal(
         "not a VOD Station callback: an encoding callback has fileId and encodingOptionId, "
         "a channel callback channelStatus",
-        excerpt=excerpt(preview(data)),
+        data,
     )
 
 
@@ -645,53 +662,6 @@ def _job(
 ) -> EncodingJob:  # fmt: skip
     """The ``EncodingJob`` of input ``item`` (a URL has no bucket)."""
     return EncodingJob(file_id, category_id, item, None if _is_url(item) else bucket, since, **more)
-
-
-def _add_files_body(
-    bucket: str | None,
-    paths: Iterable[str] | None,
-    urls: Iterable[str] | None,
-    notification: str | None,
-    output: OutputSettings | None,
-) -> tuple[list[str], str, dict[str, Any]]:
-    """The inputs (each once), the body field that lists them, and the rest of the body, all
-    checked."""
-    if urls is not None and (bucket is not None or paths is not None):
-        raise ValueError(
-            "give either bucket and paths (objects in Object Storage) or urls (files to "
-            "download), not both"
-        )
-    common: dict[str, Any] = {}
-    if urls is not None:
-        inputs, field = _checks.texts("urls", urls), "httpDownloadUrlList"
-        for url in inputs:
-            if not _is_url(url):
-                raise ValueError(f"urls must be http:// or https:// URLs, got {url!r}")
-    elif paths is not None:
-        inputs, field = _checks.texts("paths", paths), "pathList"
-        if not isinstance(bucket, str) or not bucket.strip():
-            raise ValueError("bucket (the bucket holding the paths) is required with paths")
-        common["bucketName"] = bucket
-    else:
-        raise ValueError("nothing to add: give bucket and paths, or urls")
-    if not inputs:
-        raise ValueError("nothing to add: the list of inputs is empty")
-    if notification is not None:
-        if not isinstance(notification, str) or not _is_url(notification):
-            raise ValueError(f"notification must be an http(s) URL, got {notification!r}")
-        common["notification"] = notification
-    if output is not None:  # the add-files ``output`` object: set fields only, camelCase
-        if not isinstance(output, OutputSettings):
-            raise TypeError(f"output must be an OutputSettings, got {type(output).__name__}")
-        for name in ("bucket_name", "file_path"):
-            if not isinstance(getattr(output, name), str) or not getattr(output, name):
-                raise ValueError(f"output.{name} is required")
-        if len(output.file_path or "") > 256:
-            raise ValueError("output.file_path must be at most 256 characters")
-        common["output"] = {
-            to_camel(k): v for k, v in attrs.asdict(output).items() if v is not None
-        }
-    return inputs, field, common
 
 
 @attrs.frozen
