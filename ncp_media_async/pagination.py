@@ -155,10 +155,8 @@ def served_size(first: Page[T], asked: int, minimum: int = 1) -> int:
     otherwise.
     """
     n, total = len(first.items), first.total
-    if total is None or not minimum <= n < asked:
-        return asked
-    if (first.page_no - 1) * asked + n == total:
-        return asked  # the last page at the size asked, not a cap
+    if total is None or not minimum <= n < asked or (first.page_no - 1) * asked + n == total:
+        return asked  # not short, or the last page at the size asked: not a cap
     return n if first.page_no * n < total else asked
 
 
