@@ -212,13 +212,14 @@ class VodStation(Resource):
                 if book is not None:  # the intents, durable once the last one is
                     for item in chunk:
                         await book.record(item, "intent", durable=item == chunk[-1], at=now)
+                body, parse = {**common, field: chunk}, functools.partial(_file_ids, len(chunk))
                 try:
-                    ids = await self._write("PUT", path, _file_ids, json={**common, field: chunk})
-                    unknown = (
-                        "" if len(ids) == len(chunk) else f"{len(ids)} ids for {len(chunk)} files"
-                    )
+                    ids = await self._write("PUT", path, parse, json=body)
                 except ResponseError as exc:  # a success status: the files were taken
-                    ids, unknown = [], str(exc)
+                    logger.warning(
+                        "add_files: %s; the files were taken, their ids are unknown", exc
+                    )
+                    ids = [None] * len(chunk)
                 except NcpError as exc:
                     fate = _fate(exc)
                     if not jobs and fate != "uncertain":
@@ -227,11 +228,6 @@ class VodStation(Resource):
                         category_id=number, jobs=jobs, since=since, error=exc,
                         **{"unsent": later, fate: [*chunk, *later] if fate == "unsent" else chunk},
                     ) from exc  # fmt: skip
-                if unknown:
-                    logger.warning(
-                        "add_files: %s; the files were taken, their ids are unknown", unknown
-                    )
-                    ids = [None] * len(chunk)
                 for item, file_id in zip(chunk, ids, strict=True):
                     jobs.append(_job(file_id, number, item, bucket, since))
                     if book is not None:
@@ -392,8 +388,7 @@ class VodStation(Resource):
             for job, seen in found.items():
                 # Finished: every row terminal, and as many output types as the category makes
                 # (at least one when that number is unknown).
-                types = {row.output_type for row in seen.outputs}
-                enough = len(types) >= (expected[job.category_id] or 1)
+                enough = len(seen.outputs) >= (expected[job.category_id] or 1)  # one per type
                 outcomes[job] = (
                     seen if enough and all(row.terminal for row in seen.outputs) else AGAIN
                 )
@@ -454,9 +449,8 @@ class VodStation(Resource):
         encoding status list, ``start`` goes in From and ``end`` in To (epoch milliseconds).
         Counts sent as strings or numbers both come back as ``int``.
         """
-        return await self._get(
-            ("status", "status-statistic"), structure_statistics, time_window(start, end)
-        )
+        query = time_window(start, end)
+        return await self._get(("status", "status-statistic"), structure_statistics, query)
 
     def watch_encoding_statuses(
         self,
@@ -671,9 +665,13 @@ class _AddedFile:
     id: int | None = None
 
 
-def _file_ids(body: Any) -> list[int | None]:
-    """The add-files response ``{"content": [{"id": ...}, ...]}`` → the ids, in order."""
-    return [item.id for item in structure_list(body, _AddedFile)[0]]
+def _file_ids(count: int, body: Any) -> list[int | None]:
+    """The add-files response ``{"content": [{"id": ...}, ...]}`` → the ids, in order;
+    ``ResponseError`` unless there are ``count`` of them (one per file sent)."""
+    ids = [item.id for item in structure_list(body, _AddedFile)[0]]
+    if len(ids) != count:
+        raise ResponseError(f"{len(ids)} ids for {count} files")
+    return ids
 
 
 def _fate(error: NcpError) -> Fate:
@@ -751,12 +749,11 @@ async def _found(
             for row in rows.get(key, ()):
                 if since is None or row.last_work_time is None or row.last_work_time >= since:
                     by_type.setdefault(row.output_type, []).append(row)
-        chosen = [
-            max(group, key=lambda row: row.last_work_time or _EPOCH) for group in by_type.values()
-        ]
-        ambiguous = any(len(group) > 1 for group in by_type.values())
-        outputs = tuple(sorted(chosen, key=lambda row: row.output_type or ""))
-        found[job] = attrs.evolve(job, outputs=outputs, ambiguous=ambiguous)
+        groups = [by_type[kind] for kind in sorted(by_type, key=lambda kind: kind or "")]
+        outputs = tuple(
+            max(group, key=lambda row: row.last_work_time or _EPOCH) for group in groups
+        )
+        found[job] = attrs.evolve(job, outputs=outputs, ambiguous=any(len(g) > 1 for g in groups))
     return found
 
 
