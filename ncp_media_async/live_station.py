@@ -116,9 +116,8 @@ class LiveStation(Resource):
         that is not recording (250141).
         """
         query = (("serviceUrlType", _checks.member(ServiceUrlType, kind, "kind").value),)
-        return await self._get(
-            _channel_path(channel_id, "serviceUrls"), items_of(ServiceUrl), query
-        )
+        path = _channel_path(channel_id, "serviceUrls")
+        return await self._get(path, items_of(ServiceUrl), query)
 
     async def wait_for_channel(
         self,
@@ -173,7 +172,7 @@ class LiveStation(Resource):
         """``GET /api/v2/events/callbackEndpoint``: the default callback URL (for every channel
         without a ``callback_endpoint`` of its own); ``callback_url`` is ``None`` if none is
         set. Read what arrives there with ``parse_callback``."""
-        return await self._get(("events", "callbackEndpoint"), _structure_callback_endpoint)
+        return await self._get(("events", "callbackEndpoint"), _structure_endpoint)
 
     async def set_callback_endpoint(self, url: str) -> CallbackEndpoint:
         """``POST /api/v2/events/callbackEndpoint``: make ``url`` (``http`` or ``https``) the
@@ -185,9 +184,7 @@ class LiveStation(Resource):
         """
         body = {"callbackUrl": _checks.http_url("url", url)}
         path = ("events", "callbackEndpoint")
-        return await self._write(
-            "POST", path, _structure_callback_endpoint, json=body, idempotent=True
-        )
+        return await self._write("POST", path, _structure_endpoint, json=body, idempotent=True)
 
     # ----------------------------------------------------------------------------- recording
 
@@ -287,7 +284,7 @@ def _structure_channel(body: Any) -> Channel:
     return structure_content(body, Channel)
 
 
-def _structure_callback_endpoint(body: Any) -> CallbackEndpoint:
+def _structure_endpoint(body: Any) -> CallbackEndpoint:
     """``{"content": {"callbackUrl": ..., "updateTime": ...}}``. The documents do not show the
     answer when no default endpoint is set: ``"content": null`` reads as none set, like a
     ``callbackUrl`` that is ``null`` or absent."""
