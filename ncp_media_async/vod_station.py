@@ -30,14 +30,7 @@ from ._checks import segment
 from ._converter import structure, structure_content, structure_list, structure_statistics, to_camel
 from ._journal import Journal
 from ._resource import Resource, content_of, items_of, time_window
-from .errors import (
-    AddFilesError,
-    ApiError,
-    NcpError,
-    OutcomeUnknownError,
-    ResponseError,
-    TransportError,
-)
+from .errors import AddFilesError, ApiError, NcpError, OutcomeUnknownError, ResponseError
 from .pagination import Pager
 from .polling import AGAIN, DONE, Again, E, Results, raising
 from .records import (
@@ -684,11 +677,9 @@ def _fate(error: NcpError) -> Fate:
     ``OutcomeUnknownError``). Uncertain: everything that may have reached the service (the
     connection broke after sending, a timeout, a 5xx).
     """
-    if isinstance(error, OutcomeUnknownError):
-        return "uncertain"
-    if isinstance(error, TransportError) or not isinstance(error, ApiError):
-        return "unsent"
-    return "rejected" if error.status < 500 else "uncertain"
+    if isinstance(error, ApiError):
+        return "rejected" if error.status < 500 else "uncertain"
+    return "uncertain" if isinstance(error, OutcomeUnknownError) else "unsent"
 
 
 def _job_detail(body: Any) -> EncodingJobDetail:
