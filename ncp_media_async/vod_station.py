@@ -381,10 +381,9 @@ class VodStation(Resource):
             for job, seen in found.items():
                 # Finished: every row terminal, and as many output types as the category makes
                 # (at least one when that number is unknown).
+                terminal = all(row.terminal for row in seen.outputs)
                 enough = len(seen.outputs) >= (expected[job.category_id] or 1)  # one per type
-                outcomes[job] = (
-                    seen if enough and all(row.terminal for row in seen.outputs) else AGAIN
-                )
+                outcomes[job] = seen if terminal and enough else AGAIN
             return outcomes
 
         return wait.run_together(batch, step)
@@ -402,10 +401,8 @@ class VodStation(Resource):
         if category.encoding_option_template_id is None:
             return None
         if not templates:
-            templates[None] = ()
-            templates.update(
-                (t.id, t.encoding_option_ids) for t in await self.encoding_option_templates()
-            )
+            listed = await self.encoding_option_templates()
+            templates |= {None: (), **{t.id: t.encoding_option_ids for t in listed}}
         return len(templates.get(category.encoding_option_template_id, ())) or None
 
     # -- encoding statuses and statistics -------------------------------------------------------
@@ -467,9 +464,7 @@ class VodStation(Resource):
         unfinished); a walk that fails transiently is walked again, up to ``max_failures`` in a
         row (``polling.sweep``).
         """
-        statuses = self.encoding_statuses(
-            start=start, end=end, page_size=page_size, prefetch=prefetch
-        )
+        rows = self.encoding_statuses(start=start, end=end, page_size=page_size, prefetch=prefetch)
         # What changed between two walks, and what is unfinished. An output is known by
         # ``EncodingStatus.output_key`` (category, file path, output type), and the documents
         # give no finer id: the same file submitted twice to one category gives two outputs
@@ -478,10 +473,10 @@ class VodStation(Resource):
         # ``percent``) under its key left to match, and the two jobs of a key are not given
         # again at every walk because they differ. A key missing from a walk keeps what was
         # last seen.
-        seen: dict[Hashable, Counter[tuple[str | None, float | None]]] = {}
+        seen: _Counts = {}
         unfinished: list[Hashable] = []  # as the last complete walk found them
         #: While a walk is under way: the keys it found unfinished and the keys it reached.
-        walking: tuple[list[Hashable], set[Hashable]] | None = None
+        walking: tuple[list[Hashable], _Counts] | None = None
 
         def pending() -> tuple[Hashable, ...]:
             """The output keys found unfinished: by the last walk, or while a walk is under
@@ -501,16 +496,14 @@ class VodStation(Resource):
             """One walk: ``emit`` the statuses that are new or changed since the walk before."""
             nonlocal unfinished, walking
             before = {key: counts.copy() for key, counts in seen.items()}  # left to match
-            now: dict[Hashable, Counter[tuple[str | None, float | None]]] = {}
+            now: _Counts = {}  # its keys: the keys this walk reached
             found: list[Hashable] = []
-            reached: set[Hashable] = set()
-            walking = (found, reached)
-            async with contextlib.aclosing(aiter(statuses)) as walk:  # a new walk each time
+            walking = (found, now)
+            async with contextlib.aclosing(aiter(rows)) as walk:  # a new walk each time
                 async for status in walk:
                     key, state = status.output_key, status.status
                     snapshot = (None if state is None else state.value, status.percent)
                     now.setdefault(key, Counter())[snapshot] += 1
-                    reached.add(key)
                     left = before.get(key)
                     if left is not None and left[snapshot] > 0:
                         left[snapshot] -= 1  # as it was
@@ -637,6 +630,8 @@ _WINDOW_SLACK: Final = timedelta(seconds=_defaults.ENCODING_WINDOW_SLACK)
 _ROW_SLACK: Final = timedelta(seconds=_defaults.CLOCK_SKEW_THRESHOLD)
 
 Fate = Literal["uncertain", "rejected", "unsent"]
+#: Per output key, how many statuses a walk found of each (``status``, ``percent``).
+_Counts = dict[Hashable, Counter[tuple[str | None, float | None]]]
 
 
 def _is_url(text: str) -> bool:
