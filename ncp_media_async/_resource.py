@@ -117,8 +117,7 @@ class Resource:
                 setattr(cls, name, _traced(f"{cls.name}.{name}", method))
 
     def __init__(self, transport: Transport, service: Service | str) -> None:
-        self._transport = transport
-        self._where = service
+        self._transport, self._where = transport, service
 
     def __repr__(self) -> str:
         where = self._where

@@ -172,9 +172,7 @@ class VodStation(Resource):
         if not inputs:
             raise ValueError("nothing to add: the list of inputs is empty")
         if notification is not None:
-            if not isinstance(notification, str) or not _is_url(notification):
-                raise ValueError(f"notification must be an http(s) URL, got {notification!r}")
-            common["notification"] = notification
+            common["notification"] = _checks.http_url("notification", notification)
         if output is not None:  # the add-files ``output`` object: set fields only, camelCase
             if not isinstance(output, OutputSettings):
                 raise TypeError(f"output must be an OutputSettings, got {type(output).__name__}")
@@ -274,9 +272,8 @@ class VodStation(Resource):
         number = _checks.whole("category_id", category_id)
         since = _checks.aware("since", since)
         jobs = [_job(None, number, item, bucket, since) for item in _checks.texts("inputs", inputs)]
-        walk = self.encoding_statuses(
-            start=since - _WINDOW_SLACK, page_size=page_size, prefetch=prefetch
-        )
+        start = since - _WINDOW_SLACK
+        walk = self.encoding_statuses(start=start, page_size=page_size, prefetch=prefetch)
         return [job for job in (await _found(jobs, walk)).values() if job.outputs]
 
     async def encoding_job(self, file_id: int | str) -> EncodingJobDetail:
@@ -549,16 +546,14 @@ class VodStation(Resource):
         with ``ConflictError``, hiding the outcome of the first; on ``OutcomeUnknownError`` read
         the channel.
         """
-        return await self._channel_action(channel_id, "start")
+        path = ("channels", segment("channel_id", channel_id), "start")
+        return await self._write("PUT", path, content_of(VodChannel))
 
     async def stop_channel(self, channel_id: str) -> VodChannel:
         """``PUT /api/v2/channels/{channelId}/stop``: stop a ``READY`` channel (see
         ``start_channel``); a channel in any other state raises ``ConflictError`` (code
         260023)."""
-        return await self._channel_action(channel_id, "stop")
-
-    async def _channel_action(self, channel_id: str, action: str) -> VodChannel:
-        path = ("channels", segment("channel_id", channel_id), action)
+        path = ("channels", segment("channel_id", channel_id), "stop")
         return await self._write("PUT", path, content_of(VodChannel))
 
     def channel_events(
@@ -639,11 +634,10 @@ def _is_url(text: str) -> bool:
 
 
 def _job(
-    file_id: int | None, category_id: int, item: str, bucket: str | None, since: datetime,
-    **more: Any,
-) -> EncodingJob:  # fmt: skip
-    """The ``EncodingJob`` of input ``item`` (a URL has no bucket)."""
-    return EncodingJob(file_id, category_id, item, None if _is_url(item) else bucket, since, **more)
+    file_id: int | None, category: int, item: str, bucket: str | None, at: datetime, **more: Any
+) -> EncodingJob:
+    """The ``EncodingJob`` of input ``item`` submitted ``at`` (a URL has no bucket)."""
+    return EncodingJob(file_id, category, item, None if _is_url(item) else bucket, at, **more)
 
 
 @attrs.frozen
