@@ -15,6 +15,7 @@ attrs validator. Nothing here does I/O; every check runs before anything is sent
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import math
 from collections.abc import Callable, Iterable
@@ -156,12 +157,9 @@ def member(cls: type[E], value: Any, name: str, allowed: Iterable[E] | None = No
     if isinstance(value, cls) and (value in known or value.name not in cls.__members__):
         return value
     if isinstance(value, str) and not isinstance(value, cls):
-        try:  # by value, in any case (an enum's own aliases included: "PUBLISH")
-            candidate = cls(value.strip().upper())
-        except ValueError:
-            candidate = None
-        if candidate in known:
-            return candidate
+        with contextlib.suppress(ValueError):  # by value, any case (aliases too: "PUBLISH")
+            if (candidate := cls(value.strip().upper())) in known:
+                return candidate
     names = ", ".join(str(m.value) for m in known)
     raise ValueError(f"{name} must be one of {names}; got {value!r}")
 

@@ -35,16 +35,14 @@ T = TypeVar("T")
 ReadPage = Callable[[Any, type[T]], tuple[list[T], int | None]]
 
 
-def structure_result_page(body: Any, item_type: type[T]) -> tuple[list[T], int | None]:
+def structure_result_page(body: Any, kind: type[T]) -> tuple[list[T], int | None]:
     """A Media Intelligence list page ``{"code": "0", "result": {"content": [...],
     "totalCount": N, "pageNo": ..., "pageSize": ..., "totalPage": ...}}`` → (records, total).
 
     Only ``content`` and ``totalCount`` are read: the walk is numbered by what it asked for
     (``pageNum``), whatever ``pageNo`` the body echoes.
     """
-    return structure_list(
-        media_ai_result(body), item_type, total_field="totalCount", path="$.result"
-    )
+    return structure_list(media_ai_result(body), kind, total_field="totalCount", path="$.result")
 
 
 def content_of(type_: type[T]) -> Callable[[Any], T]:

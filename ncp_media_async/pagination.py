@@ -273,8 +273,7 @@ class _Walk(Generic[T]):
     def __init__(self, first: Page[T], size: int, start: int, max_items: int | None) -> None:
         self.size, self.start, self.max_items = size, start, max_items
         self.cap: int | None = None
-        self.given = 0
-        self.ended = False
+        self.given, self.ended = 0, False
         self.next_no = first.page_no + 1
         self.previous: Page[T] | None = None
         # Brent's cycle detection over the pages since ``total`` last changed: the page saved
