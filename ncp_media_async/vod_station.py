@@ -624,7 +624,6 @@ _WINDOW_SLACK: Final = timedelta(seconds=_defaults.ENCODING_WINDOW_SLACK)
 #: less than the client corrects): an older row of the same input is an earlier job's.
 _ROW_SLACK: Final = timedelta(seconds=_defaults.CLOCK_SKEW_THRESHOLD)
 
-Fate = Literal["uncertain", "rejected", "unsent"]
 #: Per output key, how many statuses a walk found of each (``status``, ``percent``).
 _Counts = dict[Hashable, Counter[tuple[str | None, float | None]]]
 
@@ -656,7 +655,7 @@ def _file_ids(count: int, body: Any) -> list[int | None]:
     return ids
 
 
-def _fate(error: NcpError) -> Fate:
+def _fate(error: NcpError) -> Literal["uncertain", "rejected", "unsent"]:
     """What a failed add-files request did to its inputs.
 
     Refused (not taken): a 4xx, or a 429 the retries could not get past. Not sent: a connection
@@ -672,11 +671,11 @@ def _fate(error: NcpError) -> Fate:
 
 
 def _job_detail(body: Any) -> EncodingJobDetail:
-    """``GET /status/{fileId}``: ``content`` and the category fields beside or inside it."""
+    """``GET /status/{fileId}``: ``content`` and the category fields beside or inside it (inside
+    wins: a field beside it fills only one left empty inside)."""
     detail = structure_content(body, EncodingJobDetail)
-    outside = structure(body, _JobBody)  # ``content`` is there: structure_content checked it
-    names = [name for name in ("category_id", "category_name") if getattr(detail, name) is None]
-    beside = {name: getattr(outside, name) for name in names}  # inside wins
+    outside = attrs.asdict(structure(body, _JobBody))  # ``content`` is there: checked above
+    beside = {name: value for name, value in outside.items() if getattr(detail, name) is None}
     return attrs.evolve(detail, content=body["content"], **beside)
 
 
