@@ -215,6 +215,8 @@ class VodStation(Resource):
                     fate = _fate(exc)
                     if not jobs and fate != "uncertain":
                         raise  # nothing was submitted, nothing to reconcile
+                    # This request's inputs go in the list its fate names; the later ones
+                    # were not sent (an unsent chunk joins them: the key given last wins).
                     raise AddFilesError(
                         category_id=number, jobs=jobs, since=since, error=exc,
                         **{"unsent": later, fate: [*chunk, *later] if fate == "unsent" else chunk},
