@@ -1,5 +1,6 @@
 """What the services' callbacks share before each reads its own fields: the body, bounded and
-decoded. ``live_station.parse_callback`` and ``vod_station.parse_callback`` build on it."""
+decoded. ``live_station.parse_callback`` and ``vod_station.parse_callback`` build on it, and refuse
+what is not theirs with ``refusal``."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any, Final
 from ._transport import strict_json_loads
 from .errors import ResponseError, excerpt
 
-__all__ = ["MAX_CALLBACK_BYTES", "callback_json", "preview"]
+__all__ = ["MAX_CALLBACK_BYTES", "callback_json", "refusal"]
 
 #: The longest callback body read, in bytes (or characters of a ``str``): a callback is a few
 #: hundred bytes; a larger body is refused before it is decoded.
@@ -66,9 +67,11 @@ def _texts(data: Any) -> Iterator[str]:
             stack += item
 
 
-def preview(data: Any) -> str:
-    """Decoded JSON as short text, for an excerpt (whatever it holds)."""
+def refusal(message: str, data: Any) -> ResponseError:
+    """``ResponseError(message)`` for a callback that decoded to ``data`` but is not one the
+    service sends; its excerpt shows ``data`` as short text (whatever it holds)."""
     try:
-        return json.dumps(data, ensure_ascii=False)[:1000]
+        text = json.dumps(data, ensure_ascii=False)[:1000]
     except (TypeError, ValueError, RecursionError):
-        return f"<{type(data).__name__}>"
+        text = f"<{type(data).__name__}>"
+    return ResponseError(message, excerpt=excerpt(text))

@@ -15,6 +15,7 @@ attrs validator. Nothing here does I/O; every check runs before anything is sent
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import math
 from collections.abc import Callable, Iterable
@@ -43,10 +44,17 @@ E = TypeVar("E", bound=enum.Enum)
 T = TypeVar("T")
 
 
-def count(name: str, value: Any, minimum: int = 0, maximum: int | None = None) -> int:
+def _expect(name: str, value: Any, kind: type[T] | tuple[type[T], ...], what: str) -> T:
+    """``value``, checked to be a ``kind`` (or one of them) and not a bool (an ``int`` to
+    Python, not a number or an id to the caller); else ``TypeError``."""
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise TypeError(f"{name} must be {what}, got {type(value).__name__}")
+    return value
+
+
+def count(name: str, value: object, minimum: int = 0, maximum: int | None = None) -> int:
     """An ``int`` (not a bool) from ``minimum`` to ``maximum`` (no upper bound when ``None``)."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    value = _expect(name, value, int, "an int")
     if value < minimum or (maximum is not None and value > maximum):
         bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
         raise ValueError(f"{name} must be {bound}, got {value}")
@@ -55,8 +63,7 @@ def count(name: str, value: Any, minimum: int = 0, maximum: int | None = None) -
 
 def seconds(name: str, value: Any, *, positive: bool = False) -> float:
     """A finite number of seconds, ``>= 0`` (``> 0`` when ``positive``); an int or a float."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"{name} must be a number of seconds, got {type(value).__name__}")
+    _expect(name, value, (int, float), "a number of seconds")
     if not math.isfinite(value) or value < 0 or (positive and value == 0):
         raise ValueError(f"{name} must be a number of seconds {'>' if positive else '>='} 0, "
                          f"got {value}")  # fmt: skip
@@ -68,10 +75,9 @@ def optional_seconds(name: str, value: Any) -> float | None:
     return None if value is None else seconds(name, value, positive=True)
 
 
-def text(name: str, value: Any) -> str:
+def text(name: str, value: object) -> str:
     """A ``str`` with something in it besides whitespace."""
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+    value = _expect(name, value, str, "a str")
     if not value.strip():
         raise ValueError(f"{name} must not be empty")
     return value
@@ -91,28 +97,22 @@ def texts(name: str, values: Any) -> list[str]:
 def whole(name: str, value: Any) -> int:
     """A whole number given as an ``int`` or its decimal text (ids that the documents type as
     text in one place and as integers in another)."""
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise TypeError(f"{name} must be an int or its text, got {type(value).__name__}")
+    _expect(name, value, (str, int), "an int or its text")
     text = str(value).strip()
     if not (text.isascii() and text.isdigit()):
-        raise ValueError(f"{name} must be a whole number, got {value!r}")
+        raise ValueError(f"{name} must be a number (whole, not negative), got {value!r}")
     return int(text)
 
 
-def http_url(name: str, value: Any) -> str:
+def http_url(name: str, value: object) -> str:
     """An ``http``/``https`` URL with a host, without whitespace or unprintable characters."""
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+    value = _expect(name, value, str, "a str")
     try:
         url = URL(value)
     except ValueError:
-        url = None
-    if (
-        url is None
-        or url.scheme not in ("http", "https")
-        or not url.host
-        or any(ch.isspace() or not ch.isprintable() for ch in value)
-    ):
+        url = URL()  # no scheme: refused below
+    unprintable = any(ch.isspace() or not ch.isprintable() for ch in value)
+    if unprintable or url.scheme not in ("http", "https") or not url.host:
         raise ValueError(f"{name} must be an http(s) URL with a host, got {value!r}")
     return value
 
@@ -136,8 +136,7 @@ def segment(name: str, value: Any) -> str:
     an id cannot change the route; an empty segment or a dot segment would (servers and proxies
     collapse ``/./`` and ``/x/../``), so those are refused.
     """
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+    _expect(name, value, (str, int), "a str")
     out = str(value)
     if not out:
         raise ValueError(f"{name} must not be empty")
@@ -158,20 +157,16 @@ def member(cls: type[E], value: Any, name: str, allowed: Iterable[E] | None = No
     if isinstance(value, cls) and (value in known or value.name not in cls.__members__):
         return value
     if isinstance(value, str) and not isinstance(value, cls):
-        try:  # by value, in any case (an enum's own aliases included: "PUBLISH")
-            candidate = cls(value.strip().upper())
-        except ValueError:
-            candidate = None
-        if candidate in known:
-            return candidate
+        with contextlib.suppress(ValueError):  # by value, any case (aliases too: "PUBLISH")
+            if (candidate := cls(value.strip().upper())) in known:
+                return candidate
     names = ", ".join(str(m.value) for m in known)
     raise ValueError(f"{name} must be one of {names}; got {value!r}")
 
 
-def aware(name: str, value: Any) -> datetime:
+def aware(name: str, value: object) -> datetime:
     """A timezone-aware ``datetime`` (a naive one is refused rather than guessed at)."""
-    if not isinstance(value, datetime):
-        raise TypeError(f"{name} must be a datetime, got {type(value).__name__}")
+    value = _expect(name, value, datetime, "a datetime")
     if value.utcoffset() is None:
         raise ValueError(
             f"{name} must be timezone-aware (got naive {value.isoformat()}); "

@@ -21,7 +21,7 @@ from typing import Any, ClassVar, Final, TypeVar
 import attrs
 
 from . import _checks, _defaults
-from ._converter import media_ai_result, structure_list
+from ._converter import media_ai_result, structure_content, structure_list
 from ._signing import encode_path
 from ._transport import Query, Service, Transport
 from .errors import ConfigurationError
@@ -35,16 +35,24 @@ T = TypeVar("T")
 ReadPage = Callable[[Any, type[T]], tuple[list[T], int | None]]
 
 
-def structure_result_page(body: Any, item_type: type[T]) -> tuple[list[T], int | None]:
+def structure_result_page(body: Any, kind: type[T]) -> tuple[list[T], int | None]:
     """A Media Intelligence list page ``{"code": "0", "result": {"content": [...],
     "totalCount": N, "pageNo": ..., "pageSize": ..., "totalPage": ...}}`` → (records, total).
 
     Only ``content`` and ``totalCount`` are read: the walk is numbered by what it asked for
     (``pageNum``), whatever ``pageNo`` the body echoes.
     """
-    return structure_list(
-        media_ai_result(body), item_type, total_field="totalCount", path="$.result"
-    )
+    return structure_list(media_ai_result(body), kind, total_field="totalCount", path="$.result")
+
+
+def content_of(type_: type[T]) -> Callable[[Any], T]:
+    """Reads ``{"content": {...}}`` (VOD Station and Live Station objects) as a ``type_``."""
+    return functools.partial(structure_content, type_=type_)
+
+
+def items_of(type_: type[T]) -> Callable[[Any], list[T]]:
+    """Reads ``{"content": [...]}`` (a list without paging) as records of ``type_``."""
+    return lambda body: structure_list(body, type_)[0]
 
 
 @attrs.frozen
@@ -107,8 +115,7 @@ class Resource:
                 setattr(cls, name, _traced(f"{cls.name}.{name}", method))
 
     def __init__(self, transport: Transport, service: Service | str) -> None:
-        self._transport = transport
-        self._where = service
+        self._transport, self._where = transport, service
 
     def __repr__(self) -> str:
         where = self._where
@@ -123,8 +130,7 @@ class Resource:
     def _offered(self) -> None:
         """Raise ``ConfigurationError`` now when the client's zone does not offer this service:
         a batch, a wait or a multi-request call fails at once, not once it is under way."""
-        if isinstance(self._where, str):
-            raise ConfigurationError(self._where)
+        self._service  # noqa: B018 (the property raises)
 
     def _wait(self, method: str, what: str, **options: Any) -> Wait[Any]:
         """A ``polling.Wait`` on the client's time (its ``monotonic`` clock, and a sleep that
@@ -144,9 +150,8 @@ class Resource:
     def _get(
         self, segments: Sequence[str], parse: Callable[[Any], T], query: Query = ()
     ) -> Coroutine[Any, Any, T]:
-        """``GET`` the path made of ``segments`` (each escaped once) with ``query`` (the
-        transport's coroutine, returned rather than awaited here: one layer less per request)."""
-        return self._transport.call(self._service, "GET", encode_path(*segments), parse, query)
+        """``GET`` the path made of ``segments`` (each escaped once) with ``query``."""
+        return self._write("GET", segments, parse, query=query)
 
     def _write(
         self,
@@ -156,53 +161,46 @@ class Resource:
         *,
         json: Any = None,
         query: Query = (),
-        idempotent: bool = False,
+        idempotent: bool | None = None,
     ) -> Coroutine[Any, Any, T]:
-        """A ``POST``/``PUT``/``PATCH``/``DELETE`` with an optional JSON body (the transport's
-        coroutine, returned rather than awaited here).
+        """A request with an optional JSON body (the transport's coroutine, returned rather
+        than awaited here: one layer less per request).
 
         ``idempotent`` says whether the service does the same thing when the call arrives twice;
-        when it is False (the default), the call is never sent again once it may have reached the
-        server (see ``Request.idempotent``).
+        by default only a ``GET`` is, and a write is never sent again once it may have reached
+        the server (see ``Request.idempotent``).
         """
-        return self._transport.call(
-            self._service,
-            method,
-            encode_path(*segments),
-            parse,
-            query,
-            json=json,
-            idempotent=idempotent,
-        )
+        path = encode_path(*segments)
+        call = self._transport.call
+        return call(self._service, method, path, parse, query, json=json, idempotent=idempotent)
 
     def _list(
         self,
         segments: Sequence[str],
         item_type: type[T],
         query: Query = (),
+        page_size: int = _defaults.PAGE_SIZE,
+        start_page: int = 1,
+        max_items: int | None = None,
+        prefetch: int = 1,
         *,
-        page_size: int,
-        start_page: int,
-        max_items: int | None,
-        prefetch: int,
         min_page_size: int = 1,
         max_page_size: int = _defaults.MAX_PAGE_SIZE,
         paging: Paging = PAGE_NO,
     ) -> Pager[T]:
         """A ``Pager`` over a list in the ``paging`` dialect (default: ``pageNo``/``pageSizeNo``
-        answering ``{content, total}``)."""
+        answering ``{content, total}``); the list method's own paging arguments follow
+        ``query`` in their usual order."""
         path = encode_path(*segments)  # once per walk, not once per page
         transport, service, extra = self._transport, self._service, tuple(query)
         name = f"{self.name}.{sys._getframe(1).f_code.co_name}"  # the pager method's span name
-        read, page_param, size_param = paging.read, paging.page_param, paging.size_param
 
         def parse(body: Any) -> tuple[list[T], int | None]:
-            return read(body, item_type)
+            return paging.read(body, item_type)
 
         async def fetch(page_no: int, size: int) -> Page[T]:
-            call = transport.call(
-                service, "GET", path, parse, ((page_param, page_no), (size_param, size), *extra)
-            )
+            params = ((paging.page_param, page_no), (paging.size_param, size), *extra)
+            call = transport.call(service, "GET", path, parse, params)
             if transport.otel is not None:
                 call = transport.otel.span(name, call, {"ncp.page": page_no})
             items, total = await call

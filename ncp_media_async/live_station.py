@@ -18,11 +18,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from . import _checks, _defaults
-from ._callbacks import MAX_CALLBACK_BYTES, callback_json, preview
+from ._callbacks import MAX_CALLBACK_BYTES, callback_json, refusal
 from ._checks import segment
-from ._converter import structure, structure_content, structure_list, structure_records
-from ._resource import Resource
-from .errors import PollingError, ResponseError, excerpt
+from ._converter import structure, structure_content, structure_records
+from ._resource import Resource, items_of
+from .errors import PollingError
 from .pagination import Pager
 from .polling import AGAIN, Again, only
 from .records import (
@@ -92,21 +92,15 @@ class LiveStation(Resource):
             if text is not None:
                 query.append((param, _checks.text(param, text)))
         return self._list(
-            ("channels",),
-            Channel,
-            query,
-            page_size=page_size,
-            start_page=start_page,
-            max_items=max_items,
-            prefetch=prefetch,
+            ("channels",), Channel, query, page_size, start_page, max_items, prefetch,
             max_page_size=MAX_CHANNEL_PAGE_SIZE,
-        )
+        )  # fmt: skip
 
     async def channel(self, channel_id: str) -> Channel:
         """``GET /api/v2/channels/{channelId}``: one channel, every documented field (see
         ``Channel``; its stream keys are hidden from reprs and logs). An unknown channel raises
         ``NotFoundError`` (code 250100 or 250123, sent as HTTP 400)."""
-        return await self._get(("channels", segment("channel_id", channel_id)), _structure_channel)
+        return await self._get(_channel_path(channel_id), _structure_channel)
 
     async def service_urls(
         self, channel_id: str, kind: ServiceUrlType | str = ServiceUrlType.GENERAL
@@ -121,12 +115,9 @@ class LiveStation(Resource):
         or a time machine URL is asked of a channel without DVR (250115, 250121, 250133) or
         that is not recording (250141).
         """
-        url_type = _checks.member(ServiceUrlType, kind, "kind")
-        return await self._get(
-            ("channels", segment("channel_id", channel_id), "serviceUrls"),
-            _structure_service_urls,
-            (("serviceUrlType", url_type.value),),
-        )
+        query = (("serviceUrlType", _checks.member(ServiceUrlType, kind, "kind").value),)
+        path = _channel_path(channel_id, "serviceUrls")
+        return await self._get(path, items_of(ServiceUrl), query)
 
     async def wait_for_channel(
         self,
@@ -181,7 +172,7 @@ class LiveStation(Resource):
         """``GET /api/v2/events/callbackEndpoint``: the default callback URL (for every channel
         without a ``callback_endpoint`` of its own); ``callback_url`` is ``None`` if none is
         set. Read what arrives there with ``parse_callback``."""
-        return await self._get(("events", "callbackEndpoint"), _structure_callback_endpoint)
+        return await self._get(("events", "callbackEndpoint"), _structure_endpoint)
 
     async def set_callback_endpoint(self, url: str) -> CallbackEndpoint:
         """``POST /api/v2/events/callbackEndpoint``: make ``url`` (``http`` or ``https``) the
@@ -191,13 +182,9 @@ class LiveStation(Resource):
         give no way to remove the default. Repeated when the answer is lost: setting the same
         URL twice leaves the same setting.
         """
-        return await self._write(
-            "POST",
-            ("events", "callbackEndpoint"),
-            _structure_callback_endpoint,
-            json={"callbackUrl": _checks.http_url("url", url)},
-            idempotent=True,
-        )
+        body = {"callbackUrl": _checks.http_url("url", url)}
+        path = ("events", "callbackEndpoint")
+        return await self._write("POST", path, _structure_endpoint, json=body, idempotent=True)
 
     # ----------------------------------------------------------------------------- recording
 
@@ -211,11 +198,7 @@ class LiveStation(Resource):
         recording", turning a success whose answer was lost into an error, so a lost answer is
         an ``OutcomeUnknownError`` (read ``channel(id).is_recording`` to learn what happened).
         """
-        return await self._write(
-            "PUT",
-            ("channels", segment("channel_id", channel_id), "startRecord"),
-            structure_records,
-        )
+        return await self._write("PUT", _channel_path(channel_id, "startRecord"), structure_records)
 
     async def stop_recording(self, channel_id: str) -> list[Recording]:
         """``PUT /api/v2/channels/{channelId}/stopRecord``: stop the running recording; returns
@@ -226,11 +209,7 @@ class LiveStation(Resource):
         recording started in between, so a lost answer is an ``OutcomeUnknownError`` (read
         ``channel(id).is_recording`` or ``records(id)``).
         """
-        return await self._write(
-            "PUT",
-            ("channels", segment("channel_id", channel_id), "stopRecord"),
-            structure_records,
-        )
+        return await self._write("PUT", _channel_path(channel_id, "stopRecord"), structure_records)
 
     async def records(self, channel_id: str) -> list[Recording]:
         """``GET /api/v2/channels/{channelId}/records``: the VOD recordings of a channel.
@@ -240,10 +219,7 @@ class LiveStation(Resource):
         used. An unknown channel arrives as HTTP 400 with code 250100 and raises
         ``NotFoundError``.
         """
-        return await self._get(
-            ("channels", segment("channel_id", channel_id), "records"),
-            structure_records,
-        )
+        return await self._get(_channel_path(channel_id, "records"), structure_records)
 
     async def upload_records(
         self,
@@ -268,21 +244,20 @@ class LiveStation(Resource):
         was lost into an error; a lost answer is an ``OutcomeUnknownError`` (read the records'
         ``status``, ``TRANSFER`` or later means the upload was taken).
         """
-        ids = _record_ids(records)
-        body: dict[str, Any] = {"recordIds": ids}
+        body: dict[str, Any] = {"recordIds": _record_ids(records)}
         if access_control is not None:
-            body["accessControl"] = _checks.member(
-                AccessControl, access_control, "access_control"
-            ).value
-        return await self._write(
-            "POST",
-            ("buckets", segment("bucket", bucket), "upload"),
-            _structure_upload,
-            json=body,
-        )
+            access = _checks.member(AccessControl, access_control, "access_control")
+            body["accessControl"] = access.value
+        path = ("buckets", segment("bucket", bucket), "upload")
+        return await self._write("POST", path, _structure_upload, json=body)
 
 
 # -------------------------------------------------------------------------------- arguments
+
+
+def _channel_path(channel_id: str, *below: str) -> tuple[str, ...]:
+    """The path of channel ``channel_id`` (its id checked), or of ``below`` it."""
+    return ("channels", segment("channel_id", channel_id), *below)
 
 
 def _record_ids(records: Iterable[Recording | str | int]) -> list[int]:
@@ -309,18 +284,13 @@ def _structure_channel(body: Any) -> Channel:
     return structure_content(body, Channel)
 
 
-def _structure_callback_endpoint(body: Any) -> CallbackEndpoint:
+def _structure_endpoint(body: Any) -> CallbackEndpoint:
     """``{"content": {"callbackUrl": ..., "updateTime": ...}}``. The documents do not show the
     answer when no default endpoint is set: ``"content": null`` reads as none set, like a
     ``callbackUrl`` that is ``null`` or absent."""
     if isinstance(body, dict) and "content" in body and body["content"] is None:
         return CallbackEndpoint()
     return structure_content(body, CallbackEndpoint)
-
-
-def _structure_service_urls(body: Any) -> list[ServiceUrl]:
-    """``{"content": [{...}, ...]}`` (no ``total`` documented)."""
-    return structure_list(body, ServiceUrl)[0]
 
 
 #: Fields of one uploaded record: an ``uploadedRecords`` object carrying any of them is one
@@ -342,14 +312,13 @@ def _structure_upload(body: Any) -> RecordUpload:
         uploaded = content.get("uploadedRecords")
         if uploaded is None:
             uploaded = []
-        elif isinstance(uploaded, dict):
-            if uploaded.keys() & _UPLOADED_FIELDS:
-                uploaded = [uploaded]
-            else:
-                uploaded = [
-                    {**rec, "recordId": key} if isinstance(rec, dict) else rec
-                    for key, rec in uploaded.items()
-                ]
+        elif isinstance(uploaded, dict) and uploaded.keys() & _UPLOADED_FIELDS:
+            uploaded = [uploaded]  # one record
+        elif isinstance(uploaded, dict):  # a map of records keyed by record id
+            uploaded = [
+                {**rec, "recordId": key} if isinstance(rec, dict) else rec
+                for key, rec in uploaded.items()
+            ]
         body = {**body, "content": {**content, "uploadedRecords": uploaded}}
     return structure_content(body, RecordUpload)
 
@@ -377,8 +346,7 @@ def parse_callback(body: bytes | str | Mapping[str, Any]) -> LiveEvent:
     """
     data = callback_json(body, "Live Station", "an event")
     if not isinstance(data, dict) or not ({"event", "eventCode"} & data.keys()):
-        raise ResponseError(
-            "not a Live Station event: expected an object with 'event' or 'eventCode'",
-            excerpt=excerpt(preview(data)),
+        raise refusal(
+            "not a Live Station event: expected an object with 'event' or 'eventCode'", data
         )
     return structure(data, LiveEvent, "$")

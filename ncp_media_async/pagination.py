@@ -155,10 +155,8 @@ def served_size(first: Page[T], asked: int, minimum: int = 1) -> int:
     otherwise.
     """
     n, total = len(first.items), first.total
-    if total is None or not minimum <= n < asked:
-        return asked
-    if (first.page_no - 1) * asked + n == total:
-        return asked  # the last page at the size asked, not a cap
+    if total is None or not minimum <= n < asked or (first.page_no - 1) * asked + n == total:
+        return asked  # not short, or the last page at the size asked: not a cap
     return n if first.page_no * n < total else asked
 
 
@@ -209,8 +207,7 @@ class Pager(Generic[T]):
         max_page_size: int = _defaults.MAX_PAGE_SIZE,
     ) -> None:
         self.page_size = validate_page_size(page_size, min_page_size, max_page_size)
-        self._fetch = fetch
-        self._min_page_size = min_page_size
+        self._fetch, self._min_page_size = fetch, min_page_size
         self.start_page = _checks.count("start_page", start_page, 1)
         self.max_items = None if max_items is None else _checks.count("max_items", max_items)
         self.prefetch = _checks.count("prefetch", prefetch, 1)
@@ -221,10 +218,7 @@ class Pager(Generic[T]):
             f"max_items={self.max_items}, prefetch={self.prefetch})"
         )
 
-    def __aiter__(self) -> AsyncGenerator[T, None]:
-        return self._items()
-
-    async def _items(self) -> AsyncGenerator[T, None]:
+    async def __aiter__(self) -> AsyncGenerator[T, None]:
         async with contextlib.aclosing(self.pages()) as pages:
             async for page in pages:
                 for item in page.items:
@@ -251,8 +245,7 @@ class Pager(Generic[T]):
             size = served_size(page, self.page_size, self._min_page_size)
             walk = _Walk(page, size, self.start_page, self.max_items)
             while True:
-                items = walk.take(page)
-                if items:
+                if items := walk.take(page):
                     yield Page(items, page.page_no, page.page_size, page.total)
                 if walk.ended:
                     return
@@ -278,12 +271,9 @@ class _Walk(Generic[T]):
     given and whether the walk ends. Pure: no I/O, no tasks."""
 
     def __init__(self, first: Page[T], size: int, start: int, max_items: int | None) -> None:
-        self.size = size
-        self.start = start
-        self.max_items = max_items
+        self.size, self.start, self.max_items = size, start, max_items
         self.cap: int | None = None
-        self.given = 0
-        self.ended = False
+        self.given, self.ended = 0, False
         self.next_no = first.page_no + 1
         self.previous: Page[T] | None = None
         # Brent's cycle detection over the pages since ``total`` last changed: the page saved
@@ -309,10 +299,9 @@ class _Walk(Generic[T]):
             items = items[: self.max_items - self.given]
             self.ended = self.given + len(items) >= self.max_items
         self.given += len(items)
-        if page.total is None:
-            self.ended = self.ended or len(served) < self.size
-        else:
-            self.ended = self.ended or (page.page_no - 1) * self.size + len(served) >= page.total
+        reach = (page.page_no - 1) * self.size + len(served)  # items up to this page's end
+        last = len(served) < self.size if page.total is None else reach >= page.total
+        self.ended = self.ended or last
         if not self.ended and self.cap is not None and page.page_no >= self.cap:
             logger.warning(
                 "list walk stopped at its hard cap, page %d (twice the pages the first total "

@@ -14,19 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import itertools
 import logging
 import os
 from collections import Counter
-from collections.abc import (
-    AsyncGenerator,
-    Awaitable,
-    Callable,
-    Hashable,
-    Iterable,
-    Mapping,
-    Sequence,
-)
+from collections.abc import AsyncGenerator, Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal
 
@@ -34,26 +25,12 @@ import attrs
 from yarl import URL
 
 from . import _checks, _defaults
-from ._callbacks import MAX_CALLBACK_BYTES, callback_json, preview
+from ._callbacks import MAX_CALLBACK_BYTES, callback_json, refusal
 from ._checks import segment
-from ._converter import (
-    structure,
-    structure_content,
-    structure_list,
-    structure_statistics,
-    to_camel,
-)
+from ._converter import structure, structure_content, structure_list, structure_statistics, to_camel
 from ._journal import Journal
-from ._resource import Resource, time_window
-from .errors import (
-    AddFilesError,
-    ApiError,
-    NcpError,
-    OutcomeUnknownError,
-    ResponseError,
-    TransportError,
-    excerpt,
-)
+from ._resource import Resource, content_of, items_of, time_window
+from .errors import AddFilesError, ApiError, NcpError, OutcomeUnknownError, ResponseError
 from .pagination import Pager
 from .polling import AGAIN, DONE, Again, E, Results, raising
 from .records import (
@@ -93,32 +70,23 @@ class VodStation(Resource):
         prefetch: int = 1,
     ) -> Pager[Category]:
         """``GET /api/v2/category``: every category, page by page (a ``Pager``, at once)."""
-        return self._list(
-            ("category",),
-            Category,
-            page_size=page_size,
-            start_page=start_page,
-            max_items=max_items,
-            prefetch=prefetch,
-        )
+        return self._list(("category",), Category, (), page_size, start_page, max_items, prefetch)
 
     async def category(self, category_id: int | str) -> Category:
         """``GET /api/v2/category/{categoryId}``: one category. An unknown id raises
         ``NotFoundError`` (code 260004)."""
-        return await self._get(
-            ("category", segment("category_id", category_id)),
-            functools.partial(structure_content, type_=Category),
-        )
+        path = ("category", segment("category_id", category_id))
+        return await self._get(path, content_of(Category))
 
     async def encoding_options(self) -> list[EncodingOption]:
         """``GET /api/v2/encoding-option``: every encoding option (NCP's presets and the
         account's own; the list is not paged)."""
-        return await self._get(("encoding-option",), _items_of(EncodingOption))
+        return await self._get(("encoding-option",), items_of(EncodingOption))
 
     async def encoding_option_templates(self) -> list[EncodingOptionTemplate]:
         """``GET /api/v2/encoding-option/template``: the templates, each a set of encoding
         option ids a category can use (the body has no ``total``)."""
-        return await self._get(("encoding-option", "template"), _items_of(EncodingOptionTemplate))
+        return await self._get(("encoding-option", "template"), items_of(EncodingOptionTemplate))
 
     # -- submitting files -----------------------------------------------------------------------
 
@@ -183,11 +151,42 @@ class VodStation(Resource):
             async for job in client.vod_station.wait_for_encodings(jobs, timeout=3600):
                 print(job.input_path, job.succeeded, job.links)
         """
-        category = segment("category_id", category_id)
-        number = _category_number(category_id)
-        inputs, field, common = _add_files_body(bucket, paths, urls, notification, output)
+        number = _checks.whole("category_id", category_id)
+        if urls is not None and (bucket is not None or paths is not None):
+            raise ValueError(
+                "give either bucket and paths (objects in Object Storage) or urls (files to "
+                "download), not both"
+            )
+        common: dict[str, Any] = {}
+        if urls is not None:
+            inputs, field = _checks.texts("urls", urls), "httpDownloadUrlList"
+            if bad := [url for url in inputs if not _is_url(url)]:
+                raise ValueError(f"urls must be http:// or https:// URLs, got {bad[0]!r}")
+        elif paths is not None:
+            inputs, field = _checks.texts("paths", paths), "pathList"
+            if not isinstance(bucket, str) or not bucket.strip():
+                raise ValueError("bucket (the bucket holding the paths) is required with paths")
+            common["bucketName"] = bucket
+        else:
+            raise ValueError("nothing to add: give bucket and paths, or urls")
+        if not inputs:
+            raise ValueError("nothing to add: the list of inputs is empty")
+        if notification is not None:
+            common["notification"] = _checks.http_url("notification", notification)
+        if output is not None:  # the add-files ``output`` object: set fields only, camelCase
+            if not isinstance(output, OutputSettings):
+                raise TypeError(f"output must be an OutputSettings, got {type(output).__name__}")
+            for name in ("bucket_name", "file_path"):
+                if not isinstance(getattr(output, name), str) or not getattr(output, name):
+                    raise ValueError(f"output.{name} is required")
+            if len(output.file_path or "") > 256:
+                raise ValueError("output.file_path must be at most 256 characters")
+            common["output"] = {
+                to_camel(k): v for k, v in attrs.asdict(output).items() if v is not None
+            }
         self._offered()
-        size = _defaults.ADD_FILES_MAX_INPUTS
+        path, size = ("category", str(number), "add-files"), _defaults.ADD_FILES_MAX_INPUTS
+        transport = self._transport
         book: Journal | None
         async with (
             contextlib.nullcontext() if journal is None
@@ -196,41 +195,36 @@ class VodStation(Resource):
             jobs = [] if book is None else await self._resumed(book, number, bucket, inputs)
             known = {job.input_path for job in jobs}
             left = [item for item in inputs if item not in known]
-            chunks = [left[i : i + size] for i in range(0, len(left), size)]
-            for n, chunk in enumerate(chunks):
-                since = self._gateway_now()
-                at = since.timestamp()
+            for start in range(0, len(left), size):
+                chunk, later = left[start : start + size], left[start + size :]
+                # Now by the gateway's clock, as far as the client has learnt it.
+                now = transport.config.clock() + transport.clock_offset(self._service.host)
+                since = datetime.fromtimestamp(now, UTC)
                 if book is not None:  # the intents, durable once the last one is
                     for item in chunk:
-                        await book.record(item, "intent", durable=item == chunk[-1], at=at)
+                        await book.record(item, "intent", durable=item == chunk[-1], at=now)
+                body, parse = {**common, field: chunk}, functools.partial(_file_ids, len(chunk))
                 try:
-                    ids = await self._write(
-                        "PUT", ("category", category, "add-files"), _file_ids,
-                        json={**common, field: chunk},
-                    )  # fmt: skip
+                    ids = await self._write("PUT", path, parse, json=body)
                 except ResponseError as exc:  # a success status: the files were taken
                     logger.warning(
                         "add_files: %s; the files were taken, their ids are unknown", exc
                     )
-                    ids = None
+                    ids = [None] * len(chunk)
                 except NcpError as exc:
                     fate = _fate(exc)
-                    later = [item for rest in chunks[n + 1 :] for item in rest]
                     if not jobs and fate != "uncertain":
                         raise  # nothing was submitted, nothing to reconcile
+                    # This request's inputs go in the list its fate names; the later ones
+                    # were not sent (an unsent chunk joins them: the key given last wins).
                     raise AddFilesError(
-                        category_id=number,
-                        jobs=jobs,
-                        uncertain=chunk if fate == "uncertain" else (),
-                        rejected=chunk if fate == "rejected" else (),
-                        unsent=[*chunk, *later] if fate == "unsent" else later,
-                        since=since,
-                        error=exc,
-                    ) from exc
-                for job in _jobs_for(chunk, ids, number, bucket, since):
-                    jobs.append(job)
+                        category_id=number, jobs=jobs, since=since, error=exc,
+                        **{"unsent": later, fate: [*chunk, *later] if fate == "unsent" else chunk},
+                    ) from exc  # fmt: skip
+                for item, file_id in zip(chunk, ids, strict=True):
+                    jobs.append(_job(file_id, number, item, bucket, since))
                     if book is not None:
-                        await book.record(job.input_path, "submitted", file=job.file_id)
+                        await book.record(item, "submitted", file=file_id)
         order = {item: n for n, item in enumerate(inputs)}
         return sorted(jobs, key=lambda job: order[job.input_path])
 
@@ -244,10 +238,7 @@ class VodStation(Resource):
             entry = book.entries.get(item, {})
             if entry.get("event") == "submitted":
                 at = datetime.fromtimestamp(entry["at"], UTC)
-                where = None if _is_url(item) else bucket
-                jobs.append(
-                    EncodingJob(entry["file"], category_id, item, where, at, from_journal=True)
-                )
+                jobs.append(_job(entry["file"], category_id, item, bucket, at, from_journal=True))
             elif entry:
                 doubt[item] = entry["at"]
         if doubt:
@@ -280,17 +271,12 @@ class VodStation(Resource):
         on by the service, so give it a minute before submitting such an input again. ``since``
         must be timezone-aware.
         """
-        number = _category_number(category_id)
+        number = _checks.whole("category_id", category_id)
         since = _checks.aware("since", since)
-        candidates = [
-            EncodingJob(None, number, item, None if _is_url(item) else bucket, since)
-            for item in _checks.texts("inputs", inputs)
-        ]
-        walk = self.encoding_statuses(
-            start=since - _WINDOW_SLACK, page_size=page_size, prefetch=prefetch
-        )
-        found = _outputs(candidates, await _rows_of(candidates, walk))
-        return [job for job in found.values() if job.outputs]
+        jobs = [_job(None, number, item, bucket, since) for item in _checks.texts("inputs", inputs)]
+        start = since - _WINDOW_SLACK
+        walk = self.encoding_statuses(start=start, page_size=page_size, prefetch=prefetch)
+        return [job for job in (await _found(jobs, walk)).values() if job.outputs]
 
     async def encoding_job(self, file_id: int | str) -> EncodingJobDetail:
         """``GET /api/v2/status/{fileId}``: one encoding job, its category and its input (with
@@ -361,12 +347,62 @@ class VodStation(Resource):
         Bad arguments raise ``TypeError``/``ValueError`` here, before anything is sent.
         """
         batch = _checks.instances("jobs", jobs, EncodingJob)
-        walks = _Walks(self, batch, page_size, prefetch, on_progress)
+        walk = functools.partial(self.encoding_statuses, page_size=page_size, prefetch=prefetch)
+        walk()  # checks both now
         wait = self._wait(
             "wait_for_encodings", "encoding job", interval=interval, timeout=timeout,
             max_failures=max_failures, return_exceptions=return_exceptions, jitter=0.0,
         )  # fmt: skip
-        return wait.run_together(batch, walks.step)
+        expected: dict[int, int | None] = {}  # outputs per input of each category, once read
+        templates: dict[int | None, tuple[int, ...]] = {}  # filled by ``_outputs_of``
+        latest = {job: job for job in batch}  # each job with the rows last found for it
+
+        async def step(due: list[EncodingJob]) -> dict[EncodingJob, EncodingJob | Again | NcpError]:
+            """Serves every job due at once: the categories not read yet (a category that cannot
+            be read fails its jobs), then one walk of the status list from the earliest
+            submission of the jobs due."""
+            outcomes: dict[EncodingJob, EncodingJob | Again | NcpError] = {}
+            for category in dict.fromkeys(job.category_id for job in due):
+                if category not in expected:
+                    try:
+                        expected[category] = await self._outputs_of(category, templates)
+                    except NcpError as exc:
+                        outcomes.update((job, exc) for job in due if job.category_id == category)
+            ready = [job for job in due if job not in outcomes]
+            if not ready:
+                return outcomes
+            starts = [job.submitted_at for job in ready]
+            start = None if None in starts else min(filter(None, starts)) - _WINDOW_SLACK
+            found = await _found(ready, walk(start=start))
+            latest.update(found)
+            if on_progress is not None:
+                on_progress(list(latest.values()))
+            for job, seen in found.items():
+                # Finished: every row terminal, and as many output types as the category makes
+                # (at least one when that number is unknown).
+                terminal = all(row.terminal for row in seen.outputs)
+                enough = len(seen.outputs) >= (expected[job.category_id] or 1)  # one per type
+                outcomes[job] = seen if terminal and enough else AGAIN
+            return outcomes
+
+        return wait.run_together(batch, step)
+
+    async def _outputs_of(
+        self, category_id: int, templates: dict[int | None, tuple[int, ...]]
+    ) -> int | None:
+        """How many outputs each input of ``category_id`` gets: its encoding options, or its
+        template's; ``None`` when the category names neither. ``templates`` caches the
+        templates: read once, the first time a category needs them (the ``None`` key marks
+        them read)."""
+        category = await self.category(category_id)
+        if category.encoding_options:
+            return len(category.encoding_options)
+        if category.encoding_option_template_id is None:
+            return None
+        if not templates:
+            listed = await self.encoding_option_templates()
+            templates |= {None: (), **{t.id: t.encoding_option_ids for t in listed}}
+        return len(templates.get(category.encoding_option_template_id, ())) or None
 
     # -- encoding statuses and statistics -------------------------------------------------------
 
@@ -386,16 +422,12 @@ class VodStation(Resource):
         ``workStartTimeFrom``/``workStartTimeTo`` in epoch milliseconds. ``page_size``
         (``pageSizeNo``) is documented from 10 up. Returns a ``Pager`` at once.
         """
+        query = time_window(start, end)
+        minimum = _defaults.ENCODING_STATUS_MIN_PAGE_SIZE
         return self._list(
-            ("status",),
-            EncodingStatus,
-            time_window(start, end),
-            page_size=page_size,
-            start_page=start_page,
-            max_items=max_items,
-            prefetch=prefetch,
-            min_page_size=_defaults.ENCODING_STATUS_MIN_PAGE_SIZE,
-        )
+            ("status",), EncodingStatus, query, page_size, start_page, max_items, prefetch,
+            min_page_size=minimum,
+        )  # fmt: skip
 
     async def status_statistics(
         self, *, start: datetime | None = None, end: datetime | None = None
@@ -406,9 +438,8 @@ class VodStation(Resource):
         encoding status list, ``start`` goes in From and ``end`` in To (epoch milliseconds).
         Counts sent as strings or numbers both come back as ``int``.
         """
-        return await self._get(
-            ("status", "status-statistic"), structure_statistics, time_window(start, end)
-        )
+        query = time_window(start, end)
+        return await self._get(("status", "status-statistic"), structure_statistics, query)
 
     def watch_encoding_statuses(
         self,
@@ -432,20 +463,56 @@ class VodStation(Resource):
         unfinished); a walk that fails transiently is walked again, up to ``max_failures`` in a
         row (``polling.sweep``).
         """
-        self.encoding_statuses(start=start, end=end, page_size=page_size, prefetch=prefetch)
-        changes = _Changes()
+        rows = self.encoding_statuses(start=start, end=end, page_size=page_size, prefetch=prefetch)
+        # What changed between two walks, and what is unfinished. An output is known by
+        # ``EncodingStatus.output_key`` (category, file path, output type), and the documents
+        # give no finer id: the same file submitted twice to one category gives two outputs
+        # with one key. So each walk is compared with the one before as a multiset per key: a
+        # status is given when the walk before had no equal one (same ``status`` and
+        # ``percent``) under its key left to match, and the two jobs of a key are not given
+        # again at every walk because they differ. A key missing from a walk keeps what was
+        # last seen.
+        seen: _Counts = {}
+        unfinished: list[Hashable] = []  # as the last complete walk found them
+        #: While a walk is under way: the keys it found unfinished and the keys it reached.
+        walking: tuple[list[Hashable], _Counts] | None = None
+
+        def pending() -> tuple[Hashable, ...]:
+            """The output keys found unfinished: by the last walk, or while a walk is under
+            way (a timeout may stop one), by this walk so far and the last one for keys not
+            reached yet."""
+            if walking is None:
+                return tuple(unfinished)
+            found, reached = walking
+            return (*found, *(key for key in unfinished if key not in reached))
+
         wait = self._wait(
             "watch_encoding_statuses", "encoding", interval=interval, timeout=timeout,
-            max_failures=max_failures, return_exceptions=True, jitter=0.0,
-            pending=changes.pending,
+            max_failures=max_failures, return_exceptions=True, jitter=0.0, pending=pending,
         )  # fmt: skip
 
         async def step(_: object) -> object:
-            walk = self.encoding_statuses(
-                start=start, end=end, page_size=page_size, prefetch=prefetch
-            )
-            await changes.walk(walk, wait.emit)
-            return DONE if changes.finished() else AGAIN
+            """One walk: ``emit`` the statuses that are new or changed since the walk before."""
+            nonlocal unfinished, walking
+            before = {key: counts.copy() for key, counts in seen.items()}  # left to match
+            now: _Counts = {}  # its keys: the keys this walk reached
+            found: list[Hashable] = []
+            walking = (found, now)
+            async with contextlib.aclosing(aiter(rows)) as walk:  # a new walk each time
+                async for status in walk:
+                    key, state = status.output_key, status.status
+                    snapshot = (None if state is None else state.value, status.percent)
+                    now.setdefault(key, Counter())[snapshot] += 1
+                    left = before.get(key)
+                    if left is not None and left[snapshot] > 0:
+                        left[snapshot] -= 1  # as it was
+                    else:
+                        await wait.emit(status)
+                    if state is None or not state.terminal:
+                        found.append(key)
+            seen.update(now)
+            unfinished, walking = found, None
+            return AGAIN if unfinished else DONE
 
         return raising(wait.run(("list",), step))
 
@@ -462,22 +529,13 @@ class VodStation(Resource):
         """``GET /api/v2/channels``: every VOD Station channel, page by page (a ``Pager``, at
         once). The list shows fewer fields than ``channel`` (no CDN domain, no encrypted
         bucket name)."""
-        return self._list(
-            ("channels",),
-            VodChannel,
-            page_size=page_size,
-            start_page=start_page,
-            max_items=max_items,
-            prefetch=prefetch,
-        )
+        return self._list(("channels",), VodChannel, (), page_size, start_page, max_items, prefetch)
 
     async def channel(self, channel_id: str) -> VodChannel:
         """``GET /api/v2/channels/{channelId}``: one channel with every documented field. An
         unknown id raises ``NotFoundError`` (code 260004 or 260017)."""
-        return await self._get(
-            ("channels", segment("channel_id", channel_id)),
-            functools.partial(structure_content, type_=VodChannel),
-        )
+        path = ("channels", segment("channel_id", channel_id))
+        return await self._get(path, content_of(VodChannel))
 
     async def start_channel(self, channel_id: str) -> VodChannel:
         """``PUT /api/v2/channels/{channelId}/start``: start a ``STOPPED`` channel; returns the
@@ -490,20 +548,15 @@ class VodStation(Resource):
         with ``ConflictError``, hiding the outcome of the first; on ``OutcomeUnknownError`` read
         the channel.
         """
-        return await self._channel_action(channel_id, "start")
+        path = ("channels", segment("channel_id", channel_id), "start")
+        return await self._write("PUT", path, content_of(VodChannel))
 
     async def stop_channel(self, channel_id: str) -> VodChannel:
         """``PUT /api/v2/channels/{channelId}/stop``: stop a ``READY`` channel (see
         ``start_channel``); a channel in any other state raises ``ConflictError`` (code
         260023)."""
-        return await self._channel_action(channel_id, "stop")
-
-    async def _channel_action(self, channel_id: str, action: str) -> VodChannel:
-        return await self._write(
-            "PUT",
-            ("channels", segment("channel_id", channel_id), action),
-            functools.partial(structure_content, type_=VodChannel),
-        )
+        path = ("channels", segment("channel_id", channel_id), "stop")
+        return await self._write("PUT", path, content_of(VodChannel))
 
     def channel_events(
         self,
@@ -520,22 +573,8 @@ class VodStation(Resource):
         ``time`` is sent in epoch seconds and given as an aware UTC datetime. An unknown channel
         raises ``NotFoundError``.
         """
-        return self._list(
-            ("channels", segment("channel_id", channel_id), "events"),
-            ChannelEvent,
-            page_size=page_size,
-            start_page=start_page,
-            max_items=max_items,
-            prefetch=prefetch,
-        )
-
-    # -- helpers --------------------------------------------------------------------------------
-
-    def _gateway_now(self) -> datetime:
-        """Now by the gateway's clock, as far as the client has learnt it (aware UTC)."""
-        transport = self._transport
-        now = transport.config.clock() + transport.clock_offset(self._service.host)
-        return datetime.fromtimestamp(now, UTC)
+        path = ("channels", segment("channel_id", channel_id), "events")
+        return self._list(path, ChannelEvent, (), page_size, start_page, max_items, prefetch)
 
 
 # -- callbacks ------------------------------------------------------------------------------------
@@ -562,18 +601,16 @@ def parse_callback(
     """
     data = callback_json(body, "VOD Station", "a callback")
     if not isinstance(data, dict):
-        raise ResponseError(
-            f"not a VOD Station callback: expected a JSON object, got {type(data).__name__}",
-            excerpt=excerpt(preview(data)),
-        )
+        kind = type(data).__name__
+        raise refusal(f"not a VOD Station callback: expected a JSON object, got {kind}", data)
     if "channelStatus" in data and "fileId" not in data:
         return structure(data, ChannelCallback)
     if _ENCODING_CALLBACK_FIELDS.intersection(data):
         return structure(data, EncodingCallback)
-    raise ResponseError(
+    raise refusal(
         "not a VOD Station callback: an encoding callback has fileId and encodingOptionId, "
         "a channel callback channelStatus",
-        excerpt=excerpt(preview(data)),
+        data,
     )
 
 
@@ -589,83 +626,19 @@ _WINDOW_SLACK: Final = timedelta(seconds=_defaults.ENCODING_WINDOW_SLACK)
 #: less than the client corrects): an older row of the same input is an earlier job's.
 _ROW_SLACK: Final = timedelta(seconds=_defaults.CLOCK_SKEW_THRESHOLD)
 
-Fate = Literal["uncertain", "rejected", "unsent"]
-
-
-def _items_of(item_type: type[Any]) -> Callable[[Any], list[Any]]:
-    """Reads ``{"content": [...]}`` (a list without paging) as records of ``item_type``."""
-    return lambda body: structure_list(body, item_type)[0]
-
-
-def _category_number(category_id: int | str) -> int:
-    """A category id as an integer (the current documents type it so; older ones as text)."""
-    if isinstance(category_id, bool) or not isinstance(category_id, int | str):
-        raise TypeError(f"category_id must be an int or str, got {type(category_id).__name__}")
-    text = str(category_id).strip()
-    if not (text.isascii() and text.isdigit()):
-        raise ValueError(f"category_id must be a number, got {category_id!r}")
-    return int(text)
+#: Per output key, how many statuses a walk found of each (``status``, ``percent``).
+_Counts = dict[Hashable, Counter[tuple[str | None, float | None]]]
 
 
 def _is_url(text: str) -> bool:
     return text.lower().startswith(("http://", "https://"))
 
 
-def _add_files_body(
-    bucket: str | None,
-    paths: Iterable[str] | None,
-    urls: Iterable[str] | None,
-    notification: str | None,
-    output: OutputSettings | None,
-) -> tuple[list[str], str, dict[str, Any]]:
-    """The inputs (each once), the body field that lists them, and the rest of the body, all
-    checked."""
-    if urls is not None and (bucket is not None or paths is not None):
-        raise ValueError(
-            "give either bucket and paths (objects in Object Storage) or urls (files to "
-            "download), not both"
-        )
-    common: dict[str, Any] = {}
-    if urls is not None:
-        inputs = _checks.texts("urls", urls)
-        for url in inputs:
-            if not _is_url(url):
-                raise ValueError(f"urls must be http:// or https:// URLs, got {url!r}")
-        field = "httpDownloadUrlList"
-    elif paths is not None:
-        inputs = _checks.texts("paths", paths)
-        if not isinstance(bucket, str) or not bucket.strip():
-            raise ValueError("bucket (the bucket holding the paths) is required with paths")
-        common["bucketName"] = bucket
-        field = "pathList"
-    else:
-        raise ValueError("nothing to add: give bucket and paths, or urls")
-    if not inputs:
-        raise ValueError("nothing to add: the list of inputs is empty")
-    if notification is not None:
-        if not isinstance(notification, str) or not _is_url(notification):
-            raise ValueError(f"notification must be an http(s) URL, got {notification!r}")
-        common["notification"] = notification
-    if output is not None:
-        common["output"] = _output_body(output)
-    return inputs, field, common
-
-
-def _output_body(output: OutputSettings) -> dict[str, Any]:
-    """``OutputSettings`` as the add-files ``output`` object (set fields only, camelCase)."""
-    if not isinstance(output, OutputSettings):
-        raise TypeError(f"output must be an OutputSettings, got {type(output).__name__}")
-    for name in ("bucket_name", "file_path"):
-        value = getattr(output, name)
-        if not isinstance(value, str) or not value:
-            raise ValueError(f"output.{name} is required")
-    if len(output.file_path or "") > 256:
-        raise ValueError("output.file_path must be at most 256 characters")
-    return {
-        to_camel(a.name): value
-        for a in attrs.fields(OutputSettings)
-        if (value := getattr(output, a.name)) is not None
-    }
+def _job(
+    file_id: int | None, category: int, item: str, bucket: str | None, at: datetime, **more: Any
+) -> EncodingJob:
+    """The ``EncodingJob`` of input ``item`` submitted ``at`` (a URL has no bucket)."""
+    return EncodingJob(file_id, category, item, None if _is_url(item) else bucket, at, **more)
 
 
 @attrs.frozen
@@ -675,32 +648,16 @@ class _AddedFile:
     id: int | None = None
 
 
-def _file_ids(body: Any) -> list[int | None]:
-    """The add-files response ``{"content": [{"id": ...}, ...]}`` → the ids, in order."""
-    added, _ = structure_list(body, _AddedFile)
-    return [item.id for item in added]
+def _file_ids(count: int, body: Any) -> list[int | None]:
+    """The add-files response ``{"content": [{"id": ...}, ...]}`` → the ids, in order;
+    ``ResponseError`` unless there are ``count`` of them (one per file sent)."""
+    ids = [item.id for item in structure_list(body, _AddedFile)[0]]
+    if len(ids) != count:
+        raise ResponseError(f"{len(ids)} ids for {count} files")
+    return ids
 
 
-def _jobs_for(
-    chunk: Sequence[str],
-    ids: Sequence[int | None] | None,
-    category_id: int,
-    bucket: str | None,
-    since: datetime,
-) -> list[EncodingJob]:
-    if ids is not None and len(ids) != len(chunk):
-        logger.warning(
-            "add_files: %d ids for %d files; the files were taken, their ids are unknown",
-            len(ids), len(chunk),
-        )  # fmt: skip
-    known = ids if ids is not None and len(ids) == len(chunk) else itertools.repeat(None)
-    return [
-        EncodingJob(file_id, category_id, item, None if _is_url(item) else bucket, since)
-        for item, file_id in zip(chunk, known, strict=False)
-    ]
-
-
-def _fate(error: NcpError) -> Fate:
+def _fate(error: NcpError) -> Literal["uncertain", "rejected", "unsent"]:
     """What a failed add-files request did to its inputs.
 
     Refused (not taken): a 4xx, or a 429 the retries could not get past. Not sent: a connection
@@ -710,25 +667,18 @@ def _fate(error: NcpError) -> Fate:
     ``OutcomeUnknownError``). Uncertain: everything that may have reached the service (the
     connection broke after sending, a timeout, a 5xx).
     """
-    if isinstance(error, OutcomeUnknownError):
-        return "uncertain"
-    if isinstance(error, TransportError) or not isinstance(error, ApiError):
-        return "unsent"
-    return "rejected" if error.status < 500 else "uncertain"
+    if isinstance(error, ApiError):
+        return "rejected" if error.status < 500 else "uncertain"
+    return "uncertain" if isinstance(error, OutcomeUnknownError) else "unsent"
 
 
 def _job_detail(body: Any) -> EncodingJobDetail:
-    """``GET /status/{fileId}``: ``content`` and the category fields beside or inside it."""
+    """``GET /status/{fileId}``: ``content`` and the category fields beside or inside it (inside
+    wins: a field beside it fills only one left empty inside)."""
     detail = structure_content(body, EncodingJobDetail)
-    outside = structure(body, _JobBody)  # ``content`` is there: structure_content checked it
-    return attrs.evolve(
-        detail,
-        category_id=detail.category_id if detail.category_id is not None else outside.category_id,
-        category_name=detail.category_name
-        if detail.category_name is not None
-        else outside.category_name,
-        content=body["content"],
-    )
+    outside = attrs.asdict(structure(body, _JobBody))  # ``content`` is there: checked above
+    beside = {name: value for name, value in outside.items() if getattr(detail, name) is None}
+    return attrs.evolve(detail, content=body["content"], **beside)
 
 
 @attrs.frozen
@@ -758,11 +708,13 @@ def _path_keys(job: EncodingJob) -> tuple[RowKey, ...]:
     return tuple((job.category_id, p) for p in paths)
 
 
-async def _rows_of(
-    jobs: Iterable[EncodingJob], walk: Pager[EncodingStatus]
-) -> dict[RowKey, list[EncodingStatus]]:
-    """One walk of the status list: the rows of ``jobs``, by (category, path), each once (a
-    list that shifts under the walker may serve one twice)."""
+async def _found(
+    jobs: list[EncodingJob], walk: Pager[EncodingStatus]
+) -> dict[EncodingJob, EncodingJob]:
+    """Each job with its ``outputs`` in one walk of the status list: at most one row per output
+    type, sorted by output type, and ``ambiguous`` where the list cannot tell its row from
+    another job's of the same input (see ``VodStation.wait_for_encodings``). A row is taken
+    once however often the walk serves it (a list that shifts under the walker)."""
     keys = {key for job in jobs for key in _path_keys(job)}
     rows: dict[RowKey, dict[EncodingStatus, None]] = {}
     async with contextlib.aclosing(aiter(walk)) as statuses:
@@ -770,15 +722,6 @@ async def _rows_of(
             key = (row.category_id, (row.file_path or "").lstrip("/"))
             if key in keys:
                 rows.setdefault(key, {})[row] = None
-    return {key: list(found) for key, found in rows.items()}
-
-
-def _outputs(
-    jobs: Iterable[EncodingJob], rows: dict[RowKey, list[EncodingStatus]]
-) -> dict[EncodingJob, EncodingJob]:
-    """Each job with its ``outputs`` in one walk: at most one row per output type, sorted by
-    output type, and ``ambiguous`` where the list cannot tell its row from another job's of
-    the same input (see ``VodStation.wait_for_encodings``)."""
     found = {}
     for job in jobs:
         since = None if job.submitted_at is None else job.submitted_at - _ROW_SLACK
@@ -787,136 +730,12 @@ def _outputs(
             for row in rows.get(key, ()):
                 if since is None or row.last_work_time is None or row.last_work_time >= since:
                     by_type.setdefault(row.output_type, []).append(row)
-        chosen = [max(group, key=_changed) for group in by_type.values()]
-        ambiguous = any(len(group) > 1 for group in by_type.values())
-        outputs = tuple(sorted(chosen, key=lambda row: row.output_type or ""))
-        found[job] = attrs.evolve(job, outputs=outputs, ambiguous=ambiguous)
+        groups = [by_type[kind] for kind in sorted(by_type, key=lambda kind: kind or "")]
+        outputs = tuple(
+            max(group, key=lambda row: row.last_work_time or _EPOCH) for group in groups
+        )
+        found[job] = attrs.evolve(job, outputs=outputs, ambiguous=any(len(g) > 1 for g in groups))
     return found
 
 
-def _changed(row: EncodingStatus) -> datetime:
-    return row.last_work_time or datetime.min.replace(tzinfo=UTC)
-
-
-class _Walks:
-    """The step of one ``wait_for_encodings``, serving every job due at once: the categories
-    not read yet (each read once: its number of outputs), then one walk of the status list
-    from the earliest submission of the jobs due. A category that cannot be read fails its
-    jobs (counted by the wait, as a failed walk is for every job due)."""
-
-    def __init__(
-        self,
-        vod: VodStation,
-        jobs: list[EncodingJob],
-        page_size: int,
-        prefetch: int,
-        on_progress: Callable[[Sequence[EncodingJob]], None] | None,
-    ) -> None:
-        vod.encoding_statuses(page_size=page_size, prefetch=prefetch)  # checks both now
-        self.vod, self.on_progress = vod, on_progress
-        self.page_size, self.prefetch = page_size, prefetch
-        #: Outputs per input of each category, once read (``None``: the category names none).
-        self.expected: dict[int, int | None] = {}
-        self.templates: dict[int | None, tuple[int, ...]] | None = None
-        self.latest = {job: job for job in jobs}  # each job with the rows last found for it
-
-    async def step(
-        self, jobs: list[EncodingJob]
-    ) -> dict[EncodingJob, EncodingJob | Again | NcpError]:
-        outcomes: dict[EncodingJob, EncodingJob | Again | NcpError] = {}
-        for category in dict.fromkeys(job.category_id for job in jobs):
-            if category not in self.expected:
-                try:
-                    self.expected[category] = await self._outputs_of(category)
-                except NcpError as exc:
-                    outcomes.update((job, exc) for job in jobs if job.category_id == category)
-        ready = [job for job in jobs if job not in outcomes]
-        if not ready:
-            return outcomes
-        starts = [job.submitted_at for job in ready]
-        since = None if None in starts else min(s for s in starts if s is not None)
-        walk = self.vod.encoding_statuses(
-            start=None if since is None else since - _WINDOW_SLACK,
-            page_size=self.page_size,
-            prefetch=self.prefetch,
-        )
-        found = _outputs(ready, await _rows_of(ready, walk))
-        self.latest.update(found)
-        if self.on_progress is not None:
-            self.on_progress(list(self.latest.values()))
-        for job, seen in found.items():
-            finished = seen.outputs and all(row.terminal for row in seen.outputs)
-            expected = self.expected[job.category_id]
-            if expected is not None and len({row.output_type for row in seen.outputs}) < expected:
-                finished = False
-            outcomes[job] = seen if finished else AGAIN
-        return outcomes
-
-    async def _outputs_of(self, category_id: int) -> int | None:
-        """How many outputs each input of ``category_id`` gets: its encoding options, or its
-        template's (the templates read once); ``None`` when the category names neither."""
-        category = await self.vod.category(category_id)
-        if category.encoding_options:
-            return len(category.encoding_options)
-        if category.encoding_option_template_id is None:
-            return None
-        if self.templates is None:
-            templates = await self.vod.encoding_option_templates()
-            self.templates = {t.id: t.encoding_option_ids for t in templates}
-        ids = self.templates.get(category.encoding_option_template_id, ())
-        return len(ids) if ids else None
-
-
-class _Changes:
-    """What changed between two walks of the encoding status list, and what is unfinished.
-
-    An output is known by ``EncodingStatus.output_key`` (category, file path, output type), and
-    the documents give no finer id: the same file submitted twice to one category gives two
-    outputs with one key. So each walk is compared with the one before as a multiset per key:
-    a status is given when the walk before had no equal one (same ``status`` and ``percent``)
-    under its key left to match, and the two jobs of a key are not given again at every walk
-    because they differ. A key missing from a walk keeps what was last seen.
-    """
-
-    def __init__(self) -> None:
-        self._seen: dict[Hashable, Counter[tuple[str | None, float | None]]] = {}
-        self._unfinished: list[Hashable] = []  # as the last complete walk found them
-        #: While a walk is under way: the keys it found unfinished and the keys it reached.
-        self._walking: tuple[list[Hashable], set[Hashable]] | None = None
-
-    async def walk(
-        self, walk: Pager[EncodingStatus], emit: Callable[[EncodingStatus], Awaitable[None]]
-    ) -> None:
-        """``emit`` the statuses of one walk that are new or changed since the walk before."""
-        before = {key: seen.copy() for key, seen in self._seen.items()}  # left to match
-        now: dict[Hashable, Counter[tuple[str | None, float | None]]] = {}
-        unfinished: list[Hashable] = []
-        reached: set[Hashable] = set()
-        self._walking = (unfinished, reached)
-        async with contextlib.aclosing(aiter(walk)) as statuses:
-            async for status in statuses:
-                key, state = status.output_key, status.status
-                snapshot = (None if state is None else state.value, status.percent)
-                now.setdefault(key, Counter())[snapshot] += 1
-                reached.add(key)
-                left = before.get(key)
-                if left is not None and left[snapshot] > 0:
-                    left[snapshot] -= 1  # as it was
-                else:
-                    await emit(status)
-                if state is None or not state.terminal:
-                    unfinished.append(key)
-        self._seen.update(now)
-        self._unfinished, self._walking = unfinished, None
-
-    def finished(self) -> bool:
-        """Whether the last walk found every status terminal."""
-        return not self._unfinished
-
-    def pending(self) -> tuple[Hashable, ...]:
-        """The output keys found unfinished: by the last walk, or while a walk is under way (a
-        timeout may stop one), by this walk so far and the last one for keys not reached yet."""
-        if self._walking is None:
-            return tuple(self._unfinished)
-        unfinished, reached = self._walking
-        return (*unfinished, *(key for key in self._unfinished if key not in reached))
+_EPOCH: Final = datetime.min.replace(tzinfo=UTC)
