@@ -70,7 +70,6 @@ from collections.abc import (
     AsyncGenerator,
     Awaitable,
     Callable,
-    Coroutine,
     Hashable,
     Iterable,
     Mapping,
@@ -230,7 +229,7 @@ class Wait(Generic[E]):
     ) -> Results[R, K, E]:
         """Step every target (each once, in the order given) until its step returns a final
         result; the results as they land. A ``Wait`` runs once."""
-        return self._run(targets, lambda: self._work(step), self.concurrency)
+        return self._run(targets, step, together=False)
 
     def run_together(
         self,
@@ -242,16 +241,14 @@ class Wait(Generic[E]):
         result, ``AGAIN`` (also for a target it leaves out) or the ``NcpError`` it failed with
         (counted as ``run`` counts a step's); an ``NcpError`` it raises fails every target of
         ``due`` alike. One step at a time, each ``interval`` seconds after the last one ended."""
-        return self._run(targets, lambda: self._work_together(step), 1)
+        return self._run(targets, step, together=True)
 
-    def _run(
-        self, targets: Iterable[K], worker: Callable[[], Coroutine[Any, Any, None]], count: int
-    ) -> Results[Any, K, E]:
+    def _run(self, targets: Iterable[K], step: Any, together: bool) -> Results[Any, K, E]:
         if self._targets:
             raise RuntimeError("a Wait runs once")
         self._targets = list(dict.fromkeys(targets))
         self._left = set(self._targets)
-        results = self._results(worker, min(count, len(self._targets)))
+        results = self._results(step, together)
         return Results(results if self.trace is None else self.trace.wrap(results, len(self._left)))
 
     async def emit(self, item: Any) -> None:
@@ -260,12 +257,8 @@ class Wait(Generic[E]):
         await self._room.acquire()
         self._outbox.put_nowait(("item", None, item))
 
-    async def _results(
-        self, worker: Callable[[], Coroutine[Any, Any, None]], count: int
-    ) -> AsyncGenerator[Any, None]:
+    async def _results(self, step: Any, together: bool) -> AsyncGenerator[Any, None]:
         targets = self._targets
-        if not targets:
-            return
         alarm = None
         if self.timeout is not None:
             # The deadline on the wait's clock, checked before every pause; and the event
@@ -274,7 +267,11 @@ class Wait(Generic[E]):
             alarm = asyncio.get_running_loop().call_later(self.timeout, self._time_is_up)
         context = None if self.trace is None else self.trace.context
         loop = asyncio.get_running_loop()
-        tasks = [loop.create_task(self._guard(worker()), context=context) for _ in range(count)]
+        count = min(1 if together else self.concurrency, len(targets))  # the workers
+        tasks = [
+            loop.create_task(self._guard(self._work(step, together)), context=context)
+            for _ in range(count)
+        ]
         failures: dict[Any, BaseException] = {}
         # Targets the consumer has not been told about: what a timeout names as pending (a
         # result may land in the turn the alarm goes off, behind it in the outbox).
@@ -370,20 +367,24 @@ class Wait(Generic[E]):
             if not waiter.done():
                 waiter.set_result(None)
 
-    def _next(self) -> tuple[float, Any, int] | None:
+    def _next(self, waiting: bool = True) -> tuple[float, Any, int] | None:
         """The next step to take: (due time, target, failures in a row), or ``None`` when
-        every target left is being stepped by another worker. A step that is due comes first
-        (the soonest due first); then a target not started yet; then the step due soonest."""
-        heap = self._heap
-        if heap and (heap[0][0] <= self.clock() or self._started == len(self._targets)):
+        every target left is being stepped by another worker (or, unless ``waiting``, when no
+        step is due now). A step that is due comes first (the soonest due first); then a target
+        not started yet; then the step due soonest."""
+        heap, started = self._heap, self._started < len(self._targets)
+        if heap and (heap[0][0] <= self.clock() or (waiting and not started)):
             due, _, target, failures = heapq.heappop(heap)
             return due, target, failures
-        if self._started < len(self._targets):
+        if started:
             self._started += 1
             return 0.0, self._targets[self._started - 1], 0
         return None
 
-    async def _work(self, step: Callable[[Any], Awaitable[Any]]) -> None:
+    async def _work(self, step: Callable[[Any], Awaitable[Any]], together: bool) -> None:
+        """One worker: take the next step, pause until it is due, take it, settle what it gave.
+        ``together`` (the one worker of ``run_together``): take every step due with it, and
+        give ``step`` their targets at once."""
         loop = asyncio.get_running_loop()
         while self._left:
             taken = self._next()
@@ -395,32 +396,15 @@ class Wait(Generic[E]):
             due, target, failures = taken
             if not await self._pause_until(due):
                 return
+            batch: dict[Any, int] = {target: failures}
+            while together and (more := self._next(waiting=False)) is not None:
+                batch[more[1]] = more[2]
+            outcomes: Mapping[Any, Any]
             try:
-                outcome = await step(target)
-            except NcpError as exc:
-                outcome = exc
-            self._settle(target, failures, outcome)
-
-    async def _work_together(
-        self, step: Callable[[list[Any]], Awaitable[Mapping[Any, Any]]]
-    ) -> None:
-        while self._left:
-            if self._started < len(self._targets):  # every target not started yet is due
-                due = [(target, 0) for target in self._targets[self._started :]]
-                self._started = len(self._targets)
-            else:
-                if not await self._pause_until(self._heap[0][0]):
-                    return
-                now, due = self.clock(), []
-                while self._heap and (not due or self._heap[0][0] <= now):
-                    _, _, target, failures = heapq.heappop(self._heap)
-                    due.append((target, failures))
-            batch = [target for target, _ in due]
-            try:
-                outcomes: Mapping[Any, Any] = await step(batch)
+                outcomes = await step([*batch]) if together else {target: await step(target)}
             except NcpError as exc:
                 outcomes = dict.fromkeys(batch, exc)
-            for target, failures in due:
+            for target, failures in batch.items():
                 self._settle(target, failures, outcomes.get(target, AGAIN))
 
     def _settle(self, target: Any, failures: int, outcome: Any) -> None:
@@ -475,12 +459,11 @@ def poll(
         result = await fetch(target)
         return result if is_terminal(result) else AGAIN
 
-    wait: Wait[E] = Wait(
-        concurrency=concurrency, interval=interval, timeout=timeout, jitter=jitter,
-        max_failures=max_failures, return_exceptions=return_exceptions,
+    return schedule(
+        targets, step, concurrency=concurrency, interval=interval, timeout=timeout,
+        jitter=jitter, max_failures=max_failures, return_exceptions=return_exceptions,
         clock=clock, sleep=sleep, rng=rng,
     )  # fmt: skip
-    return wait.run(targets, step)
 
 
 def schedule(
@@ -552,9 +535,7 @@ async def only(results: Results[R, Any, Literal[True]]) -> R:
     """The result of a wait of one target, its failure raised as is; the wait closed before
     returning (``LiveStation.wait_for_channel``, ``MediaAI.start_index``)."""
     async with contextlib.aclosing(raising(results)) as stream:
-        async for item in stream:
-            return item
-    raise AssertionError("a wait ends with its target's result or an error")
+        return await anext(stream)  # a wait ends with its target's result or an error
 
 
 async def raising(results: Results[R, Any, Literal[True]]) -> AsyncGenerator[R, None]:
