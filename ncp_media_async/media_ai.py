@@ -58,7 +58,7 @@ import os
 import time
 import warnings
 from collections.abc import AsyncGenerator, Callable, Iterable, Mapping
-from typing import Any, Final, Literal, TypedDict, Unpack
+from typing import Any, Final, Literal, TypedDict, Unpack, cast
 
 import attrs
 
@@ -76,7 +76,7 @@ from ._resource import PAGE_NUM, Resource
 from ._retry import Verdict, classify
 from .errors import ConflictError, NcpError, PollTimeoutError, ResponseError
 from .pagination import Pager
-from .polling import AGAIN, DONE, Again, E, PollFailure, Results, raising
+from .polling import AGAIN, DONE, Again, E, PollFailure, Results, only
 from .records import (
     Asset,
     AssetRef,
@@ -339,12 +339,9 @@ class MediaAI(Resource):
     async def project(self, workspace: str, project_id: str | int) -> Project:
         """``GET /workspaces/{workspace_name}/projects/{project_id}``: one project."""
         return await self._get(
-            (
-                "workspaces", segment("workspace", workspace),
-                "projects", segment("project_id", project_id),
-            ),
+            _project_path(workspace, project_id),
             functools.partial(structure_media_ai_result, type_=Project),
-        )  # fmt: skip
+        )
 
     # -- assets -----------------------------------------------------------------------------
 
@@ -362,10 +359,7 @@ class MediaAI(Resource):
         page by page (a ``Pager``, returned at once; paged as ``workspaces``). No filter is
         documented. ``AssetRef(workspace, project_id, str(asset.asset_id))`` names one."""
         return self._list(
-            (
-                "workspaces", segment("workspace", workspace),
-                "projects", segment("project_id", project_id), "assets",
-            ),
+            _project_path(workspace, project_id, "assets"),
             Asset,
             page_size=page_size,
             start_page=start_page,
@@ -373,7 +367,7 @@ class MediaAI(Resource):
             prefetch=prefetch,
             max_page_size=_defaults.MEDIA_AI_MAX_PAGE_SIZE,
             paging=PAGE_NUM,
-        )  # fmt: skip
+        )
 
     async def asset(self, ref: AssetRef) -> Asset:
         """``GET …/projects/{project_id}/assets/{asset_id}``: one asset, with its Object Storage
@@ -537,11 +531,10 @@ class MediaAI(Resource):
             status = await self._import_status(ref)
             return status if status.terminal else AGAIN
 
-        wait = self._wait(
+        return self._wait(
             "wait_for_imports", "asset", concurrency=concurrency, interval=interval,
             timeout=timeout, max_failures=max_failures, return_exceptions=return_exceptions,
-        )  # fmt: skip
-        return wait.run(refs, step)
+        ).run(refs, step)  # fmt: skip
 
     # -- analyses (indexes) -----------------------------------------------------------------
 
@@ -578,23 +571,18 @@ class MediaAI(Resource):
             raise TypeError("give options= or option values by name, not both")
         # ``ingest``'s state machine, for one key already imported, done once the request is
         # taken.
+        _asset_path(ref)
         key = IngestKey(
             "", index=True, if_running=_if_running(if_running), index_interval=interval,
-            start_grace=_defaults.INDEX_START_GRACE, follow=False,
+            start_grace=_defaults.INDEX_START_GRACE, follow=False, stage=IngestStage.INDEX, ref=ref,
         )  # fmt: skip
-        key.ref, key.stage = _checked(ref), IngestStage.INDEX
         wait = self._wait(
             "start_index", "analysis", interval=interval, timeout=timeout, return_exceptions=True
         )
         step = functools.partial(self._step, options=options)
-        result: IngestResult
-        async for result in raising(wait.run((key,), step)):
-            if result.error is not None:
-                raise result.error
-
-    async def _request_index(self, ref: AssetRef, options: IndexOptions) -> None:
-        """The ``POST`` of ``start_index`` itself, once: ``ConflictError`` on a 409."""
-        await self._write("POST", (*_asset_path(ref), "index"), _nothing, json=options.body())
+        result: IngestResult = await only(wait.run((key,), step))
+        if result.error is not None:
+            raise result.error
 
     async def index_status(self, ref: AssetRef) -> IndexStatus:
         """``GET …/assets/{asset_id}/index/status``: the state of the asset's latest analysis
@@ -642,11 +630,10 @@ class MediaAI(Resource):
                 return AGAIN if clock() - seen < grace else status
             return status if status.terminal else AGAIN
 
-        wait = self._wait(
+        return self._wait(
             "wait_for_indexes", "analysis", concurrency=concurrency, interval=interval,
             timeout=timeout, max_failures=max_failures, return_exceptions=return_exceptions,
-        )  # fmt: skip
-        return wait.run(refs, step)
+        ).run(refs, step)  # fmt: skip
 
     async def index(
         self, ref: AssetRef, *, confidence_level: ConfidenceLevel | str | None = None
@@ -840,26 +827,22 @@ class MediaAI(Resource):
         wait to try again or give up on. With a ``journal``, the intent of each write is
         recorded (durable) before it is sent, and each stage the key enters after."""
         while True:
-            stage = key.stage
+            stage, ref = key.stage, cast(AssetRef, key.ref)  # known from IMPORT_WAIT on
             try:
                 if stage is IngestStage.IMPORT:
-                    workspace, project_id, bucket = where
                     if journal is not None:
                         await journal.record(key.key, "intent", durable=True, at=time.time())
-                    after = key.created(
-                        await self.import_asset(workspace, project_id, bucket=bucket, key=key.key)
-                    )
+                    workspace, project_id, bucket = where
+                    ref = await self.import_asset(workspace, project_id, bucket=bucket, key=key.key)
+                    after = key.created(ref)
                 elif stage is IngestStage.IMPORT_WAIT:
-                    assert key.ref is not None
-                    after = key.import_polled(await self.import_status_of(key.ref))
+                    after = key.import_polled(await self.import_status_of(ref))
                 elif stage is IngestStage.INDEX:
-                    assert key.ref is not None
                     assert options is not None
-                    await self._ask_index(key, options, journal)
+                    await self._ask_index(key.key, ref, options, journal)
                     after = key.index_requested()
                 else:
-                    assert key.ref is not None
-                    status = await self.index_status(key.ref)
+                    status = await self.index_status(ref)
                     after = key.index_polled(status, self._transport.monotonic())
             except NcpError as exc:
                 if stage in (IngestStage.IMPORT_WAIT, IngestStage.INDEX_WAIT):
@@ -875,20 +858,21 @@ class MediaAI(Resource):
             if after is not None:
                 return after
 
-    async def _ask_index(self, key: IngestKey, options: IndexOptions, book: Journal | None) -> None:
+    async def _ask_index(
+        self, key: str, ref: AssetRef, options: IndexOptions, book: Journal | None
+    ) -> None:
         """The analysis request of an ingest key. With a journal, its intent is recorded first;
         if the journal's last word on the key is such an intent (the request's fate unknown),
         an analysis ``index_status`` shows waiting, running or ended is taken for that request
         (nothing sent), and a 409 to the request sent again means it was taken, not picked up
         yet."""
-        assert key.ref is not None
-        doubt = book is not None and book.entries[key.key]["event"] == "index_intent"
-        if doubt and (await self.index_status(key.ref)).status != IndexState.BEFORE_ANALYZE:
+        doubt = book is not None and book.entries[key]["event"] == "index_intent"
+        if doubt and (await self.index_status(ref)).status != IndexState.BEFORE_ANALYZE:
             return
         if book is not None:
-            await book.record(key.key, "index_intent", durable=True)
-        try:
-            await self._request_index(key.ref, options)
+            await book.record(key, "index_intent", durable=True)
+        try:  # the POST of start_index itself, once: ConflictError on a 409
+            await self._write("POST", (*_asset_path(ref), "index"), _nothing, json=options.body())
         except ConflictError:
             if not doubt:
                 raise
@@ -947,23 +931,12 @@ async def _ingested(
             yield key.result(exc)
 
 
-def _checked(ref: Any) -> AssetRef:
-    if not isinstance(ref, AssetRef):
-        raise TypeError(f"expected an AssetRef, got {type(ref).__name__}")
-    _asset_path(ref)
-    return ref
-
-
 def _asset_path(ref: AssetRef) -> tuple[str, ...]:
     """The path of an asset, every id checked (``segment``); a ``TypeError`` for a ref that is
     not an ``AssetRef``."""
     if not isinstance(ref, AssetRef):
         raise TypeError(f"expected an AssetRef, got {type(ref).__name__}")
-    return (
-        "workspaces", segment("workspace", ref.workspace),
-        "projects", segment("project_id", ref.project_id),
-        "assets", segment("asset_id", ref.asset_id),
-    )  # fmt: skip
+    return _project_path(ref.workspace, ref.project_id, "assets", segment("asset_id", ref.asset_id))
 
 
 def _import_status_path(ref: AssetRef | VideoAssetRef) -> tuple[str, ...]:
@@ -972,8 +945,14 @@ def _import_status_path(ref: AssetRef | VideoAssetRef) -> tuple[str, ...]:
     ``segment``)."""
     if not isinstance(ref, VideoAssetRef):
         return (*_asset_path(ref), "import-status")
-    return (
-        "workspaces", segment("workspace", ref.workspace),
-        "projects", segment("project_id", ref.project_id),
-        "video-assets", segment("video_asset_id", ref.video_asset_id), "import-status",
-    )  # fmt: skip
+    video_asset = segment("video_asset_id", ref.video_asset_id)
+    return _project_path(
+        ref.workspace, ref.project_id, "video-assets", video_asset, "import-status"
+    )
+
+
+def _project_path(workspace: Any, project_id: Any, *rest: str) -> tuple[str, ...]:
+    """``workspaces/{workspace}/projects/{project_id}/{rest...}``, both ids checked
+    (``segment``)."""
+    ws, pid = segment("workspace", workspace), segment("project_id", project_id)
+    return ("workspaces", ws, "projects", pid, *rest)
