@@ -109,14 +109,10 @@ JournalPath = str | os.PathLike[str]
 #: the client corrects its clock only when it is a minute off the gateway's.
 _CLOCK_SLACK: Final = 2 * _defaults.CLOCK_SKEW_THRESHOLD
 
-_warned: set[str] = set()
 
-
-def _deprecated(what: str, instead: str) -> None:
+@functools.cache  # once per process
+def _deprecated(what: str, instead: str = "use AssetRef (same ids) instead") -> None:
     """A ``DeprecationWarning`` for ``what``, once per process."""
-    if what in _warned:
-        return
-    _warned.add(what)
     warnings.warn(
         f"{what} uses Media Intelligence's video-assets endpoints, which NCP removes in "
         f"{REMOVAL}; {instead}",
@@ -483,7 +479,7 @@ class MediaAI(Resource):
         """``import_status`` for an ``AssetRef``; for a ``VideoAssetRef``, the deprecated path
         (which warns once per process, as ``video_import_status``)."""
         if isinstance(ref, VideoAssetRef):
-            _deprecated("a VideoAssetRef", "use AssetRef (same ids) instead")
+            _deprecated("a VideoAssetRef")
         return await self._import_status(ref)
 
     async def _import_status(self, ref: AssetRef | VideoAssetRef) -> ImportStatus:
@@ -525,7 +521,7 @@ class MediaAI(Resource):
         for ref in refs:
             _import_status_path(ref)  # an empty or dot id: ValueError now, not mid-batch
         if any(isinstance(ref, VideoAssetRef) for ref in refs):
-            _deprecated("a VideoAssetRef", "use AssetRef (same ids) instead")
+            _deprecated("a VideoAssetRef")
 
         async def step(ref: AssetRef | VideoAssetRef) -> ImportStatus | Again:
             status = await self._import_status(ref)
@@ -646,10 +642,10 @@ class MediaAI(Resource):
         analysis has completed (the status and code it uses are not documented: expect a
         ``NotFoundError`` or a ``ConflictError``).
         """
-        query: list[tuple[str, str | int]] = []
+        query = []
         if confidence_level is not None:
             level = _checks.member(ConfidenceLevel, confidence_level, "confidence_level")
-            query.append(("confidence_level", level.value))
+            query = [("confidence_level", level.value)]
         return await self._get(
             (*_asset_path(ref), "index"), functools.partial(_index, asset=ref), query
         )
@@ -735,25 +731,20 @@ class MediaAI(Resource):
             async for result in client.media_ai.ingest("ws", 7, bucket="in", keys=keys):
                 print(result.key, "ok" if result.ok else result.error or result.stage)
         """
-        if isinstance(index, bool):
-            options = IndexOptions() if index else None
-        elif isinstance(index, IndexOptions):
-            options = index
-        else:
+        if not isinstance(index, bool | IndexOptions):
             raise TypeError(f"index must be a bool or IndexOptions, got {type(index).__name__}")
+        options = (IndexOptions() if index else None) if isinstance(index, bool) else index
         keys = _checks.texts("keys", keys)
         _checks.text("bucket", bucket)
         where = (segment("workspace", workspace), segment("project_id", project_id), bucket)
-        running = _if_running(if_running)
-        every = _checks.seconds("index_interval", index_interval)
-        grace = _checks.seconds("start_grace", start_grace)
+        make = functools.partial(
+            IngestKey, index=options is not None, if_running=_if_running(if_running),
+            index_interval=_checks.seconds("index_interval", index_interval),
+            start_grace=_checks.seconds("start_grace", start_grace),
+        )  # fmt: skip
         wait = self._wait(
             "ingest", "key", concurrency=concurrency, interval=interval, timeout=timeout,
             max_failures=max_failures, return_exceptions=True,
-        )  # fmt: skip
-        make = functools.partial(
-            IngestKey, index=options is not None, if_running=running, index_interval=every,
-            start_grace=grace,
         )  # fmt: skip
         step = functools.partial(self._step, options=options, where=where, report=on_progress)
         if journal is None:
