@@ -520,8 +520,8 @@ class MediaAI(Resource):
         refs = _checks.instances("refs", refs, (AssetRef, VideoAssetRef))
         for ref in refs:
             _import_status_path(ref)  # an empty or dot id: ValueError now, not mid-batch
-        if any(isinstance(ref, VideoAssetRef) for ref in refs):
-            _deprecated("a VideoAssetRef")
+            if isinstance(ref, VideoAssetRef):
+                _deprecated("a VideoAssetRef")
 
         async def step(ref: AssetRef | VideoAssetRef) -> ImportStatus | Again:
             status = await self._import_status(ref)
@@ -612,8 +612,7 @@ class MediaAI(Resource):
         service picks the new one up (nothing in the status tells them apart): wait a moment
         after ``start_index`` before polling such assets, or use ``ingest``.
         """
-        refs = _checks.instances("refs", refs, AssetRef)
-        for ref in refs:
+        for ref in (refs := _checks.instances("refs", refs, AssetRef)):
             _asset_path(ref)
         grace = _checks.seconds("start_grace", start_grace)
         first_seen: dict[AssetRef, float] = {}
@@ -823,8 +822,7 @@ class MediaAI(Resource):
                 if stage is IngestStage.IMPORT:
                     if journal is not None:
                         await journal.record(key.key, "intent", durable=True, at=time.time())
-                    workspace, project_id, bucket = where
-                    ref = await self.import_asset(workspace, project_id, bucket=bucket, key=key.key)
+                    ref = await self.import_asset(*where[:2], bucket=where[2], key=key.key)
                     after = key.created(ref)
                 elif stage is IngestStage.IMPORT_WAIT:
                     after = key.import_polled(await self.import_status_of(ref))
@@ -936,10 +934,8 @@ def _import_status_path(ref: AssetRef | VideoAssetRef) -> tuple[str, ...]:
     ``segment``)."""
     if not isinstance(ref, VideoAssetRef):
         return (*_asset_path(ref), "import-status")
-    video_asset = segment("video_asset_id", ref.video_asset_id)
-    return _project_path(
-        ref.workspace, ref.project_id, "video-assets", video_asset, "import-status"
-    )
+    vid = segment("video_asset_id", ref.video_asset_id)
+    return _project_path(ref.workspace, ref.project_id, "video-assets", vid, "import-status")
 
 
 def _project_path(workspace: Any, project_id: Any, *rest: str) -> tuple[str, ...]:

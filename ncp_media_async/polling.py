@@ -282,16 +282,12 @@ class Wait(Generic[E]):
                 if kind == "item":
                     self._room.release()
                     yield value
-                elif kind == "done":
+                elif kind in ("done", "failed"):
                     del unreported[target]
-                    if value is not DONE:
-                        yield value
-                elif kind == "failed":
-                    del unreported[target]
-                    if self.return_exceptions:
-                        yield value
-                    else:
+                    if kind == "failed" and not self.return_exceptions:
                         failures[target] = value.error
+                    elif value is not DONE:
+                        yield value
                 elif kind == "fatal":
                     raise value
                 else:
