@@ -185,11 +185,9 @@ class IndexOptions:
         low, high = self.min_scene_duration, self.max_scene_duration
         if (low is None) != (high is None):
             raise ValueError("min_scene_duration and max_scene_duration go together: give both")
-        if low is not None and high is not None:
-            if self.scene_range is not None:
-                raise ValueError(
-                    "give scene_range or min_scene_duration/max_scene_duration, not both"
-                )
+        if low is not None and self.scene_range is not None:
+            raise ValueError("give scene_range or min_scene_duration/max_scene_duration, not both")
+        if low is not None:
             _checks.count("min_scene_duration", low, 10, 30)
             _checks.count("max_scene_duration", high, low)
         _checks.count("person_count", self.person_count, 0, 10)
@@ -834,9 +832,9 @@ class MediaAI(Resource):
                     status = await self.index_status(ref)
                     after = key.index_polled(status, self._transport.monotonic())
             except NcpError as exc:
-                if stage in (IngestStage.IMPORT_WAIT, IngestStage.INDEX_WAIT):
-                    raise  # a poll: the wait tries again, or gives up
-                if classify(exc) is Verdict.FATAL:
+                # A poll's failure is the wait's to try again or give up on; a fatal one stops all.
+                poll = stage in (IngestStage.IMPORT_WAIT, IngestStage.INDEX_WAIT)
+                if poll or classify(exc) is Verdict.FATAL:
                     raise
                 after = key.write_failed(exc)
             if key.stage is not stage:
@@ -860,11 +858,9 @@ class MediaAI(Resource):
             return
         if book is not None:
             await book.record(key, "index_intent", durable=True)
-        try:  # the POST of start_index itself, once: ConflictError on a 409
+        # The POST of start_index itself, once: ConflictError on a 409.
+        with contextlib.suppress(ConflictError) if doubt else contextlib.nullcontext():
             await self._write("POST", (*_asset_path(ref), "index"), _nothing, json=options.body())
-        except ConflictError:
-            if not doubt:
-                raise
 
 
 #: What a journal of ``ingest`` records when a key enters each stage (with ``_snapshot``), and
