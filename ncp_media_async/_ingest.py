@@ -106,11 +106,8 @@ class IngestKey:
         """The import or the analysis request failed: the key ends with the error, except a 409
         to the analysis request with ``if_running="wait"`` (a definite "no": an analysis is
         running), which waits for that analysis and then asks again."""
-        if (
-            isinstance(error, ConflictError)
-            and self.stage is IngestStage.INDEX
-            and self.if_running == "wait"
-        ):
+        waits = self.if_running == "wait" and self.stage is IngestStage.INDEX
+        if waits and isinstance(error, ConflictError):
             self.rerun = True
             return self._index_wait()
         return self.result(error)
