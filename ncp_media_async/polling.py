@@ -74,7 +74,7 @@ from collections.abc import (
     Iterable,
     Mapping,
 )
-from typing import TYPE_CHECKING, Any, Final, Generic, Literal, overload
+from typing import TYPE_CHECKING, Any, Final, Generic, Literal, TypedDict, Unpack, overload
 
 import attrs
 from typing_extensions import TypeVar
@@ -94,6 +94,7 @@ __all__ = [
     "PollTimeoutError",
     "Results",
     "Wait",
+    "WaitOptions",
     "poll",
     "schedule",
     "sweep",
@@ -126,6 +127,21 @@ class Again:
 AGAIN: Final = Again()
 #: What a step returns when its target is finished and it has ``emit``-ted its results.
 DONE: Final = object()
+
+
+class WaitOptions(TypedDict, Generic[E], total=False):
+    """The options of ``poll`` and ``schedule``, by keyword: ``Wait``'s, with its defaults (see
+    ``Wait`` and the module docstring for their meaning and units)."""
+
+    concurrency: int
+    interval: float
+    timeout: float | None
+    jitter: float
+    max_failures: int
+    return_exceptions: E
+    clock: _defaults.Clock
+    sleep: _defaults.Sleep
+    rng: random.Random | None
 
 
 class Results(Generic[R, K, E]):
@@ -426,20 +442,11 @@ def poll(
     targets: Iterable[K],
     fetch: Callable[[K], Awaitable[R]],
     is_terminal: Callable[[R], bool],
-    *,
-    concurrency: int = _defaults.POLL_CONCURRENCY,
-    interval: float = _defaults.POLL_INTERVAL,
-    timeout: float | None = None,
-    jitter: float = _defaults.POLL_JITTER,
-    max_failures: int = _defaults.POLL_MAX_FAILURES,
-    return_exceptions: E | Literal[False] = False,
-    clock: _defaults.Clock = time.monotonic,
-    sleep: _defaults.Sleep = asyncio.sleep,
-    rng: random.Random | None = None,
+    **options: Unpack[WaitOptions[E]],
 ) -> Results[R, K, E]:
     """Fetch every target until ``is_terminal`` says its result is final; yield each final
-    result as soon as it lands. A ``Wait`` whose step is one ``fetch``; the options are
-    ``Wait``'s (see the module docstring).
+    result as soon as it lands. A ``Wait`` whose step is one ``fetch``; the options
+    (``WaitOptions``, by keyword) are ``Wait``'s (see the module docstring).
 
     Example::
 
@@ -455,38 +462,22 @@ def poll(
         result = await fetch(target)
         return result if is_terminal(result) else AGAIN
 
-    return schedule(
-        targets, step, concurrency=concurrency, interval=interval, timeout=timeout,
-        jitter=jitter, max_failures=max_failures, return_exceptions=return_exceptions,
-        clock=clock, sleep=sleep, rng=rng,
-    )  # fmt: skip
+    return schedule(targets, step, **options)
 
 
 def schedule(
     targets: Iterable[K],
     step: Callable[[K], Awaitable[R | Again]],
-    *,
-    concurrency: int = _defaults.POLL_CONCURRENCY,
-    interval: float = _defaults.POLL_INTERVAL,
-    timeout: float | None = None,
-    jitter: float = _defaults.POLL_JITTER,
-    max_failures: int = _defaults.POLL_MAX_FAILURES,
-    return_exceptions: E | Literal[False] = False,
-    clock: _defaults.Clock = time.monotonic,
-    sleep: _defaults.Sleep = asyncio.sleep,
-    rng: random.Random | None = None,
+    **options: Unpack[WaitOptions[E]],
 ) -> Results[R, K, E]:
     """Step every target until its step returns a final result; yield each as soon as it does.
 
     ``step(target)`` returns the final result or ``Again(delay)``. A target keeps its own state
     between steps (the step is a method of a stateful target, say), so a step resumes where the
-    previous one stopped. The options are ``Wait``'s (see the module docstring).
+    previous one stopped. The options (``WaitOptions``, by keyword) are ``Wait``'s (see the
+    module docstring).
     """
-    wait: Wait[E] = Wait(
-        concurrency=concurrency, interval=interval, timeout=timeout, jitter=jitter,
-        max_failures=max_failures, return_exceptions=return_exceptions,
-        clock=clock, sleep=sleep, rng=rng,
-    )  # fmt: skip
+    wait: Wait[E] = Wait(**options)
     return wait.run(targets, step)
 
 
