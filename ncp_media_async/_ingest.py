@@ -69,9 +69,6 @@ class IngestKey:
     def __repr__(self) -> str:
         return f"<{self.key} at {self.stage}>"
 
-    def __str__(self) -> str:
-        return self.key
-
     def result(self, error: BaseException | None = None) -> IngestResult:
         """What is known of this key now (its final result when ``stage`` is ``DONE`` or an
         ``error`` is given)."""

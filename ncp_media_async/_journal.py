@@ -310,9 +310,7 @@ class Journal:
                 return
 
     def _settle(self, waiters: list[asyncio.Future[None]]) -> None:
-        for waiter in waiters:
-            if waiter.done():  # its caller was cancelled
-                continue
+        for waiter in (w for w in waiters if not w.done()):  # done: its caller was cancelled
             if self._error is not None and waiter is not self._closed:
                 waiter.set_exception(self._error)
             else:
