@@ -258,10 +258,6 @@ def _index(body: Any, asset: AssetRef) -> Index:
     return attrs.evolve(index, content=result, asset=asset)
 
 
-def _index_status(body: Any, asset: AssetRef) -> IndexStatus:
-    return attrs.evolve(structure_media_ai_result(body, IndexStatus), asset=asset)
-
-
 def _nothing(body: Any) -> None:
     """Writes answer ``{"code": "0", "message": "success"}`` (a ``result`` is ignored)."""
 
@@ -583,7 +579,7 @@ class MediaAI(Resource):
         (``BEFORE_ANALYZE`` for one never analysed), with ``asset`` set to ``ref``."""
         return await self._get(
             (*_asset_path(ref), "index", "status"),
-            functools.partial(_index_status, asset=ref),
+            lambda body: attrs.evolve(structure_media_ai_result(body, IndexStatus), asset=ref),
         )
 
     def wait_for_indexes(

@@ -351,13 +351,12 @@ class Wait(Generic[E]):
         """Sleep until ``when`` on the wait's clock; False, after sleeping only until the
         deadline, when ``when`` is at or past it (the wait then times out)."""
         deadline = self._deadline
-        if deadline is not None and when >= deadline:
-            if (left := deadline - self.clock()) > 0:
-                await self.sleep(left)
+        until = when if deadline is None else min(when, deadline)
+        if (delay := until - self.clock()) > 0:
+            await self.sleep(delay)
+        if until == deadline:  # ``when`` is at or past it
             self._time_is_up()
             return False
-        if (delay := when - self.clock()) > 0:
-            await self.sleep(delay)
         return True
 
     def _push(self, target: Any, failures: int, delay: float | None = None) -> None:
