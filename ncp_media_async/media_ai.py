@@ -193,9 +193,8 @@ class IndexOptions:
         _checks.count("person_count", self.person_count, 0, 10)
         if self.tag_ids is not None and not 1 <= len(self.tag_ids) <= 30:
             raise ValueError(f"tag_ids must hold 1 to 30 ids, got {len(self.tag_ids)}")
-        if self.audio_effects is not None and not isinstance(self.audio_effects, bool):
-            kind = type(self.audio_effects).__name__
-            raise TypeError(f"audio_effects must be a bool, got {kind}")
+        if not isinstance(audio := self.audio_effects, bool | None):
+            raise TypeError(f"audio_effects must be a bool, got {type(audio).__name__}")
 
     def body(self) -> dict[str, Any]:
         """The JSON body, with the service's names; options left ``None`` are left out."""

@@ -285,8 +285,7 @@ class Wait(Generic[E]):
         loop = asyncio.get_running_loop()
         count = min(1 if together else self.concurrency, len(targets))  # the workers
         tasks = [
-            loop.create_task(self._guard(self._work(step, together)), context=context)
-            for _ in range(count)
+            loop.create_task(self._work(step, together), context=context) for _ in range(count)
         ]
         failures: dict[Any, BaseException] = {}
         # Targets the consumer has not been told about: what a timeout names as pending (a
@@ -335,14 +334,6 @@ class Wait(Generic[E]):
 
     def _plural(self, n: int) -> str:
         return self.what if n == 1 else f"{self.what}s"
-
-    async def _guard(self, work: Awaitable[None]) -> None:
-        """Run a worker or the alarm; what it raises (a fatal error, a bug) goes to the
-        consumer rather than being lost in a task."""
-        try:
-            await work
-        except Exception as exc:
-            self._outbox.put_nowait(("fatal", None, exc))
 
     def _time_is_up(self) -> None:
         self._outbox.put_nowait(("timeout", None, None))
@@ -397,26 +388,29 @@ class Wait(Generic[E]):
         ``together`` (the one worker of ``run_together``): take every step due with it, and
         give ``step`` their targets at once."""
         loop = asyncio.get_running_loop()
-        while self._left:
-            taken = self._next()
-            if taken is None:  # everything left is being stepped: wait for a worker's return
-                waiter = loop.create_future()
-                self._idle.append(waiter)
-                await waiter
-                continue
-            due, target, failures = taken
-            if not await self._pause_until(due):
-                return
-            batch: dict[Any, int] = {target: failures}
-            while together and (more := self._next(waiting=False)) is not None:
-                batch[more[1]] = more[2]
-            outcomes: Mapping[Any, Any]
-            try:
-                outcomes = await step([*batch]) if together else {target: await step(target)}
-            except NcpError as exc:
-                outcomes = dict.fromkeys(batch, exc)
-            for target, failures in batch.items():
-                self._settle(target, failures, outcomes.get(target, AGAIN))
+        try:
+            while self._left:
+                taken = self._next()
+                if taken is None:  # everything left is being stepped: wait for a worker's return
+                    waiter = loop.create_future()
+                    self._idle.append(waiter)
+                    await waiter
+                    continue
+                due, target, failures = taken
+                if not await self._pause_until(due):
+                    return
+                batch: dict[Any, int] = {target: failures}
+                while together and (more := self._next(waiting=False)) is not None:
+                    batch[more[1]] = more[2]
+                outcomes: Mapping[Any, Any]
+                try:
+                    outcomes = await step([*batch]) if together else {target: await step(target)}
+                except NcpError as exc:
+                    outcomes = dict.fromkeys(batch, exc)
+                for target, failures in batch.items():
+                    self._settle(target, failures, outcomes.get(target, AGAIN))
+        except Exception as exc:  # a fatal error, a bug: the consumer raises it, not lost in a task
+            self._outbox.put_nowait(("fatal", None, exc))
 
     def _settle(self, target: Any, failures: int, outcome: Any) -> None:
         """What a step gave for ``target``: a result, ``Again``, or an ``NcpError`` to count
