@@ -146,7 +146,7 @@ def _read(file: IO[bytes], path: str, header: bytes) -> dict[str, dict[str, Any]
     return entries
 
 
-class Journal:
+class Journal(contextlib.AbstractAsyncContextManager["Journal"]):
     """The journal of one bulk write (an ``ingest``, ``import_assets`` or ``add_files``): an
     append-only file of JSON lines that a re-run of the batch reads to resume.
 
@@ -272,9 +272,6 @@ class Journal:
         await asyncio.shield(self._closed)
         if self._error is not None:
             raise self._error
-
-    async def __aenter__(self) -> Self:
-        return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
