@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+import attrs
+
 from .errors import ConflictError, NcpError
 from .polling import AGAIN, Again
 from .records import (
@@ -30,6 +32,7 @@ __all__ = ["IngestKey"]
 Next = Again | IngestResult | None
 
 
+@attrs.define(eq=False, repr=False)
 class IngestKey:
     """One key under way: its stage and what it has learnt (a ``Wait`` target, hashed by
     identity).
@@ -44,53 +47,27 @@ class IngestKey:
             yet" (see ``MediaAI.wait_for_indexes``).
         follow: whether to wait for the analysis once asked for (``ingest``), or be done as
             soon as the request was taken (``start_index``).
+        stage, ref, import_status, index_status, rerun: where the key stands, as learnt (a key
+            resumed from a journal, or ``start_index``'s, starts further on).
     """
 
-    __slots__ = (
-        "follow",
-        "grace",
-        "if_running",
-        "import_status",
-        "index",
-        "index_status",
-        "index_wait",
-        "key",
-        "ref",
-        "rerun",
-        "since",
-        "stage",
-    )
-
-    def __init__(
-        self,
-        key: str,
-        *,
-        index: bool,
-        if_running: Literal["raise", "wait"],
-        index_interval: float,
-        start_grace: float,
-        follow: bool = True,
-    ) -> None:
-        self.key = key
-        self.follow = follow
-        self.index = index
-        self.if_running = if_running
-        self.index_wait = Again(index_interval)
-        self.grace = start_grace
-        self.stage = IngestStage.IMPORT
-        self.ref: AssetRef | None = None
-        self.import_status: ImportStatus | None = None
-        self.index_status: IndexStatus | None = None
-        #: An analysis was already running when ours was asked for: ask again once it ends.
-        self.rerun = False
-        #: When BEFORE_ANALYZE was first seen after our request (the client's clock).
-        self.since: float | None = None
+    key: str
+    index: bool
+    if_running: Literal["raise", "wait"]
+    index_interval: float
+    start_grace: float
+    follow: bool = True
+    stage: IngestStage = IngestStage.IMPORT
+    ref: AssetRef | None = None
+    import_status: ImportStatus | None = None
+    index_status: IndexStatus | None = None
+    #: An analysis was already running when ours was asked for: ask again once it ends.
+    rerun: bool = False
+    #: When BEFORE_ANALYZE was first seen after our request (the client's clock).
+    since: float | None = None
 
     def __repr__(self) -> str:
         return f"<{self.key} at {self.stage}>"
-
-    def __str__(self) -> str:
-        return self.key
 
     def result(self, error: BaseException | None = None) -> IngestResult:
         """What is known of this key now (its final result when ``stage`` is ``DONE`` or an
@@ -116,23 +93,18 @@ class IngestKey:
 
     def index_requested(self) -> Next:
         """The analysis request was taken: wait for the analysis (unless not to ``follow``)."""
-        if not self.follow:
-            return self._done()
-        return self._index_wait()
+        return self._index_wait() if self.follow else self._done()
 
     def _index_wait(self) -> Again:
         self.since, self.stage = None, IngestStage.INDEX_WAIT
-        return self.index_wait
+        return Again(self.index_interval)
 
     def write_failed(self, error: NcpError) -> Next:
         """The import or the analysis request failed: the key ends with the error, except a 409
         to the analysis request with ``if_running="wait"`` (a definite "no": an analysis is
         running), which waits for that analysis and then asks again."""
-        if (
-            isinstance(error, ConflictError)
-            and self.stage is IngestStage.INDEX
-            and self.if_running == "wait"
-        ):
+        waits = self.if_running == "wait" and self.stage is IngestStage.INDEX
+        if waits and isinstance(error, ConflictError):
             self.rerun = True
             return self._index_wait()
         return self.result(error)
@@ -148,11 +120,11 @@ class IngestKey:
         """
         if status.status == IndexState.BEFORE_ANALYZE:
             self.since = now if self.since is None else self.since
-            ended = now - self.since >= self.grace
+            ended = now - self.since >= self.start_grace
         else:
             ended = status.terminal
         if not ended:
-            return self.index_wait
+            return Again(self.index_interval)
         if self.rerun:  # the analysis that was running ended: now ask for ours
             self.rerun, self.stage = False, IngestStage.INDEX
             return None

@@ -146,7 +146,7 @@ def _read(file: IO[bytes], path: str, header: bytes) -> dict[str, dict[str, Any]
     return entries
 
 
-class Journal:
+class Journal(contextlib.AbstractAsyncContextManager["Journal"]):
     """The journal of one bulk write (an ``ingest``, ``import_assets`` or ``add_files``): an
     append-only file of JSON lines that a re-run of the batch reads to resume.
 
@@ -273,9 +273,6 @@ class Journal:
         if self._error is not None:
             raise self._error
 
-    async def __aenter__(self) -> Self:
-        return self
-
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
@@ -310,9 +307,7 @@ class Journal:
                 return
 
     def _settle(self, waiters: list[asyncio.Future[None]]) -> None:
-        for waiter in waiters:
-            if waiter.done():  # its caller was cancelled
-                continue
+        for waiter in (w for w in waiters if not w.done()):  # done: its caller was cancelled
             if self._error is not None and waiter is not self._closed:
                 waiter.set_exception(self._error)
             else:

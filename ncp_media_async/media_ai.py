@@ -58,7 +58,7 @@ import os
 import time
 import warnings
 from collections.abc import AsyncGenerator, Callable, Iterable, Mapping
-from typing import Any, Final, Literal, TypedDict, Unpack
+from typing import Any, Final, Literal, TypedDict, Unpack, cast
 
 import attrs
 
@@ -76,7 +76,7 @@ from ._resource import PAGE_NUM, Resource
 from ._retry import Verdict, classify
 from .errors import ConflictError, NcpError, PollTimeoutError, ResponseError
 from .pagination import Pager
-from .polling import AGAIN, DONE, Again, E, PollFailure, Results, raising
+from .polling import AGAIN, DONE, Again, E, PollFailure, Results, only
 from .records import (
     Asset,
     AssetRef,
@@ -109,14 +109,10 @@ JournalPath = str | os.PathLike[str]
 #: the client corrects its clock only when it is a minute off the gateway's.
 _CLOCK_SLACK: Final = 2 * _defaults.CLOCK_SKEW_THRESHOLD
 
-_warned: set[str] = set()
 
-
-def _deprecated(what: str, instead: str) -> None:
+@functools.cache  # once per process
+def _deprecated(what: str, instead: str = "use AssetRef (same ids) instead") -> None:
     """A ``DeprecationWarning`` for ``what``, once per process."""
-    if what in _warned:
-        return
-    _warned.add(what)
     warnings.warn(
         f"{what} uses Media Intelligence's video-assets endpoints, which NCP removes in "
         f"{REMOVAL}; {instead}",
@@ -189,19 +185,16 @@ class IndexOptions:
         low, high = self.min_scene_duration, self.max_scene_duration
         if (low is None) != (high is None):
             raise ValueError("min_scene_duration and max_scene_duration go together: give both")
-        if low is not None and high is not None:
-            if self.scene_range is not None:
-                raise ValueError(
-                    "give scene_range or min_scene_duration/max_scene_duration, not both"
-                )
+        if low is not None and self.scene_range is not None:
+            raise ValueError("give scene_range or min_scene_duration/max_scene_duration, not both")
+        if low is not None:
             _checks.count("min_scene_duration", low, 10, 30)
             _checks.count("max_scene_duration", high, low)
         _checks.count("person_count", self.person_count, 0, 10)
         if self.tag_ids is not None and not 1 <= len(self.tag_ids) <= 30:
             raise ValueError(f"tag_ids must hold 1 to 30 ids, got {len(self.tag_ids)}")
-        if self.audio_effects is not None and not isinstance(self.audio_effects, bool):
-            kind = type(self.audio_effects).__name__
-            raise TypeError(f"audio_effects must be a bool, got {kind}")
+        if not isinstance(audio := self.audio_effects, bool | None):
+            raise TypeError(f"audio_effects must be a bool, got {type(audio).__name__}")
 
     def body(self) -> dict[str, Any]:
         """The JSON body, with the service's names; options left ``None`` are left out."""
@@ -262,10 +255,6 @@ def _index(body: Any, asset: AssetRef) -> Index:
     result = media_ai_result(body)
     index = structure(result, Index, "$.result")
     return attrs.evolve(index, content=result, asset=asset)
-
-
-def _index_status(body: Any, asset: AssetRef) -> IndexStatus:
-    return attrs.evolve(structure_media_ai_result(body, IndexStatus), asset=asset)
 
 
 def _nothing(body: Any) -> None:
@@ -339,12 +328,9 @@ class MediaAI(Resource):
     async def project(self, workspace: str, project_id: str | int) -> Project:
         """``GET /workspaces/{workspace_name}/projects/{project_id}``: one project."""
         return await self._get(
-            (
-                "workspaces", segment("workspace", workspace),
-                "projects", segment("project_id", project_id),
-            ),
+            _project_path(workspace, project_id),
             functools.partial(structure_media_ai_result, type_=Project),
-        )  # fmt: skip
+        )
 
     # -- assets -----------------------------------------------------------------------------
 
@@ -362,10 +348,7 @@ class MediaAI(Resource):
         page by page (a ``Pager``, returned at once; paged as ``workspaces``). No filter is
         documented. ``AssetRef(workspace, project_id, str(asset.asset_id))`` names one."""
         return self._list(
-            (
-                "workspaces", segment("workspace", workspace),
-                "projects", segment("project_id", project_id), "assets",
-            ),
+            _project_path(workspace, project_id, "assets"),
             Asset,
             page_size=page_size,
             start_page=start_page,
@@ -373,7 +356,7 @@ class MediaAI(Resource):
             prefetch=prefetch,
             max_page_size=_defaults.MEDIA_AI_MAX_PAGE_SIZE,
             paging=PAGE_NUM,
-        )  # fmt: skip
+        )
 
     async def asset(self, ref: AssetRef) -> Asset:
         """``GET …/projects/{project_id}/assets/{asset_id}``: one asset, with its Object Storage
@@ -489,7 +472,7 @@ class MediaAI(Resource):
         """``import_status`` for an ``AssetRef``; for a ``VideoAssetRef``, the deprecated path
         (which warns once per process, as ``video_import_status``)."""
         if isinstance(ref, VideoAssetRef):
-            _deprecated("a VideoAssetRef", "use AssetRef (same ids) instead")
+            _deprecated("a VideoAssetRef")
         return await self._import_status(ref)
 
     async def _import_status(self, ref: AssetRef | VideoAssetRef) -> ImportStatus:
@@ -530,18 +513,17 @@ class MediaAI(Resource):
         refs = _checks.instances("refs", refs, (AssetRef, VideoAssetRef))
         for ref in refs:
             _import_status_path(ref)  # an empty or dot id: ValueError now, not mid-batch
-        if any(isinstance(ref, VideoAssetRef) for ref in refs):
-            _deprecated("a VideoAssetRef", "use AssetRef (same ids) instead")
+            if isinstance(ref, VideoAssetRef):
+                _deprecated("a VideoAssetRef")
 
         async def step(ref: AssetRef | VideoAssetRef) -> ImportStatus | Again:
             status = await self._import_status(ref)
             return status if status.terminal else AGAIN
 
-        wait = self._wait(
+        return self._wait(
             "wait_for_imports", "asset", concurrency=concurrency, interval=interval,
             timeout=timeout, max_failures=max_failures, return_exceptions=return_exceptions,
-        )  # fmt: skip
-        return wait.run(refs, step)
+        ).run(refs, step)  # fmt: skip
 
     # -- analyses (indexes) -----------------------------------------------------------------
 
@@ -578,30 +560,25 @@ class MediaAI(Resource):
             raise TypeError("give options= or option values by name, not both")
         # ``ingest``'s state machine, for one key already imported, done once the request is
         # taken.
+        _asset_path(ref)
         key = IngestKey(
             "", index=True, if_running=_if_running(if_running), index_interval=interval,
-            start_grace=_defaults.INDEX_START_GRACE, follow=False,
+            start_grace=_defaults.INDEX_START_GRACE, follow=False, stage=IngestStage.INDEX, ref=ref,
         )  # fmt: skip
-        key.ref, key.stage = _checked(ref), IngestStage.INDEX
         wait = self._wait(
             "start_index", "analysis", interval=interval, timeout=timeout, return_exceptions=True
         )
         step = functools.partial(self._step, options=options)
-        result: IngestResult
-        async for result in raising(wait.run((key,), step)):
-            if result.error is not None:
-                raise result.error
-
-    async def _request_index(self, ref: AssetRef, options: IndexOptions) -> None:
-        """The ``POST`` of ``start_index`` itself, once: ``ConflictError`` on a 409."""
-        await self._write("POST", (*_asset_path(ref), "index"), _nothing, json=options.body())
+        result: IngestResult = await only(wait.run((key,), step))
+        if result.error is not None:
+            raise result.error
 
     async def index_status(self, ref: AssetRef) -> IndexStatus:
         """``GET …/assets/{asset_id}/index/status``: the state of the asset's latest analysis
         (``BEFORE_ANALYZE`` for one never analysed), with ``asset`` set to ``ref``."""
         return await self._get(
             (*_asset_path(ref), "index", "status"),
-            functools.partial(_index_status, asset=ref),
+            lambda body: attrs.evolve(structure_media_ai_result(body, IndexStatus), asset=ref),
         )
 
     def wait_for_indexes(
@@ -628,8 +605,7 @@ class MediaAI(Resource):
         service picks the new one up (nothing in the status tells them apart): wait a moment
         after ``start_index`` before polling such assets, or use ``ingest``.
         """
-        refs = _checks.instances("refs", refs, AssetRef)
-        for ref in refs:
+        for ref in (refs := _checks.instances("refs", refs, AssetRef)):
             _asset_path(ref)
         grace = _checks.seconds("start_grace", start_grace)
         first_seen: dict[AssetRef, float] = {}
@@ -642,11 +618,10 @@ class MediaAI(Resource):
                 return AGAIN if clock() - seen < grace else status
             return status if status.terminal else AGAIN
 
-        wait = self._wait(
+        return self._wait(
             "wait_for_indexes", "analysis", concurrency=concurrency, interval=interval,
             timeout=timeout, max_failures=max_failures, return_exceptions=return_exceptions,
-        )  # fmt: skip
-        return wait.run(refs, step)
+        ).run(refs, step)  # fmt: skip
 
     async def index(
         self, ref: AssetRef, *, confidence_level: ConfidenceLevel | str | None = None
@@ -659,10 +634,10 @@ class MediaAI(Resource):
         analysis has completed (the status and code it uses are not documented: expect a
         ``NotFoundError`` or a ``ConflictError``).
         """
-        query: list[tuple[str, str | int]] = []
+        query = []
         if confidence_level is not None:
             level = _checks.member(ConfidenceLevel, confidence_level, "confidence_level")
-            query.append(("confidence_level", level.value))
+            query = [("confidence_level", level.value)]
         return await self._get(
             (*_asset_path(ref), "index"), functools.partial(_index, asset=ref), query
         )
@@ -748,25 +723,20 @@ class MediaAI(Resource):
             async for result in client.media_ai.ingest("ws", 7, bucket="in", keys=keys):
                 print(result.key, "ok" if result.ok else result.error or result.stage)
         """
-        if isinstance(index, bool):
-            options = IndexOptions() if index else None
-        elif isinstance(index, IndexOptions):
-            options = index
-        else:
+        if not isinstance(index, bool | IndexOptions):
             raise TypeError(f"index must be a bool or IndexOptions, got {type(index).__name__}")
+        options = (IndexOptions() if index else None) if isinstance(index, bool) else index
         keys = _checks.texts("keys", keys)
         _checks.text("bucket", bucket)
         where = (segment("workspace", workspace), segment("project_id", project_id), bucket)
-        running = _if_running(if_running)
-        every = _checks.seconds("index_interval", index_interval)
-        grace = _checks.seconds("start_grace", start_grace)
+        make = functools.partial(
+            IngestKey, index=options is not None, if_running=_if_running(if_running),
+            index_interval=_checks.seconds("index_interval", index_interval),
+            start_grace=_checks.seconds("start_grace", start_grace),
+        )  # fmt: skip
         wait = self._wait(
             "ingest", "key", concurrency=concurrency, interval=interval, timeout=timeout,
             max_failures=max_failures, return_exceptions=True,
-        )  # fmt: skip
-        make = functools.partial(
-            IngestKey, index=options is not None, if_running=running, index_interval=every,
-            start_grace=grace,
         )  # fmt: skip
         step = functools.partial(self._step, options=options, where=where, report=on_progress)
         if journal is None:
@@ -840,31 +810,26 @@ class MediaAI(Resource):
         wait to try again or give up on. With a ``journal``, the intent of each write is
         recorded (durable) before it is sent, and each stage the key enters after."""
         while True:
-            stage = key.stage
+            stage, ref = key.stage, cast(AssetRef, key.ref)  # known from IMPORT_WAIT on
             try:
                 if stage is IngestStage.IMPORT:
-                    workspace, project_id, bucket = where
                     if journal is not None:
                         await journal.record(key.key, "intent", durable=True, at=time.time())
-                    after = key.created(
-                        await self.import_asset(workspace, project_id, bucket=bucket, key=key.key)
-                    )
+                    ref = await self.import_asset(*where[:2], bucket=where[2], key=key.key)
+                    after = key.created(ref)
                 elif stage is IngestStage.IMPORT_WAIT:
-                    assert key.ref is not None
-                    after = key.import_polled(await self.import_status_of(key.ref))
+                    after = key.import_polled(await self.import_status_of(ref))
                 elif stage is IngestStage.INDEX:
-                    assert key.ref is not None
                     assert options is not None
-                    await self._ask_index(key, options, journal)
+                    await self._ask_index(key.key, ref, options, journal)
                     after = key.index_requested()
                 else:
-                    assert key.ref is not None
-                    status = await self.index_status(key.ref)
+                    status = await self.index_status(ref)
                     after = key.index_polled(status, self._transport.monotonic())
             except NcpError as exc:
-                if stage in (IngestStage.IMPORT_WAIT, IngestStage.INDEX_WAIT):
-                    raise  # a poll: the wait tries again, or gives up
-                if classify(exc) is Verdict.FATAL:
+                # A poll's failure is the wait's to try again or give up on; a fatal one stops all.
+                poll = stage in (IngestStage.IMPORT_WAIT, IngestStage.INDEX_WAIT)
+                if poll or classify(exc) is Verdict.FATAL:
                     raise
                 after = key.write_failed(exc)
             if key.stage is not stage:
@@ -875,23 +840,22 @@ class MediaAI(Resource):
             if after is not None:
                 return after
 
-    async def _ask_index(self, key: IngestKey, options: IndexOptions, book: Journal | None) -> None:
+    async def _ask_index(
+        self, key: str, ref: AssetRef, options: IndexOptions, book: Journal | None
+    ) -> None:
         """The analysis request of an ingest key. With a journal, its intent is recorded first;
         if the journal's last word on the key is such an intent (the request's fate unknown),
         an analysis ``index_status`` shows waiting, running or ended is taken for that request
         (nothing sent), and a 409 to the request sent again means it was taken, not picked up
         yet."""
-        assert key.ref is not None
-        doubt = book is not None and book.entries[key.key]["event"] == "index_intent"
-        if doubt and (await self.index_status(key.ref)).status != IndexState.BEFORE_ANALYZE:
+        doubt = book is not None and book.entries[key]["event"] == "index_intent"
+        if doubt and (await self.index_status(ref)).status != IndexState.BEFORE_ANALYZE:
             return
         if book is not None:
-            await book.record(key.key, "index_intent", durable=True)
-        try:
-            await self._request_index(key.ref, options)
-        except ConflictError:
-            if not doubt:
-                raise
+            await book.record(key, "index_intent", durable=True)
+        # The POST of start_index itself, once: ConflictError on a 409.
+        with contextlib.suppress(ConflictError) if doubt else contextlib.nullcontext():
+            await self._write("POST", (*_asset_path(ref), "index"), _nothing, json=options.body())
 
 
 #: What a journal of ``ingest`` records when a key enters each stage (with ``_snapshot``), and
@@ -947,23 +911,12 @@ async def _ingested(
             yield key.result(exc)
 
 
-def _checked(ref: Any) -> AssetRef:
-    if not isinstance(ref, AssetRef):
-        raise TypeError(f"expected an AssetRef, got {type(ref).__name__}")
-    _asset_path(ref)
-    return ref
-
-
 def _asset_path(ref: AssetRef) -> tuple[str, ...]:
     """The path of an asset, every id checked (``segment``); a ``TypeError`` for a ref that is
     not an ``AssetRef``."""
     if not isinstance(ref, AssetRef):
         raise TypeError(f"expected an AssetRef, got {type(ref).__name__}")
-    return (
-        "workspaces", segment("workspace", ref.workspace),
-        "projects", segment("project_id", ref.project_id),
-        "assets", segment("asset_id", ref.asset_id),
-    )  # fmt: skip
+    return _project_path(ref.workspace, ref.project_id, "assets", segment("asset_id", ref.asset_id))
 
 
 def _import_status_path(ref: AssetRef | VideoAssetRef) -> tuple[str, ...]:
@@ -972,8 +925,12 @@ def _import_status_path(ref: AssetRef | VideoAssetRef) -> tuple[str, ...]:
     ``segment``)."""
     if not isinstance(ref, VideoAssetRef):
         return (*_asset_path(ref), "import-status")
-    return (
-        "workspaces", segment("workspace", ref.workspace),
-        "projects", segment("project_id", ref.project_id),
-        "video-assets", segment("video_asset_id", ref.video_asset_id), "import-status",
-    )  # fmt: skip
+    vid = segment("video_asset_id", ref.video_asset_id)
+    return _project_path(ref.workspace, ref.project_id, "video-assets", vid, "import-status")
+
+
+def _project_path(workspace: Any, project_id: Any, *rest: str) -> tuple[str, ...]:
+    """``workspaces/{workspace}/projects/{project_id}/{rest...}``, both ids checked
+    (``segment``)."""
+    ws, pid = segment("workspace", workspace), segment("project_id", project_id)
+    return ("workspaces", ws, "projects", pid, *rest)

@@ -70,12 +70,11 @@ from collections.abc import (
     AsyncGenerator,
     Awaitable,
     Callable,
-    Coroutine,
     Hashable,
     Iterable,
     Mapping,
 )
-from typing import TYPE_CHECKING, Any, Final, Generic, Literal, overload
+from typing import TYPE_CHECKING, Any, Final, Generic, Literal, TypedDict, Unpack, overload
 
 import attrs
 from typing_extensions import TypeVar
@@ -95,6 +94,7 @@ __all__ = [
     "PollTimeoutError",
     "Results",
     "Wait",
+    "WaitOptions",
     "poll",
     "schedule",
     "sweep",
@@ -127,6 +127,21 @@ class Again:
 AGAIN: Final = Again()
 #: What a step returns when its target is finished and it has ``emit``-ted its results.
 DONE: Final = object()
+
+
+class WaitOptions(TypedDict, Generic[E], total=False):
+    """The options of ``poll`` and ``schedule``, by keyword: ``Wait``'s, with its defaults (see
+    ``Wait`` and the module docstring for their meaning and units)."""
+
+    concurrency: int
+    interval: float
+    timeout: float | None
+    jitter: float
+    max_failures: int
+    return_exceptions: E
+    clock: _defaults.Clock
+    sleep: _defaults.Sleep
+    rng: random.Random | None
 
 
 class Results(Generic[R, K, E]):
@@ -230,7 +245,7 @@ class Wait(Generic[E]):
     ) -> Results[R, K, E]:
         """Step every target (each once, in the order given) until its step returns a final
         result; the results as they land. A ``Wait`` runs once."""
-        return self._run(targets, lambda: self._work(step), self.concurrency)
+        return self._run(targets, step, together=False)
 
     def run_together(
         self,
@@ -242,16 +257,14 @@ class Wait(Generic[E]):
         result, ``AGAIN`` (also for a target it leaves out) or the ``NcpError`` it failed with
         (counted as ``run`` counts a step's); an ``NcpError`` it raises fails every target of
         ``due`` alike. One step at a time, each ``interval`` seconds after the last one ended."""
-        return self._run(targets, lambda: self._work_together(step), 1)
+        return self._run(targets, step, together=True)
 
-    def _run(
-        self, targets: Iterable[K], worker: Callable[[], Coroutine[Any, Any, None]], count: int
-    ) -> Results[Any, K, E]:
+    def _run(self, targets: Iterable[K], step: Any, together: bool) -> Results[Any, K, E]:
         if self._targets:
             raise RuntimeError("a Wait runs once")
         self._targets = list(dict.fromkeys(targets))
         self._left = set(self._targets)
-        results = self._results(worker, min(count, len(self._targets)))
+        results = self._results(step, together)
         return Results(results if self.trace is None else self.trace.wrap(results, len(self._left)))
 
     async def emit(self, item: Any) -> None:
@@ -260,12 +273,8 @@ class Wait(Generic[E]):
         await self._room.acquire()
         self._outbox.put_nowait(("item", None, item))
 
-    async def _results(
-        self, worker: Callable[[], Coroutine[Any, Any, None]], count: int
-    ) -> AsyncGenerator[Any, None]:
+    async def _results(self, step: Any, together: bool) -> AsyncGenerator[Any, None]:
         targets = self._targets
-        if not targets:
-            return
         alarm = None
         if self.timeout is not None:
             # The deadline on the wait's clock, checked before every pause; and the event
@@ -274,7 +283,10 @@ class Wait(Generic[E]):
             alarm = asyncio.get_running_loop().call_later(self.timeout, self._time_is_up)
         context = None if self.trace is None else self.trace.context
         loop = asyncio.get_running_loop()
-        tasks = [loop.create_task(self._guard(worker()), context=context) for _ in range(count)]
+        count = min(1 if together else self.concurrency, len(targets))  # the workers
+        tasks = [
+            loop.create_task(self._work(step, together), context=context) for _ in range(count)
+        ]
         failures: dict[Any, BaseException] = {}
         # Targets the consumer has not been told about: what a timeout names as pending (a
         # result may land in the turn the alarm goes off, behind it in the outbox).
@@ -285,16 +297,12 @@ class Wait(Generic[E]):
                 if kind == "item":
                     self._room.release()
                     yield value
-                elif kind == "done":
+                elif kind in ("done", "failed"):
                     del unreported[target]
-                    if value is not DONE:
-                        yield value
-                elif kind == "failed":
-                    del unreported[target]
-                    if self.return_exceptions:
-                        yield value
-                    else:
+                    if kind == "failed" and not self.return_exceptions:
                         failures[target] = value.error
+                    elif value is not DONE:
+                        yield value
                 elif kind == "fatal":
                     raise value
                 else:
@@ -327,14 +335,6 @@ class Wait(Generic[E]):
     def _plural(self, n: int) -> str:
         return self.what if n == 1 else f"{self.what}s"
 
-    async def _guard(self, work: Awaitable[None]) -> None:
-        """Run a worker or the alarm; what it raises (a fatal error, a bug) goes to the
-        consumer rather than being lost in a task."""
-        try:
-            await work
-        except Exception as exc:
-            self._outbox.put_nowait(("fatal", None, exc))
-
     def _time_is_up(self) -> None:
         self._outbox.put_nowait(("timeout", None, None))
 
@@ -342,13 +342,12 @@ class Wait(Generic[E]):
         """Sleep until ``when`` on the wait's clock; False, after sleeping only until the
         deadline, when ``when`` is at or past it (the wait then times out)."""
         deadline = self._deadline
-        if deadline is not None and when >= deadline:
-            if (left := deadline - self.clock()) > 0:
-                await self.sleep(left)
+        until = when if deadline is None else min(when, deadline)
+        if (delay := until - self.clock()) > 0:
+            await self.sleep(delay)
+        if until == deadline:  # ``when`` is at or past it
             self._time_is_up()
             return False
-        if (delay := when - self.clock()) > 0:
-            await self.sleep(delay)
         return True
 
     def _push(self, target: Any, failures: int, delay: float | None = None) -> None:
@@ -370,58 +369,48 @@ class Wait(Generic[E]):
             if not waiter.done():
                 waiter.set_result(None)
 
-    def _next(self) -> tuple[float, Any, int] | None:
+    def _next(self, waiting: bool = True) -> tuple[float, Any, int] | None:
         """The next step to take: (due time, target, failures in a row), or ``None`` when
-        every target left is being stepped by another worker. A step that is due comes first
-        (the soonest due first); then a target not started yet; then the step due soonest."""
-        heap = self._heap
-        if heap and (heap[0][0] <= self.clock() or self._started == len(self._targets)):
+        every target left is being stepped by another worker (or, unless ``waiting``, when no
+        step is due now). A step that is due comes first (the soonest due first); then a target
+        not started yet; then the step due soonest."""
+        heap, started = self._heap, self._started < len(self._targets)
+        if heap and (heap[0][0] <= self.clock() or (waiting and not started)):
             due, _, target, failures = heapq.heappop(heap)
             return due, target, failures
-        if self._started < len(self._targets):
+        if started:
             self._started += 1
             return 0.0, self._targets[self._started - 1], 0
         return None
 
-    async def _work(self, step: Callable[[Any], Awaitable[Any]]) -> None:
+    async def _work(self, step: Callable[[Any], Awaitable[Any]], together: bool) -> None:
+        """One worker: take the next step, pause until it is due, take it, settle what it gave.
+        ``together`` (the one worker of ``run_together``): take every step due with it, and
+        give ``step`` their targets at once."""
         loop = asyncio.get_running_loop()
-        while self._left:
-            taken = self._next()
-            if taken is None:  # everything left is being stepped: wait for a worker's return
-                waiter = loop.create_future()
-                self._idle.append(waiter)
-                await waiter
-                continue
-            due, target, failures = taken
-            if not await self._pause_until(due):
-                return
-            try:
-                outcome = await step(target)
-            except NcpError as exc:
-                outcome = exc
-            self._settle(target, failures, outcome)
-
-    async def _work_together(
-        self, step: Callable[[list[Any]], Awaitable[Mapping[Any, Any]]]
-    ) -> None:
-        while self._left:
-            if self._started < len(self._targets):  # every target not started yet is due
-                due = [(target, 0) for target in self._targets[self._started :]]
-                self._started = len(self._targets)
-            else:
-                if not await self._pause_until(self._heap[0][0]):
+        try:
+            while self._left:
+                taken = self._next()
+                if taken is None:  # everything left is being stepped: wait for a worker's return
+                    waiter = loop.create_future()
+                    self._idle.append(waiter)
+                    await waiter
+                    continue
+                due, target, failures = taken
+                if not await self._pause_until(due):
                     return
-                now, due = self.clock(), []
-                while self._heap and (not due or self._heap[0][0] <= now):
-                    _, _, target, failures = heapq.heappop(self._heap)
-                    due.append((target, failures))
-            batch = [target for target, _ in due]
-            try:
-                outcomes: Mapping[Any, Any] = await step(batch)
-            except NcpError as exc:
-                outcomes = dict.fromkeys(batch, exc)
-            for target, failures in due:
-                self._settle(target, failures, outcomes.get(target, AGAIN))
+                batch: dict[Any, int] = {target: failures}
+                while together and (more := self._next(waiting=False)) is not None:
+                    batch[more[1]] = more[2]
+                outcomes: Mapping[Any, Any]
+                try:
+                    outcomes = await step([*batch]) if together else {target: await step(target)}
+                except NcpError as exc:
+                    outcomes = dict.fromkeys(batch, exc)
+                for target, failures in batch.items():
+                    self._settle(target, failures, outcomes.get(target, AGAIN))
+        except Exception as exc:  # a fatal error, a bug: the consumer raises it, not lost in a task
+            self._outbox.put_nowait(("fatal", None, exc))
 
     def _settle(self, target: Any, failures: int, outcome: Any) -> None:
         """What a step gave for ``target``: a result, ``Again``, or an ``NcpError`` to count
@@ -446,20 +435,11 @@ def poll(
     targets: Iterable[K],
     fetch: Callable[[K], Awaitable[R]],
     is_terminal: Callable[[R], bool],
-    *,
-    concurrency: int = _defaults.POLL_CONCURRENCY,
-    interval: float = _defaults.POLL_INTERVAL,
-    timeout: float | None = None,
-    jitter: float = _defaults.POLL_JITTER,
-    max_failures: int = _defaults.POLL_MAX_FAILURES,
-    return_exceptions: E | Literal[False] = False,
-    clock: _defaults.Clock = time.monotonic,
-    sleep: _defaults.Sleep = asyncio.sleep,
-    rng: random.Random | None = None,
+    **options: Unpack[WaitOptions[E]],
 ) -> Results[R, K, E]:
     """Fetch every target until ``is_terminal`` says its result is final; yield each final
-    result as soon as it lands. A ``Wait`` whose step is one ``fetch``; the options are
-    ``Wait``'s (see the module docstring).
+    result as soon as it lands. A ``Wait`` whose step is one ``fetch``; the options
+    (``WaitOptions``, by keyword) are ``Wait``'s (see the module docstring).
 
     Example::
 
@@ -475,39 +455,22 @@ def poll(
         result = await fetch(target)
         return result if is_terminal(result) else AGAIN
 
-    wait: Wait[E] = Wait(
-        concurrency=concurrency, interval=interval, timeout=timeout, jitter=jitter,
-        max_failures=max_failures, return_exceptions=return_exceptions,
-        clock=clock, sleep=sleep, rng=rng,
-    )  # fmt: skip
-    return wait.run(targets, step)
+    return schedule(targets, step, **options)
 
 
 def schedule(
     targets: Iterable[K],
     step: Callable[[K], Awaitable[R | Again]],
-    *,
-    concurrency: int = _defaults.POLL_CONCURRENCY,
-    interval: float = _defaults.POLL_INTERVAL,
-    timeout: float | None = None,
-    jitter: float = _defaults.POLL_JITTER,
-    max_failures: int = _defaults.POLL_MAX_FAILURES,
-    return_exceptions: E | Literal[False] = False,
-    clock: _defaults.Clock = time.monotonic,
-    sleep: _defaults.Sleep = asyncio.sleep,
-    rng: random.Random | None = None,
+    **options: Unpack[WaitOptions[E]],
 ) -> Results[R, K, E]:
     """Step every target until its step returns a final result; yield each as soon as it does.
 
     ``step(target)`` returns the final result or ``Again(delay)``. A target keeps its own state
     between steps (the step is a method of a stateful target, say), so a step resumes where the
-    previous one stopped. The options are ``Wait``'s (see the module docstring).
+    previous one stopped. The options (``WaitOptions``, by keyword) are ``Wait``'s (see the
+    module docstring).
     """
-    wait: Wait[E] = Wait(
-        concurrency=concurrency, interval=interval, timeout=timeout, jitter=jitter,
-        max_failures=max_failures, return_exceptions=return_exceptions,
-        clock=clock, sleep=sleep, rng=rng,
-    )  # fmt: skip
+    wait: Wait[E] = Wait(**options)
     return wait.run(targets, step)
 
 
@@ -552,9 +515,7 @@ async def only(results: Results[R, Any, Literal[True]]) -> R:
     """The result of a wait of one target, its failure raised as is; the wait closed before
     returning (``LiveStation.wait_for_channel``, ``MediaAI.start_index``)."""
     async with contextlib.aclosing(raising(results)) as stream:
-        async for item in stream:
-            return item
-    raise AssertionError("a wait ends with its target's result or an error")
+        return await anext(stream)  # a wait ends with its target's result or an error
 
 
 async def raising(results: Results[R, Any, Literal[True]]) -> AsyncGenerator[R, None]:

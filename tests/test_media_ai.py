@@ -27,9 +27,9 @@ def ncp_scenario() -> Scenario:
 
 
 @pytest.fixture(autouse=True)
-def fresh_warnings(monkeypatch: pytest.MonkeyPatch) -> None:
+def fresh_warnings() -> None:
     """Every test starts as a fresh process would: no deprecation warned yet."""
-    monkeypatch.setattr(media_ai, "_warned", set())
+    media_ai._deprecated.cache_clear()
 
 
 def client_for(server: EmulatorServer, **options: Any) -> ncp.MediaClient:
