@@ -4,22 +4,23 @@ to it: ``Pacer`` (one process) and, for a limit shared by processes through Redi
 
 The transport takes one slot before every attempt of every request of the client, retries
 included, so two batches running at once share the one budget instead of each spending it.
-``make_pacer`` picks the pacer for a ``RateLimit``; both have the same two methods
-(``admit(deadline) -> bool`` and ``close()``), so the transport does not care which it holds.
+``make_pacer`` picks the pacer for a ``RateLimit``; ``SharedPacer`` is a ``Pacer`` with the same
+two methods (``admit(deadline) -> bool`` and ``close()``), so the transport does not care which
+it holds.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any, Final, Literal, Protocol, TypedDict, Unpack
+from typing import Any, Final, Literal, TypedDict, Unpack
 
 import attrs
 from yarl import URL
 
 from . import _checks, _defaults
 
-__all__ = ["Pacer", "RateLimit", "Slots", "account_id", "make_pacer", "mask_url"]
+__all__ = ["Pacer", "RateLimit", "account_id", "make_pacer", "mask_url"]
 
 #: URL schemes redis-py connects with (TCP, TLS, a Unix socket).
 REDIS_SCHEMES: Final = frozenset({"redis", "rediss", "unix"})
@@ -192,19 +193,6 @@ class RateLimit:
         return attrs.evolve(self, period=self.period * max(1, participants), shared=None)
 
 
-class Slots(Protocol):
-    """What the transport needs of a pacer: an admission step (``admit``) and ``close``."""
-
-    refusal: str
-
-    async def admit(self, deadline: float | None = None) -> bool:
-        """Wait for a slot; False, at once and without a slot, if it falls after ``deadline``
-        (the client's ``monotonic`` time, seconds)."""
-
-    async def close(self) -> None:
-        """Release what the pacer holds (connections). Idempotent."""
-
-
 class Pacer:
     """Hands out send slots ``limit.spacing`` seconds apart, to every request of a client.
 
@@ -245,13 +233,14 @@ def account_id(access_key: str) -> str:
 
 
 def make_pacer(
-    limit: RateLimit, clock: _defaults.Clock, sleep: _defaults.Sleep, *, account: str
-) -> Slots:
-    """The pacer for ``limit``: a ``Pacer``, or a ``SharedPacer`` for ``account`` (an
-    ``account_id``) when ``limit.shared`` is set (which raises ``ConfigurationError`` here when
-    the ``redis`` extra is missing)."""
-    if limit.shared is None:
-        return Pacer(limit, clock, sleep)
+    limit: RateLimit | None, clock: _defaults.Clock, sleep: _defaults.Sleep, access_key: str
+) -> Pacer | None:
+    """The pacer for ``limit`` (``None`` for none): a ``Pacer``, or a ``SharedPacer`` for the
+    account of ``access_key`` when ``limit.shared`` is set (which raises ``ConfigurationError``
+    here when the ``redis`` extra is missing). Both have the same two methods (``admit`` and
+    ``close``), so the transport does not care which it holds."""
+    if limit is None or limit.shared is None:
+        return None if limit is None else Pacer(limit, clock, sleep)
     from ._shared_ratelimit import SharedPacer
 
-    return SharedPacer(limit, clock, sleep, account=account)
+    return SharedPacer(limit, clock, sleep, limit.shared, account_id(access_key))
