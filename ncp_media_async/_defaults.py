@@ -61,7 +61,6 @@ MEDIA_AI_MAX_PAGE_SIZE: Final = 1000
 POLL_CONCURRENCY: Final = 64  # requests in flight across one batch
 POLL_INTERVAL: Final = 2.0  # seconds between two polls of one target
 POLL_JITTER: Final = 0.1  # +/- fraction of the interval
-MEDIA_AI_RATE_LIMIT_PER_MINUTE: Final = 1000  # documented for Media Intelligence's asset search
 POLL_MAX_FAILURES: Final = 3  # transient failures in a row (after the transport's retries)
 WAIT_BUFFER: Final = 1000  # results a wait's steps may emit ahead of the consumer
 

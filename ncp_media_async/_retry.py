@@ -16,10 +16,8 @@ them and the poller polls a target again after them, so the two can never disagr
 
 from __future__ import annotations
 
-import asyncio
 import enum
 import random
-import time
 from collections.abc import Iterator
 from typing import Final, Protocol
 
@@ -49,9 +47,6 @@ __all__ = [
     "classify",
     "decide",
 ]
-
-Sleep = _defaults.Sleep
-Clock = _defaults.Clock
 
 #: HTTP statuses that are transient whatever their body says: request timeout, throttling, and
 #: the gateway's or a proxy's 500/502/503/504. Any other 5xx (501 Not Implemented, 505, ...) is a
@@ -90,15 +85,12 @@ def classify(error: BaseException) -> Verdict:
     """
     if isinstance(error, AuthenticationError | PermissionDeniedError | ClientClosedError):
         return Verdict.FATAL
-    if isinstance(error, ApiError):
-        return Verdict.TRANSIENT if error.status in TRANSIENT_STATUSES else Verdict.PERMANENT
-    if isinstance(error, OutcomeUnknownError | BodyTooLargeError):
-        return Verdict.PERMANENT
-    if isinstance(error, TransportError):
-        return Verdict.TRANSIENT if error.transient else Verdict.PERMANENT
-    if isinstance(error, ResponseError):
-        return Verdict.TRANSIENT
-    return Verdict.PERMANENT
+    transient = (
+        (isinstance(error, ApiError) and error.status in TRANSIENT_STATUSES)
+        or (isinstance(error, TransportError) and error.transient)
+        or isinstance(error, ResponseError)
+    ) and not isinstance(error, OutcomeUnknownError | BodyTooLargeError)
+    return Verdict.TRANSIENT if transient else Verdict.PERMANENT
 
 
 _seconds = _checks.field(_checks.seconds)
@@ -164,11 +156,9 @@ class BackoffGate:
     attempt: a batch slows down together instead of each task hammering on its own.
     """
 
-    __slots__ = ("_clock", "_open_at", "_sleep")
-
     refusal: Final = "the 429 back-off gate stays closed past the call's deadline"
 
-    def __init__(self, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
+    def __init__(self, clock: _defaults.Clock, sleep: _defaults.Sleep) -> None:
         self._clock = clock
         self._sleep = sleep
         self._open_at = 0.0

@@ -28,15 +28,11 @@ import math
 import os
 import secrets
 import socket
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from . import _defaults
 from ._ratelimit import Pacer, RateLimit, mask_url
 from .errors import ClientClosedError, ConfigurationError, SharedLimitError, shorten
-
-if TYPE_CHECKING:
-    import redis.asyncio as aioredis
-    from redis.commands.core import AsyncScript
 
 __all__ = ["CLIENT_NAME", "KEY_PREFIX", "SCRIPT", "SharedPacer"]
 
@@ -117,13 +113,25 @@ class SharedPacer(Pacer):
             ) from None
         self._redis: Any = redis
         self._url = url
+        pool: Any = redis.asyncio.BlockingConnectionPool.from_url(
+            url,
+            max_connections=_defaults.SHARED_LIMIT_CONNECTIONS,
+            timeout=None,  # waiting for a connection is bounded by the call's timeout
+            socket_connect_timeout=_defaults.SHARED_LIMIT_REDIS_TIMEOUT,
+            socket_timeout=_defaults.SHARED_LIMIT_REDIS_TIMEOUT,
+            retry=redis.asyncio.retry.Retry(redis.backoff.NoBackoff(), 0),  # we fall back
+            client_name=CLIENT_NAME,  # what CLIENT LIST shows of these connections
+        )
         try:  # a URL whose options redis-py cannot use fails here, not at every request
-            self._pool().make_connection()  # builds one connection object; connects nothing
+            pool.make_connection()  # builds one connection object; connects nothing
         except (ValueError, TypeError, redis.RedisError) as exc:
             raise ConfigurationError(
                 f"RateLimit(shared={mask_url(url)!r}) is not a URL redis-py can use: "
                 + shorten(str(exc), 200)
             ) from None
+        # Nothing connects before the first reservation (in the running loop).
+        self._client = redis.asyncio.Redis(connection_pool=pool)
+        self._script = self._client.register_script(SCRIPT)
         key = f"{KEY_PREFIX}{account}:{limit.name}"
         self._keys = (key, key + ":members")
         self._rate = f"{limit.calls} per {limit.period:.12g} s"
@@ -136,8 +144,6 @@ class SharedPacer(Pacer):
         self._args: list[int | str] = [spacing, round(live * 1e6), round(ahead * 1e6)]
         self._args += [self._rate, member]
         self._warned = False  # about a corrupt slot
-        self._client: aioredis.Redis | None = None
-        self._script: AsyncScript | None = None
         self._participants = 0
         self._down: str | None = None  # why Redis cannot be reached (None: it answers)
         self._retry_at = 0.0  # when to ask Redis again, while it cannot be reached
@@ -206,9 +212,6 @@ class SharedPacer(Pacer):
         left = math.inf if deadline is None else deadline - self._clock()
         if left < 0:
             return None
-        if self._script is None:  # created on first use, inside the running loop
-            self._client = self._redis.asyncio.Redis(connection_pool=self._pool())
-            self._script = self._client.register_script(SCRIPT)
         max_wait = -1 if deadline is None else int(left * 1_000_000)
         async with asyncio.timeout(_defaults.SHARED_LIMIT_REDIS_TIMEOUT):
             wait_us, count, note = await self._script(keys=self._keys, args=[*self._args, max_wait])
@@ -229,25 +232,10 @@ class SharedPacer(Pacer):
         self._participants = int(count)
         return None if wait_us < 0 else int(wait_us) / 1_000_000
 
-    def _pool(self) -> Any:
-        """A Redis connection pool for the URL (connects nothing until used)."""
-        redis, timeout = self._redis, _defaults.SHARED_LIMIT_REDIS_TIMEOUT
-        return redis.asyncio.BlockingConnectionPool.from_url(
-            self._url,
-            max_connections=_defaults.SHARED_LIMIT_CONNECTIONS,
-            timeout=None,  # waiting for a connection is bounded by the call's timeout
-            socket_connect_timeout=timeout,
-            socket_timeout=timeout,
-            retry=redis.asyncio.retry.Retry(redis.backoff.NoBackoff(), 0),  # we fall back
-            client_name=CLIENT_NAME,  # what CLIENT LIST shows of these connections
-        )
-
     def _what(self) -> str:
         return f"{self.limit.name!r} at {mask_url(self._url)}"
 
     async def close(self) -> None:
         """Close the Redis connections. Idempotent; the pacer cannot be used afterwards."""
         self._closed = True
-        client, self._client, self._script = self._client, None, None
-        if client is not None:
-            await client.aclose(close_connection_pool=True)
+        await self._client.aclose(close_connection_pool=True)

@@ -306,9 +306,6 @@ class Transport:
         self._signer = signer
         self.config = config
         self.policy = config.retry_policy
-        self._timeout = aiohttp.ClientTimeout(
-            total=config.timeout, sock_connect=config.connect_timeout
-        )
         self._session = session
         self._owns_session = session is None
         self._loads = config.json_loads or default_json_loads()
@@ -389,10 +386,8 @@ class Transport:
         """Seconds the gateway's clock at ``host`` is ahead of the local one (0 until learnt);
         without a host, the offset of the host that taught one most recently."""
         if host is not None:
-            clock = self._hosts.get(host)
-            return 0.0 if clock is None else clock.offset
-        offsets = [c.offset for c in self._hosts.values() if c.offset]
-        return offsets[-1] if offsets else 0.0
+            return self._hosts[host].offset if host in self._hosts else 0.0
+        return next((c.offset for c in reversed(self._hosts.values()) if c.offset), 0.0)
 
     # -- requests -------------------------------------------------------------------------------
 
@@ -521,12 +516,10 @@ class Transport:
             headers["Content-Type"] = "application/json"
         elif service.content_type and request.method in ("GET", "DELETE"):
             headers["Content-Type"] = service.content_type
-        timeout = self._timeout
+        # The call's deadline, when nearer than one attempt's timeout, gives the attempt less.
         left = math.inf if request.deadline is None else request.deadline - self.monotonic()
-        if left < config.timeout:  # the call's deadline is nearer: the attempt gets less
-            timeout = aiohttp.ClientTimeout(
-                total=max(left, 0.001), sock_connect=timeout.sock_connect
-            )
+        total = min(config.timeout, max(left, 0.001))
+        timeout = aiohttp.ClientTimeout(total=total, sock_connect=config.connect_timeout)
         try:
             # No redirects: a signature is only valid for the path it was made for. The status
             # is read here whatever a caller-owned session's ``raise_for_status`` says, and

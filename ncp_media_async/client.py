@@ -31,10 +31,7 @@ __all__ = ["ENDPOINT_ENV", "Credentials", "Endpoints", "MediaClient"]
 ENDPOINT_ENV: Final = "NCP_MEDIA_ENDPOINT"
 
 
-def _mask(access_key: str) -> str:
-    return access_key[:4] + "…" if len(access_key) > 4 else "…"
-
-
+@_checks.field
 def _check_key(name: str, value: object) -> None:
     """A key is a non-empty string with no whitespace around it (the error never quotes it)."""
     if not isinstance(value, str) or not value.strip():
@@ -61,20 +58,12 @@ class Credentials:
         ```
     """
 
-    access_key: str = attrs.field()
-    secret_key: str = attrs.field()
-
-    @access_key.validator
-    def _check_access_key(self, attribute: attrs.Attribute[str], value: str) -> None:
-        _check_key("access_key", value)
-        check_header_value("access_key", value)
-
-    @secret_key.validator
-    def _check_secret_key(self, attribute: attrs.Attribute[str], value: str) -> None:
-        _check_key("secret_key", value)
+    access_key: str = attrs.field(validator=[_check_key, _checks.field(check_header_value)])
+    secret_key: str = attrs.field(validator=_check_key)
 
     def __repr__(self) -> str:
-        return f"Credentials(access_key={_mask(self.access_key)!r}, secret_key=<hidden>)"
+        shown = self.access_key[:4] + "…" if len(self.access_key) > 4 else "…"
+        return f"Credentials(access_key={shown!r}, secret_key=<hidden>)"
 
     __str__ = __repr__
 
