@@ -51,12 +51,9 @@ def mask_url(url: str) -> str:
 
 
 def _check_shared(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is None:
-        return
-    if not isinstance(value, str):
-        raise ValueError(f"shared must be a Redis URL string, got {value!r}")
-    if any(ch.isspace() or ord(ch) < 0x20 for ch in value):
-        raise ValueError(f"shared must be a Redis URL without spaces, got {mask_url(value)!r}")
+    shown = mask_url(value) if isinstance(value, str) else value
+    if isinstance(value, str) and any(ch.isspace() or ord(ch) < 0x20 for ch in value):
+        raise ValueError(f"shared must be a Redis URL without spaces, got {shown!r}")
     try:
         scheme = URL(value).scheme
     except (ValueError, TypeError):
@@ -64,7 +61,7 @@ def _check_shared(instance: Any, attribute: attrs.Attribute[Any], value: Any) ->
     if scheme not in REDIS_SCHEMES:
         raise ValueError(
             "shared must be a Redis URL (redis://host:6379/0, rediss://..., unix:///path), "
-            f"got {mask_url(value)!r}"
+            f"got {shown!r}"
         )
 
 
@@ -163,7 +160,9 @@ class RateLimit:
     period: float = attrs.field(
         default=1.0, validator=_checks.field(_checks.seconds, positive=True)
     )
-    shared: str | None = attrs.field(default=None, validator=_check_shared, repr=_repr_shared)
+    shared: str | None = attrs.field(
+        default=None, validator=attrs.validators.optional(_check_shared), repr=_repr_shared
+    )
     name: str = attrs.field(default="default", validator=_check_name)
     processes: int = attrs.field(default=1, validator=_checks.field(_checks.count, 1))
     fallback: Fallback = attrs.field(

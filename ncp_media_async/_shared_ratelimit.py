@@ -113,16 +113,16 @@ class SharedPacer(Pacer):
             ) from None
         self._redis: Any = redis
         self._url = url
-        pool: Any = redis.asyncio.BlockingConnectionPool.from_url(
-            url,
-            max_connections=_defaults.SHARED_LIMIT_CONNECTIONS,
-            timeout=None,  # waiting for a connection is bounded by the call's timeout
-            socket_connect_timeout=_defaults.SHARED_LIMIT_REDIS_TIMEOUT,
-            socket_timeout=_defaults.SHARED_LIMIT_REDIS_TIMEOUT,
-            retry=redis.asyncio.retry.Retry(redis.backoff.NoBackoff(), 0),  # we fall back
-            client_name=CLIENT_NAME,  # what CLIENT LIST shows of these connections
-        )
         try:  # a URL whose options redis-py cannot use fails here, not at every request
+            pool: Any = redis.asyncio.BlockingConnectionPool.from_url(
+                url,
+                max_connections=_defaults.SHARED_LIMIT_CONNECTIONS,
+                timeout=None,  # waiting for a connection is bounded by the call's timeout
+                socket_connect_timeout=_defaults.SHARED_LIMIT_REDIS_TIMEOUT,
+                socket_timeout=_defaults.SHARED_LIMIT_REDIS_TIMEOUT,
+                retry=redis.asyncio.retry.Retry(redis.backoff.NoBackoff(), 0),  # we fall back
+                client_name=CLIENT_NAME,  # what CLIENT LIST shows of these connections
+            )
             pool.make_connection()  # builds one connection object; connects nothing
         except (ValueError, TypeError, redis.RedisError) as exc:
             raise ConfigurationError(

@@ -209,6 +209,7 @@ class _Answer(Generic[T]):
     HTTP status, ``None`` when no answer came; ``sent`` is False only when the request certainly
     did not leave; ``timed_out``: no answer came in time). ``date`` is the raw ``Date`` header."""
 
+    started: float  # the client's ``monotonic`` time when it began
     value: T | None = None
     error: NcpError | None = None
     status: int | None = None
@@ -448,7 +449,6 @@ class Transport:
                             "the request was not sent",
                             host=request.service.host, request=request.label, attempts=attempt,
                         )  # fmt: skip
-                started = self.monotonic()
                 attempt += 1
                 offset = host.offset
                 answer = await self._attempt(request, parse, offset, attempt)
@@ -457,7 +457,7 @@ class Transport:
                     host.release(wake=not answer.timed_out)
                 if (error := answer.error) is None:
                     host.learn(answer.date, offset, self.config.clock(), rejected=False)
-                    self._report(request, attempt, answer.status, started, None, None)
+                    self._report(request, attempt, answer, None)
                     return answer.value  # type: ignore[return-value]
                 last = error
                 # A rejection always teaches the clock (a second one corrects a bogus first
@@ -478,7 +478,7 @@ class Transport:
                 if decision.gate:
                     self.gate.trip(decision.gate)
                 retry_in = None if decision.action is Action.RAISE else decision.delay
-                self._report(request, attempt, answer.status, started, error, retry_in)
+                self._report(request, attempt, answer, retry_in)
                 if decision.action is Action.RAISE:
                     raise error
                 if decision.action is Action.RESIGN:
@@ -486,15 +486,11 @@ class Transport:
                         otel.event("ncp.resign", {"ncp.clock_offset": host.offset})
                     resigned = True
                     continue
-                if logger.isEnabledFor(logging.WARNING):
-                    reason = (
-                        f"HTTP {error.status}" if isinstance(error, ApiError) else error.args[0]
-                    )
-                    logger.warning(
-                        "retrying %s in %.3f s after %s (attempt %d of %d)",
-                        request.label, decision.delay, reason, attempt,
-                        self.policy.max_retries + 1,
-                    )  # fmt: skip
+                reason = f"HTTP {error.status}" if isinstance(error, ApiError) else error.args[0]
+                logger.warning(
+                    "retrying %s in %.3f s after %s (attempt %d of %d)",
+                    request.label, decision.delay, reason, attempt, self.policy.max_retries + 1,
+                )  # fmt: skip
                 if answer.status != 429:  # after a 429 the next admission waits at the gate
                     if otel is not None:
                         reason = otel.error_type(answer.status, error)
@@ -508,6 +504,7 @@ class Transport:
     async def _attempt(
         self, request: Request, parse: Callable[[Any], T], offset: float, attempt: int
     ) -> _Answer[T]:
+        answer = _Answer[T](self.monotonic())
         service, config = request.service, self.config
         stamp = int((config.clock() + offset) * 1000)
         signed = self._signer.headers(request.method, request.url.raw_path_qs, stamp)
@@ -544,7 +541,7 @@ class Transport:
                 if not complete:
                     resp.close()  # unread bytes remain: the connection cannot be reused
         except (aiohttp.ClientError, TimeoutError) as exc:
-            return self._connection_failure(request, exc, attempt)
+            return self._connection_failure(request, exc, attempt, answer)
         except (asyncio.CancelledError, RuntimeError):
             # ``close()`` cancels the waits for a pooled connection and closes the session
             # under requests about to start: neither sent anything.
@@ -552,7 +549,7 @@ class Transport:
             if self.closed and (task is None or not task.cancelling()):
                 raise ClientClosedError("the MediaClient was closed during the call") from None
             raise
-        answer = _Answer[T](status=resp.status, date=resp.headers.get("Date"))
+        answer.status, answer.date = resp.status, resp.headers.get("Date")
         try:
             if success and complete:
                 try:
@@ -582,8 +579,8 @@ class Transport:
         return answer
 
     def _connection_failure(
-        self, request: Request, exc: BaseException, attempt: int
-    ) -> _Answer[Any]:
+        self, request: Request, exc: BaseException, attempt: int, answer: _Answer[T]
+    ) -> _Answer[T]:
         """A failed connection as an outcome: not sent when the connection was never made.
         ``ClientClosedError`` when ``close()`` broke it (unless a write may have been sent)."""
         sent = not isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError)
@@ -594,24 +591,20 @@ class Transport:
         if sent and not request.idempotent:
             cls = OutcomeUnknownError
             what += "; the request may have reached the server and was not sent again"
-        error = cls(
+        answer.error = cls(
             what, host=request.service.host, request=request.label, attempts=attempt,
             transient=transient,
         )  # fmt: skip
-        return _Answer(error=error, sent=sent, timed_out=isinstance(exc, TimeoutError))
+        answer.sent, answer.timed_out = sent, isinstance(exc, TimeoutError)
+        return answer
 
     def _report(
-        self,
-        request: Request,
-        attempt: int,
-        status: int | None,
-        started: float,
-        error: NcpError | None,
-        retry_in: float | None,
+        self, request: Request, attempt: int, answer: _Answer[Any], retry_in: float | None
     ) -> None:
         """One DEBUG line per attempt, the ``on_attempt`` hook, and OpenTelemetry's span and
         histogram point (``_otel``)."""
-        elapsed_ms = (self.monotonic() - started) * 1000.0
+        status, error = answer.status, answer.error
+        elapsed_ms = (self.monotonic() - answer.started) * 1000.0
         if self.otel is not None:
             self.otel.attempt(request, attempt, status, elapsed_ms / 1000.0, error)
         path = request.url.raw_path
