@@ -27,8 +27,6 @@ from .errors import ConfigurationError
 if TYPE_CHECKING:
     from ._transport import AttemptEvent
 
-__all__ = ["ClientOptions", "Config", "check_header_value"]
-
 
 def check_header_value(name: str, value: object) -> str:
     """``value`` if it can travel in an HTTP header: non-empty text without control characters

@@ -10,8 +10,6 @@ from __future__ import annotations
 import math
 from email.utils import parsedate_to_datetime
 
-__all__ = ["parse_http_date", "parse_retry_after"]
-
 
 def parse_http_date(value: str | None) -> float | None:
     """An HTTP date (RFC 9110 IMF-fixdate and the obsolete forms) as epoch seconds, or ``None``.

@@ -20,8 +20,6 @@ from yarl import URL
 
 from . import _checks, _defaults
 
-__all__ = ["Pacer", "RateLimit", "account_id", "make_pacer", "mask_url"]
-
 #: URL schemes redis-py connects with (TCP, TLS, a Unix socket).
 REDIS_SCHEMES: Final = frozenset({"redis", "rediss", "unix"})
 

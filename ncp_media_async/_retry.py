@@ -37,17 +37,6 @@ from .errors import (
     TransportError,
 )
 
-__all__ = [
-    "Action",
-    "BackoffGate",
-    "Decision",
-    "Outcome",
-    "RetryPolicy",
-    "Verdict",
-    "classify",
-    "decide",
-]
-
 #: HTTP statuses that are transient whatever their body says: request timeout, throttling, and
 #: the gateway's or a proxy's 500/502/503/504. Any other 5xx (501 Not Implemented, 505, ...) is a
 #: server that will answer the same again.

@@ -34,8 +34,6 @@ from . import _defaults
 from ._ratelimit import Pacer, RateLimit, mask_url
 from .errors import ClientClosedError, ConfigurationError, SharedLimitError, shorten
 
-__all__ = ["CLIENT_NAME", "KEY_PREFIX", "SCRIPT", "SharedPacer"]
-
 logger: Final = logging.getLogger("ncp_media_async")
 
 #: Prefix of the Redis keys of a shared limit: ``KEY_PREFIX + account + ":" + name`` holds the

@@ -27,17 +27,6 @@ from collections.abc import Iterable
 from typing import Final
 from urllib.parse import quote
 
-__all__ = [
-    "ACCESS_KEY_HEADER",
-    "SIGNATURE_HEADER",
-    "TIMESTAMP_HEADER",
-    "Signer",
-    "encode_path",
-    "encode_query",
-    "sign",
-    "string_to_sign",
-]
-
 TIMESTAMP_HEADER: Final = "x-ncp-apigw-timestamp"
 ACCESS_KEY_HEADER: Final = "x-ncp-iam-access-key"
 SIGNATURE_HEADER: Final = "x-ncp-apigw-signature-v2"

@@ -73,7 +73,6 @@ from .errors import (
 if TYPE_CHECKING:
     from ._otel import Otel
 
-__all__ = ["AttemptEvent", "Request", "Service", "Transport", "default_json_loads"]
 
 logger: Final = logging.getLogger("ncp_media_async")
 
@@ -355,8 +354,8 @@ class Transport:
         (a shared one's Redis). Idempotent. Calls in flight end at once with
         ``ClientClosedError`` (or ``OutcomeUnknownError``: a write that may have been sent)."""
         self.closed = True
-        if self._closing is not None and not self._closing.done():
-            self._closing.set_result(None)
+        if not (closing := self.closing()).done():
+            closing.set_result(None)
         session, self._session = self._session, None
         if session is not None and self._owns_session:
             await session.close()
@@ -372,8 +371,6 @@ class Transport:
     async def pause(self, seconds: float) -> None:
         """The injected ``sleep(seconds)``, ended early by ``close()`` (``ClientClosedError``):
         every back-off and pacing wait of the client, and every wait's interval."""
-        if self.closed:
-            raise ClientClosedError("this MediaClient is closed")
         sleeper = asyncio.ensure_future(self.config.sleep(seconds))
         try:
             await asyncio.wait((sleeper, self.closing()), return_when=asyncio.FIRST_COMPLETED)

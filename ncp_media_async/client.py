@@ -339,22 +339,17 @@ class MediaClient:
         if session is not None and not isinstance(session, aiohttp.ClientSession):
             raise TypeError("session must be an aiohttp.ClientSession")
         self.config = Config(**options)
-        self._transport = Transport(
-            Signer(self.credentials.access_key, self.credentials.secret_key),
-            self.config,
-            session,
-        )
+        signer = Signer(self.credentials.access_key, self.credentials.secret_key)
+        self._transport = Transport(signer, self.config, session)
         # Sent with every request of a service (Live Station requires its region header); a
         # resource class says what else its service needs (``Resource.content_type``, ...).
         common = {"User-Agent": _defaults.USER_AGENT, "Accept": "application/json"}
         region = self.config.region_code or self.endpoints.live_station_region
         #: VOD Station: encodings, categories, channels, statistics, channel events.
         self.vod_station = VodStation(self._transport, self._service(VodStation, common))
+        live = self._service(LiveStation, {**common, "x-ncp-region_code": region})
         #: Live Station: channels, recordings.
-        self.live_station = LiveStation(
-            self._transport,
-            self._service(LiveStation, {**common, "x-ncp-region_code": region}),
-        )
+        self.live_station = LiveStation(self._transport, live)
         #: Media Intelligence (formerly Media AI Understanding; the attribute keeps its name):
         #: workspaces, assets, imports, indexes.
         self.media_ai = MediaAI(self._transport, self._service(MediaAI, common))
