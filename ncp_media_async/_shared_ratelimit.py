@@ -168,12 +168,9 @@ class SharedPacer(Pacer):
                 raise ClientClosedError("the MediaClient was closed during the call") from None
             self._retry_at = self._clock() + _defaults.SHARED_LIMIT_RETRY_INTERVAL
             if self._down is None:  # say so once per outage
-                timed_out = isinstance(exc, TimeoutError) and not str(exc)
-                self._down = (
-                    f"no answer within {_defaults.SHARED_LIMIT_REDIS_TIMEOUT:g} s"
-                    if timed_out
-                    else shorten(f"{type(exc).__name__}: {exc}", 200)  # names no password
-                )
+                # redis-py's messages name host and port, never the password.
+                why = str(exc) or f"no answer within {_defaults.SHARED_LIMIT_REDIS_TIMEOUT:g} s"
+                self._down = shorten(f"{type(exc).__name__}: {why}", 200)
                 share = max(self.limit.processes, self._participants)
                 self._spacing = self.limit.share(share).spacing
                 then = f"pacing this process alone at 1/{share} of the limit"

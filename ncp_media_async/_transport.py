@@ -538,7 +538,24 @@ class Transport:
                 if not complete:
                     resp.close()  # unread bytes remain: the connection cannot be reused
         except (aiohttp.ClientError, TimeoutError) as exc:
-            return self._connection_failure(request, exc, attempt, answer)
+            # Not sent when the connection was never made. ``ClientClosedError`` when
+            # ``close()`` broke it (unless a write may have been sent).
+            answer.sent = not isinstance(
+                exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError
+            )
+            if self.closed and (request.idempotent or not answer.sent):
+                raise ClientClosedError("the MediaClient was closed during the call") from None
+            what, transient = _describe(exc, service.host)
+            answer.timed_out = isinstance(exc, TimeoutError)
+            cls = RequestTimeoutError if answer.timed_out else TransportError
+            if answer.sent and not request.idempotent:
+                cls = OutcomeUnknownError
+                what += "; the request may have reached the server and was not sent again"
+            answer.error = cls(
+                what, host=service.host, request=request.label, attempts=attempt,
+                transient=transient,
+            )  # fmt: skip
+            return answer
         except (asyncio.CancelledError, RuntimeError):
             # ``close()`` cancels the waits for a pooled connection and closes the session
             # under requests about to start: neither sent anything.
@@ -573,26 +590,6 @@ class Transport:
             exc.excerpt = excerpt(scrub(body, signed.values()))
             exc.args = (scrub(str(exc.args[0]).encode(), signed.values()).decode(),)
             answer.error = exc
-        return answer
-
-    def _connection_failure(
-        self, request: Request, exc: BaseException, attempt: int, answer: _Answer[T]
-    ) -> _Answer[T]:
-        """A failed connection as an outcome: not sent when the connection was never made.
-        ``ClientClosedError`` when ``close()`` broke it (unless a write may have been sent)."""
-        sent = not isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError)
-        if self.closed and (request.idempotent or not sent):
-            raise ClientClosedError("the MediaClient was closed during the call") from None
-        what, transient = _describe(exc, request.service.host)
-        cls = RequestTimeoutError if isinstance(exc, TimeoutError) else TransportError
-        if sent and not request.idempotent:
-            cls = OutcomeUnknownError
-            what += "; the request may have reached the server and was not sent again"
-        answer.error = cls(
-            what, host=request.service.host, request=request.label, attempts=attempt,
-            transient=transient,
-        )  # fmt: skip
-        answer.sent, answer.timed_out = sent, isinstance(exc, TimeoutError)
         return answer
 
     def _report(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import configparser
 import os
 from collections.abc import Iterator, Mapping
-from types import TracebackType
 from typing import Any, Final, Unpack
 
 import aiohttp
@@ -388,10 +387,5 @@ class MediaClient:
     async def __aenter__(self) -> MediaClient:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
