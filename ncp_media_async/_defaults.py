@@ -81,9 +81,10 @@ ENCODING_WALK_PREFETCH: Final = 4  # pages in flight when a wait walks the statu
 # gateway's clock only when it is off by more than CLOCK_SKEW_THRESHOLD
 ENCODING_WINDOW_SLACK: Final = 120.0
 
-# A rate limit shared through Redis (``RateLimit(shared=...)``): one Redis call, connection
-# included, is given at most this long; after a failure Redis is asked again this long after
-# (meanwhile the process paces itself at its share); a process counts as a participant of the
+# A rate limit shared through Redis (``RateLimit(shared=...)``): one Redis command, connecting
+# included, is given at most this long (not counting a queue for a pooled connection); after a
+# failure Redis is asked again this long after (meanwhile the process paces itself at its share);
+# a process counts as a participant of the
 # shared limit for this long after its last request, or two periods of the limit if longer (and
 # the budget's keys live this long after its last slot); a next slot further ahead than an hour,
 # or ten periods if longer, is corrupt (a queue of waiters with the default 120 s deadline

@@ -136,7 +136,9 @@ class RateLimit:
       covers a process that never reached Redis (give the number you start). Redis is asked
       again every few seconds; sharing resumes once it answers (logged at INFO). With
       ``fallback="fail"`` every request raises ``SharedLimitError`` instead, until Redis
-      answers. No request ever waits for Redis longer than one second.
+      answers. No Redis command is given longer than one second; a call may first queue
+      for one of the client's 8 Redis connections (a batch of many calls at once), and when
+      Redis fails meanwhile the calls queued do not ask it again.
 
     A ``RateLimit`` is a frozen, hashable, picklable value; the Redis connection belongs to the
     ``MediaClient`` using it (opened in the running event loop at the first request, closed

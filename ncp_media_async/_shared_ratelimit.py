@@ -129,6 +129,7 @@ class SharedPacer(Pacer):
             ) from None
         # Nothing connects before the first reservation (in the running loop).
         self._client = redis.asyncio.Redis(connection_pool=pool)
+        self._connections = asyncio.Semaphore(_defaults.SHARED_LIMIT_CONNECTIONS)
         self._script = self._client.register_script(SCRIPT)
         key = f"{KEY_PREFIX}{account}:{limit.name}"
         self._keys = (key, key + ":members")
@@ -208,8 +209,16 @@ class SharedPacer(Pacer):
         if left < 0:
             return None
         max_wait = -1 if deadline is None else int(left * 1_000_000)
-        async with asyncio.timeout(_defaults.SHARED_LIMIT_REDIS_TIMEOUT):
-            wait_us, count, note = await self._script(keys=self._keys, args=[*self._args, max_wait])
+        # The Redis timeout bounds the command, not the queue for one of the pool's connections
+        # (a batch of many calls queues there while Redis answers each command in time). A call
+        # that queued while Redis failed (or the client closed) does not ask it again.
+        retry_at = self._retry_at
+        async with self._connections:
+            if self._closed or (self._down is not None and self._retry_at != retry_at):
+                raise TimeoutError
+            async with asyncio.timeout(_defaults.SHARED_LIMIT_REDIS_TIMEOUT):
+                args = [*self._args, max_wait]
+                wait_us, count, note = await self._script(keys=self._keys, args=args)
         if wait_us == -2:
             theirs = shorten(note.decode(errors="replace"), 100)  # from Redis: bounded
             raise ConfigurationError(
