@@ -128,13 +128,10 @@ class RetryPolicy:
     def delay_for(self, error: BaseException, jittered: float) -> float:
         """The wait before the next attempt: ``Retry-After`` (capped) on a 429 or 503 that sent
         one, else ``jittered``."""
-        if (
-            isinstance(error, ApiError)
-            and error.status in RETRY_AFTER_STATUSES
-            and error.retry_after is not None
-        ):
-            return min(error.retry_after, self.retry_after_cap)
-        return jittered
+        after: float | None = getattr(error, "retry_after", None)  # an ``ApiError``'s
+        if after is None or getattr(error, "status", None) not in RETRY_AFTER_STATUSES:
+            return jittered
+        return min(after, self.retry_after_cap)
 
 
 class BackoffGate:

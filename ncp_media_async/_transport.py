@@ -629,14 +629,12 @@ async def _read(resp: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
             # only as far as an error's excerpt needs (bytes)
             return await resp.content.read(min(limit, _defaults.EXCERPT_CHARS * 4)), False
         return await resp.read(), True
-    chunks: list[bytes] = []
-    size = 0
+    body = bytearray()
     async for chunk in resp.content.iter_any():
-        size += len(chunk)
-        chunks.append(chunk)
-        if size > limit:
-            return b"".join(chunks)[:limit], False
-    return b"".join(chunks), True
+        body += chunk
+        if len(body) > limit:
+            return bytes(body[:limit]), False
+    return bytes(body), True
 
 
 def _describe(exc: BaseException, where: str) -> tuple[str, bool]:
