@@ -156,8 +156,6 @@ class SharedPacer(Pacer):
         "local"``), or ``SharedLimitError`` (``fallback="fail"``); one caller asks Redis again
         every ``SHARED_LIMIT_RETRY_INTERVAL`` seconds, the others do not wait for it.
         """
-        if self._closed:
-            raise ClientClosedError("this MediaClient is closed")
         if self._down is not None:
             if self._clock() < self._retry_at:
                 return await self._alone(deadline)

@@ -646,11 +646,8 @@ def _describe(exc: BaseException, where: str) -> tuple[str, bool]:
         if isinstance(os_error, socket.gaierror) and os_error.errno in _NO_SUCH_NAME:
             return f"cannot resolve the host name of {where}: check the endpoint URL", False
         if isinstance(exc, aiohttp.ClientSSLError) and "WRONG_VERSION_NUMBER" in str(exc):
-            return (
-                f"{where} does not speak TLS on that port (WRONG_VERSION_NUMBER): "
-                "is the endpoint http:// rather than https://?",
-                False,
-            )
+            hint = "is the endpoint http:// rather than https://?"
+            return f"{where} does not speak TLS on that port (WRONG_VERSION_NUMBER): {hint}", False
         return f"cannot connect: {os_error.strerror or os_error}", True
     if isinstance(exc, TimeoutError):
         return "timed out", True
