@@ -45,6 +45,4 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     except ValueError:
         when = parse_http_date(text)
         return None if when is None else max(0.0, when - now)
-    if not math.isfinite(seconds) or seconds < 0:
-        return None
-    return seconds
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None

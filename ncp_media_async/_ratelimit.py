@@ -242,4 +242,4 @@ def make_pacer(
         return None if limit is None else Pacer(limit, clock, sleep)
     from ._shared_ratelimit import SharedPacer
 
-    return SharedPacer(limit, clock, sleep, limit.shared, account_id(access_key))
+    return SharedPacer(limit, clock, sleep, account_id(access_key))

@@ -28,7 +28,7 @@ import math
 import os
 import secrets
 import socket
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from . import _defaults
 from ._ratelimit import Pacer, RateLimit, mask_url
@@ -80,10 +80,10 @@ return {wait, participants, corrupt and 1 or 0}
 
 class SharedPacer(Pacer):
     """Hands out send slots ``limit.spacing`` seconds apart on a timeline kept in Redis at
-    ``url``, shared by every client using the same URL, ``account`` (an ``account_id``) and
-    ``limit.name``. See ``RateLimit`` for the behaviour when Redis cannot be reached, when
-    another rate is recorded, and when the slot held is corrupt. While Redis cannot be reached,
-    it paces this process alone, as a ``Pacer`` at its share of the limit.
+    ``limit.shared``, shared by every client using the same URL, ``account`` (an
+    ``account_id``) and ``limit.name``. See ``RateLimit`` for the behaviour when Redis cannot
+    be reached, when another rate is recorded, and when the slot held is corrupt. While Redis
+    cannot be reached, it paces this process alone, as a ``Pacer`` at its share of the limit.
 
     The Redis connections are opened in the running loop at the first ``admit`` (at most
     ``SHARED_LIMIT_CONNECTIONS``) and closed by ``close``. A caller cancelled while waiting
@@ -93,14 +93,10 @@ class SharedPacer(Pacer):
     """
 
     def __init__(
-        self,
-        limit: RateLimit,
-        clock: _defaults.Clock,
-        sleep: _defaults.Sleep,
-        url: str,
-        account: str,
+        self, limit: RateLimit, clock: _defaults.Clock, sleep: _defaults.Sleep, account: str
     ) -> None:
         super().__init__(limit, clock, sleep)
+        self._url = url = cast(str, limit.shared)  # make_pacer makes one for a shared limit
         try:  # a missing extra fails when the client is built
             import redis.asyncio
             import redis.asyncio.retry
@@ -110,7 +106,6 @@ class SharedPacer(Pacer):
                 "RateLimit(shared=...) needs the redis extra: pip install 'ncp_media_async[redis]'"
             ) from None
         self._redis: Any = redis
-        self._url = url
         try:  # a URL whose options redis-py cannot use fails here, not at every request
             pool: Any = redis.asyncio.BlockingConnectionPool.from_url(
                 url,

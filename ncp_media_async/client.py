@@ -257,8 +257,7 @@ class Endpoints:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Endpoints:
         """``Endpoints.at($NCP_MEDIA_ENDPOINT)`` when that is set, else the public zone."""
-        env = os.environ if environ is None else environ
-        url = env.get(ENDPOINT_ENV)
+        url = (os.environ if environ is None else environ).get(ENDPOINT_ENV)
         if not url:
             return cls()
         try:
