@@ -122,8 +122,7 @@ class RetryPolicy:
 
     def delays(self, rng: random.Random) -> Iterator[float]:
         """Full-jitter delays for retries 1, 2, ... (an infinite iterator)."""
-        for ceiling in self.ceilings():
-            yield rng.uniform(0.0, ceiling)
+        return (rng.uniform(0.0, ceiling) for ceiling in self.ceilings())
 
     def delay_for(self, error: BaseException, jittered: float) -> float:
         """The wait before the next attempt: ``Retry-After`` (capped) on a 429 or 503 that sent
