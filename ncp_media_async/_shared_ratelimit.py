@@ -223,9 +223,8 @@ class SharedPacer(Pacer):
             logger.warning(
                 "shared rate limit %s: the next slot in Redis was unreadable, not written by "
                 "this library or further ahead than %s can produce; reset",
-                self._what(),
-                self._rate,
-            )
+                self._what(), self._rate,
+            )  # fmt: skip
         self._participants = int(count)
         return None if wait_us < 0 else int(wait_us) / 1_000_000
 

@@ -602,12 +602,10 @@ class Transport:
         if self.otel is not None:
             self.otel.attempt(request, attempt, status, elapsed_ms / 1000.0, error)
         path = request.url.raw_path
-        if logger.isEnabledFor(logging.DEBUG):
-            outcome = error.args[0] if status is None and error else status
-            logger.debug(
-                "%s %s -> %s (attempt %d, %.1f ms)",
-                request.method, path, outcome, attempt, elapsed_ms,
-            )  # fmt: skip
+        outcome = error.args[0] if status is None and error else status
+        logger.debug(
+            "%s %s -> %s (attempt %d, %.1f ms)", request.method, path, outcome, attempt, elapsed_ms
+        )
         if (hook := self.config.on_attempt) is not None:
             text = None if error is None else str(error)
             hook(AttemptEvent(request.service.name, request.method, path, attempt, status,

@@ -354,12 +354,11 @@ class MediaClient:
 
     def _service(self, resource: type[Resource], headers: Mapping[str, str]) -> Service | str:
         """The ``Service`` of ``resource`` in this zone, or why it cannot be called."""
-        name = resource.name
-        url = self.endpoints.service_url(name)
+        url = self.endpoints.service_url(resource.name)
         if url is None:
             zone = self.endpoints.zone
             return f"{resource.title} is not offered in the {zone} zone (Endpoints.{zone}())"
-        return Service(name, url, headers, resource.content_type, resource.refused)
+        return Service(resource.name, url, headers, resource.content_type, resource.refused)
 
     def __repr__(self) -> str:
         return f"MediaClient({self.credentials!r}, endpoints={self.endpoints!r})"
