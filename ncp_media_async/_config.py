@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 import aiohttp
 import attrs
+from attrs.validators import deep_iterable, instance_of, is_callable, optional
 
 from . import _checks, _defaults
 from ._ratelimit import RateLimit
@@ -25,8 +26,6 @@ from .errors import ConfigurationError
 
 if TYPE_CHECKING:
     from ._transport import AttemptEvent
-
-__all__ = ["ClientOptions", "Config", "check_header_value"]
 
 
 def check_header_value(name: str, value: object) -> str:
@@ -41,19 +40,10 @@ def check_header_value(name: str, value: object) -> str:
     return value
 
 
-def _trace_configs(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None and (
-        not isinstance(value, Sequence)
-        or not all(isinstance(item, aiohttp.TraceConfig) for item in value)
-    ):
-        raise TypeError(
-            f"{attribute.name} must be a sequence of aiohttp.TraceConfig or None, got {value!r}"
-        )
-
-
 _seconds = _checks.field(_checks.seconds, positive=True)
-_callable: _checks.Validator = attrs.validators.is_callable()
-_optional_callable = attrs.validators.optional(_callable)
+_callable: _checks.Validator = is_callable()
+_maybe_callable = optional(_callable)
+_traces = optional(deep_iterable(instance_of(aiohttp.TraceConfig), instance_of(Sequence)))  # type: ignore[type-abstract]
 
 
 @attrs.frozen(kw_only=True)
@@ -85,11 +75,9 @@ class Config:
 
     timeout: float = attrs.field(default=_defaults.TIMEOUT, validator=_seconds)
     connect_timeout: float = attrs.field(default=_defaults.CONNECT_TIMEOUT, validator=_seconds)
-    retry: RetryPolicy = attrs.field(
-        factory=RetryPolicy, validator=attrs.validators.instance_of(RetryPolicy)
-    )
+    retry: RetryPolicy = attrs.field(factory=RetryPolicy, validator=instance_of(RetryPolicy))
     max_retries: int | None = attrs.field(
-        default=None, validator=attrs.validators.optional(_checks.field(_checks.count, 0))
+        default=None, validator=optional(_checks.field(_checks.count, 0))
     )
     max_connections: int = attrs.field(
         default=_defaults.MAX_CONNECTIONS, validator=_checks.field(_checks.count, 1)
@@ -98,26 +86,23 @@ class Config:
         default=_defaults.MAX_BODY_SIZE, validator=_checks.field(_checks.count, 1024)
     )
     region_code: str | None = attrs.field(
-        default=None, validator=attrs.validators.optional(_checks.field(check_header_value))
+        default=None, validator=optional(_checks.field(check_header_value))
     )
     rate_limit: RateLimit | None = attrs.field(
-        default=None, validator=attrs.validators.optional(attrs.validators.instance_of(RateLimit))
+        default=None, validator=optional(instance_of(RateLimit))
     )
-    json_loads: Callable[[bytes], Any] | None = attrs.field(
-        default=None, validator=_optional_callable
-    )
+    json_loads: Callable[[bytes], Any] | None = attrs.field(default=None, validator=_maybe_callable)
     on_attempt: Callable[[AttemptEvent], None] | None = attrs.field(
-        default=None, validator=_optional_callable
+        default=None, validator=_maybe_callable
     )
     trace_configs: Sequence[aiohttp.TraceConfig] | None = attrs.field(
-        default=None, validator=_trace_configs
+        default=None, validator=_traces
     )
     clock: _defaults.Clock = attrs.field(default=time.time, validator=_callable)
     monotonic: _defaults.Clock = attrs.field(default=time.monotonic, validator=_callable)
     sleep: _defaults.Sleep = attrs.field(default=asyncio.sleep, validator=_callable)
     rng: random.Random | None = attrs.field(
-        default=None,
-        validator=attrs.validators.optional(attrs.validators.instance_of(random.Random)),
+        default=None, validator=optional(instance_of(random.Random))
     )
 
     @property

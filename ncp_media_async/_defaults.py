@@ -61,7 +61,6 @@ MEDIA_AI_MAX_PAGE_SIZE: Final = 1000
 POLL_CONCURRENCY: Final = 64  # requests in flight across one batch
 POLL_INTERVAL: Final = 2.0  # seconds between two polls of one target
 POLL_JITTER: Final = 0.1  # +/- fraction of the interval
-MEDIA_AI_RATE_LIMIT_PER_MINUTE: Final = 1000  # documented for Media Intelligence's asset search
 POLL_MAX_FAILURES: Final = 3  # transient failures in a row (after the transport's retries)
 WAIT_BUFFER: Final = 1000  # results a wait's steps may emit ahead of the consumer
 
@@ -82,9 +81,10 @@ ENCODING_WALK_PREFETCH: Final = 4  # pages in flight when a wait walks the statu
 # gateway's clock only when it is off by more than CLOCK_SKEW_THRESHOLD
 ENCODING_WINDOW_SLACK: Final = 120.0
 
-# A rate limit shared through Redis (``RateLimit(shared=...)``): one Redis call, connection
-# included, is given at most this long; after a failure Redis is asked again this long after
-# (meanwhile the process paces itself at its share); a process counts as a participant of the
+# A rate limit shared through Redis (``RateLimit(shared=...)``): one Redis command, connecting
+# included, is given at most this long (not counting a queue for a pooled connection); after a
+# failure Redis is asked again this long after (meanwhile the process paces itself at its share);
+# a process counts as a participant of the
 # shared limit for this long after its last request, or two periods of the limit if longer (and
 # the budget's keys live this long after its last slot); a next slot further ahead than an hour,
 # or ten periods if longer, is corrupt (a queue of waiters with the default 120 s deadline

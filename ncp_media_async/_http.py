@@ -10,8 +10,6 @@ from __future__ import annotations
 import math
 from email.utils import parsedate_to_datetime
 
-__all__ = ["parse_http_date", "parse_retry_after"]
-
 
 def parse_http_date(value: str | None) -> float | None:
     """An HTTP date (RFC 9110 IMF-fixdate and the obsolete forms) as epoch seconds, or ``None``.
@@ -47,6 +45,4 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     except ValueError:
         when = parse_http_date(text)
         return None if when is None else max(0.0, when - now)
-    if not math.isfinite(seconds) or seconds < 0:
-        return None
-    return seconds
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None

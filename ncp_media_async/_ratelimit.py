@@ -4,22 +4,21 @@ to it: ``Pacer`` (one process) and, for a limit shared by processes through Redi
 
 The transport takes one slot before every attempt of every request of the client, retries
 included, so two batches running at once share the one budget instead of each spending it.
-``make_pacer`` picks the pacer for a ``RateLimit``; both have the same two methods
-(``admit(deadline) -> bool`` and ``close()``), so the transport does not care which it holds.
+``make_pacer`` picks the pacer for a ``RateLimit``; ``SharedPacer`` is a ``Pacer`` with the same
+two methods (``admit(deadline) -> bool`` and ``close()``), so the transport does not care which
+it holds.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any, Final, Literal, Protocol, TypedDict, Unpack
+from typing import Any, Final, Literal, TypedDict, Unpack
 
 import attrs
 from yarl import URL
 
 from . import _checks, _defaults
-
-__all__ = ["Pacer", "RateLimit", "Slots", "account_id", "make_pacer", "mask_url"]
 
 #: URL schemes redis-py connects with (TCP, TLS, a Unix socket).
 REDIS_SCHEMES: Final = frozenset({"redis", "rediss", "unix"})
@@ -50,12 +49,9 @@ def mask_url(url: str) -> str:
 
 
 def _check_shared(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is None:
-        return
-    if not isinstance(value, str):
-        raise ValueError(f"shared must be a Redis URL string, got {value!r}")
-    if any(ch.isspace() or ord(ch) < 0x20 for ch in value):
-        raise ValueError(f"shared must be a Redis URL without spaces, got {mask_url(value)!r}")
+    shown = mask_url(value) if isinstance(value, str) else value
+    if isinstance(value, str) and any(ch.isspace() or ord(ch) < 0x20 for ch in value):
+        raise ValueError(f"shared must be a Redis URL without spaces, got {shown!r}")
     try:
         scheme = URL(value).scheme
     except (ValueError, TypeError):
@@ -63,7 +59,7 @@ def _check_shared(instance: Any, attribute: attrs.Attribute[Any], value: Any) ->
     if scheme not in REDIS_SCHEMES:
         raise ValueError(
             "shared must be a Redis URL (redis://host:6379/0, rediss://..., unix:///path), "
-            f"got {mask_url(value)!r}"
+            f"got {shown!r}"
         )
 
 
@@ -140,7 +136,9 @@ class RateLimit:
       covers a process that never reached Redis (give the number you start). Redis is asked
       again every few seconds; sharing resumes once it answers (logged at INFO). With
       ``fallback="fail"`` every request raises ``SharedLimitError`` instead, until Redis
-      answers. No request ever waits for Redis longer than one second.
+      answers. No Redis command is given longer than one second; a call may first queue
+      for one of the client's 8 Redis connections (a batch of many calls at once), and when
+      Redis fails meanwhile the calls queued do not ask it again.
 
     A ``RateLimit`` is a frozen, hashable, picklable value; the Redis connection belongs to the
     ``MediaClient`` using it (opened in the running event loop at the first request, closed
@@ -162,7 +160,9 @@ class RateLimit:
     period: float = attrs.field(
         default=1.0, validator=_checks.field(_checks.seconds, positive=True)
     )
-    shared: str | None = attrs.field(default=None, validator=_check_shared, repr=_repr_shared)
+    shared: str | None = attrs.field(
+        default=None, validator=attrs.validators.optional(_check_shared), repr=_repr_shared
+    )
     name: str = attrs.field(default="default", validator=_check_name)
     processes: int = attrs.field(default=1, validator=_checks.field(_checks.count, 1))
     fallback: Fallback = attrs.field(
@@ -190,19 +190,6 @@ class RateLimit:
         """This limit divided among ``participants`` processes, not shared: what one process
         paces itself at when Redis cannot be reached."""
         return attrs.evolve(self, period=self.period * max(1, participants), shared=None)
-
-
-class Slots(Protocol):
-    """What the transport needs of a pacer: an admission step (``admit``) and ``close``."""
-
-    refusal: str
-
-    async def admit(self, deadline: float | None = None) -> bool:
-        """Wait for a slot; False, at once and without a slot, if it falls after ``deadline``
-        (the client's ``monotonic`` time, seconds)."""
-
-    async def close(self) -> None:
-        """Release what the pacer holds (connections). Idempotent."""
 
 
 class Pacer:
@@ -245,13 +232,14 @@ def account_id(access_key: str) -> str:
 
 
 def make_pacer(
-    limit: RateLimit, clock: _defaults.Clock, sleep: _defaults.Sleep, *, account: str
-) -> Slots:
-    """The pacer for ``limit``: a ``Pacer``, or a ``SharedPacer`` for ``account`` (an
-    ``account_id``) when ``limit.shared`` is set (which raises ``ConfigurationError`` here when
-    the ``redis`` extra is missing)."""
-    if limit.shared is None:
-        return Pacer(limit, clock, sleep)
+    limit: RateLimit | None, clock: _defaults.Clock, sleep: _defaults.Sleep, access_key: str
+) -> Pacer | None:
+    """The pacer for ``limit`` (``None`` for none): a ``Pacer``, or a ``SharedPacer`` for the
+    account of ``access_key`` when ``limit.shared`` is set (which raises ``ConfigurationError``
+    here when the ``redis`` extra is missing). Both have the same two methods (``admit`` and
+    ``close``), so the transport does not care which it holds."""
+    if limit is None or limit.shared is None:
+        return None if limit is None else Pacer(limit, clock, sleep)
     from ._shared_ratelimit import SharedPacer
 
-    return SharedPacer(limit, clock, sleep, account=account)
+    return SharedPacer(limit, clock, sleep, account_id(access_key))

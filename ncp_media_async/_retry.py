@@ -16,10 +16,8 @@ them and the poller polls a target again after them, so the two can never disagr
 
 from __future__ import annotations
 
-import asyncio
 import enum
 import random
-import time
 from collections.abc import Iterator
 from typing import Final, Protocol
 
@@ -38,20 +36,6 @@ from .errors import (
     ResponseError,
     TransportError,
 )
-
-__all__ = [
-    "Action",
-    "BackoffGate",
-    "Decision",
-    "Outcome",
-    "RetryPolicy",
-    "Verdict",
-    "classify",
-    "decide",
-]
-
-Sleep = _defaults.Sleep
-Clock = _defaults.Clock
 
 #: HTTP statuses that are transient whatever their body says: request timeout, throttling, and
 #: the gateway's or a proxy's 500/502/503/504. Any other 5xx (501 Not Implemented, 505, ...) is a
@@ -90,15 +74,12 @@ def classify(error: BaseException) -> Verdict:
     """
     if isinstance(error, AuthenticationError | PermissionDeniedError | ClientClosedError):
         return Verdict.FATAL
-    if isinstance(error, ApiError):
-        return Verdict.TRANSIENT if error.status in TRANSIENT_STATUSES else Verdict.PERMANENT
-    if isinstance(error, OutcomeUnknownError | BodyTooLargeError):
-        return Verdict.PERMANENT
-    if isinstance(error, TransportError):
-        return Verdict.TRANSIENT if error.transient else Verdict.PERMANENT
-    if isinstance(error, ResponseError):
-        return Verdict.TRANSIENT
-    return Verdict.PERMANENT
+    transient = (
+        (isinstance(error, ApiError) and error.status in TRANSIENT_STATUSES)
+        or (isinstance(error, TransportError) and error.transient)
+        or isinstance(error, ResponseError)
+    ) and not isinstance(error, OutcomeUnknownError | BodyTooLargeError)
+    return Verdict.TRANSIENT if transient else Verdict.PERMANENT
 
 
 _seconds = _checks.field(_checks.seconds)
@@ -141,19 +122,15 @@ class RetryPolicy:
 
     def delays(self, rng: random.Random) -> Iterator[float]:
         """Full-jitter delays for retries 1, 2, ... (an infinite iterator)."""
-        for ceiling in self.ceilings():
-            yield rng.uniform(0.0, ceiling)
+        return (rng.uniform(0.0, ceiling) for ceiling in self.ceilings())
 
     def delay_for(self, error: BaseException, jittered: float) -> float:
         """The wait before the next attempt: ``Retry-After`` (capped) on a 429 or 503 that sent
         one, else ``jittered``."""
-        if (
-            isinstance(error, ApiError)
-            and error.status in RETRY_AFTER_STATUSES
-            and error.retry_after is not None
-        ):
-            return min(error.retry_after, self.retry_after_cap)
-        return jittered
+        after: float | None = getattr(error, "retry_after", None)  # an ``ApiError``'s
+        if after is None or getattr(error, "status", None) not in RETRY_AFTER_STATUSES:
+            return jittered
+        return min(after, self.retry_after_cap)
 
 
 class BackoffGate:
@@ -164,11 +141,9 @@ class BackoffGate:
     attempt: a batch slows down together instead of each task hammering on its own.
     """
 
-    __slots__ = ("_clock", "_open_at", "_sleep")
-
     refusal: Final = "the 429 back-off gate stays closed past the call's deadline"
 
-    def __init__(self, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
+    def __init__(self, clock: _defaults.Clock, sleep: _defaults.Sleep) -> None:
         self._clock = clock
         self._sleep = sleep
         self._open_at = 0.0

@@ -24,20 +24,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import secrets
 import socket
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final, cast
 
 from . import _defaults
 from ._ratelimit import Pacer, RateLimit, mask_url
 from .errors import ClientClosedError, ConfigurationError, SharedLimitError, shorten
-
-if TYPE_CHECKING:
-    import redis.asyncio as aioredis
-    from redis.commands.core import AsyncScript
-
-__all__ = ["CLIENT_NAME", "KEY_PREFIX", "SCRIPT", "SharedPacer"]
 
 logger: Final = logging.getLogger("ncp_media_async")
 
@@ -83,23 +78,12 @@ return {wait, participants, corrupt and 1 or 0}
 """
 
 
-def _redis_module() -> Any:
-    try:
-        import redis.asyncio
-        import redis.asyncio.retry
-        import redis.backoff
-    except ImportError:
-        raise ConfigurationError(
-            "RateLimit(shared=...) needs the redis extra: pip install 'ncp_media_async[redis]'"
-        ) from None
-    return redis
-
-
-class SharedPacer:
-    """Hands out send slots ``limit.spacing`` seconds apart on a timeline kept in Redis, shared
-    by every client using the same Redis URL, ``account`` (an ``account_id``) and
-    ``limit.name``. See ``RateLimit`` for the behaviour when Redis cannot be reached, when
-    another rate is recorded, and when the slot held is corrupt.
+class SharedPacer(Pacer):
+    """Hands out send slots ``limit.spacing`` seconds apart on a timeline kept in Redis at
+    ``limit.shared``, shared by every client using the same URL, ``account`` (an
+    ``account_id``) and ``limit.name``. See ``RateLimit`` for the behaviour when Redis cannot
+    be reached, when another rate is recorded, and when the slot held is corrupt. While Redis
+    cannot be reached, it paces this process alone, as a ``Pacer`` at its share of the limit.
 
     The Redis connections are opened in the running loop at the first ``admit`` (at most
     ``SHARED_LIMIT_CONNECTIONS``) and closed by ``close``. A caller cancelled while waiting
@@ -108,19 +92,40 @@ class SharedPacer:
     ``sleep``: deadlines are in that clock, every wait goes through that sleep.
     """
 
-    refusal = Pacer.refusal
-
     def __init__(
-        self, limit: RateLimit, clock: _defaults.Clock, sleep: _defaults.Sleep, *, account: str
+        self, limit: RateLimit, clock: _defaults.Clock, sleep: _defaults.Sleep, account: str
     ) -> None:
-        if limit.shared is None:
-            raise ValueError("SharedPacer needs a RateLimit with shared=")
-        self._redis_lib = _redis_module()  # a missing extra fails when the client is built
-        self.limit = limit
-        self._url = limit.shared
-        self._check_url()
-        self._clock = clock
-        self._sleep = sleep
+        super().__init__(limit, clock, sleep)
+        self._url = url = cast(str, limit.shared)  # make_pacer makes one for a shared limit
+        try:  # a missing extra fails when the client is built
+            import redis.asyncio
+            import redis.asyncio.retry
+            import redis.backoff
+        except ImportError:
+            raise ConfigurationError(
+                "RateLimit(shared=...) needs the redis extra: pip install 'ncp_media_async[redis]'"
+            ) from None
+        self._redis: Any = redis
+        try:  # a URL whose options redis-py cannot use fails here, not at every request
+            pool: Any = redis.asyncio.BlockingConnectionPool.from_url(
+                url,
+                max_connections=_defaults.SHARED_LIMIT_CONNECTIONS,
+                timeout=None,  # waiting for a connection is bounded by the call's timeout
+                socket_connect_timeout=_defaults.SHARED_LIMIT_REDIS_TIMEOUT,
+                socket_timeout=_defaults.SHARED_LIMIT_REDIS_TIMEOUT,
+                retry=redis.asyncio.retry.Retry(redis.backoff.NoBackoff(), 0),  # we fall back
+                client_name=CLIENT_NAME,  # what CLIENT LIST shows of these connections
+            )
+            pool.make_connection()  # builds one connection object; connects nothing
+        except (ValueError, TypeError, redis.RedisError) as exc:
+            raise ConfigurationError(
+                f"RateLimit(shared={mask_url(url)!r}) is not a URL redis-py can use: "
+                + shorten(str(exc), 200)
+            ) from None
+        # Nothing connects before the first reservation (in the running loop).
+        self._client = redis.asyncio.Redis(connection_pool=pool)
+        self._connections = asyncio.Semaphore(_defaults.SHARED_LIMIT_CONNECTIONS)
+        self._script = self._client.register_script(SCRIPT)
         key = f"{KEY_PREFIX}{account}:{limit.name}"
         self._keys = (key, key + ":members")
         self._rate = f"{limit.calls} per {limit.period:.12g} s"
@@ -133,18 +138,10 @@ class SharedPacer:
         self._args: list[int | str] = [spacing, round(live * 1e6), round(ahead * 1e6)]
         self._args += [self._rate, member]
         self._warned = False  # about a corrupt slot
-        self._client: aioredis.Redis | None = None
-        self._script: AsyncScript | None = None
         self._participants = 0
         self._down: str | None = None  # why Redis cannot be reached (None: it answers)
-        self._local: Pacer | None = None  # pacing alone, while Redis cannot be reached
         self._retry_at = 0.0  # when to ask Redis again, while it cannot be reached
-        self._probing = False
         self._closed = False
-
-    def __repr__(self) -> str:
-        state = "sharing" if self._down is None else "Redis unreachable"
-        return f"SharedPacer({self.limit!r}, {state})"
 
     async def admit(self, deadline: float | None = None) -> bool:
         """Wait for the next shared slot; False, at once and without a slot, if it falls after
@@ -154,24 +151,33 @@ class SharedPacer:
         "local"``), or ``SharedLimitError`` (``fallback="fail"``); one caller asks Redis again
         every ``SHARED_LIMIT_RETRY_INTERVAL`` seconds, the others do not wait for it.
         """
-        if self._closed:
-            raise ClientClosedError("this MediaClient is closed")
-        if self._down is not None and (self._probing or self._clock() < self._retry_at):
-            return await self._fallback().admit(deadline)
-        probing = self._down is not None
-        self._probing = probing
+        if self._down is not None:
+            if self._clock() < self._retry_at:
+                return await self._alone(deadline)
+            self._retry_at = self._clock() + _defaults.SHARED_LIMIT_RETRY_INTERVAL  # asking now
         try:
             wait = await self._reserve(deadline)
-        except (self._redis_lib.RedisError, OSError, TimeoutError) as exc:
+        except (self._redis.RedisError, OSError, TimeoutError) as exc:
             if self._closed:  # close() dropped the connection: Redis did not go away
                 raise ClientClosedError("the MediaClient was closed during the call") from None
-            self._went_down(exc)
-            return await self._fallback().admit(deadline)
-        finally:
-            if probing:
-                self._probing = False
+            self._retry_at = self._clock() + _defaults.SHARED_LIMIT_RETRY_INTERVAL
+            if self._down is None:  # say so once per outage
+                # redis-py's messages name host and port, never the password.
+                why = str(exc) or f"no answer within {_defaults.SHARED_LIMIT_REDIS_TIMEOUT:g} s"
+                self._down = shorten(f"{type(exc).__name__}: {why}", 200)
+                share = max(self.limit.processes, self._participants)
+                self._spacing = self.limit.share(share).spacing
+                then = f"pacing this process alone at 1/{share} of the limit"
+                if self.limit.fallback == "fail":
+                    then = "requests fail with SharedLimitError (fallback='fail')"
+                logger.warning(
+                    "shared rate limit %s: Redis cannot be reached (%s); %s until Redis answers "
+                    "again",
+                    self._what(), self._down, then,
+                )  # fmt: skip
+            return await self._alone(deadline)
         if self._down is not None:
-            self._down = self._local = None
+            self._down = None
             logger.info("shared rate limit %s: Redis answers again; sharing resumed", self._what())
         if wait is None:
             return False
@@ -179,18 +185,33 @@ class SharedPacer:
             await self._sleep(wait)
         return True
 
+    async def _alone(self, deadline: float | None) -> bool:
+        """A slot of this process's own share while Redis cannot be reached, or
+        ``SharedLimitError`` with ``fallback="fail"``."""
+        if self.limit.fallback == "fail":
+            raise SharedLimitError(
+                f"shared rate limit {self._what()}: Redis cannot be reached ({self._down}); "
+                "not sending (fallback='fail')"
+            )
+        return await super().admit(deadline)
+
     async def _reserve(self, deadline: float | None) -> float | None:
         """Reserve the next slot in Redis: seconds to wait for it, or None when it would come
         after ``deadline`` (then nothing is reserved)."""
-        max_wait = -1
-        if deadline is not None:
-            left = deadline - self._clock()
-            if left < 0:
-                return None
-            max_wait = int(left * 1_000_000)
-        script = self._connect()
-        async with asyncio.timeout(_defaults.SHARED_LIMIT_REDIS_TIMEOUT):
-            wait_us, count, note = await script(keys=self._keys, args=[*self._args, max_wait])
+        left = math.inf if deadline is None else deadline - self._clock()
+        if left < 0:
+            return None
+        max_wait = -1 if deadline is None else int(left * 1_000_000)
+        # The Redis timeout bounds the command, not the queue for one of the pool's connections
+        # (a batch of many calls queues there while Redis answers each command in time). A call
+        # that queued while Redis failed (or the client closed) does not ask it again.
+        retry_at = self._retry_at
+        async with self._connections:
+            if self._closed or (self._down is not None and self._retry_at != retry_at):
+                raise TimeoutError
+            async with asyncio.timeout(_defaults.SHARED_LIMIT_REDIS_TIMEOUT):
+                args = [*self._args, max_wait]
+                wait_us, count, note = await self._script(keys=self._keys, args=args)
         if wait_us == -2:
             theirs = shorten(note.decode(errors="replace"), 100)  # from Redis: bounded
             raise ConfigurationError(
@@ -202,80 +223,10 @@ class SharedPacer:
             logger.warning(
                 "shared rate limit %s: the next slot in Redis was unreadable, not written by "
                 "this library or further ahead than %s can produce; reset",
-                self._what(),
-                self._rate,
-            )
+                self._what(), self._rate,
+            )  # fmt: skip
         self._participants = int(count)
         return None if wait_us < 0 else int(wait_us) / 1_000_000
-
-    def _pool(self) -> Any:
-        """A Redis connection pool for the URL (connects nothing until used)."""
-        lib = self._redis_lib
-        timeout = _defaults.SHARED_LIMIT_REDIS_TIMEOUT
-        return lib.asyncio.BlockingConnectionPool.from_url(
-            self._url,
-            max_connections=_defaults.SHARED_LIMIT_CONNECTIONS,
-            timeout=None,  # waiting for a connection is bounded by the call's timeout
-            socket_connect_timeout=timeout,
-            socket_timeout=timeout,
-            retry=lib.asyncio.retry.Retry(lib.backoff.NoBackoff(), 0),  # we fall back
-            client_name=CLIENT_NAME,  # what CLIENT LIST shows of these connections
-        )
-
-    def _check_url(self) -> None:
-        """Refuse, when the client is built, a URL whose options redis-py cannot use
-        (``?socket_timeout=abc``, an unknown option): redis-py would raise a bare ``ValueError``
-        or ``TypeError`` at every request. Builds one connection object; connects nothing."""
-        try:
-            self._pool().make_connection()
-        except (ValueError, TypeError, self._redis_lib.RedisError) as exc:
-            raise ConfigurationError(
-                f"RateLimit(shared={mask_url(self._url)!r}) is not a URL redis-py can use: "
-                + shorten(str(exc), 200)
-            ) from None
-
-    def _connect(self) -> AsyncScript:
-        """The reservation script on this client's Redis connection pool, created on first
-        use (inside the running loop)."""
-        if self._script is None:
-            self._client = self._redis_lib.asyncio.Redis(connection_pool=self._pool())
-            self._script = self._client.register_script(SCRIPT)
-        return self._script
-
-    def _went_down(self, exc: BaseException) -> None:
-        """Redis failed: ask again in ``SHARED_LIMIT_RETRY_INTERVAL`` seconds; say so once per
-        outage (the first failure after Redis last answered)."""
-        self._retry_at = self._clock() + _defaults.SHARED_LIMIT_RETRY_INTERVAL
-        if self._down is not None:
-            return
-        self._down = _describe(exc)
-        if self.limit.fallback == "fail":
-            then = "requests fail with SharedLimitError (fallback='fail')"
-        else:
-            then = f"pacing this process alone at 1/{self._divisor()} of the limit"
-        logger.warning(
-            "shared rate limit %s: Redis cannot be reached (%s); %s until Redis answers again",
-            self._what(),
-            self._down,
-            then,
-        )
-
-    def _divisor(self) -> int:
-        """How many processes share the limit, as far as this one knows."""
-        return max(self.limit.processes, self._participants, 1)
-
-    def _fallback(self) -> Pacer:
-        """The pacer to use while Redis cannot be reached, or ``SharedLimitError`` with
-        ``fallback="fail"``."""
-        if self.limit.fallback == "fail":
-            raise SharedLimitError(
-                f"shared rate limit {self._what()}: Redis cannot be reached ({self._down}); "
-                "not sending (fallback='fail')"
-            )
-        local = self._local
-        if local is None:
-            local = self._local = Pacer(self.limit.share(self._divisor()), self._clock, self._sleep)
-        return local
 
     def _what(self) -> str:
         return f"{self.limit.name!r} at {mask_url(self._url)}"
@@ -283,14 +234,4 @@ class SharedPacer:
     async def close(self) -> None:
         """Close the Redis connections. Idempotent; the pacer cannot be used afterwards."""
         self._closed = True
-        client, self._client, self._script = self._client, None, None
-        if client is not None:
-            await client.aclose(close_connection_pool=True)
-
-
-def _describe(exc: BaseException) -> str:
-    """Why Redis failed, in one bounded line (redis-py's messages name host and port, never
-    the password)."""
-    if isinstance(exc, TimeoutError) and not str(exc):
-        return f"no answer within {_defaults.SHARED_LIMIT_REDIS_TIMEOUT:g} s"
-    return shorten(f"{type(exc).__name__}: {exc}", 200)
+        await self._client.aclose(close_connection_pool=True)

@@ -27,17 +27,6 @@ from collections.abc import Iterable
 from typing import Final
 from urllib.parse import quote
 
-__all__ = [
-    "ACCESS_KEY_HEADER",
-    "SIGNATURE_HEADER",
-    "TIMESTAMP_HEADER",
-    "Signer",
-    "encode_path",
-    "encode_query",
-    "sign",
-    "string_to_sign",
-]
-
 TIMESTAMP_HEADER: Final = "x-ncp-apigw-timestamp"
 ACCESS_KEY_HEADER: Final = "x-ncp-iam-access-key"
 SIGNATURE_HEADER: Final = "x-ncp-apigw-signature-v2"
@@ -67,24 +56,20 @@ class Signer:
     and never appears in ``repr``.
     """
 
-    __slots__ = ("_access_key", "_mac")
+    __slots__ = ("_mac", "access_key")
 
     def __init__(self, access_key: str, secret_key: str) -> None:
-        self._access_key = access_key
+        #: The access key id (not a secret: it travels in a header of every request).
+        self.access_key = access_key
         self._mac = hmac.new(secret_key.encode(), digestmod=hashlib.sha256)
 
     def __repr__(self) -> str:
-        return f"Signer(access_key={self._access_key[:4]!r}...)"
-
-    @property
-    def access_key(self) -> str:
-        """The access key id (not a secret: it travels in a header of every request)."""
-        return self._access_key
+        return f"Signer(access_key={self.access_key[:4]!r}...)"
 
     def signature(self, method: str, path_and_query: str, timestamp: str) -> str:
         """The signature-v2 header value for one attempt."""
         mac = self._mac.copy()
-        mac.update(string_to_sign(method, path_and_query, timestamp, self._access_key).encode())
+        mac.update(string_to_sign(method, path_and_query, timestamp, self.access_key).encode())
         return base64.b64encode(mac.digest()).decode("ascii")
 
     def headers(self, method: str, path_and_query: str, timestamp_ms: int) -> dict[str, str]:
@@ -92,7 +77,7 @@ class Signer:
         ts = str(timestamp_ms)
         return {
             TIMESTAMP_HEADER: ts,
-            ACCESS_KEY_HEADER: self._access_key,
+            ACCESS_KEY_HEADER: self.access_key,
             SIGNATURE_HEADER: self.signature(method, path_and_query, ts),
         }
 

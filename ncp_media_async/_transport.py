@@ -52,7 +52,7 @@ from yarl import URL
 from . import _defaults
 from ._config import Config
 from ._http import parse_http_date
-from ._ratelimit import account_id, make_pacer
+from ._ratelimit import make_pacer
 from ._retry import Action, BackoffGate, Outcome, decide
 from ._signing import Signer, encode_query
 from .errors import (
@@ -73,23 +73,16 @@ from .errors import (
 if TYPE_CHECKING:
     from ._otel import Otel
 
-__all__ = ["AttemptEvent", "Request", "Service", "Transport", "default_json_loads"]
 
 logger: Final = logging.getLogger("ncp_media_async")
 
 T = TypeVar("T")
 Query = Sequence[tuple[str, str | int]]
 
-#: Methods that are safe to send twice unless a resource says otherwise.
-_SAFE_METHODS: Final = frozenset({"GET", "HEAD"})
-#: How much of a body too large to read is read for the error's excerpt (bytes).
-_EXCERPT_BYTES: Final = _defaults.EXCERPT_CHARS * 4
 #: A query string in a library's message (aiohttp quotes the URL it was given).
 _QUERY: Final = re.compile(r"\?[^\s'\"<>)]*")
 #: ``getaddrinfo`` answers that mean the name does not exist (not a resolver hiccup).
-_NO_SUCH_NAME: Final = frozenset(
-    getattr(socket, name) for name in ("EAI_NONAME", "EAI_NODATA") if hasattr(socket, name)
-)
+_NO_SUCH_NAME: Final = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
 
 
 @functools.cache
@@ -120,6 +113,11 @@ def strict_json_loads(data: bytes | str) -> Any:
     return json.loads(data, parse_constant=_not_json, parse_float=_finite)
 
 
+def encode_json(value: Any) -> bytes:
+    """A request body: compact UTF-8 JSON."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def _not_json(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
@@ -131,24 +129,20 @@ def _finite(text: str) -> float:
     return value
 
 
-def encode_json(value: Any) -> bytes:
-    """A request body: compact UTF-8 JSON."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
-
-
 @attrs.frozen
 class Service:
     """Where one API lives and what it needs beyond the signature.
 
     ``name`` is what errors report (``"vod_station"``, ``"live_station"``, ``"media_ai"``);
-    ``base_url`` may carry a path prefix (a proxy, the financial zone), which is then part of what
-    is signed; ``headers`` go with every request to the service. ``content_type`` is sent on
-    ``GET`` and ``DELETE`` requests, which have no body (Live Station and Media Intelligence
-    show ``application/json`` on them; a request with a JSON body always says so, and a ``POST``
-    or ``PUT`` without one sends none, as the documents' examples do). ``refusal`` reads a success
-    body and says whether it is a refusal all the same (Media Intelligence can answer HTTP 200
-    with an error ``code``): it is then raised as the ``ApiError`` its code maps to. ``host``
-    (``host:port``) keys the per-host clock and names the host in errors.
+    ``base_url`` (without a trailing slash) may carry a path prefix (a proxy, the financial
+    zone), which is then part of what is signed; ``headers`` go with every request to the
+    service. ``content_type`` is sent on ``GET`` and ``DELETE`` requests, which have no body
+    (Live Station and Media Intelligence show ``application/json`` on them; a request with a
+    JSON body always says so, and a ``POST`` or ``PUT`` without one sends none, as the
+    documents' examples do). ``refusal`` reads a success body and says whether it is a refusal
+    all the same (Media Intelligence can answer HTTP 200 with an error ``code``): it is then
+    raised as the ``ApiError`` its code maps to. ``host`` (``host:port``) keys the per-host
+    clock and names the host in errors.
     """
 
     name: str
@@ -157,27 +151,23 @@ class Service:
     content_type: str | None = None
     refusal: Callable[[Any], bool] | None = None
     host: str = attrs.field(init=False)
-    root: str = attrs.field(init=False)  # ``base_url`` without a trailing slash
 
     @host.default
     def _host(self) -> str:
         url = URL(self.base_url)
-        return f"{url.host}:{url.port}" if url.port else str(url.host)
-
-    @root.default
-    def _root(self) -> str:
-        return self.base_url.rstrip("/")
+        return f"{url.host}:{url.port}"
 
 
 @attrs.frozen
 class Request:
     """One call, as the transport sends it (every attempt signs it afresh).
 
-    ``url`` is the base URL plus the encoded ``path?query``, sent exactly as is; ``body`` is the
-    JSON body, encoded once. ``idempotent`` says whether sending it twice is harmless: a request
-    that is not is only sent again when it cannot have reached the service (the connection was
-    never made, the gateway answered 429, or it rejected the timestamp). ``deadline`` is the
-    ``monotonic`` time (seconds) by which the call gives up, waits included.
+    ``url`` is the base URL plus the encoded ``path?query``, sent exactly as is (its
+    ``raw_path_qs`` is what is signed); ``body`` is the JSON body, encoded once. ``idempotent``
+    says whether sending it twice is harmless: a request that is not is only sent again when it
+    cannot have reached the service (the connection was never made, the gateway answered 429,
+    or it rejected the timestamp). ``deadline`` is the ``monotonic`` time (seconds) by which the
+    call gives up, waits included.
     """
 
     method: str
@@ -186,11 +176,6 @@ class Request:
     body: bytes | None = None
     idempotent: bool = True
     deadline: float | None = None
-
-    @property
-    def path_qs(self) -> str:
-        """The encoded ``path?query``: what is signed."""
-        return self.url.raw_path_qs
 
     @property
     def label(self) -> str:
@@ -219,10 +204,11 @@ class AttemptEvent:
 
 @attrs.define
 class _Answer(Generic[T]):
-    """What one attempt gave: a value, or an error with what ``decide`` needs (``sent`` is False
-    only when the request certainly did not leave; ``timed_out``: no answer came in time).
-    ``date`` is the raw ``Date`` header."""
+    """What one attempt gave: a value, or an error with what ``decide`` needs (``status``: the
+    HTTP status, ``None`` when no answer came; ``sent`` is False only when the request certainly
+    did not leave; ``timed_out``: no answer came in time). ``date`` is the raw ``Date`` header."""
 
+    started: float  # the client's ``monotonic`` time when it began
     value: T | None = None
     error: NcpError | None = None
     status: int | None = None
@@ -258,10 +244,9 @@ class _HostClock:
         if self.probe is None:  # the first request: it goes, the others wait for its answer
             self.probe = asyncio.get_running_loop().create_future()
             return True
-        transport = self._transport
-        hold = min(transport.config.connect_timeout, transport.config.timeout)
-        if deadline is not None:
-            hold = min(hold, deadline - transport.monotonic())
+        transport, config = self._transport, self._transport.config
+        left = math.inf if deadline is None else deadline - transport.monotonic()
+        hold = min(config.connect_timeout, config.timeout, left)
         if hold > 0:  # in the loop's time: the hold is for an answer, not a pause to inject
             await asyncio.wait(
                 (self.probe, transport.closing()), timeout=hold, return_when=asyncio.FIRST_COMPLETED
@@ -316,75 +301,46 @@ class Transport:
     """
 
     def __init__(
-        self,
-        signer: Signer,
-        config: Config,
-        session: aiohttp.ClientSession | None = None,
+        self, signer: Signer, config: Config, session: aiohttp.ClientSession | None = None
     ) -> None:
         self._signer = signer
         self.config = config
         self.policy = config.retry_policy
-        self._timeout = aiohttp.ClientTimeout(
-            total=config.timeout, sock_connect=config.connect_timeout
-        )
         self._session = session
         self._owns_session = session is None
-        if session is not None:
-            session._retry_connection = False
         self._loads = config.json_loads or default_json_loads()
-        self._clock = config.clock
         self.monotonic = config.monotonic
-        self._sleep = config.sleep
         self._rng = config.rng or random.Random()
         self.gate = BackoffGate(config.monotonic, self.pause)
-        self.pacer = (
-            None
-            if config.rate_limit is None
-            else make_pacer(
-                config.rate_limit,
-                config.monotonic,
-                self.pause,
-                account=account_id(signer.access_key),
-            )
-        )
+        self.pacer = make_pacer(config.rate_limit, config.monotonic, self.pause, signer.access_key)
         self._steps = (self.gate,) if self.pacer is None else (self.gate, self.pacer)
         self._hosts: dict[str, _HostClock] = {}
-        self._closed = False
+        self.closed = False  # whether close() was called
         self._closing: asyncio.Future[None] | None = None  # done once close() is called
         self.otel = telemetry()
 
     # -- session and waits ----------------------------------------------------------------------
 
     def _get_session(self) -> aiohttp.ClientSession:
-        if self._closed:
+        if self.closed:
             raise ClientClosedError("this MediaClient is closed")
-        session = self._session
-        if session is None:
-            # Created on first use, inside the running loop, as aiohttp requires.
-            session = self._session = aiohttp.ClientSession(
+        if self._session is None:  # created on first use, inside the running loop (aiohttp's rule)
+            self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self.config.max_connections),
-                timeout=self._timeout,
                 trace_configs=list(self.config.trace_configs or ()) or None,
-                raise_for_status=False,
             )
-            session._retry_connection = False  # see the class docstring
-        elif not self._owns_session and session.closed:
+        elif not self._owns_session and self._session.closed:
             raise ClientClosedError("the aiohttp session given to this MediaClient is closed")
-        return session
-
-    @property
-    def connection_limit(self) -> int | None:
-        """The most connections the session will open at once (``None``: no limit)."""
-        if self._session is None or self._owns_session:
-            return self.config.max_connections
-        connector = self._session.connector
-        return (connector.limit or None) if connector is not None else None
+        self._session._retry_connection = False  # see the class docstring
+        return self._session
 
     def concurrency(self, wanted: int, what: str) -> int:
         """``wanted`` concurrent requests, capped at the connection limit (with a warning):
         more would only queue inside aiohttp's connector, costing CPU for nothing."""
-        limit = self.connection_limit
-        if limit is None or wanted <= limit:
+        limit = self.config.max_connections
+        if not self._owns_session:  # the caller's connector: 0 when unlimited (or closed)
+            limit = getattr(self._session and self._session.connector, "limit", 0)
+        if not limit or wanted <= limit:
             return wanted
         logger.warning(
             "%s(concurrency=%d) is capped at the client's %d connections; "
@@ -397,19 +353,14 @@ class Transport:
         """Close the session if this transport created it, and the rate limit's connections
         (a shared one's Redis). Idempotent. Calls in flight end at once with
         ``ClientClosedError`` (or ``OutcomeUnknownError``: a write that may have been sent)."""
-        self._closed = True
-        if self._closing is not None and not self._closing.done():
-            self._closing.set_result(None)
+        self.closed = True
+        if not (closing := self.closing()).done():
+            closing.set_result(None)
         session, self._session = self._session, None
         if session is not None and self._owns_session:
             await session.close()
         if self.pacer is not None:
             await self.pacer.close()
-
-    @property
-    def closed(self) -> bool:
-        """Whether ``close()`` was called."""
-        return self._closed
 
     def closing(self) -> asyncio.Future[None]:
         """A future that ``close()`` completes: what every wait of the client waits on too."""
@@ -420,14 +371,12 @@ class Transport:
     async def pause(self, seconds: float) -> None:
         """The injected ``sleep(seconds)``, ended early by ``close()`` (``ClientClosedError``):
         every back-off and pacing wait of the client, and every wait's interval."""
-        if self._closed:
-            raise ClientClosedError("this MediaClient is closed")
-        sleeper = asyncio.ensure_future(self._sleep(seconds))
+        sleeper = asyncio.ensure_future(self.config.sleep(seconds))
         try:
             await asyncio.wait((sleeper, self.closing()), return_when=asyncio.FIRST_COMPLETED)
         finally:
             sleeper.cancel()
-        if self._closed:
+        if self.closed:
             raise ClientClosedError("the MediaClient was closed while the call waited")
         sleeper.result()  # an injected sleep that failed says so
 
@@ -435,36 +384,10 @@ class Transport:
         """Seconds the gateway's clock at ``host`` is ahead of the local one (0 until learnt);
         without a host, the offset of the host that taught one most recently."""
         if host is not None:
-            clock = self._hosts.get(host)
-            return 0.0 if clock is None else clock.offset
-        offsets = [c.offset for c in self._hosts.values() if c.offset]
-        return offsets[-1] if offsets else 0.0
+            return self._hosts[host].offset if host in self._hosts else 0.0
+        return next((c.offset for c in reversed(self._hosts.values()) if c.offset), 0.0)
 
     # -- requests -------------------------------------------------------------------------------
-
-    def request(
-        self,
-        service: Service,
-        method: str,
-        path: str,
-        query: Query = (),
-        *,
-        json: Any = None,
-        idempotent: bool | None = None,
-    ) -> Request:
-        """A ``Request`` for an encoded ``path`` (``_signing.encode_path``) and ``query``
-        (encoded here, in the given order), with the policy's deadline from now. ``idempotent``
-        defaults to True for GET and HEAD only."""
-        path_qs = f"{path}?{encode_query(query)}" if query else path
-        deadline = self.policy.deadline
-        return Request(
-            method,
-            service,
-            URL(service.root + path_qs, encoded=True),
-            None if json is None else encode_json(json),
-            method in _SAFE_METHODS if idempotent is None else idempotent,
-            None if deadline is None else self.monotonic() + deadline,
-        )
 
     def call(
         self,
@@ -477,10 +400,23 @@ class Transport:
         json: Any = None,
         idempotent: bool | None = None,
     ) -> Coroutine[Any, Any, T]:
-        """Build a ``Request`` (see ``request``) and return the coroutine that ``send``s it (a
-        plain function: every suspension resumes through each coroutine that awaits it, so the
-        layers between a resource method and the attempt are kept to ``send`` alone)."""
-        request = self.request(service, method, path, query, json=json, idempotent=idempotent)
+        """The coroutine that ``send``s a ``Request`` for an encoded ``path``
+        (``_signing.encode_path``) and ``query`` (encoded here, in the given order), with the
+        policy's deadline from now. ``idempotent`` defaults to True for GET and HEAD only.
+
+        A plain function: every suspension resumes through each coroutine that awaits it, so
+        the layers between a resource method and the attempt are kept to ``send`` alone.
+        """
+        path_qs = f"{path}?{encode_query(query)}" if query else path
+        deadline = self.policy.deadline
+        request = Request(
+            method,
+            service,
+            URL(service.base_url + path_qs, encoded=True),
+            None if json is None else encode_json(json),
+            method in ("GET", "HEAD") if idempotent is None else idempotent,
+            None if deadline is None else self.monotonic() + deadline,
+        )
         return self.send(request, parse)
 
     async def send(self, request: Request, parse: Callable[[Any], T]) -> T:
@@ -491,15 +427,13 @@ class Transport:
         that may have taken effect, ``RequestTimeoutError`` for a read that timed out),
         ``ResponseError`` or ``ClientClosedError``.
         """
-        if self._closed:  # fail fast, before any waiting
+        if self.closed:  # fail fast, before any waiting
             raise ClientClosedError("this MediaClient is closed")
-        host = self._hosts.get(request.service.host)
-        if host is None:
+        if (host := self._hosts.get(request.service.host)) is None:
             host = self._hosts[request.service.host] = _HostClock(self)
         probe = host.probe is None and not host.answered  # this call goes first to its host
         delays: Iterator[float] | None = None  # the back-off, drawn only after a failure
-        attempt, resigned = 0, False
-        last: NcpError | None = None
+        attempt, resigned, last = 0, False, None
         otel = self.otel
         try:
             while True:
@@ -507,25 +441,26 @@ class Transport:
                     otel.event("ncp.gate", {"ncp.delay": closed})
                 for step in (host, *self._steps):
                     if not await step.admit(request.deadline):
-                        raise last or self._gave_up(request, attempt, step.refusal)
-                started = self.monotonic()
+                        raise last or TransportError(
+                            f"gave up: {step.refusal} ({self.policy.deadline:g} s); "
+                            "the request was not sent",
+                            host=request.service.host, request=request.label, attempts=attempt,
+                        )  # fmt: skip
                 attempt += 1
                 offset = host.offset
                 answer = await self._attempt(request, parse, offset, attempt)
                 if probe:
                     probe = False
                     host.release(wake=not answer.timed_out)
-                error = answer.error
-                if error is None:
-                    if answer.date != host.last_date:  # ``Date`` moves once a second
-                        host.learn(answer.date, offset, self._clock(), rejected=False)
-                    self._report(request, attempt, answer.status, started, None, None)
+                if (error := answer.error) is None:
+                    host.learn(answer.date, offset, self.config.clock(), rejected=False)
+                    self._report(request, attempt, answer, None)
                     return answer.value  # type: ignore[return-value]
                 last = error
                 # A rejection always teaches the clock (a second one corrects a bogus first
                 # ``Date``); ``decide`` re-signs a call once.
                 skewed = answer.status == 401 and host.learn(
-                    answer.date, offset, self._clock(), rejected=True
+                    answer.date, offset, self.config.clock(), rejected=True
                 )
                 delays = delays or self.policy.delays(self._rng)
                 decision = decide(
@@ -540,22 +475,19 @@ class Transport:
                 if decision.gate:
                     self.gate.trip(decision.gate)
                 retry_in = None if decision.action is Action.RAISE else decision.delay
-                self._report(request, attempt, answer.status, started, error, retry_in)
+                self._report(request, attempt, answer, retry_in)
                 if decision.action is Action.RAISE:
-                    if isinstance(error, TransportError):
-                        error.attempts = attempt
                     raise error
                 if decision.action is Action.RESIGN:
                     if otel is not None:
                         otel.event("ncp.resign", {"ncp.clock_offset": host.offset})
                     resigned = True
                     continue
-                if logger.isEnabledFor(logging.WARNING):
-                    logger.warning(
-                        "retrying %s in %.3f s after %s (attempt %d of %d)",
-                        request.label, decision.delay, _reason(error), attempt,
-                        self.policy.max_retries + 1,
-                    )  # fmt: skip
+                reason = f"HTTP {error.status}" if isinstance(error, ApiError) else error.args[0]
+                logger.warning(
+                    "retrying %s in %.3f s after %s (attempt %d of %d)",
+                    request.label, decision.delay, reason, attempt, self.policy.max_retries + 1,
+                )  # fmt: skip
                 if answer.status != 429:  # after a 429 the next admission waits at the gate
                     if otel is not None:
                         reason = otel.error_type(answer.status, error)
@@ -566,40 +498,28 @@ class Transport:
             if probe:
                 host.release()
 
-    def _gave_up(self, request: Request, attempts: int, why: str) -> TransportError:
-        return TransportError(
-            f"gave up: {why} ({self.policy.deadline:g} s); the request was not sent",
-            host=request.service.host,
-            request=request.label,
-            attempts=attempts,
-        )
-
     async def _attempt(
         self, request: Request, parse: Callable[[Any], T], offset: float, attempt: int
     ) -> _Answer[T]:
-        session = self._get_session()
-        stamp = int((self._clock() + offset) * 1000)
-        service = request.service
-        signed = self._signer.headers(request.method, request.path_qs, stamp)
+        answer = _Answer[T](self.monotonic())
+        service, config = request.service, self.config
+        stamp = int((config.clock() + offset) * 1000)
+        signed = self._signer.headers(request.method, request.url.raw_path_qs, stamp)
         headers = {**service.headers, **signed}
         if request.body is not None:
             headers["Content-Type"] = "application/json"
         elif service.content_type and request.method in ("GET", "DELETE"):
             headers["Content-Type"] = service.content_type
-        timeout = self._timeout
-        if request.deadline is not None:
-            remaining = request.deadline - self.monotonic()
-            if remaining < self.config.timeout:
-                # The call's deadline is nearer than one attempt's timeout: the attempt gets less.
-                timeout = aiohttp.ClientTimeout(
-                    total=max(remaining, 0.001), sock_connect=self.config.connect_timeout
-                )
+        # The call's deadline, when nearer than one attempt's timeout, gives the attempt less.
+        left = math.inf if request.deadline is None else request.deadline - self.monotonic()
+        total = min(config.timeout, max(left, 0.001))
+        timeout = aiohttp.ClientTimeout(total=total, sock_connect=config.connect_timeout)
         try:
             # No redirects: a signature is only valid for the path it was made for. The status
             # is read here whatever a caller-owned session's ``raise_for_status`` says, and
             # bodies are always inflated (the size limit counts inflated bytes). No automatic
             # ``Content-Type``: aiohttp would add one to a ``PUT`` without a body.
-            async with session.request(
+            async with self._get_session().request(
                 request.method,
                 request.url,
                 headers=headers,
@@ -610,124 +530,86 @@ class Transport:
                 auto_decompress=True,
                 skip_auto_headers=("Content-Type",),
             ) as resp:
-                status = resp.status
-                success = 200 <= status < 300
-                limit = self.config.max_body_size
+                success = 200 <= resp.status < 300
+                limit = config.max_body_size
                 body, complete = await _read(
                     resp, limit if success else min(limit, _defaults.MAX_ERROR_BODY)
                 )
                 if not complete:
                     resp.close()  # unread bytes remain: the connection cannot be reused
-                received = resp.headers
-                date = received.get("Date")
         except (aiohttp.ClientError, TimeoutError) as exc:
-            return self._connection_failure(request, exc, attempt)
+            # Not sent when the connection was never made. ``ClientClosedError`` when
+            # ``close()`` broke it (unless a write may have been sent).
+            answer.sent = not isinstance(
+                exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError
+            )
+            if self.closed and (request.idempotent or not answer.sent):
+                raise ClientClosedError("the MediaClient was closed during the call") from None
+            what, transient = _describe(exc, service.host)
+            answer.timed_out = isinstance(exc, TimeoutError)
+            cls = RequestTimeoutError if answer.timed_out else TransportError
+            if answer.sent and not request.idempotent:
+                cls = OutcomeUnknownError
+                what += "; the request may have reached the server and was not sent again"
+            answer.error = cls(
+                what, host=service.host, request=request.label, attempts=attempt,
+                transient=transient,
+            )  # fmt: skip
+            return answer
         except (asyncio.CancelledError, RuntimeError):
             # ``close()`` cancels the waits for a pooled connection and closes the session
             # under requests about to start: neither sent anything.
             task = asyncio.current_task()
-            if self._closed and (task is None or not task.cancelling()):
+            if self.closed and (task is None or not task.cancelling()):
                 raise ClientClosedError("the MediaClient was closed during the call") from None
             raise
-
-        if not success or not complete:
-            body = scrub(body, signed.values())
-        if not success:
-            # A ``Retry-After`` date is the gateway's time: read it by the gateway's clock as
-            # far as it is known (the local clock may be minutes off).
-            error = error_from_response(
-                status, body, service=service.name, request=request.label,
-                retry_after=received.get("Retry-After"), now=self._clock() + offset,
-            )  # fmt: skip
-            return _Answer(error=error, status=status, date=date)
-        if not complete:
-            too_large = BodyTooLargeError(
-                f"response body exceeds max_body_size ({limit:,} bytes)",
-                excerpt=excerpt(body), request=request.label,
-            )  # fmt: skip
-            return _Answer(error=too_large, status=status)
+        answer.status, answer.date = resp.status, resp.headers.get("Date")
         try:
-            data = self._loads(body) if body else None
-        except (ValueError, UnicodeDecodeError, RecursionError):
-            return _Answer(error=_unreadable("body is not valid JSON", body, signed, request))
-        if service.refusal is not None and service.refusal(data):
-            error = error_from_response(
-                status, scrub(body, signed.values()), service=service.name,
-                request=request.label, now=self._clock() + offset,
+            if success and complete:
+                try:
+                    data = self._loads(body) if body else None
+                except (ValueError, UnicodeDecodeError, RecursionError):
+                    raise ResponseError("body is not valid JSON") from None
+                if service.refusal is None or not service.refusal(data):
+                    try:
+                        answer.value = parse(data)
+                    except RecursionError:
+                        raise ResponseError("body is nested too deeply") from None
+                    return answer
+            elif success:
+                raise BodyTooLargeError(f"response body exceeds max_body_size ({limit:,} bytes)")
+            # A refusal, or an error status. A ``Retry-After`` date is the gateway's time: read
+            # it by the gateway's clock as far as it is known (the local clock may be minutes off).
+            answer.error = error_from_response(
+                resp.status, scrub(body, signed.values()), service=service.name,
+                request=request.label, retry_after=resp.headers.get("Retry-After"),
+                now=config.clock() + offset,
             )  # fmt: skip
-            return _Answer(error=error, status=status)
-        try:
-            return _Answer(value=parse(data), status=status, date=date)
         except ResponseError as exc:  # its message may quote a value of the body
             exc.request = request.label
             exc.excerpt = excerpt(scrub(body, signed.values()))
             exc.args = (scrub(str(exc.args[0]).encode(), signed.values()).decode(),)
-            return _Answer(error=exc, status=status)
-        except RecursionError:
-            return _Answer(error=_unreadable("body is nested too deeply", body, signed, request))
-
-    def _connection_failure(
-        self, request: Request, exc: BaseException, attempt: int
-    ) -> _Answer[Any]:
-        """A failed connection as an outcome: not sent when the connection was never made.
-        ``ClientClosedError`` when ``close()`` broke it (unless a write may have been sent)."""
-        sent = not isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError)
-        if self._closed and (request.idempotent or not sent):
-            raise ClientClosedError("the MediaClient was closed during the call") from None
-        what, transient = _describe(exc, request)
-        cls: type[TransportError] = (
-            RequestTimeoutError if isinstance(exc, TimeoutError) else TransportError
-        )
-        if sent and not request.idempotent:
-            cls = OutcomeUnknownError
-            what += "; the request may have reached the server and was not sent again"
-        error = cls(
-            what, host=request.service.host, request=request.label, attempts=attempt,
-            transient=transient,
-        )  # fmt: skip
-        return _Answer(error=error, sent=sent, timed_out=isinstance(exc, TimeoutError))
-
-    # -- observability --------------------------------------------------------------------------
+            answer.error = exc
+        return answer
 
     def _report(
-        self,
-        request: Request,
-        attempt: int,
-        status: int | None,
-        started: float,
-        error: NcpError | None,
-        retry_in: float | None,
+        self, request: Request, attempt: int, answer: _Answer[Any], retry_in: float | None
     ) -> None:
         """One DEBUG line per attempt, the ``on_attempt`` hook, and OpenTelemetry's span and
-        histogram point (``_otel``); free when none is on."""
-        hook = self.config.on_attempt
-        debug = logger.isEnabledFor(logging.DEBUG)
-        otel = self.otel
-        if hook is None and not debug and otel is None:
-            return
-        elapsed_ms = (self.monotonic() - started) * 1000.0
-        if otel is not None:
-            otel.attempt(request, attempt, status, elapsed_ms / 1000.0, error)
+        histogram point (``_otel``)."""
+        status, error = answer.status, answer.error
+        elapsed_ms = (self.monotonic() - answer.started) * 1000.0
+        if self.otel is not None:
+            self.otel.attempt(request, attempt, status, elapsed_ms / 1000.0, error)
         path = request.url.raw_path
-        if debug:
-            outcome = status if status is not None else (error.args[0] if error else "?")
-            logger.debug(
-                "%s %s -> %s (attempt %d, %.1f ms)",
-                request.method, path, outcome, attempt, elapsed_ms,
-            )  # fmt: skip
-        if hook is not None:
-            hook(
-                AttemptEvent(
-                    service=request.service.name,
-                    method=request.method,
-                    path=path,
-                    attempt=attempt,
-                    status=status,
-                    elapsed_ms=elapsed_ms,
-                    error=None if error is None else str(error),
-                    retry_in=retry_in,
-                )
-            )
+        outcome = error.args[0] if status is None and error else status
+        logger.debug(
+            "%s %s -> %s (attempt %d, %.1f ms)", request.method, path, outcome, attempt, elapsed_ms
+        )
+        if (hook := self.config.on_attempt) is not None:
+            text = None if error is None else str(error)
+            hook(AttemptEvent(request.service.name, request.method, path, attempt, status,
+                              elapsed_ms, text, retry_in))  # fmt: skip
 
 
 async def _read(resp: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
@@ -742,46 +624,28 @@ async def _read(resp: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
     declared = resp.content_length
     if declared is not None and "Content-Encoding" not in resp.headers:
         if declared > limit:
-            return await resp.content.read(min(limit, _EXCERPT_BYTES)), False
+            # only as far as an error's excerpt needs (bytes)
+            return await resp.content.read(min(limit, _defaults.EXCERPT_CHARS * 4)), False
         return await resp.read(), True
-    chunks: list[bytes] = []
-    size = 0
+    body = bytearray()
     async for chunk in resp.content.iter_any():
-        size += len(chunk)
-        chunks.append(chunk)
-        if size > limit:
-            return b"".join(chunks)[:limit], False
-    return b"".join(chunks), True
+        body += chunk
+        if len(body) > limit:
+            return bytes(body[:limit]), False
+    return bytes(body), True
 
 
-def _unreadable(
-    why: str, body: bytes, signed: Mapping[str, str], request: Request
-) -> ResponseError:
-    return ResponseError(why, excerpt=excerpt(scrub(body, signed.values())), request=request.label)
-
-
-def _reason(error: NcpError) -> str:
-    """Why an attempt failed, in a few words, for the retry warning."""
-    if isinstance(error, ApiError):
-        return f"HTTP {error.status}"
-    return str(error.args[0]) if error.args else type(error).__name__
-
-
-def _describe(exc: BaseException, request: Request) -> tuple[str, bool]:
+def _describe(exc: BaseException, where: str) -> tuple[str, bool]:
     """A one-line description of a connection failure, free of headers, credentials and query
     strings, and whether it may pass by itself (``transient``). A host name that does not
     exist and TLS spoken to a plain-HTTP port will not: those say what is likely wrong."""
-    where = request.service.host
     if isinstance(exc, aiohttp.ClientConnectorError):
         os_error = exc.os_error
         if isinstance(os_error, socket.gaierror) and os_error.errno in _NO_SUCH_NAME:
             return f"cannot resolve the host name of {where}: check the endpoint URL", False
         if isinstance(exc, aiohttp.ClientSSLError) and "WRONG_VERSION_NUMBER" in str(exc):
-            return (
-                f"{where} does not speak TLS on that port (WRONG_VERSION_NUMBER): "
-                "is the endpoint http:// rather than https://?",
-                False,
-            )
+            hint = "is the endpoint http:// rather than https://?"
+            return f"{where} does not speak TLS on that port (WRONG_VERSION_NUMBER): {hint}", False
         return f"cannot connect: {os_error.strerror or os_error}", True
     if isinstance(exc, TimeoutError):
         return "timed out", True

@@ -5,7 +5,6 @@ from __future__ import annotations
 import configparser
 import os
 from collections.abc import Iterator, Mapping
-from types import TracebackType
 from typing import Any, Final, Unpack
 
 import aiohttp
@@ -31,10 +30,7 @@ __all__ = ["ENDPOINT_ENV", "Credentials", "Endpoints", "MediaClient"]
 ENDPOINT_ENV: Final = "NCP_MEDIA_ENDPOINT"
 
 
-def _mask(access_key: str) -> str:
-    return access_key[:4] + "…" if len(access_key) > 4 else "…"
-
-
+@_checks.field
 def _check_key(name: str, value: object) -> None:
     """A key is a non-empty string with no whitespace around it (the error never quotes it)."""
     if not isinstance(value, str) or not value.strip():
@@ -61,20 +57,12 @@ class Credentials:
         ```
     """
 
-    access_key: str = attrs.field()
-    secret_key: str = attrs.field()
-
-    @access_key.validator
-    def _check_access_key(self, attribute: attrs.Attribute[str], value: str) -> None:
-        _check_key("access_key", value)
-        check_header_value("access_key", value)
-
-    @secret_key.validator
-    def _check_secret_key(self, attribute: attrs.Attribute[str], value: str) -> None:
-        _check_key("secret_key", value)
+    access_key: str = attrs.field(validator=[_check_key, _checks.field(check_header_value)])
+    secret_key: str = attrs.field(validator=_check_key)
 
     def __repr__(self) -> str:
-        return f"Credentials(access_key={_mask(self.access_key)!r}, secret_key=<hidden>)"
+        shown = self.access_key[:4] + "…" if len(self.access_key) > 4 else "…"
+        return f"Credentials(access_key={shown!r}, secret_key=<hidden>)"
 
     __str__ = __repr__
 
@@ -269,8 +257,7 @@ class Endpoints:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Endpoints:
         """``Endpoints.at($NCP_MEDIA_ENDPOINT)`` when that is set, else the public zone."""
-        env = os.environ if environ is None else environ
-        url = env.get(ENDPOINT_ENV)
+        url = (os.environ if environ is None else environ).get(ENDPOINT_ENV)
         if not url:
             return cls()
         try:
@@ -350,34 +337,28 @@ class MediaClient:
         if session is not None and not isinstance(session, aiohttp.ClientSession):
             raise TypeError("session must be an aiohttp.ClientSession")
         self.config = Config(**options)
-        self._transport = Transport(
-            Signer(self.credentials.access_key, self.credentials.secret_key),
-            self.config,
-            session,
-        )
+        signer = Signer(self.credentials.access_key, self.credentials.secret_key)
+        self._transport = Transport(signer, self.config, session)
         # Sent with every request of a service (Live Station requires its region header); a
         # resource class says what else its service needs (``Resource.content_type``, ...).
         common = {"User-Agent": _defaults.USER_AGENT, "Accept": "application/json"}
         region = self.config.region_code or self.endpoints.live_station_region
         #: VOD Station: encodings, categories, channels, statistics, channel events.
         self.vod_station = VodStation(self._transport, self._service(VodStation, common))
+        live = self._service(LiveStation, {**common, "x-ncp-region_code": region})
         #: Live Station: channels, recordings.
-        self.live_station = LiveStation(
-            self._transport,
-            self._service(LiveStation, {**common, "x-ncp-region_code": region}),
-        )
+        self.live_station = LiveStation(self._transport, live)
         #: Media Intelligence (formerly Media AI Understanding; the attribute keeps its name):
         #: workspaces, assets, imports, indexes.
         self.media_ai = MediaAI(self._transport, self._service(MediaAI, common))
 
     def _service(self, resource: type[Resource], headers: Mapping[str, str]) -> Service | str:
         """The ``Service`` of ``resource`` in this zone, or why it cannot be called."""
-        name = resource.name
-        url = self.endpoints.service_url(name)
+        url = self.endpoints.service_url(resource.name)
         if url is None:
             zone = self.endpoints.zone
             return f"{resource.title} is not offered in the {zone} zone (Endpoints.{zone}())"
-        return Service(name, url, headers, resource.content_type, resource.refused)
+        return Service(resource.name, url, headers, resource.content_type, resource.refused)
 
     def __repr__(self) -> str:
         return f"MediaClient({self.credentials!r}, endpoints={self.endpoints!r})"
@@ -404,10 +385,5 @@ class MediaClient:
     async def __aenter__(self) -> MediaClient:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
