@@ -149,36 +149,37 @@ class LiveEventCode(OpenStrEnum):
 
     An old page spells some codes in mixed case (``PUBLISH_Start``): codes are read
     case-insensitively. Codes the documents do not list are kept as they come.
+
+    * ``STREAM_RESERVE``: the channel was created.
+    * ``STREAM_UPDATE``: the channel's settings changed.
+    * ``PUBLISH_START``: a stream started coming in.
+    * ``PUBLISH_END``: the stream stopped.
+    * ``THUMBNAIL_CREATE``: a thumbnail was created.
+    * ``SIMULCAST_STATUS_CHANGE``: a re-stream target changed state.
+    * ``ONAIR_START``: recording started.
+    * ``ONAIR_END``: recording ended.
+    * ``PUBLISH_OVER_THRESHOLD``: the incoming bit rate is over the channel's threshold.
+    * ``RTMP_MAIN_STREAM_ENABLED``: the main ingest stream is in use.
+    * ``RTMP_BACKUP_STREAM_ENABLED``: switched to the backup ingest stream.
+    * ``BACKUP_SESSION_STREAMING_CONNECTED``: the backup ingest session connected.
+    * ``BACKUP_SESSION_STREAMING_DISCONNECTED``: the backup ingest session disconnected.
+    * ``STREAM_FINISH``: the channel can no longer be used (contact support).
     """
 
     STREAM_RESERVE = "STREAM_RESERVE"
-    """The channel was created."""
     STREAM_UPDATE = "STREAM_UPDATE"
-    """The channel's settings changed."""
     PUBLISH_START = "PUBLISH_START"
-    """A stream started coming in."""
     PUBLISH_END = "PUBLISH_END"
-    """The stream stopped."""
     THUMBNAIL_CREATE = "THUMBNAIL_CREATE"
-    """A thumbnail was created."""
     SIMULCAST_STATUS_CHANGE = "SIMULCAST_STATUS_CHANGE"
-    """A re-stream target changed state."""
     ONAIR_START = "ONAIR_START"
-    """Recording started."""
     ONAIR_END = "ONAIR_END"
-    """Recording ended."""
     PUBLISH_OVER_THRESHOLD = "PUBLISH_OVER_THRESHOLD"
-    """The incoming bit rate is over the channel's threshold."""
     RTMP_MAIN_STREAM_ENABLED = "RTMP_MAIN_STREAM_ENABLED"
-    """The main ingest stream is in use."""
     RTMP_BACKUP_STREAM_ENABLED = "RTMP_BACKUP_STREAM_ENABLED"
-    """Switched to the backup ingest stream."""
     BACKUP_SESSION_STREAMING_CONNECTED = "BACKUP_SESSION_STREAMING_CONNECTED"
-    """The backup ingest session connected."""
     BACKUP_SESSION_STREAMING_DISCONNECTED = "BACKUP_SESSION_STREAMING_DISCONNECTED"
-    """The backup ingest session disconnected."""
     STREAM_FINISH = "STREAM_FINISH"
-    """The channel can no longer be used (contact support)."""
 
     @classmethod
     def _missing_(cls, value: object) -> Any:
