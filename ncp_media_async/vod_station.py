@@ -674,19 +674,12 @@ def _fate(error: NcpError) -> Literal["uncertain", "rejected", "unsent"]:
 
 def _job_detail(body: Any) -> EncodingJobDetail:
     """``GET /status/{fileId}``: ``content`` and the category fields beside or inside it (inside
-    wins: a field beside it fills only one left empty inside)."""
+    wins: a field beside it fills only one left empty inside). The body itself is read as a
+    detail for the fields beside ``content``."""
     detail = structure_content(body, EncodingJobDetail)
-    outside = attrs.asdict(structure(body, _JobBody))  # ``content`` is there: checked above
-    beside = {name: value for name, value in outside.items() if getattr(detail, name) is None}
-    return attrs.evolve(detail, content=body["content"], **beside)
-
-
-@attrs.frozen
-class _JobBody:
-    """The fields the current documents put beside ``content`` in ``GET /status/{fileId}``."""
-
-    category_id: int | None = None
-    category_name: str | None = None
+    outside = structure(body, EncodingJobDetail)  # ``content`` is there: checked above
+    inside = {k: v for k, v in attrs.asdict(detail, recurse=False).items() if v is not None}
+    return attrs.evolve(outside, **{**inside, "content": body["content"]})
 
 
 # -- wait_for_encodings: matching rows to jobs, one walk for every job due ------------------------
