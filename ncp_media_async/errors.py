@@ -96,7 +96,8 @@ class ApiError(NcpError):
         code: the service's own error code as a string (``"250100"``, ``"200"``, ``"10001"``),
             or ``None`` when the body carried none (an HTML page from a proxy, say).
         message: the service's message (at most ``_defaults.MESSAGE_CHARS`` characters), or a
-            short excerpt of an unreadable body.
+            short excerpt of an unreadable body; here and in ``details`` the values of secret
+            fields (stream keys) read ``<hidden>``.
         service: ``"vod_station"``, ``"live_station"`` or ``"media_ai"``.
         request: ``"GET /api/v2/..."``: method and path, never credentials.
         details: the gateway's ``details`` text (or Live Station's ``errorName``) when present.
@@ -115,14 +116,14 @@ class ApiError(NcpError):
         details: str | None = None,
         retry_after: float | None = None,
     ) -> None:
-        message = shorten(message)
+        message = shorten(_SECRET_VALUE.sub(_hide, message))
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.service = service
         self.request = request
-        self.details = None if details is None else shorten(details)
+        self.details = None if details is None else shorten(_SECRET_VALUE.sub(_hide, details))
         self.retry_after = retry_after
 
     def __str__(self) -> str:
@@ -495,8 +496,6 @@ def error_from_response(
     cls = error_class(status, code)
     if message is None:
         message = excerpt(body) or f"HTTP {status} with an empty body"
-    message = _SECRET_VALUE.sub(_hide, message)
-    details = None if details is None else _SECRET_VALUE.sub(_hide, details)
     return cls(
         message,
         status=status,

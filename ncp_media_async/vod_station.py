@@ -187,7 +187,6 @@ class VodStation(Resource):
         self._offered()
         path, size = ("category", str(number), "add-files"), _defaults.ADD_FILES_MAX_INPUTS
         transport = self._transport
-        book: Journal | None
         async with (
             contextlib.nullcontext() if journal is None
             else Journal.open(journal, "add_files", {"category": number, "bucket": bucket})
