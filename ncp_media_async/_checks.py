@@ -25,21 +25,6 @@ from typing import Any, TypeVar
 import attrs
 from yarl import URL
 
-__all__ = [
-    "aware",
-    "count",
-    "field",
-    "http_url",
-    "instances",
-    "member",
-    "optional_seconds",
-    "seconds",
-    "segment",
-    "text",
-    "texts",
-    "whole",
-]
-
 E = TypeVar("E", bound=enum.Enum)
 T = TypeVar("T")
 
