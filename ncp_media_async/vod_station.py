@@ -29,7 +29,7 @@ from ._callbacks import MAX_CALLBACK_BYTES, callback_json, refusal
 from ._checks import segment
 from ._converter import structure, structure_content, structure_list, structure_statistics, to_camel
 from ._journal import Journal
-from ._resource import Resource, content_of, items_of, time_window
+from ._resource import Resource, channel_path, content_of, items_of, time_window
 from .errors import AddFilesError, ApiError, NcpError, OutcomeUnknownError, ResponseError
 from .pagination import Pager
 from .polling import AGAIN, DONE, Again, E, Results, raising
@@ -75,8 +75,9 @@ class VodStation(Resource):
     async def category(self, category_id: int | str) -> Category:
         """``GET /api/v2/category/{categoryId}``: one category. An unknown id raises
         ``NotFoundError`` (code 260004)."""
-        path = ("category", segment("category_id", category_id))
-        return await self._get(path, content_of(Category))
+        return await self._get(
+            ("category", segment("category_id", category_id)), content_of(Category)
+        )
 
     async def encoding_options(self) -> list[EncodingOption]:
         """``GET /api/v2/encoding-option``: every encoding option (NCP's presets and the
@@ -533,8 +534,7 @@ class VodStation(Resource):
     async def channel(self, channel_id: str) -> VodChannel:
         """``GET /api/v2/channels/{channelId}``: one channel with every documented field. An
         unknown id raises ``NotFoundError`` (code 260004 or 260017)."""
-        path = ("channels", segment("channel_id", channel_id))
-        return await self._get(path, content_of(VodChannel))
+        return await self._get(channel_path(channel_id), content_of(VodChannel))
 
     async def start_channel(self, channel_id: str) -> VodChannel:
         """``PUT /api/v2/channels/{channelId}/start``: start a ``STOPPED`` channel; returns the
@@ -547,15 +547,13 @@ class VodStation(Resource):
         with ``ConflictError``, hiding the outcome of the first; on ``OutcomeUnknownError`` read
         the channel.
         """
-        path = ("channels", segment("channel_id", channel_id), "start")
-        return await self._write("PUT", path, content_of(VodChannel))
+        return await self._write("PUT", channel_path(channel_id, "start"), content_of(VodChannel))
 
     async def stop_channel(self, channel_id: str) -> VodChannel:
         """``PUT /api/v2/channels/{channelId}/stop``: stop a ``READY`` channel (see
         ``start_channel``); a channel in any other state raises ``ConflictError`` (code
         260023)."""
-        path = ("channels", segment("channel_id", channel_id), "stop")
-        return await self._write("PUT", path, content_of(VodChannel))
+        return await self._write("PUT", channel_path(channel_id, "stop"), content_of(VodChannel))
 
     def channel_events(
         self,
@@ -572,7 +570,7 @@ class VodStation(Resource):
         ``time`` is sent in epoch seconds and given as an aware UTC datetime. An unknown channel
         raises ``NotFoundError``.
         """
-        path = ("channels", segment("channel_id", channel_id), "events")
+        path = channel_path(channel_id, "events")
         return self._list(path, ChannelEvent, (), page_size, start_page, max_items, prefetch)
 
 
