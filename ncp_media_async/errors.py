@@ -351,13 +351,13 @@ class JournalError(NcpError):
 
 # -- service codes -----------------------------------------------------------------------------
 
+# By status, below 429 (``error_class`` decides 429 and 5xx before looking here).
 _BY_STATUS: Final[Mapping[int, type[ApiError]]] = {
     400: BadRequestError,
     401: AuthenticationError,
     403: PermissionDeniedError,
     404: NotFoundError,
     409: ConflictError,
-    429: RateLimitError,
 }
 
 # Service codes whose meaning overrides the HTTP status (below 429/5xx, which always win), by

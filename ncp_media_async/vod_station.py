@@ -423,10 +423,9 @@ class VodStation(Resource):
         (``pageSizeNo``) is documented from 10 up. Returns a ``Pager`` at once.
         """
         query = time_window(start, end)
-        minimum = _defaults.ENCODING_STATUS_MIN_PAGE_SIZE
         return self._list(
             ("status",), EncodingStatus, query, page_size, start_page, max_items, prefetch,
-            min_page_size=minimum,
+            min_page_size=_defaults.ENCODING_STATUS_MIN_PAGE_SIZE,
         )  # fmt: skip
 
     async def status_statistics(
