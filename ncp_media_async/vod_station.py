@@ -601,16 +601,13 @@ def parse_callback(
         raise refusal(f"not a VOD Station callback: expected a JSON object, got {kind}", data)
     if "channelStatus" in data and "fileId" not in data:
         return structure(data, ChannelCallback)
-    if _ENCODING_CALLBACK_FIELDS.intersection(data):
+    if {"fileId", "encodingOptionId", "outputType"} & data.keys():
         return structure(data, EncodingCallback)
     raise refusal(
         "not a VOD Station callback: an encoding callback has fileId and encodingOptionId, "
         "a channel callback channelStatus",
         data,
     )
-
-
-_ENCODING_CALLBACK_FIELDS: Final = frozenset({"fileId", "encodingOptionId", "outputType"})
 
 
 # -- add_files: arguments, responses, failures ----------------------------------------------------
