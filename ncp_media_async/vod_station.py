@@ -473,15 +473,13 @@ class VodStation(Resource):
         # last seen.
         seen: _Counts = {}
         unfinished: list[Hashable] = []  # as the last complete walk found them
-        #: While a walk is under way: the keys it found unfinished and the keys it reached.
-        walking: tuple[list[Hashable], _Counts] | None = None
+        #: The keys the walk under way (or the last one) found unfinished, and the keys it reached.
+        walking: tuple[list[Hashable], _Counts] = ([], {})
 
         def pending() -> tuple[Hashable, ...]:
-            """The output keys found unfinished: by the last walk, or while a walk is under
-            way (a timeout may stop one), by this walk so far and the last one for keys not
-            reached yet."""
-            if walking is None:
-                return tuple(unfinished)
+            """The output keys found unfinished: by this walk so far (a timeout may stop one
+            under way) and, for keys it has not reached yet, by the walk before (between walks:
+            by the last walk, which reached every key it found)."""
             found, reached = walking
             return (*found, *(key for key in unfinished if key not in reached))
 
@@ -510,7 +508,7 @@ class VodStation(Resource):
                     if state is None or not state.terminal:
                         found.append(key)
             seen.update(now)
-            unfinished, walking = found, None
+            unfinished = found
             return AGAIN if unfinished else DONE
 
         return raising(wait.run(("list",), step))
@@ -717,9 +715,7 @@ async def _found(
                 if since is None or row.last_work_time is None or row.last_work_time >= since:
                     by_type.setdefault(row.output_type, []).append(row)
         groups = [by_type[kind] for kind in sorted(by_type, key=lambda kind: kind or "")]
-        outputs = tuple(
-            max(group, key=lambda row: row.last_work_time or _EPOCH) for group in groups
-        )
+        outputs = tuple(max(g, key=lambda row: row.last_work_time or _EPOCH) for g in groups)
         found[job] = attrs.evolve(job, outputs=outputs, ambiguous=any(len(g) > 1 for g in groups))
     return found
 
