@@ -75,9 +75,8 @@ class VodStation(Resource):
     async def category(self, category_id: int | str) -> Category:
         """``GET /api/v2/category/{categoryId}``: one category. An unknown id raises
         ``NotFoundError`` (code 260004)."""
-        return await self._get(
-            ("category", segment("category_id", category_id)), content_of(Category)
-        )
+        path = ("category", segment("category_id", category_id))
+        return await self._get(path, content_of(Category))
 
     async def encoding_options(self) -> list[EncodingOption]:
         """``GET /api/v2/encoding-option``: every encoding option (NCP's presets and the
@@ -207,9 +206,7 @@ class VodStation(Resource):
                 try:
                     ids = await self._write("PUT", path, parse, json=body)
                 except ResponseError as exc:  # a success status: the files were taken
-                    logger.warning(
-                        "add_files: %s; the files were taken, their ids are unknown", exc
-                    )
+                    logger.warning("add_files: %s; files were taken, their ids are unknown", exc)
                     ids = [None] * len(chunk)
                 except NcpError as exc:
                     fate = _fate(exc)
