@@ -20,7 +20,7 @@ from typing import Any, Final
 from . import _checks, _defaults
 from ._callbacks import MAX_CALLBACK_BYTES, callback_json, refusal
 from ._checks import segment
-from ._converter import structure, structure_content, structure_records
+from ._converter import keyed, structure, structure_content, structure_records
 from ._resource import Resource, channel_path, items_of
 from .errors import PollingError
 from .pagination import Pager
@@ -309,10 +309,7 @@ def _structure_upload(body: Any) -> RecordUpload:
         elif isinstance(uploaded, dict) and uploaded.keys() & _UPLOADED_FIELDS:
             uploaded = [uploaded]  # one record
         elif isinstance(uploaded, dict):  # a map of records keyed by record id
-            uploaded = [
-                {**rec, "recordId": key} if isinstance(rec, dict) else rec
-                for key, rec in uploaded.items()
-            ]
+            uploaded = list(keyed(uploaded).values())
         body = {**body, "content": {**content, "uploadedRecords": uploaded}}
     return structure_content(body, RecordUpload)
 
