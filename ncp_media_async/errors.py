@@ -493,10 +493,9 @@ def error_from_response(
     resolves its HTTP-date form.
     """
     code, message, details = _parse_body(body)
-    cls = error_class(status, code)
     if message is None:
         message = excerpt(body) or f"HTTP {status} with an empty body"
-    return cls(
+    return error_class(status, code)(
         message,
         status=status,
         code=code,

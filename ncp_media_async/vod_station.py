@@ -174,8 +174,7 @@ class VodStation(Resource):
         if notification is not None:
             common["notification"] = _checks.http_url("notification", notification)
         if output is not None:  # the add-files ``output`` object: set fields only, camelCase
-            if not isinstance(output, OutputSettings):
-                raise TypeError(f"output must be an OutputSettings, got {type(output).__name__}")
+            _checks.expect("output", output, OutputSettings, "an OutputSettings")
             for name in ("bucket_name", "file_path"):
                 if not isinstance(getattr(output, name), str) or not getattr(output, name):
                     raise ValueError(f"output.{name} is required")
