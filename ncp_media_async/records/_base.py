@@ -17,6 +17,8 @@ from typing import Any, Final, Generic, Literal, TypeVar
 
 import attrs
 
+from .._checks import expect
+
 __all__ = ["OpenStrEnum", "Page", "Secret"]
 
 T = TypeVar("T")
@@ -55,9 +57,7 @@ def id_text(value: Any) -> str:
     """An id as text: the services send ids as JSON numbers and take them as path text, so a
     ref built from either compares equal. A bool is not an id (``True`` would become
     ``"True"``); anything but text or an int is a ``TypeError``."""
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise TypeError(f"an id must be text or an int, got {type(value).__name__}")
-    return str(value)
+    return str(expect("an id", value, (str, int), "text or an int"))
 
 
 def local_field(default: Any = None) -> Any:
