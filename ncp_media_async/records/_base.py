@@ -38,19 +38,15 @@ KST: Final = timezone(timedelta(hours=9), "KST")
 Kind = Literal["epoch_s", "epoch_ms", "epoch_auto"]
 
 
-def wire_field(
-    *,
-    wire: str | tuple[str, ...] | None = None,
-    kind: Kind | None = None,
-    default: Any = attrs.NOTHING,
-) -> Any:
-    """An attrs field read off the wire: from JSON field ``wire`` (default: the camelCase of the
-    attribute name), converted as ``kind`` says (default: as its type says).
+def wire_field(*, wire: str | tuple[str, ...] | None = None, kind: Kind | None = None) -> Any:
+    """An optional attrs field (default ``None``) read off the wire: from JSON field ``wire``
+    (default: the camelCase of the attribute name), converted as ``kind`` says (default: as its
+    type says).
 
     ``wire`` may name several spellings of one field, the documents' first: the first one the
     body carries is read (``wire=("useDVR", "useDvr")``)."""
     wire = (wire,) if isinstance(wire, str) else wire
-    return attrs.field(default=default, metadata={"wire": wire, "kind": kind})
+    return attrs.field(default=None, metadata={"wire": wire, "kind": kind})
 
 
 def id_text(value: Any) -> str:

@@ -205,12 +205,12 @@ class Recording:
     status: RecordStatus | None = None
     record_seq: int | None = None
     stream_seq: int | None = None
-    record_begin_time: datetime | None = wire_field(kind="epoch_ms", default=None)
-    created_time: datetime | None = wire_field(kind="epoch_ms", default=None)
-    should_delete_time: datetime | None = wire_field(kind="epoch_ms", default=None)
+    record_begin_time: datetime | None = wire_field(kind="epoch_ms")
+    created_time: datetime | None = wire_field(kind="epoch_ms")
+    should_delete_time: datetime | None = wire_field(kind="epoch_ms")
     resolution: str | None = None
     file_name: str | None = None
-    duration_ms: int | None = wire_field(wire="duration", default=None)
+    duration_ms: int | None = wire_field(wire="duration")
     video_bitrate: int | None = None
     video_frame_rate: float | None = None
     audio_bitrate: int | None = None
@@ -303,7 +303,7 @@ class Channel:
     ingest_protocol: str | None = None
     env_type: str | None = None
     is_recording: bool | None = None
-    use_dvr: bool | None = wire_field(wire=("useDVR", "useDvr"), default=None)
+    use_dvr: bool | None = wire_field(wire=("useDVR", "useDvr"))
     immediate_on_air: bool | None = None
     timemachine_min: int | None = None
     upload_path: str | None = None
@@ -317,8 +317,8 @@ class Channel:
     backup_stream_key: Secret | None = None
     is_stream_fail_over: bool | None = None
     is_publishing_back_up: bool | None = None
-    recent_publish_start_time: datetime | None = wire_field(kind="epoch_ms", default=None)
-    created_time: datetime | None = wire_field(kind="epoch_ms", default=None)
+    recent_publish_start_time: datetime | None = wire_field(kind="epoch_ms")
+    created_time: datetime | None = wire_field(kind="epoch_ms")
     total_publish_seconds: int | None = None
     alert_on: bool | None = None
     alert_options: AlertOptions | None = None
@@ -391,10 +391,10 @@ class LiveEvent:
     event more than once.
     """
 
-    event_code: LiveEventCode | None = wire_field(wire=("event", "eventCode"), default=None)
+    event_code: LiveEventCode | None = wire_field(wire=("event", "eventCode"))
     channel_id: str | None = None
     log_level: LogLevel | None = None
-    timestamp: datetime | None = wire_field(kind="epoch_ms", default=None)
+    timestamp: datetime | None = wire_field(kind="epoch_ms")
     id: int | None = None
     description: str | None = None
 
@@ -406,4 +406,4 @@ class CallbackEndpoint:
     is set) and, on older pages, ``update_time`` (sent as epoch milliseconds)."""
 
     callback_url: str | None = None
-    update_time: datetime | None = wire_field(kind="epoch_ms", default=None)
+    update_time: datetime | None = wire_field(kind="epoch_ms")
