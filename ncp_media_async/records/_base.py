@@ -97,9 +97,7 @@ class Secret:
     __slots__ = ("_text",)
 
     def __init__(self, text: str) -> None:
-        if not isinstance(text, str):
-            raise TypeError(f"a Secret holds text, got {type(text).__name__}")
-        self._text = text
+        self._text = expect("a Secret", text, str, "text")
 
     def reveal(self) -> str:
         """The secret text itself: print or log it only when that is what is asked for."""
