@@ -25,26 +25,11 @@ from typing import Any, TypeVar
 import attrs
 from yarl import URL
 
-__all__ = [
-    "aware",
-    "count",
-    "field",
-    "http_url",
-    "instances",
-    "member",
-    "optional_seconds",
-    "seconds",
-    "segment",
-    "text",
-    "texts",
-    "whole",
-]
-
 E = TypeVar("E", bound=enum.Enum)
 T = TypeVar("T")
 
 
-def _expect(name: str, value: Any, kind: type[T] | tuple[type[T], ...], what: str) -> T:
+def expect(name: str, value: Any, kind: type[T] | tuple[type[T], ...], what: str) -> T:
     """``value``, checked to be a ``kind`` (or one of them) and not a bool (an ``int`` to
     Python, not a number or an id to the caller); else ``TypeError``."""
     if isinstance(value, bool) or not isinstance(value, kind):
@@ -54,7 +39,7 @@ def _expect(name: str, value: Any, kind: type[T] | tuple[type[T], ...], what: st
 
 def count(name: str, value: object, minimum: int = 0, maximum: int | None = None) -> int:
     """An ``int`` (not a bool) from ``minimum`` to ``maximum`` (no upper bound when ``None``)."""
-    value = _expect(name, value, int, "an int")
+    value = expect(name, value, int, "an int")
     if value < minimum or (maximum is not None and value > maximum):
         bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
         raise ValueError(f"{name} must be {bound}, got {value}")
@@ -63,7 +48,7 @@ def count(name: str, value: object, minimum: int = 0, maximum: int | None = None
 
 def seconds(name: str, value: Any, *, positive: bool = False) -> float:
     """A finite number of seconds, ``>= 0`` (``> 0`` when ``positive``); an int or a float."""
-    _expect(name, value, (int, float), "a number of seconds")
+    expect(name, value, (int, float), "a number of seconds")
     if not math.isfinite(value) or value < 0 or (positive and value == 0):
         raise ValueError(f"{name} must be a number of seconds {'>' if positive else '>='} 0, "
                          f"got {value}")  # fmt: skip
@@ -77,7 +62,7 @@ def optional_seconds(name: str, value: Any) -> float | None:
 
 def text(name: str, value: object) -> str:
     """A ``str`` with something in it besides whitespace."""
-    value = _expect(name, value, str, "a str")
+    value = expect(name, value, str, "a str")
     if not value.strip():
         raise ValueError(f"{name} must not be empty")
     return value
@@ -97,7 +82,7 @@ def texts(name: str, values: Any) -> list[str]:
 def whole(name: str, value: Any) -> int:
     """A whole number given as an ``int`` or its decimal text (ids that the documents type as
     text in one place and as integers in another)."""
-    _expect(name, value, (str, int), "an int or its text")
+    expect(name, value, (str, int), "an int or its text")
     text = str(value).strip()
     if not (text.isascii() and text.isdigit()):
         raise ValueError(f"{name} must be a number (whole, not negative), got {value!r}")
@@ -106,7 +91,7 @@ def whole(name: str, value: Any) -> int:
 
 def http_url(name: str, value: object) -> str:
     """An ``http``/``https`` URL with a host, without whitespace or unprintable characters."""
-    value = _expect(name, value, str, "a str")
+    value = expect(name, value, str, "a str")
     try:
         url = URL(value)
     except ValueError:
@@ -136,7 +121,7 @@ def segment(name: str, value: Any) -> str:
     an id cannot change the route; an empty segment or a dot segment would (servers and proxies
     collapse ``/./`` and ``/x/../``), so those are refused.
     """
-    _expect(name, value, (str, int), "a str")
+    expect(name, value, (str, int), "a str")
     out = str(value)
     if not out:
         raise ValueError(f"{name} must not be empty")
@@ -166,7 +151,7 @@ def member(cls: type[E], value: Any, name: str, allowed: Iterable[E] | None = No
 
 def aware(name: str, value: object) -> datetime:
     """A timezone-aware ``datetime`` (a naive one is refused rather than guessed at)."""
-    value = _expect(name, value, datetime, "a datetime")
+    value = expect(name, value, datetime, "a datetime")
     if value.utcoffset() is None:
         raise ValueError(
             f"{name} must be timezone-aware (got naive {value.isoformat()}); "

@@ -424,15 +424,14 @@ def structure_records(body: Any) -> list[Recording]:
         return []
     if not isinstance(records, dict):
         raise _fail("expected 'content.recordList' to be an object keyed by record id", body)
-    ordered = sorted(records.items(), key=lambda kv: (len(kv[0]), kv[0]))
-    return [
-        structure(
-            {**rec, "recordId": key} if isinstance(rec, dict) else rec,
-            Recording,
-            f"$.content.recordList[{_show(key)}]",
-        )
-        for key, rec in ordered
-    ]
+    ordered = sorted(keyed(records).items(), key=lambda kv: (len(kv[0]), kv[0]))
+    return [structure(rec, Recording, f"$.content.recordList[{_show(k)}]") for k, rec in ordered]
+
+
+def keyed(records: dict[str, Any]) -> dict[str, Any]:
+    """A map of records keyed by record id, each object given its key as ``recordId`` (over
+    any ``recordId`` it carries)."""
+    return {k: {**v, "recordId": k} if isinstance(v, dict) else v for k, v in records.items()}
 
 
 def media_ai_result(body: Any) -> Any:

@@ -71,6 +71,12 @@ PAGE_NO: Final = Paging("pageNo", "pageSizeNo", structure_list)
 PAGE_NUM: Final = Paging("pageNum", "pageSize", structure_result_page)
 
 
+def channel_path(channel_id: str, *below: str) -> tuple[str, ...]:
+    """The path of channel ``channel_id`` (its id checked: ``_checks.segment``), or of ``below``
+    it: ``("channels", id, *below)`` in both VOD Station and Live Station."""
+    return ("channels", _checks.segment("channel_id", channel_id), *below)
+
+
 def time_window(start: datetime | None, end: datetime | None) -> list[tuple[str, int]]:
     """``workStartTimeFrom`` = start and ``workStartTimeTo`` = end, in epoch milliseconds.
 

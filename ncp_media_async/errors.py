@@ -96,7 +96,8 @@ class ApiError(NcpError):
         code: the service's own error code as a string (``"250100"``, ``"200"``, ``"10001"``),
             or ``None`` when the body carried none (an HTML page from a proxy, say).
         message: the service's message (at most ``_defaults.MESSAGE_CHARS`` characters), or a
-            short excerpt of an unreadable body.
+            short excerpt of an unreadable body; here and in ``details`` the values of secret
+            fields (stream keys) read ``<hidden>``.
         service: ``"vod_station"``, ``"live_station"`` or ``"media_ai"``.
         request: ``"GET /api/v2/..."``: method and path, never credentials.
         details: the gateway's ``details`` text (or Live Station's ``errorName``) when present.
@@ -115,14 +116,14 @@ class ApiError(NcpError):
         details: str | None = None,
         retry_after: float | None = None,
     ) -> None:
-        message = shorten(message)
+        message = shorten(_SECRET_VALUE.sub(_hide, message))
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.service = service
         self.request = request
-        self.details = None if details is None else shorten(details)
+        self.details = None if details is None else shorten(_SECRET_VALUE.sub(_hide, details))
         self.retry_after = retry_after
 
     def __str__(self) -> str:
@@ -350,13 +351,13 @@ class JournalError(NcpError):
 
 # -- service codes -----------------------------------------------------------------------------
 
+# By status, below 429 (``error_class`` decides 429 and 5xx before looking here).
 _BY_STATUS: Final[Mapping[int, type[ApiError]]] = {
     400: BadRequestError,
     401: AuthenticationError,
     403: PermissionDeniedError,
     404: NotFoundError,
     409: ConflictError,
-    429: RateLimitError,
 }
 
 # Service codes whose meaning overrides the HTTP status (below 429/5xx, which always win), by
@@ -492,12 +493,9 @@ def error_from_response(
     resolves its HTTP-date form.
     """
     code, message, details = _parse_body(body)
-    cls = error_class(status, code)
     if message is None:
         message = excerpt(body) or f"HTTP {status} with an empty body"
-    message = _SECRET_VALUE.sub(_hide, message)
-    details = None if details is None else _SECRET_VALUE.sub(_hide, details)
-    return cls(
+    return error_class(status, code)(
         message,
         status=status,
         code=code,

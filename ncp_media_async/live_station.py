@@ -20,8 +20,8 @@ from typing import Any, Final
 from . import _checks, _defaults
 from ._callbacks import MAX_CALLBACK_BYTES, callback_json, refusal
 from ._checks import segment
-from ._converter import structure, structure_content, structure_records
-from ._resource import Resource, items_of
+from ._converter import keyed, structure, structure_content, structure_records
+from ._resource import Resource, channel_path, items_of
 from .errors import PollingError
 from .pagination import Pager
 from .polling import AGAIN, Again, only
@@ -100,7 +100,7 @@ class LiveStation(Resource):
         """``GET /api/v2/channels/{channelId}``: one channel, every documented field (see
         ``Channel``; its stream keys are hidden from reprs and logs). An unknown channel raises
         ``NotFoundError`` (code 250100 or 250123, sent as HTTP 400)."""
-        return await self._get(_channel_path(channel_id), _structure_channel)
+        return await self._get(channel_path(channel_id), _structure_channel)
 
     async def service_urls(
         self, channel_id: str, kind: ServiceUrlType | str = ServiceUrlType.GENERAL
@@ -116,8 +116,7 @@ class LiveStation(Resource):
         that is not recording (250141).
         """
         query = (("serviceUrlType", _checks.member(ServiceUrlType, kind, "kind").value),)
-        path = _channel_path(channel_id, "serviceUrls")
-        return await self._get(path, items_of(ServiceUrl), query)
+        return await self._get(channel_path(channel_id, "serviceUrls"), items_of(ServiceUrl), query)
 
     async def wait_for_channel(
         self,
@@ -198,7 +197,7 @@ class LiveStation(Resource):
         recording", turning a success whose answer was lost into an error, so a lost answer is
         an ``OutcomeUnknownError`` (read ``channel(id).is_recording`` to learn what happened).
         """
-        return await self._write("PUT", _channel_path(channel_id, "startRecord"), structure_records)
+        return await self._write("PUT", channel_path(channel_id, "startRecord"), structure_records)
 
     async def stop_recording(self, channel_id: str) -> list[Recording]:
         """``PUT /api/v2/channels/{channelId}/stopRecord``: stop the running recording; returns
@@ -209,7 +208,7 @@ class LiveStation(Resource):
         recording started in between, so a lost answer is an ``OutcomeUnknownError`` (read
         ``channel(id).is_recording`` or ``records(id)``).
         """
-        return await self._write("PUT", _channel_path(channel_id, "stopRecord"), structure_records)
+        return await self._write("PUT", channel_path(channel_id, "stopRecord"), structure_records)
 
     async def records(self, channel_id: str) -> list[Recording]:
         """``GET /api/v2/channels/{channelId}/records``: the VOD recordings of a channel.
@@ -219,7 +218,7 @@ class LiveStation(Resource):
         used. An unknown channel arrives as HTTP 400 with code 250100 and raises
         ``NotFoundError``.
         """
-        return await self._get(_channel_path(channel_id, "records"), structure_records)
+        return await self._get(channel_path(channel_id, "records"), structure_records)
 
     async def upload_records(
         self,
@@ -253,11 +252,6 @@ class LiveStation(Resource):
 
 
 # -------------------------------------------------------------------------------- arguments
-
-
-def _channel_path(channel_id: str, *below: str) -> tuple[str, ...]:
-    """The path of channel ``channel_id`` (its id checked), or of ``below`` it."""
-    return ("channels", segment("channel_id", channel_id), *below)
 
 
 def _record_ids(records: Iterable[Recording | str | int]) -> list[int]:
@@ -315,10 +309,7 @@ def _structure_upload(body: Any) -> RecordUpload:
         elif isinstance(uploaded, dict) and uploaded.keys() & _UPLOADED_FIELDS:
             uploaded = [uploaded]  # one record
         elif isinstance(uploaded, dict):  # a map of records keyed by record id
-            uploaded = [
-                {**rec, "recordId": key} if isinstance(rec, dict) else rec
-                for key, rec in uploaded.items()
-            ]
+            uploaded = list(keyed(uploaded).values())
         body = {**body, "content": {**content, "uploadedRecords": uploaded}}
     return structure_content(body, RecordUpload)
 

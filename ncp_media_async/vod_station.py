@@ -29,7 +29,7 @@ from ._callbacks import MAX_CALLBACK_BYTES, callback_json, refusal
 from ._checks import segment
 from ._converter import structure, structure_content, structure_list, structure_statistics, to_camel
 from ._journal import Journal
-from ._resource import Resource, content_of, items_of, time_window
+from ._resource import Resource, channel_path, content_of, items_of, time_window
 from .errors import AddFilesError, ApiError, NcpError, OutcomeUnknownError, ResponseError
 from .pagination import Pager
 from .polling import AGAIN, DONE, Again, E, Results, raising
@@ -174,8 +174,7 @@ class VodStation(Resource):
         if notification is not None:
             common["notification"] = _checks.http_url("notification", notification)
         if output is not None:  # the add-files ``output`` object: set fields only, camelCase
-            if not isinstance(output, OutputSettings):
-                raise TypeError(f"output must be an OutputSettings, got {type(output).__name__}")
+            _checks.expect("output", output, OutputSettings, "an OutputSettings")
             for name in ("bucket_name", "file_path"):
                 if not isinstance(getattr(output, name), str) or not getattr(output, name):
                     raise ValueError(f"output.{name} is required")
@@ -187,7 +186,6 @@ class VodStation(Resource):
         self._offered()
         path, size = ("category", str(number), "add-files"), _defaults.ADD_FILES_MAX_INPUTS
         transport = self._transport
-        book: Journal | None
         async with (
             contextlib.nullcontext() if journal is None
             else Journal.open(journal, "add_files", {"category": number, "bucket": bucket})
@@ -207,9 +205,7 @@ class VodStation(Resource):
                 try:
                     ids = await self._write("PUT", path, parse, json=body)
                 except ResponseError as exc:  # a success status: the files were taken
-                    logger.warning(
-                        "add_files: %s; the files were taken, their ids are unknown", exc
-                    )
+                    logger.warning("add_files: %s; files were taken, their ids are unknown", exc)
                     ids = [None] * len(chunk)
                 except NcpError as exc:
                     fate = _fate(exc)
@@ -423,10 +419,9 @@ class VodStation(Resource):
         (``pageSizeNo``) is documented from 10 up. Returns a ``Pager`` at once.
         """
         query = time_window(start, end)
-        minimum = _defaults.ENCODING_STATUS_MIN_PAGE_SIZE
         return self._list(
             ("status",), EncodingStatus, query, page_size, start_page, max_items, prefetch,
-            min_page_size=minimum,
+            min_page_size=_defaults.ENCODING_STATUS_MIN_PAGE_SIZE,
         )  # fmt: skip
 
     async def status_statistics(
@@ -474,15 +469,13 @@ class VodStation(Resource):
         # last seen.
         seen: _Counts = {}
         unfinished: list[Hashable] = []  # as the last complete walk found them
-        #: While a walk is under way: the keys it found unfinished and the keys it reached.
-        walking: tuple[list[Hashable], _Counts] | None = None
+        #: The keys the walk under way (or the last one) found unfinished, and the keys it reached.
+        walking: tuple[list[Hashable], _Counts] = ([], {})
 
         def pending() -> tuple[Hashable, ...]:
-            """The output keys found unfinished: by the last walk, or while a walk is under
-            way (a timeout may stop one), by this walk so far and the last one for keys not
-            reached yet."""
-            if walking is None:
-                return tuple(unfinished)
+            """The output keys found unfinished: by this walk so far (a timeout may stop one
+            under way) and, for keys it has not reached yet, by the walk before (between walks:
+            by the last walk, which reached every key it found)."""
             found, reached = walking
             return (*found, *(key for key in unfinished if key not in reached))
 
@@ -511,7 +504,7 @@ class VodStation(Resource):
                     if state is None or not state.terminal:
                         found.append(key)
             seen.update(now)
-            unfinished, walking = found, None
+            unfinished = found
             return AGAIN if unfinished else DONE
 
         return raising(wait.run(("list",), step))
@@ -534,8 +527,7 @@ class VodStation(Resource):
     async def channel(self, channel_id: str) -> VodChannel:
         """``GET /api/v2/channels/{channelId}``: one channel with every documented field. An
         unknown id raises ``NotFoundError`` (code 260004 or 260017)."""
-        path = ("channels", segment("channel_id", channel_id))
-        return await self._get(path, content_of(VodChannel))
+        return await self._get(channel_path(channel_id), content_of(VodChannel))
 
     async def start_channel(self, channel_id: str) -> VodChannel:
         """``PUT /api/v2/channels/{channelId}/start``: start a ``STOPPED`` channel; returns the
@@ -548,15 +540,13 @@ class VodStation(Resource):
         with ``ConflictError``, hiding the outcome of the first; on ``OutcomeUnknownError`` read
         the channel.
         """
-        path = ("channels", segment("channel_id", channel_id), "start")
-        return await self._write("PUT", path, content_of(VodChannel))
+        return await self._write("PUT", channel_path(channel_id, "start"), content_of(VodChannel))
 
     async def stop_channel(self, channel_id: str) -> VodChannel:
         """``PUT /api/v2/channels/{channelId}/stop``: stop a ``READY`` channel (see
         ``start_channel``); a channel in any other state raises ``ConflictError`` (code
         260023)."""
-        path = ("channels", segment("channel_id", channel_id), "stop")
-        return await self._write("PUT", path, content_of(VodChannel))
+        return await self._write("PUT", channel_path(channel_id, "stop"), content_of(VodChannel))
 
     def channel_events(
         self,
@@ -573,7 +563,7 @@ class VodStation(Resource):
         ``time`` is sent in epoch seconds and given as an aware UTC datetime. An unknown channel
         raises ``NotFoundError``.
         """
-        path = ("channels", segment("channel_id", channel_id), "events")
+        path = channel_path(channel_id, "events")
         return self._list(path, ChannelEvent, (), page_size, start_page, max_items, prefetch)
 
 
@@ -605,16 +595,13 @@ def parse_callback(
         raise refusal(f"not a VOD Station callback: expected a JSON object, got {kind}", data)
     if "channelStatus" in data and "fileId" not in data:
         return structure(data, ChannelCallback)
-    if _ENCODING_CALLBACK_FIELDS.intersection(data):
+    if {"fileId", "encodingOptionId", "outputType"} & data.keys():
         return structure(data, EncodingCallback)
     raise refusal(
         "not a VOD Station callback: an encoding callback has fileId and encodingOptionId, "
         "a channel callback channelStatus",
         data,
     )
-
-
-_ENCODING_CALLBACK_FIELDS: Final = frozenset({"fileId", "encodingOptionId", "outputType"})
 
 
 # -- add_files: arguments, responses, failures ----------------------------------------------------
@@ -674,19 +661,12 @@ def _fate(error: NcpError) -> Literal["uncertain", "rejected", "unsent"]:
 
 def _job_detail(body: Any) -> EncodingJobDetail:
     """``GET /status/{fileId}``: ``content`` and the category fields beside or inside it (inside
-    wins: a field beside it fills only one left empty inside)."""
+    wins: a field beside it fills only one left empty inside). The body itself is read as a
+    detail for the fields beside ``content``."""
     detail = structure_content(body, EncodingJobDetail)
-    outside = attrs.asdict(structure(body, _JobBody))  # ``content`` is there: checked above
-    beside = {name: value for name, value in outside.items() if getattr(detail, name) is None}
-    return attrs.evolve(detail, content=body["content"], **beside)
-
-
-@attrs.frozen
-class _JobBody:
-    """The fields the current documents put beside ``content`` in ``GET /status/{fileId}``."""
-
-    category_id: int | None = None
-    category_name: str | None = None
+    outside = structure(body, EncodingJobDetail)  # ``content`` is there: checked above
+    inside = {k: v for k, v in attrs.asdict(detail, recurse=False).items() if v is not None}
+    return attrs.evolve(outside, **{**inside, "content": body["content"]})
 
 
 # -- wait_for_encodings: matching rows to jobs, one walk for every job due ------------------------
@@ -731,9 +711,7 @@ async def _found(
                 if since is None or row.last_work_time is None or row.last_work_time >= since:
                     by_type.setdefault(row.output_type, []).append(row)
         groups = [by_type[kind] for kind in sorted(by_type, key=lambda kind: kind or "")]
-        outputs = tuple(
-            max(group, key=lambda row: row.last_work_time or _EPOCH) for group in groups
-        )
+        outputs = tuple(max(g, key=lambda row: row.last_work_time or _EPOCH) for g in groups)
         found[job] = attrs.evolve(job, outputs=outputs, ambiguous=any(len(g) > 1 for g in groups))
     return found
 

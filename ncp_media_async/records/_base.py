@@ -17,6 +17,8 @@ from typing import Any, Final, Generic, Literal, TypeVar
 
 import attrs
 
+from .._checks import expect
+
 __all__ = ["OpenStrEnum", "Page", "Secret"]
 
 T = TypeVar("T")
@@ -36,28 +38,22 @@ KST: Final = timezone(timedelta(hours=9), "KST")
 Kind = Literal["epoch_s", "epoch_ms", "epoch_auto"]
 
 
-def wire_field(
-    *,
-    wire: str | tuple[str, ...] | None = None,
-    kind: Kind | None = None,
-    default: Any = attrs.NOTHING,
-) -> Any:
-    """An attrs field read off the wire: from JSON field ``wire`` (default: the camelCase of the
-    attribute name), converted as ``kind`` says (default: as its type says).
+def wire_field(*, wire: str | tuple[str, ...] | None = None, kind: Kind | None = None) -> Any:
+    """An optional attrs field (default ``None``) read off the wire: from JSON field ``wire``
+    (default: the camelCase of the attribute name), converted as ``kind`` says (default: as its
+    type says).
 
     ``wire`` may name several spellings of one field, the documents' first: the first one the
     body carries is read (``wire=("useDVR", "useDvr")``)."""
     wire = (wire,) if isinstance(wire, str) else wire
-    return attrs.field(default=default, metadata={"wire": wire, "kind": kind})
+    return attrs.field(default=None, metadata={"wire": wire, "kind": kind})
 
 
 def id_text(value: Any) -> str:
     """An id as text: the services send ids as JSON numbers and take them as path text, so a
     ref built from either compares equal. A bool is not an id (``True`` would become
     ``"True"``); anything but text or an int is a ``TypeError``."""
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise TypeError(f"an id must be text or an int, got {type(value).__name__}")
-    return str(value)
+    return str(expect("an id", value, (str, int), "text or an int"))
 
 
 def local_field(default: Any = None) -> Any:
@@ -101,9 +97,7 @@ class Secret:
     __slots__ = ("_text",)
 
     def __init__(self, text: str) -> None:
-        if not isinstance(text, str):
-            raise TypeError(f"a Secret holds text, got {type(text).__name__}")
-        self._text = text
+        self._text = expect("a Secret", text, str, "text")
 
     def reveal(self) -> str:
         """The secret text itself: print or log it only when that is what is asked for."""

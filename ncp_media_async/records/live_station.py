@@ -149,36 +149,37 @@ class LiveEventCode(OpenStrEnum):
 
     An old page spells some codes in mixed case (``PUBLISH_Start``): codes are read
     case-insensitively. Codes the documents do not list are kept as they come.
+
+    * ``STREAM_RESERVE``: the channel was created.
+    * ``STREAM_UPDATE``: the channel's settings changed.
+    * ``PUBLISH_START``: a stream started coming in.
+    * ``PUBLISH_END``: the stream stopped.
+    * ``THUMBNAIL_CREATE``: a thumbnail was created.
+    * ``SIMULCAST_STATUS_CHANGE``: a re-stream target changed state.
+    * ``ONAIR_START``: recording started.
+    * ``ONAIR_END``: recording ended.
+    * ``PUBLISH_OVER_THRESHOLD``: the incoming bit rate is over the channel's threshold.
+    * ``RTMP_MAIN_STREAM_ENABLED``: the main ingest stream is in use.
+    * ``RTMP_BACKUP_STREAM_ENABLED``: switched to the backup ingest stream.
+    * ``BACKUP_SESSION_STREAMING_CONNECTED``: the backup ingest session connected.
+    * ``BACKUP_SESSION_STREAMING_DISCONNECTED``: the backup ingest session disconnected.
+    * ``STREAM_FINISH``: the channel can no longer be used (contact support).
     """
 
     STREAM_RESERVE = "STREAM_RESERVE"
-    """The channel was created."""
     STREAM_UPDATE = "STREAM_UPDATE"
-    """The channel's settings changed."""
     PUBLISH_START = "PUBLISH_START"
-    """A stream started coming in."""
     PUBLISH_END = "PUBLISH_END"
-    """The stream stopped."""
     THUMBNAIL_CREATE = "THUMBNAIL_CREATE"
-    """A thumbnail was created."""
     SIMULCAST_STATUS_CHANGE = "SIMULCAST_STATUS_CHANGE"
-    """A re-stream target changed state."""
     ONAIR_START = "ONAIR_START"
-    """Recording started."""
     ONAIR_END = "ONAIR_END"
-    """Recording ended."""
     PUBLISH_OVER_THRESHOLD = "PUBLISH_OVER_THRESHOLD"
-    """The incoming bit rate is over the channel's threshold."""
     RTMP_MAIN_STREAM_ENABLED = "RTMP_MAIN_STREAM_ENABLED"
-    """The main ingest stream is in use."""
     RTMP_BACKUP_STREAM_ENABLED = "RTMP_BACKUP_STREAM_ENABLED"
-    """Switched to the backup ingest stream."""
     BACKUP_SESSION_STREAMING_CONNECTED = "BACKUP_SESSION_STREAMING_CONNECTED"
-    """The backup ingest session connected."""
     BACKUP_SESSION_STREAMING_DISCONNECTED = "BACKUP_SESSION_STREAMING_DISCONNECTED"
-    """The backup ingest session disconnected."""
     STREAM_FINISH = "STREAM_FINISH"
-    """The channel can no longer be used (contact support)."""
 
     @classmethod
     def _missing_(cls, value: object) -> Any:
@@ -204,12 +205,12 @@ class Recording:
     status: RecordStatus | None = None
     record_seq: int | None = None
     stream_seq: int | None = None
-    record_begin_time: datetime | None = wire_field(kind="epoch_ms", default=None)
-    created_time: datetime | None = wire_field(kind="epoch_ms", default=None)
-    should_delete_time: datetime | None = wire_field(kind="epoch_ms", default=None)
+    record_begin_time: datetime | None = wire_field(kind="epoch_ms")
+    created_time: datetime | None = wire_field(kind="epoch_ms")
+    should_delete_time: datetime | None = wire_field(kind="epoch_ms")
     resolution: str | None = None
     file_name: str | None = None
-    duration_ms: int | None = wire_field(wire="duration", default=None)
+    duration_ms: int | None = wire_field(wire="duration")
     video_bitrate: int | None = None
     video_frame_rate: float | None = None
     audio_bitrate: int | None = None
@@ -302,7 +303,7 @@ class Channel:
     ingest_protocol: str | None = None
     env_type: str | None = None
     is_recording: bool | None = None
-    use_dvr: bool | None = wire_field(wire=("useDVR", "useDvr"), default=None)
+    use_dvr: bool | None = wire_field(wire=("useDVR", "useDvr"))
     immediate_on_air: bool | None = None
     timemachine_min: int | None = None
     upload_path: str | None = None
@@ -316,8 +317,8 @@ class Channel:
     backup_stream_key: Secret | None = None
     is_stream_fail_over: bool | None = None
     is_publishing_back_up: bool | None = None
-    recent_publish_start_time: datetime | None = wire_field(kind="epoch_ms", default=None)
-    created_time: datetime | None = wire_field(kind="epoch_ms", default=None)
+    recent_publish_start_time: datetime | None = wire_field(kind="epoch_ms")
+    created_time: datetime | None = wire_field(kind="epoch_ms")
     total_publish_seconds: int | None = None
     alert_on: bool | None = None
     alert_options: AlertOptions | None = None
@@ -390,10 +391,10 @@ class LiveEvent:
     event more than once.
     """
 
-    event_code: LiveEventCode | None = wire_field(wire=("event", "eventCode"), default=None)
+    event_code: LiveEventCode | None = wire_field(wire=("event", "eventCode"))
     channel_id: str | None = None
     log_level: LogLevel | None = None
-    timestamp: datetime | None = wire_field(kind="epoch_ms", default=None)
+    timestamp: datetime | None = wire_field(kind="epoch_ms")
     id: int | None = None
     description: str | None = None
 
@@ -405,4 +406,4 @@ class CallbackEndpoint:
     is set) and, on older pages, ``update_time`` (sent as epoch milliseconds)."""
 
     callback_url: str | None = None
-    update_time: datetime | None = wire_field(kind="epoch_ms", default=None)
+    update_time: datetime | None = wire_field(kind="epoch_ms")

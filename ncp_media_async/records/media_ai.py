@@ -222,7 +222,7 @@ class Asset:
     asset_id: int | None = None
     file_name: str | None = None
     project_id: int | None = None
-    metadata: VideoMetadata | None = wire_field(wire="metaData", default=None)
+    metadata: VideoMetadata | None = wire_field(wire="metaData")
     key: str | None = None
     create_user_name: str | None = None
     created_time: datetime | None = None
@@ -247,9 +247,9 @@ class ImportStatus:
     """
 
     upload_status: UploadStatus
-    asset_id: int | None = wire_field(wire=("assetId", "videoId"), default=None)
+    asset_id: int | None = wire_field(wire=("assetId", "videoId"))
     upload_result: str | None = None
-    metadata: VideoMetadata | None = wire_field(wire="metaData", default=None)
+    metadata: VideoMetadata | None = wire_field(wire="metaData")
     asset: AssetRef | VideoAssetRef | None = local_field()
 
     @property
@@ -278,9 +278,7 @@ class IndexStatus:
     """
 
     status: IndexState
-    message: str | None = wire_field(
-        wire=("analyzeStatusMessage", "analysisStatusMessage"), default=None
-    )
+    message: str | None = wire_field(wire=("analyzeStatusMessage", "analysisStatusMessage"))
     index_id: int | None = None
     asset: AssetRef | None = local_field()
 

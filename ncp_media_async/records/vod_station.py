@@ -143,7 +143,7 @@ class ChannelEvent:
     the event has none (the page marks it optional).
     """
 
-    time: datetime | None = wire_field(kind="epoch_s", default=None)
+    time: datetime | None = wire_field(kind="epoch_s")
     action_type: EventAction | None = None
     request_type: EventRequestType | None = None
     result_code: EventResult | None = None
@@ -200,9 +200,9 @@ class Category:
     output: OutputSettings | None = None
     encoding_options: tuple[int, ...] | None = None
     encoding_option_template_id: int | None = None
-    last_work_start: datetime | None = wire_field(kind="epoch_ms", default=None)
-    create_time: datetime | None = wire_field(kind="epoch_ms", default=None)
-    update_time: datetime | None = wire_field(kind="epoch_auto", default=None)
+    last_work_start: datetime | None = wire_field(kind="epoch_ms")
+    create_time: datetime | None = wire_field(kind="epoch_ms")
+    update_time: datetime | None = wire_field(kind="epoch_auto")
 
 
 class EncodingOptionType(OpenStrEnum):
@@ -429,10 +429,10 @@ class VodChannel:
     segment_duration_option: str | None = None
     access_private_files: bool | None = None
     protocol_list: tuple[str, ...] | None = None
-    create_time: datetime | None = wire_field(kind="epoch_auto", default=None)
-    ready_time: datetime | None = wire_field(kind="epoch_auto", default=None)
-    cdn_created_time: datetime | None = wire_field(kind="epoch_auto", default=None)
-    stop_time: datetime | None = wire_field(kind="epoch_auto", default=None)
+    create_time: datetime | None = wire_field(kind="epoch_auto")
+    ready_time: datetime | None = wire_field(kind="epoch_auto")
+    cdn_created_time: datetime | None = wire_field(kind="epoch_auto")
+    stop_time: datetime | None = wire_field(kind="epoch_auto")
     play_url: str | None = None
     cdn_status: str | None = None
     cdn_domain: str | None = None
