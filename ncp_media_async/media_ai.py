@@ -283,6 +283,12 @@ class MediaAI(Resource):
         (``BadRequestError`` for 10016, ...), and a write that got it did not take effect."""
         return isinstance(body, dict) and "code" in body and str(body["code"]) != "0"
 
+    #: ``Resource._list`` in this service's paging dialect (``pageNum``/``pageSize``, at most
+    #: 1,000 a page); a partial, so that the list method calls ``_list`` itself (its span name).
+    _pages = functools.partialmethod(
+        Resource._list, max_page_size=_defaults.MEDIA_AI_MAX_PAGE_SIZE, paging=PAGE_NUM
+    )
+
     # -- workspaces and projects ----------------------------------------------------------------
 
     def workspaces(
@@ -298,15 +304,8 @@ class MediaAI(Resource):
         Paged as ``pageNum``/``pageSize`` (1 to 1,000), answered with ``result.content`` and
         ``result.totalCount`` (the answer says ``pageNo``: the walk keeps its own numbering).
         """
-        return self._list(
-            ("workspaces",),
-            Workspace,
-            page_size=page_size,
-            start_page=start_page,
-            max_items=max_items,
-            prefetch=prefetch,
-            max_page_size=_defaults.MEDIA_AI_MAX_PAGE_SIZE,
-            paging=PAGE_NUM,
+        return self._pages(
+            ("workspaces",), Workspace, (), page_size, start_page, max_items, prefetch
         )
 
     async def workspace(self, workspace: str) -> Workspace:
@@ -347,16 +346,8 @@ class MediaAI(Resource):
         """``GET /workspaces/{w}/projects/{project_id}/assets``: every media asset of a project,
         page by page (a ``Pager``, returned at once; paged as ``workspaces``). No filter is
         documented. ``AssetRef(workspace, project_id, str(asset.asset_id))`` names one."""
-        return self._list(
-            _project_path(workspace, project_id, "assets"),
-            Asset,
-            page_size=page_size,
-            start_page=start_page,
-            max_items=max_items,
-            prefetch=prefetch,
-            max_page_size=_defaults.MEDIA_AI_MAX_PAGE_SIZE,
-            paging=PAGE_NUM,
-        )
+        path = _project_path(workspace, project_id, "assets")
+        return self._pages(path, Asset, (), page_size, start_page, max_items, prefetch)
 
     async def asset(self, ref: AssetRef) -> Asset:
         """``GET …/projects/{project_id}/assets/{asset_id}``: one asset, with its Object Storage
