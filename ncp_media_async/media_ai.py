@@ -61,6 +61,7 @@ from collections.abc import AsyncGenerator, Callable, Iterable, Mapping
 from typing import Any, Final, Literal, TypedDict, Unpack, cast
 
 import attrs
+from attrs.converters import optional
 
 from . import _checks, _defaults
 from ._checks import segment
@@ -141,9 +142,7 @@ def _tag_id(value: Any) -> int:
     raise ValueError(f"tag ids must be non-negative integers (or their text), got {value!r}")
 
 
-def _tag_ids(value: Iterable[int | str] | None) -> tuple[int, ...] | None:
-    if value is None:
-        return None
+def _tag_ids(value: Iterable[int | str]) -> tuple[int, ...]:
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
         raise TypeError(f"tag_ids must be a collection of ids, not {type(value).__name__}")
     return tuple(map(_tag_id, value))
@@ -177,7 +176,7 @@ class IndexOptions:
     min_scene_duration: int | None = None
     max_scene_duration: int | None = None
     person_count: int = _defaults.INDEX_PERSON_COUNT
-    tag_ids: tuple[int, ...] | None = attrs.field(default=None, converter=_tag_ids)
+    tag_ids: tuple[int, ...] | None = attrs.field(default=None, converter=optional(_tag_ids))
     language: SourceLanguage | None = attrs.field(default=None, converter=_language)
     audio_effects: bool | None = None
 
@@ -253,8 +252,7 @@ def _created(body: Any, workspace: str, project_id: str, key: str) -> AssetRef:
 
 def _index(body: Any, asset: AssetRef) -> Index:
     result = media_ai_result(body)
-    index = structure(result, Index, "$.result")
-    return attrs.evolve(index, content=result, asset=asset)
+    return attrs.evolve(structure(result, Index, "$.result"), content=result, asset=asset)
 
 
 def _nothing(body: Any) -> None:

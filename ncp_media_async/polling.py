@@ -365,9 +365,7 @@ class Wait(Generic[E]):
 
     def _wake(self, n: int) -> None:
         for _ in range(min(n, len(self._idle))):
-            waiter = self._idle.pop()
-            if not waiter.done():
-                waiter.set_result(None)
+            self._idle.pop().set_result(None)  # a waiter is cancelled only with its worker
 
     def _next(self, waiting: bool = True) -> tuple[float, Any, int] | None:
         """The next step to take: (due time, target, failures in a row), or ``None`` when
@@ -470,8 +468,7 @@ def schedule(
     previous one stopped. The options (``WaitOptions``, by keyword) are ``Wait``'s (see the
     module docstring).
     """
-    wait: Wait[E] = Wait(**options)
-    return wait.run(targets, step)
+    return Wait(**options).run(targets, step)
 
 
 def sweep(
