@@ -58,7 +58,7 @@ import os
 import time
 import warnings
 from collections.abc import AsyncGenerator, Callable, Iterable, Mapping
-from typing import Any, Final, Literal, TypedDict, Unpack, cast
+from typing import Any, Final, Literal, TypedDict, TypeVar, Unpack, cast
 
 import attrs
 from attrs.converters import optional
@@ -101,6 +101,7 @@ __all__ = ["IndexOptionValues", "IndexOptions", "MediaAI"]
 #: When NCP removes the ``video-assets`` endpoints.
 REMOVAL: Final = "January 2027"
 
+T = TypeVar("T")
 IfRunning = Literal["raise", "wait"]
 #: Where a batch imports: workspace, project id, bucket.
 Where = tuple[str, str, str]
@@ -231,6 +232,11 @@ def _if_running(value: str) -> IfRunning:
 # -- parsing ----------------------------------------------------------------------------------
 
 
+def _result(kind: type[T]) -> Callable[[Any], T]:
+    """Reads ``{"code": "0", "result": {...}}`` as a ``kind``."""
+    return functools.partial(structure_media_ai_result, type_=kind)
+
+
 def _projects(body: Any) -> list[Project]:
     """``{"totalCount": N, "result": {"projects": [...]}}``: ``totalCount`` is documented beside
     ``result``; read from inside ``result`` too, and not needed (see ``MediaAI.projects``)."""
@@ -309,10 +315,7 @@ class MediaAI(Resource):
     async def workspace(self, workspace: str) -> Workspace:
         """``GET /workspaces/{workspace_name}``: one workspace, with its
         ``monthly_analysis_count``. An unknown workspace raises ``NotFoundError``."""
-        return await self._get(
-            ("workspaces", segment("workspace", workspace)),
-            functools.partial(structure_media_ai_result, type_=Workspace),
-        )
+        return await self._get(("workspaces", segment("workspace", workspace)), _result(Workspace))
 
     async def projects(self, workspace: str) -> list[Project]:
         """``GET /workspaces/{workspace_name}/projects``: every project of a workspace (at most
@@ -324,10 +327,7 @@ class MediaAI(Resource):
 
     async def project(self, workspace: str, project_id: str | int) -> Project:
         """``GET /workspaces/{workspace_name}/projects/{project_id}``: one project."""
-        return await self._get(
-            _project_path(workspace, project_id),
-            functools.partial(structure_media_ai_result, type_=Project),
-        )
+        return await self._get(_project_path(workspace, project_id), _result(Project))
 
     # -- assets -----------------------------------------------------------------------------
 
@@ -350,9 +350,7 @@ class MediaAI(Resource):
     async def asset(self, ref: AssetRef) -> Asset:
         """``GET …/projects/{project_id}/assets/{asset_id}``: one asset, with its Object Storage
         ``key``."""
-        return await self._get(
-            _asset_path(ref), functools.partial(structure_media_ai_result, type_=Asset)
-        )
+        return await self._get(_asset_path(ref), _result(Asset))
 
     # -- imports ----------------------------------------------------------------------------
 
