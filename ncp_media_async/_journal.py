@@ -159,9 +159,7 @@ class Journal(contextlib.AbstractAsyncContextManager["Journal"]):
 
     def __init__(self, file: IO[bytes], path: str, entries: dict[str, dict[str, Any]]) -> None:
         """Private: use ``Journal.open``."""
-        self.path = path
-        self._file = file
-        self._entries = entries
+        self.path, self._file, self._entries = path, file, entries
         self._queue: queue.SimpleQueue[tuple[bytes, asyncio.Future[None] | None]]
         self._queue = queue.SimpleQueue()
         #: Records not waited for, not handed to the writer yet (they go with the next durable

@@ -750,8 +750,7 @@ class MediaAI(Resource):
         found is recorded ``created``: see the module docstring; a detail that cannot be read
         stops the batch with ``PollingError``, nothing imported again on a guess), then ``rest``
         of the keys."""
-        workspace, project_id, bucket = where
-        target = {"workspace": workspace, "project": project_id, "bucket": bucket, **target}
+        target = dict(zip(("workspace", "project", "bucket"), where, strict=True), **target)
         async with Journal.open(path, kind, target) as book:
             entries, todo = book.entries, []
             for key in keys:
@@ -761,9 +760,9 @@ class MediaAI(Resource):
                     yield result
             doubt = {k: e["at"] for k in todo if (e := entries.get(k, {})).get("event") == "intent"}
             names: set[str | None] = {key.rpartition("/")[2] for key in doubt} | {None}
-            listed = self.assets(workspace, project_id, page_size=_defaults.MEDIA_AI_MAX_PAGE_SIZE)
+            listed = self.assets(*where[:2], page_size=_defaults.MEDIA_AI_MAX_PAGE_SIZE)
             refs = [
-                AssetRef(workspace, project_id, asset.asset_id)
+                AssetRef(*where[:2], asset.asset_id)
                 async for asset in listed
                 if asset.asset_id is not None and asset.file_name in names
             ] if doubt else []  # fmt: skip
