@@ -64,6 +64,7 @@ import asyncio
 import contextlib
 import heapq
 import itertools
+import math
 import random
 import time
 from collections.abc import (
@@ -236,7 +237,7 @@ class Wait(Generic[E]):
         self._started = 0  # targets[:started] have been stepped at least once
         self._left: set[Any] = set()  # targets whose final result or failure is not known yet
         self._idle: list[asyncio.Future[None]] = []
-        self._deadline: float | None = None  # on ``clock``, once running with a timeout
+        self._deadline = math.inf  # on ``clock``, once running with a timeout
         #: The wait's OpenTelemetry span, set by ``Resource._wait`` (``_otel``).
         self.trace: WaitSpan | None = None
 
@@ -274,15 +275,12 @@ class Wait(Generic[E]):
         self._outbox.put_nowait(("item", None, item))
 
     async def _results(self, step: Any, together: bool) -> AsyncGenerator[Any, None]:
-        targets = self._targets
-        alarm = None
-        if self.timeout is not None:
-            # The deadline on the wait's clock, checked before every pause; and the event
-            # loop's timer, for a step under way when it passes (a request that hangs).
-            self._deadline = self.clock() + self.timeout
-            alarm = asyncio.get_running_loop().call_later(self.timeout, self._time_is_up)
+        targets, loop, timeout = self._targets, asyncio.get_running_loop(), self.timeout
+        # The deadline on the wait's clock, checked before every pause; and the event loop's
+        # timer, for a step under way when it passes (a request that hangs).
+        self._deadline = math.inf if timeout is None else self.clock() + timeout
+        alarm = None if timeout is None else loop.call_later(timeout, self._time_is_up)
         context = None if self.trace is None else self.trace.context
-        loop = asyncio.get_running_loop()
         count = min(1 if together else self.concurrency, len(targets))  # the workers
         tasks = [
             loop.create_task(self._work(step, together), context=context) for _ in range(count)
@@ -341,11 +339,10 @@ class Wait(Generic[E]):
     async def _pause_until(self, when: float) -> bool:
         """Sleep until ``when`` on the wait's clock; False, after sleeping only until the
         deadline, when ``when`` is at or past it (the wait then times out)."""
-        deadline = self._deadline
-        until = when if deadline is None else min(when, deadline)
+        until = min(when, self._deadline)
         if (delay := until - self.clock()) > 0:
             await self.sleep(delay)
-        if until == deadline:  # ``when`` is at or past it
+        if until == self._deadline:  # ``when`` is at or past it
             self._time_is_up()
             return False
         return True
