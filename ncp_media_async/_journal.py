@@ -119,9 +119,9 @@ def _read(file: IO[bytes], path: str, header: bytes) -> dict[str, dict[str, Any]
     off a torn last line."""
     first = file.readline(_MAX_HEADER)
     if not first.endswith(b"\n") and header.startswith(first):
-        # New, or killed while its header was being written: nothing of a batch to lose.
-        file.truncate(0)
-        file.write(header)
+        # New, or killed while its header was being written (the file is ``first``, a prefix of
+        # the header): nothing of a batch to lose, the rest of the header is appended.
+        file.write(header[len(first) :])
         file.flush()
         os.fsync(file.fileno())
         _sync_dir(path)

@@ -115,12 +115,8 @@ _CLOCK_SLACK: Final = 2 * _defaults.CLOCK_SKEW_THRESHOLD
 @functools.cache  # once per process
 def _deprecated(what: str, instead: str = "use AssetRef (same ids) instead") -> None:
     """A ``DeprecationWarning`` for ``what``, once per process."""
-    warnings.warn(
-        f"{what} uses Media Intelligence's video-assets endpoints, which NCP removes in "
-        f"{REMOVAL}; {instead}",
-        DeprecationWarning,
-        stacklevel=3,
-    )
+    message = f"{what} uses Media Intelligence's video-assets endpoints, which NCP removes in"
+    warnings.warn(f"{message} {REMOVAL}; {instead}", DeprecationWarning, stacklevel=3)
 
 
 # -- analysis options -------------------------------------------------------------------------
