@@ -284,24 +284,23 @@ class Journal(contextlib.AbstractAsyncContextManager["Journal"]):
             group = [self._queue.get()]
             while not self._queue.empty():  # the one reader: what it sees is there
                 group.append(self._queue.get_nowait())
+            waiters = [waiter for _, waiter in group if waiter is not None]
             if self._error is None:
                 try:
                     # Straight to the descriptor (O_APPEND): nothing is left in a buffer.
                     data = memoryview(b"".join(lines for lines, _ in group))
                     while data:
                         data = data[os.write(self._file.fileno(), data) :]
-                    if any(waiter is not None for _, waiter in group):
+                    if waiters:
                         os.fsync(self._file.fileno())  # else with the next durable record's
                 except OSError as e:
                     self._error = JournalError(f"writing {self.path} failed: {e}")
-            waiters = [waiter for _, waiter in group if waiter is not None]
-            closing = self._closed in waiters
-            if closing:
+            if self._closed in waiters:
                 self._file.close()  # nothing buffered: it cannot fail on a flush
             if waiters:
                 with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits
                     waiters[0].get_loop().call_soon_threadsafe(self._settle, waiters)
-            if closing:
+            if self._closed in waiters:
                 return
 
     def _settle(self, waiters: list[asyncio.Future[None]]) -> None:
