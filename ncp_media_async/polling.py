@@ -364,18 +364,17 @@ class Wait(Generic[E]):
         for _ in range(min(n, len(self._idle))):
             self._idle.pop().set_result(None)  # a waiter is cancelled only with its worker
 
-    def _next(self, waiting: bool = True) -> tuple[float, Any, int] | None:
-        """The next step to take: (due time, target, failures in a row), or ``None`` when
+    def _next(self, waiting: bool = True) -> tuple[float, int, Any, int] | None:
+        """The next step to take: (due time, tie, target, failures in a row), or ``None`` when
         every target left is being stepped by another worker (or, unless ``waiting``, when no
         step is due now). A step that is due comes first (the soonest due first); then a target
         not started yet; then the step due soonest."""
         heap, started = self._heap, self._started < len(self._targets)
         if heap and (heap[0][0] <= self.clock() or (waiting and not started)):
-            due, _, target, failures = heapq.heappop(heap)
-            return due, target, failures
+            return heapq.heappop(heap)
         if started:
             self._started += 1
-            return 0.0, self._targets[self._started - 1], 0
+            return 0.0, 0, self._targets[self._started - 1], 0
         return None
 
     async def _work(self, step: Callable[[Any], Awaitable[Any]], together: bool) -> None:
@@ -391,12 +390,12 @@ class Wait(Generic[E]):
                     self._idle.append(waiter)
                     await waiter
                     continue
-                due, target, failures = taken
+                due, _, target, failures = taken
                 if not await self._pause_until(due):
                     return
                 batch: dict[Any, int] = {target: failures}
                 while together and (more := self._next(waiting=False)) is not None:
-                    batch[more[1]] = more[2]
+                    batch[more[2]] = more[3]
                 outcomes: Mapping[Any, Any]
                 try:
                     outcomes = await step([*batch]) if together else {target: await step(target)}
