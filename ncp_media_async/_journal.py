@@ -93,11 +93,6 @@ def _parse(line: bytes) -> Any:
         return None
 
 
-def _merge(entries: dict[str, dict[str, Any]], record: dict[str, Any]) -> None:
-    key = record.pop("key")
-    entries.setdefault(key, {}).update(record)
-
-
 def _describe(header: Any) -> str:
     if not isinstance(header, dict):
         return "no journal header"
@@ -138,7 +133,7 @@ def _read(file: IO[bytes], path: str, header: bytes) -> dict[str, dict[str, Any]
             raise JournalError(f"{path}, line {torn}: not a journal record (mend or move it)")
         record = _parse(line)
         if isinstance(record, dict) and isinstance(record.get("key"), str) and "event" in record:
-            _merge(entries, record)
+            entries.setdefault(record.pop("key"), {}).update(record)
             good += len(line)
         else:
             torn = number
@@ -239,9 +234,8 @@ class Journal(contextlib.AbstractAsyncContextManager["Journal"]):
         """
         if self._error is not None or self._closed is not None:
             raise self._error or JournalError(f"{self.path} is closed")
-        record = {"key": key, "event": event, **fields}
-        self._lines.append(_dumps(record))
-        _merge(self._entries, record)
+        self._lines.append(_dumps({"key": key, "event": event, **fields}))
+        self._entries.setdefault(key, {}).update(event=event, **fields)
         loop = asyncio.get_running_loop()
         if durable:
             self._hand_over(waiter := loop.create_future())
