@@ -216,11 +216,8 @@ class Wait(Generic[E]):
         self.jitter = jitter
         self.max_failures = _checks.count("max_failures", max_failures, 1)
         self.return_exceptions = bool(return_exceptions)
-        self.what = what
-        self._pending = pending
-        self.clock = clock
-        self.sleep = sleep
-        self.rng = rng or random.Random()
+        self.what, self._pending = what, pending
+        self.clock, self.sleep, self.rng = clock, sleep, rng or random.Random()
         # (kind, target, value): "done"/"failed" per target, "item" emitted by a step,
         # "fatal"/"timeout" for the whole wait.
         self._outbox: asyncio.Queue[tuple[str, Any, Any]] = asyncio.Queue()
