@@ -99,16 +99,6 @@ def _describe(header: Any) -> str:
     return f"{header.get('kind')!r} of {header.get('target')} (format {header.get('format')})"
 
 
-def _sync_dir(path: str) -> None:
-    """Make a new file's name durable (POSIX: ``fsync`` its directory; Windows cannot)."""
-    if sys.platform != "win32":
-        fd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def _read(file: IO[bytes], path: str, header: bytes) -> dict[str, dict[str, Any]]:
     """The entries in ``file`` (positioned at 0); writes the header to an empty file and cuts
     off a torn last line."""
@@ -119,7 +109,12 @@ def _read(file: IO[bytes], path: str, header: bytes) -> dict[str, dict[str, Any]
         file.write(header[len(first) :])
         file.flush()
         os.fsync(file.fileno())
-        _sync_dir(path)
+        if sys.platform != "win32":  # its name made durable too: fsync the directory (POSIX)
+            fd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
         return {}
     if (got := _parse(first)) != (want := _parse(header)):
         raise JournalError(
