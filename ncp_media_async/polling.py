@@ -372,12 +372,11 @@ class Wait(Generic[E]):
         """One worker: take the next step, pause until it is due, take it, settle what it gave.
         ``together`` (the one worker of ``run_together``): take every step due with it, and
         give ``step`` their targets at once."""
-        loop = asyncio.get_running_loop()
         try:
             while self._left:
                 taken = self._next()
                 if taken is None:  # everything left is being stepped: wait for a worker's return
-                    waiter = loop.create_future()
+                    waiter = asyncio.get_running_loop().create_future()
                     self._idle.append(waiter)
                     await waiter
                     continue
