@@ -301,11 +301,8 @@ class Wait(Generic[E]):
                     else:
                         pending = self._pending()
                         left = f"{len(pending)} {self._plural(len(pending))}"
-                    raise PollTimeoutError(
-                        f"{left} still unfinished after {self.timeout:g} s",
-                        failures=failures,
-                        pending=pending,
-                    )
+                    message = f"{left} still unfinished after {self.timeout:g} s"
+                    raise PollTimeoutError(message, failures=failures, pending=pending)
         finally:
             if alarm is not None:
                 alarm.cancel()
@@ -314,12 +311,10 @@ class Wait(Generic[E]):
             # Not shielded: a cancellation of the consumer while the workers stop is its own.
             await asyncio.gather(*tasks, return_exceptions=True)
         if failures:
+            failed = f"{len(failures)} of {len(targets)} {self._plural(len(targets))} failed"
             shown = ", ".join(f"{t}: {e}" for t, e in itertools.islice(failures.items(), 3))
-            raise PollingError(
-                f"{len(failures)} of {len(targets)} {self._plural(len(targets))} failed: "
-                f"{shown}{' ...' if len(failures) > 3 else ''}",
-                failures=failures,
-            )
+            more = " ..." if len(failures) > 3 else ""
+            raise PollingError(f"{failed}: {shown}{more}", failures=failures)
 
     def _plural(self, n: int) -> str:
         return self.what if n == 1 else f"{self.what}s"
