@@ -67,14 +67,7 @@ import itertools
 import math
 import random
 import time
-from collections.abc import (
-    AsyncGenerator,
-    Awaitable,
-    Callable,
-    Hashable,
-    Iterable,
-    Mapping,
-)
+from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final, Generic, Literal, TypedDict, Unpack, overload
 
 import attrs
