@@ -317,9 +317,8 @@ class MediaAI(Resource):
         """``GET /workspaces/{workspace_name}/projects``: every project of a workspace (at most
         1,000), not paged. The documents put the count (``totalCount``) beside ``result``, their
         example maybe inside: either is accepted and neither is needed (the list is complete)."""
-        return await self._get(
-            ("workspaces", segment("workspace", workspace), "projects"), _projects
-        )
+        path = ("workspaces", segment("workspace", workspace), "projects")
+        return await self._get(path, _projects)
 
     async def project(self, workspace: str, project_id: str | int) -> Project:
         """``GET /workspaces/{workspace_name}/projects/{project_id}``: one project."""
@@ -367,12 +366,9 @@ class MediaAI(Resource):
         _checks.text("bucket", bucket)
         _checks.text("key", key)
         ws, pid = segment("workspace", workspace), segment("project_id", project_id)
-        return await self._write(
-            "POST",
-            ("workspaces", ws, "projects", pid, "assets", "import", "object-storage"),
-            functools.partial(_created, workspace=ws, project_id=pid, key=key),
-            json={"key": key, "bucketName": bucket},
-        )
+        path = _project_path(ws, pid, "assets", "import", "object-storage")
+        parse = functools.partial(_created, workspace=ws, project_id=pid, key=key)
+        return await self._write("POST", path, parse, json={"key": key, "bucketName": bucket})
 
     def import_assets(
         self,
@@ -459,9 +455,8 @@ class MediaAI(Resource):
         return await self._import_status(ref)
 
     async def _import_status(self, ref: AssetRef | VideoAssetRef) -> ImportStatus:
-        return await self._get(
-            _import_status_path(ref), functools.partial(structure_import_status, asset=ref)
-        )
+        parse = functools.partial(structure_import_status, asset=ref)
+        return await self._get(_import_status_path(ref), parse)
 
     def wait_for_imports(
         self,
@@ -621,9 +616,8 @@ class MediaAI(Resource):
         if confidence_level is not None:
             level = _checks.member(ConfidenceLevel, confidence_level, "confidence_level")
             query = [("confidence_level", level.value)]
-        return await self._get(
-            (*_asset_path(ref), "index"), functools.partial(_index, asset=ref), query
-        )
+        parse = functools.partial(_index, asset=ref)
+        return await self._get((*_asset_path(ref), "index"), parse, query)
 
     async def cancel_index(self, ref: AssetRef) -> None:
         """``POST …/assets/{asset_id}/index/cancel``: cancel the asset's analysis while it waits
