@@ -265,10 +265,8 @@ class Wait(Generic[E]):
         self._deadline = math.inf if timeout is None else self.clock() + timeout
         alarm = None if timeout is None else loop.call_later(timeout, self._time_is_up)
         context = None if self.trace is None else self.trace.context
-        count = min(1 if together else self.concurrency, len(targets))  # the workers
-        tasks = [
-            loop.create_task(self._work(step, together), context=context) for _ in range(count)
-        ]
+        n = min(1 if together else self.concurrency, len(targets))  # the workers
+        tasks = [loop.create_task(self._work(step, together), context=context) for _ in range(n)]
         failures: dict[Any, BaseException] = {}
         # Targets the consumer has not been told about: what a timeout names as pending (a
         # result may land in the turn the alarm goes off, behind it in the outbox).
