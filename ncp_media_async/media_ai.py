@@ -797,7 +797,7 @@ class MediaAI(Resource):
                     after = key.import_polled(await self.import_status_of(ref))
                 elif stage is IngestStage.INDEX:
                     assert options is not None
-                    await self._ask_index(key.key, ref, options, journal)
+                    await self._ask_index(key, options, journal)
                     after = key.index_requested()
                 else:
                     status = await self.index_status(ref)
@@ -816,19 +816,18 @@ class MediaAI(Resource):
             if after is not None:
                 return after
 
-    async def _ask_index(
-        self, key: str, ref: AssetRef, options: IndexOptions, book: Journal | None
-    ) -> None:
+    async def _ask_index(self, key: IngestKey, options: IndexOptions, book: Journal | None) -> None:
         """The analysis request of an ingest key. With a journal, its intent is recorded first;
         if the journal's last word on the key is such an intent (the request's fate unknown),
         an analysis ``index_status`` shows waiting, running or ended is taken for that request
         (nothing sent), and a 409 to the request sent again means it was taken, not picked up
         yet."""
-        doubt = book is not None and book.entries[key]["event"] == "index_intent"
+        ref = cast(AssetRef, key.ref)
+        doubt = book is not None and book.entries[key.key]["event"] == "index_intent"
         if doubt and (await self.index_status(ref)).status != IndexState.BEFORE_ANALYZE:
             return
         if book is not None:
-            await book.record(key, "index_intent", durable=True)
+            await book.record(key.key, "index_intent", durable=True)
         # The POST of start_index itself, once: ConflictError on a 409.
         with contextlib.suppress(ConflictError) if doubt else contextlib.nullcontext():
             await self._write("POST", (*_asset_path(ref), "index"), _nothing, json=options.body())
