@@ -839,8 +839,7 @@ _EVENTS: Final = {
     IngestStage.IMPORT_WAIT: "created", IngestStage.INDEX: "imported",
     IngestStage.INDEX_WAIT: "indexing", IngestStage.DONE: "finished",
 }  # fmt: skip
-_STAGES: Final = {event: stage for stage, event in _EVENTS.items()}
-_STAGES["index_intent"] = IngestStage.INDEX
+_STAGES = {event: stage for stage, event in _EVENTS.items()} | {"index_intent": IngestStage.INDEX}
 
 
 def _snapshot(key: IngestKey) -> dict[str, Any]:

@@ -138,6 +138,7 @@ class WaitOptions(TypedDict, Generic[E], total=False):
     rng: random.Random | None
 
 
+@attrs.define(eq=False)
 class Results(Generic[R, K, E]):
     """What every wait returns: an async iterator over its results, each as soon as it lands.
 
@@ -146,10 +147,7 @@ class Results(Generic[R, K, E]):
     stops the wait and everything it has in flight.
     """
 
-    __slots__ = ("_stream",)
-
-    def __init__(self, stream: AsyncGenerator[Any, None]) -> None:
-        self._stream = stream
+    _stream: AsyncGenerator[Any, None]
 
     @overload
     def __aiter__(self: Results[R, K, Literal[False]]) -> AsyncGenerator[R, None]: ...
