@@ -319,8 +319,7 @@ class Wait(Generic[E]):
             await self.sleep(delay)
         if until == self._deadline:  # ``when`` is at or past it
             self._time_is_up()
-            return False
-        return True
+        return until != self._deadline
 
     def _push(self, target: Any, failures: int, delay: float | None = None) -> None:
         pause = self.interval if delay is None else delay
