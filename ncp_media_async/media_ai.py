@@ -132,10 +132,8 @@ def _language(value: SourceLanguage | str | None) -> SourceLanguage | None:
 
 def _tag_id(value: Any) -> int:
     """A person tag id as an integer (the documents type it text but show integers)."""
-    if isinstance(value, str) and value.strip().isdecimal():
-        return int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
+    with contextlib.suppress(TypeError, ValueError):
+        return _checks.whole("tag_ids", value)
     raise ValueError(f"tag ids must be non-negative integers (or their text), got {value!r}")
 
 
