@@ -32,7 +32,7 @@ __all__ = ["IngestKey"]
 Next = Again | IngestResult | None
 
 
-@attrs.define(eq=False, repr=False)
+@attrs.define(eq=False)
 class IngestKey:
     """One key under way: its stage and what it has learnt (a ``Wait`` target, hashed by
     identity).
@@ -65,9 +65,6 @@ class IngestKey:
     rerun: bool = False
     #: When BEFORE_ANALYZE was first seen after our request (the client's clock).
     since: float | None = None
-
-    def __repr__(self) -> str:
-        return f"<{self.key} at {self.stage}>"
 
     def result(self, error: BaseException | None = None) -> IngestResult:
         """What is known of this key now (its final result when ``stage`` is ``DONE`` or an

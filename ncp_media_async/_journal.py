@@ -93,25 +93,10 @@ def _parse(line: bytes) -> Any:
         return None
 
 
-def _merge(entries: dict[str, dict[str, Any]], record: dict[str, Any]) -> None:
-    key = record.pop("key")
-    entries.setdefault(key, {}).update(record)
-
-
 def _describe(header: Any) -> str:
     if not isinstance(header, dict):
         return "no journal header"
     return f"{header.get('kind')!r} of {header.get('target')} (format {header.get('format')})"
-
-
-def _sync_dir(path: str) -> None:
-    """Make a new file's name durable (POSIX: ``fsync`` its directory; Windows cannot)."""
-    if sys.platform != "win32":
-        fd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _read(file: IO[bytes], path: str, header: bytes) -> dict[str, dict[str, Any]]:
@@ -119,12 +104,17 @@ def _read(file: IO[bytes], path: str, header: bytes) -> dict[str, dict[str, Any]
     off a torn last line."""
     first = file.readline(_MAX_HEADER)
     if not first.endswith(b"\n") and header.startswith(first):
-        # New, or killed while its header was being written: nothing of a batch to lose.
-        file.truncate(0)
-        file.write(header)
+        # New, or killed while its header was being written (the file is ``first``, a prefix of
+        # the header): nothing of a batch to lose, the rest of the header is appended.
+        file.write(header[len(first) :])
         file.flush()
         os.fsync(file.fileno())
-        _sync_dir(path)
+        if sys.platform != "win32":  # its name made durable too: fsync the directory (POSIX)
+            fd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
         return {}
     if (got := _parse(first)) != (want := _parse(header)):
         raise JournalError(
@@ -138,7 +128,7 @@ def _read(file: IO[bytes], path: str, header: bytes) -> dict[str, dict[str, Any]
             raise JournalError(f"{path}, line {torn}: not a journal record (mend or move it)")
         record = _parse(line)
         if isinstance(record, dict) and isinstance(record.get("key"), str) and "event" in record:
-            _merge(entries, record)
+            entries.setdefault(record.pop("key"), {}).update(record)
             good += len(line)
         else:
             torn = number
@@ -159,9 +149,7 @@ class Journal(contextlib.AbstractAsyncContextManager["Journal"]):
 
     def __init__(self, file: IO[bytes], path: str, entries: dict[str, dict[str, Any]]) -> None:
         """Private: use ``Journal.open``."""
-        self.path = path
-        self._file = file
-        self._entries = entries
+        self.path, self._file, self._entries = path, file, entries
         self._queue: queue.SimpleQueue[tuple[bytes, asyncio.Future[None] | None]]
         self._queue = queue.SimpleQueue()
         #: Records not waited for, not handed to the writer yet (they go with the next durable
@@ -241,9 +229,8 @@ class Journal(contextlib.AbstractAsyncContextManager["Journal"]):
         """
         if self._error is not None or self._closed is not None:
             raise self._error or JournalError(f"{self.path} is closed")
-        record = {"key": key, "event": event, **fields}
-        self._lines.append(_dumps(record))
-        _merge(self._entries, record)
+        self._lines.append(_dumps({"key": key, "event": event, **fields}))
+        self._entries.setdefault(key, {}).update(event=event, **fields)
         loop = asyncio.get_running_loop()
         if durable:
             self._hand_over(waiter := loop.create_future())
@@ -286,24 +273,23 @@ class Journal(contextlib.AbstractAsyncContextManager["Journal"]):
             group = [self._queue.get()]
             while not self._queue.empty():  # the one reader: what it sees is there
                 group.append(self._queue.get_nowait())
+            waiters = [waiter for _, waiter in group if waiter is not None]
             if self._error is None:
                 try:
                     # Straight to the descriptor (O_APPEND): nothing is left in a buffer.
                     data = memoryview(b"".join(lines for lines, _ in group))
                     while data:
                         data = data[os.write(self._file.fileno(), data) :]
-                    if any(waiter is not None for _, waiter in group):
+                    if waiters:
                         os.fsync(self._file.fileno())  # else with the next durable record's
                 except OSError as e:
                     self._error = JournalError(f"writing {self.path} failed: {e}")
-            waiters = [waiter for _, waiter in group if waiter is not None]
-            closing = self._closed in waiters
-            if closing:
+            if self._closed in waiters:
                 self._file.close()  # nothing buffered: it cannot fail on a flush
             if waiters:
                 with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits
                     waiters[0].get_loop().call_soon_threadsafe(self._settle, waiters)
-            if closing:
+            if self._closed in waiters:
                 return
 
     def _settle(self, waiters: list[asyncio.Future[None]]) -> None:

@@ -58,9 +58,10 @@ import os
 import time
 import warnings
 from collections.abc import AsyncGenerator, Callable, Iterable, Mapping
-from typing import Any, Final, Literal, TypedDict, Unpack, cast
+from typing import Any, Final, Literal, TypedDict, TypeVar, Unpack, cast
 
 import attrs
+from attrs.converters import optional
 
 from . import _checks, _defaults
 from ._checks import segment
@@ -100,6 +101,7 @@ __all__ = ["IndexOptionValues", "IndexOptions", "MediaAI"]
 #: When NCP removes the ``video-assets`` endpoints.
 REMOVAL: Final = "January 2027"
 
+T = TypeVar("T")
 IfRunning = Literal["raise", "wait"]
 #: Where a batch imports: workspace, project id, bucket.
 Where = tuple[str, str, str]
@@ -113,12 +115,8 @@ _CLOCK_SLACK: Final = 2 * _defaults.CLOCK_SKEW_THRESHOLD
 @functools.cache  # once per process
 def _deprecated(what: str, instead: str = "use AssetRef (same ids) instead") -> None:
     """A ``DeprecationWarning`` for ``what``, once per process."""
-    warnings.warn(
-        f"{what} uses Media Intelligence's video-assets endpoints, which NCP removes in "
-        f"{REMOVAL}; {instead}",
-        DeprecationWarning,
-        stacklevel=3,
-    )
+    message = f"{what} uses Media Intelligence's video-assets endpoints, which NCP removes in"
+    warnings.warn(f"{message} {REMOVAL}; {instead}", DeprecationWarning, stacklevel=3)
 
 
 # -- analysis options -------------------------------------------------------------------------
@@ -134,16 +132,12 @@ def _language(value: SourceLanguage | str | None) -> SourceLanguage | None:
 
 def _tag_id(value: Any) -> int:
     """A person tag id as an integer (the documents type it text but show integers)."""
-    if isinstance(value, str) and value.strip().isdecimal():
-        return int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
+    with contextlib.suppress(TypeError, ValueError):
+        return _checks.whole("tag_ids", value)
     raise ValueError(f"tag ids must be non-negative integers (or their text), got {value!r}")
 
 
-def _tag_ids(value: Iterable[int | str] | None) -> tuple[int, ...] | None:
-    if value is None:
-        return None
+def _tag_ids(value: Iterable[int | str]) -> tuple[int, ...]:
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
         raise TypeError(f"tag_ids must be a collection of ids, not {type(value).__name__}")
     return tuple(map(_tag_id, value))
@@ -177,7 +171,7 @@ class IndexOptions:
     min_scene_duration: int | None = None
     max_scene_duration: int | None = None
     person_count: int = _defaults.INDEX_PERSON_COUNT
-    tag_ids: tuple[int, ...] | None = attrs.field(default=None, converter=_tag_ids)
+    tag_ids: tuple[int, ...] | None = attrs.field(default=None, converter=optional(_tag_ids))
     language: SourceLanguage | None = attrs.field(default=None, converter=_language)
     audio_effects: bool | None = None
 
@@ -232,6 +226,11 @@ def _if_running(value: str) -> IfRunning:
 # -- parsing ----------------------------------------------------------------------------------
 
 
+def _result(kind: type[T]) -> Callable[[Any], T]:
+    """Reads ``{"code": "0", "result": {...}}`` as a ``kind``."""
+    return functools.partial(structure_media_ai_result, type_=kind)
+
+
 def _projects(body: Any) -> list[Project]:
     """``{"totalCount": N, "result": {"projects": [...]}}``: ``totalCount`` is documented beside
     ``result``; read from inside ``result`` too, and not needed (see ``MediaAI.projects``)."""
@@ -253,8 +252,7 @@ def _created(body: Any, workspace: str, project_id: str, key: str) -> AssetRef:
 
 def _index(body: Any, asset: AssetRef) -> Index:
     result = media_ai_result(body)
-    index = structure(result, Index, "$.result")
-    return attrs.evolve(index, content=result, asset=asset)
+    return attrs.evolve(structure(result, Index, "$.result"), content=result, asset=asset)
 
 
 def _nothing(body: Any) -> None:
@@ -283,6 +281,12 @@ class MediaAI(Resource):
         (``BadRequestError`` for 10016, ...), and a write that got it did not take effect."""
         return isinstance(body, dict) and "code" in body and str(body["code"]) != "0"
 
+    #: ``Resource._list`` in this service's paging dialect (``pageNum``/``pageSize``, at most
+    #: 1,000 a page); a partial, so that the list method calls ``_list`` itself (its span name).
+    _pages = functools.partialmethod(
+        Resource._list, max_page_size=_defaults.MEDIA_AI_MAX_PAGE_SIZE, paging=PAGE_NUM
+    )
+
     # -- workspaces and projects ----------------------------------------------------------------
 
     def workspaces(
@@ -298,39 +302,25 @@ class MediaAI(Resource):
         Paged as ``pageNum``/``pageSize`` (1 to 1,000), answered with ``result.content`` and
         ``result.totalCount`` (the answer says ``pageNo``: the walk keeps its own numbering).
         """
-        return self._list(
-            ("workspaces",),
-            Workspace,
-            page_size=page_size,
-            start_page=start_page,
-            max_items=max_items,
-            prefetch=prefetch,
-            max_page_size=_defaults.MEDIA_AI_MAX_PAGE_SIZE,
-            paging=PAGE_NUM,
+        return self._pages(
+            ("workspaces",), Workspace, (), page_size, start_page, max_items, prefetch
         )
 
     async def workspace(self, workspace: str) -> Workspace:
         """``GET /workspaces/{workspace_name}``: one workspace, with its
         ``monthly_analysis_count``. An unknown workspace raises ``NotFoundError``."""
-        return await self._get(
-            ("workspaces", segment("workspace", workspace)),
-            functools.partial(structure_media_ai_result, type_=Workspace),
-        )
+        return await self._get(("workspaces", segment("workspace", workspace)), _result(Workspace))
 
     async def projects(self, workspace: str) -> list[Project]:
         """``GET /workspaces/{workspace_name}/projects``: every project of a workspace (at most
         1,000), not paged. The documents put the count (``totalCount``) beside ``result``, their
         example maybe inside: either is accepted and neither is needed (the list is complete)."""
-        return await self._get(
-            ("workspaces", segment("workspace", workspace), "projects"), _projects
-        )
+        path = ("workspaces", segment("workspace", workspace), "projects")
+        return await self._get(path, _projects)
 
     async def project(self, workspace: str, project_id: str | int) -> Project:
         """``GET /workspaces/{workspace_name}/projects/{project_id}``: one project."""
-        return await self._get(
-            _project_path(workspace, project_id),
-            functools.partial(structure_media_ai_result, type_=Project),
-        )
+        return await self._get(_project_path(workspace, project_id), _result(Project))
 
     # -- assets -----------------------------------------------------------------------------
 
@@ -347,23 +337,13 @@ class MediaAI(Resource):
         """``GET /workspaces/{w}/projects/{project_id}/assets``: every media asset of a project,
         page by page (a ``Pager``, returned at once; paged as ``workspaces``). No filter is
         documented. ``AssetRef(workspace, project_id, str(asset.asset_id))`` names one."""
-        return self._list(
-            _project_path(workspace, project_id, "assets"),
-            Asset,
-            page_size=page_size,
-            start_page=start_page,
-            max_items=max_items,
-            prefetch=prefetch,
-            max_page_size=_defaults.MEDIA_AI_MAX_PAGE_SIZE,
-            paging=PAGE_NUM,
-        )
+        path = _project_path(workspace, project_id, "assets")
+        return self._pages(path, Asset, (), page_size, start_page, max_items, prefetch)
 
     async def asset(self, ref: AssetRef) -> Asset:
         """``GET …/projects/{project_id}/assets/{asset_id}``: one asset, with its Object Storage
         ``key``."""
-        return await self._get(
-            _asset_path(ref), functools.partial(structure_media_ai_result, type_=Asset)
-        )
+        return await self._get(_asset_path(ref), _result(Asset))
 
     # -- imports ----------------------------------------------------------------------------
 
@@ -384,12 +364,9 @@ class MediaAI(Resource):
         _checks.text("bucket", bucket)
         _checks.text("key", key)
         ws, pid = segment("workspace", workspace), segment("project_id", project_id)
-        return await self._write(
-            "POST",
-            ("workspaces", ws, "projects", pid, "assets", "import", "object-storage"),
-            functools.partial(_created, workspace=ws, project_id=pid, key=key),
-            json={"key": key, "bucketName": bucket},
-        )
+        path = _project_path(ws, pid, "assets", "import", "object-storage")
+        parse = functools.partial(_created, workspace=ws, project_id=pid, key=key)
+        return await self._write("POST", path, parse, json={"key": key, "bucketName": bucket})
 
     def import_assets(
         self,
@@ -476,9 +453,8 @@ class MediaAI(Resource):
         return await self._import_status(ref)
 
     async def _import_status(self, ref: AssetRef | VideoAssetRef) -> ImportStatus:
-        return await self._get(
-            _import_status_path(ref), functools.partial(structure_import_status, asset=ref)
-        )
+        parse = functools.partial(structure_import_status, asset=ref)
+        return await self._get(_import_status_path(ref), parse)
 
     def wait_for_imports(
         self,
@@ -638,9 +614,8 @@ class MediaAI(Resource):
         if confidence_level is not None:
             level = _checks.member(ConfidenceLevel, confidence_level, "confidence_level")
             query = [("confidence_level", level.value)]
-        return await self._get(
-            (*_asset_path(ref), "index"), functools.partial(_index, asset=ref), query
-        )
+        parse = functools.partial(_index, asset=ref)
+        return await self._get((*_asset_path(ref), "index"), parse, query)
 
     async def cancel_index(self, ref: AssetRef) -> None:
         """``POST …/assets/{asset_id}/index/cancel``: cancel the asset's analysis while it waits
@@ -763,8 +738,7 @@ class MediaAI(Resource):
         found is recorded ``created``: see the module docstring; a detail that cannot be read
         stops the batch with ``PollingError``, nothing imported again on a guess), then ``rest``
         of the keys."""
-        workspace, project_id, bucket = where
-        target = {"workspace": workspace, "project": project_id, "bucket": bucket, **target}
+        target = dict(zip(("workspace", "project", "bucket"), where, strict=True), **target)
         async with Journal.open(path, kind, target) as book:
             entries, todo = book.entries, []
             for key in keys:
@@ -774,9 +748,9 @@ class MediaAI(Resource):
                     yield result
             doubt = {k: e["at"] for k in todo if (e := entries.get(k, {})).get("event") == "intent"}
             names: set[str | None] = {key.rpartition("/")[2] for key in doubt} | {None}
-            listed = self.assets(workspace, project_id, page_size=_defaults.MEDIA_AI_MAX_PAGE_SIZE)
+            listed = self.assets(*where[:2], page_size=_defaults.MEDIA_AI_MAX_PAGE_SIZE)
             refs = [
-                AssetRef(workspace, project_id, asset.asset_id)
+                AssetRef(*where[:2], asset.asset_id)
                 async for asset in listed
                 if asset.asset_id is not None and asset.file_name in names
             ] if doubt else []  # fmt: skip
@@ -821,7 +795,7 @@ class MediaAI(Resource):
                     after = key.import_polled(await self.import_status_of(ref))
                 elif stage is IngestStage.INDEX:
                     assert options is not None
-                    await self._ask_index(key.key, ref, options, journal)
+                    await self._ask_index(key, options, journal)
                     after = key.index_requested()
                 else:
                     status = await self.index_status(ref)
@@ -840,19 +814,18 @@ class MediaAI(Resource):
             if after is not None:
                 return after
 
-    async def _ask_index(
-        self, key: str, ref: AssetRef, options: IndexOptions, book: Journal | None
-    ) -> None:
+    async def _ask_index(self, key: IngestKey, options: IndexOptions, book: Journal | None) -> None:
         """The analysis request of an ingest key. With a journal, its intent is recorded first;
         if the journal's last word on the key is such an intent (the request's fate unknown),
         an analysis ``index_status`` shows waiting, running or ended is taken for that request
         (nothing sent), and a 409 to the request sent again means it was taken, not picked up
         yet."""
-        doubt = book is not None and book.entries[key]["event"] == "index_intent"
+        ref = cast(AssetRef, key.ref)
+        doubt = book is not None and book.entries[key.key]["event"] == "index_intent"
         if doubt and (await self.index_status(ref)).status != IndexState.BEFORE_ANALYZE:
             return
         if book is not None:
-            await book.record(key, "index_intent", durable=True)
+            await book.record(key.key, "index_intent", durable=True)
         # The POST of start_index itself, once: ConflictError on a 409.
         with contextlib.suppress(ConflictError) if doubt else contextlib.nullcontext():
             await self._write("POST", (*_asset_path(ref), "index"), _nothing, json=options.body())
@@ -864,8 +837,7 @@ _EVENTS: Final = {
     IngestStage.IMPORT_WAIT: "created", IngestStage.INDEX: "imported",
     IngestStage.INDEX_WAIT: "indexing", IngestStage.DONE: "finished",
 }  # fmt: skip
-_STAGES: Final = {event: stage for stage, event in _EVENTS.items()}
-_STAGES["index_intent"] = IngestStage.INDEX
+_STAGES = {event: stage for stage, event in _EVENTS.items()} | {"index_intent": IngestStage.INDEX}
 
 
 def _snapshot(key: IngestKey) -> dict[str, Any]:

@@ -64,16 +64,10 @@ import asyncio
 import contextlib
 import heapq
 import itertools
+import math
 import random
 import time
-from collections.abc import (
-    AsyncGenerator,
-    Awaitable,
-    Callable,
-    Hashable,
-    Iterable,
-    Mapping,
-)
+from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final, Generic, Literal, TypedDict, Unpack, overload
 
 import attrs
@@ -144,6 +138,7 @@ class WaitOptions(TypedDict, Generic[E], total=False):
     rng: random.Random | None
 
 
+@attrs.define(eq=False)
 class Results(Generic[R, K, E]):
     """What every wait returns: an async iterator over its results, each as soon as it lands.
 
@@ -152,28 +147,19 @@ class Results(Generic[R, K, E]):
     stops the wait and everything it has in flight.
     """
 
-    __slots__ = ("_stream",)
-
-    def __init__(self, stream: AsyncGenerator[Any, None]) -> None:
-        self._stream = stream
+    _stream: AsyncGenerator[Any, None]
 
     @overload
     def __aiter__(self: Results[R, K, Literal[False]]) -> AsyncGenerator[R, None]: ...
     @overload
-    def __aiter__(
-        self: Results[R, K, Literal[True]],
-    ) -> AsyncGenerator[R | PollFailure[K], None]: ...
-    @overload
-    def __aiter__(self: Results[R, K, bool]) -> AsyncGenerator[R | PollFailure[K], None]: ...
+    def __aiter__(self) -> AsyncGenerator[R | PollFailure[K], None]: ...
     def __aiter__(self) -> AsyncGenerator[Any, None]:
         return self._stream
 
     @overload
     async def __anext__(self: Results[R, K, Literal[False]]) -> R: ...
     @overload
-    async def __anext__(self: Results[R, K, Literal[True]]) -> R | PollFailure[K]: ...
-    @overload
-    async def __anext__(self: Results[R, K, bool]) -> R | PollFailure[K]: ...
+    async def __anext__(self) -> R | PollFailure[K]: ...
     async def __anext__(self) -> Any:
         return await anext(self._stream)
 
@@ -221,11 +207,8 @@ class Wait(Generic[E]):
         self.jitter = jitter
         self.max_failures = _checks.count("max_failures", max_failures, 1)
         self.return_exceptions = bool(return_exceptions)
-        self.what = what
-        self._pending = pending
-        self.clock = clock
-        self.sleep = sleep
-        self.rng = rng or random.Random()
+        self.what, self._pending = what, pending
+        self.clock, self.sleep, self.rng = clock, sleep, rng or random.Random()
         # (kind, target, value): "done"/"failed" per target, "item" emitted by a step,
         # "fatal"/"timeout" for the whole wait.
         self._outbox: asyncio.Queue[tuple[str, Any, Any]] = asyncio.Queue()
@@ -236,7 +219,7 @@ class Wait(Generic[E]):
         self._started = 0  # targets[:started] have been stepped at least once
         self._left: set[Any] = set()  # targets whose final result or failure is not known yet
         self._idle: list[asyncio.Future[None]] = []
-        self._deadline: float | None = None  # on ``clock``, once running with a timeout
+        self._deadline = math.inf  # on ``clock``, once running with a timeout
         #: The wait's OpenTelemetry span, set by ``Resource._wait`` (``_otel``).
         self.trace: WaitSpan | None = None
 
@@ -274,19 +257,14 @@ class Wait(Generic[E]):
         self._outbox.put_nowait(("item", None, item))
 
     async def _results(self, step: Any, together: bool) -> AsyncGenerator[Any, None]:
-        targets = self._targets
-        alarm = None
-        if self.timeout is not None:
-            # The deadline on the wait's clock, checked before every pause; and the event
-            # loop's timer, for a step under way when it passes (a request that hangs).
-            self._deadline = self.clock() + self.timeout
-            alarm = asyncio.get_running_loop().call_later(self.timeout, self._time_is_up)
+        targets, loop, timeout = self._targets, asyncio.get_running_loop(), self.timeout
+        # The deadline on the wait's clock, checked before every pause; and the event loop's
+        # timer, for a step under way when it passes (a request that hangs).
+        self._deadline = math.inf if timeout is None else self.clock() + timeout
+        alarm = None if timeout is None else loop.call_later(timeout, self._time_is_up)
         context = None if self.trace is None else self.trace.context
-        loop = asyncio.get_running_loop()
-        count = min(1 if together else self.concurrency, len(targets))  # the workers
-        tasks = [
-            loop.create_task(self._work(step, together), context=context) for _ in range(count)
-        ]
+        n = min(1 if together else self.concurrency, len(targets))  # the workers
+        tasks = [loop.create_task(self._work(step, together), context=context) for _ in range(n)]
         failures: dict[Any, BaseException] = {}
         # Targets the consumer has not been told about: what a timeout names as pending (a
         # result may land in the turn the alarm goes off, behind it in the outbox).
@@ -312,11 +290,8 @@ class Wait(Generic[E]):
                     else:
                         pending = self._pending()
                         left = f"{len(pending)} {self._plural(len(pending))}"
-                    raise PollTimeoutError(
-                        f"{left} still unfinished after {self.timeout:g} s",
-                        failures=failures,
-                        pending=pending,
-                    )
+                    message = f"{left} still unfinished after {self.timeout:g} s"
+                    raise PollTimeoutError(message, failures=failures, pending=pending)
         finally:
             if alarm is not None:
                 alarm.cancel()
@@ -325,12 +300,10 @@ class Wait(Generic[E]):
             # Not shielded: a cancellation of the consumer while the workers stop is its own.
             await asyncio.gather(*tasks, return_exceptions=True)
         if failures:
+            failed = f"{len(failures)} of {len(targets)} {self._plural(len(targets))} failed"
             shown = ", ".join(f"{t}: {e}" for t, e in itertools.islice(failures.items(), 3))
-            raise PollingError(
-                f"{len(failures)} of {len(targets)} {self._plural(len(targets))} failed: "
-                f"{shown}{' ...' if len(failures) > 3 else ''}",
-                failures=failures,
-            )
+            more = " ..." if len(failures) > 3 else ""
+            raise PollingError(f"{failed}: {shown}{more}", failures=failures)
 
     def _plural(self, n: int) -> str:
         return self.what if n == 1 else f"{self.what}s"
@@ -341,14 +314,12 @@ class Wait(Generic[E]):
     async def _pause_until(self, when: float) -> bool:
         """Sleep until ``when`` on the wait's clock; False, after sleeping only until the
         deadline, when ``when`` is at or past it (the wait then times out)."""
-        deadline = self._deadline
-        until = when if deadline is None else min(when, deadline)
+        until = min(when, self._deadline)
         if (delay := until - self.clock()) > 0:
             await self.sleep(delay)
-        if until == deadline:  # ``when`` is at or past it
+        if until == self._deadline:  # ``when`` is at or past it
             self._time_is_up()
-            return False
-        return True
+        return until != self._deadline
 
     def _push(self, target: Any, failures: int, delay: float | None = None) -> None:
         pause = self.interval if delay is None else delay
@@ -365,43 +336,39 @@ class Wait(Generic[E]):
 
     def _wake(self, n: int) -> None:
         for _ in range(min(n, len(self._idle))):
-            waiter = self._idle.pop()
-            if not waiter.done():
-                waiter.set_result(None)
+            self._idle.pop().set_result(None)  # a waiter is cancelled only with its worker
 
-    def _next(self, waiting: bool = True) -> tuple[float, Any, int] | None:
-        """The next step to take: (due time, target, failures in a row), or ``None`` when
+    def _next(self, waiting: bool = True) -> tuple[float, int, Any, int] | None:
+        """The next step to take: (due time, tie, target, failures in a row), or ``None`` when
         every target left is being stepped by another worker (or, unless ``waiting``, when no
         step is due now). A step that is due comes first (the soonest due first); then a target
         not started yet; then the step due soonest."""
         heap, started = self._heap, self._started < len(self._targets)
         if heap and (heap[0][0] <= self.clock() or (waiting and not started)):
-            due, _, target, failures = heapq.heappop(heap)
-            return due, target, failures
+            return heapq.heappop(heap)
         if started:
             self._started += 1
-            return 0.0, self._targets[self._started - 1], 0
+            return 0.0, 0, self._targets[self._started - 1], 0
         return None
 
     async def _work(self, step: Callable[[Any], Awaitable[Any]], together: bool) -> None:
         """One worker: take the next step, pause until it is due, take it, settle what it gave.
         ``together`` (the one worker of ``run_together``): take every step due with it, and
         give ``step`` their targets at once."""
-        loop = asyncio.get_running_loop()
         try:
             while self._left:
                 taken = self._next()
                 if taken is None:  # everything left is being stepped: wait for a worker's return
-                    waiter = loop.create_future()
+                    waiter = asyncio.get_running_loop().create_future()
                     self._idle.append(waiter)
                     await waiter
                     continue
-                due, target, failures = taken
+                due, _, target, failures = taken
                 if not await self._pause_until(due):
                     return
                 batch: dict[Any, int] = {target: failures}
                 while together and (more := self._next(waiting=False)) is not None:
-                    batch[more[1]] = more[2]
+                    batch[more[2]] = more[3]
                 outcomes: Mapping[Any, Any]
                 try:
                     outcomes = await step([*batch]) if together else {target: await step(target)}
@@ -470,8 +437,7 @@ def schedule(
     previous one stopped. The options (``WaitOptions``, by keyword) are ``Wait``'s (see the
     module docstring).
     """
-    wait: Wait[E] = Wait(**options)
-    return wait.run(targets, step)
+    return Wait(**options).run(targets, step)
 
 
 def sweep(
