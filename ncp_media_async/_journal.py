@@ -1,10 +1,12 @@
 """The journal of one bulk write: what was asked of the service for each key, and what came of it.
 
-A journal is a local file of JSON lines, one record a line, appended to and never rewritten::
+A journal is a local file of JSON lines, one record a line, appended to and never rewritten:
 
-    {"format":1,"kind":"ingest","target":{"workspace":"ws","project":"p","bucket":"b"}}
-    {"key":"in/a.mp4","event":"intent","at":1733000000.5}
-    {"key":"in/a.mp4","event":"created","asset_id":"123"}
+```json
+{"format":1,"kind":"ingest","target":{"workspace":"ws","project":"p","bucket":"b"}}
+{"key":"in/a.mp4","event":"intent","at":1733000000.5}
+{"key":"in/a.mp4","event":"created","asset_id":"123"}
+```
 
 Why JSON lines and not ``sqlite3`` in WAL mode: a record is appended with one ``write`` and made
 durable with one ``fsync``; the file is read, and mended if need be, with ``grep``, ``tail`` and

@@ -2,13 +2,15 @@
 
 Every request of the package is a ``Request`` (method, service, the exact URL, an optional JSON
 body, whether it may be sent twice, its deadline) passed to ``Transport.send``, which is one
-short loop::
+short loop:
 
-    while True:
-        for step in (host clock, 429 gate, rate limit):   # admission: wait, or give up
-            await step.admit(request.deadline)
-        outcome = await self._attempt(...)                # sign, send, read, decode
-        decision = decide(outcome, attempt, request, policy)   # pure: retry, re-sign or raise
+```text
+while True:
+    for step in (host clock, 429 gate, rate limit):   # admission: wait, or give up
+        await step.admit(request.deadline)
+    outcome = await self._attempt(...)                # sign, send, read, decode
+    decision = decide(outcome, attempt, request, policy)   # pure: retry, re-sign or raise
+```
 
 Admission steps, each a small object with one method (``admit(deadline) -> bool``: True to go
 on, False when the wait would end past the call's deadline, so the request is not sent):

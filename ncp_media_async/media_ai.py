@@ -480,11 +480,12 @@ class MediaAI(Resource):
         or yielded as ``PollFailure`` with ``return_exceptions=True``. An authentication error,
         or ``close()``, stops the whole wait at once. See ``ncp_media_async.polling``.
 
-        Example::
-
+        Examples:
+            ```python
             refs = [ncp.AssetRef("ws", 7, asset_id) for asset_id in ids]
             async for status in client.media_ai.wait_for_imports(refs, timeout=600):
                 print(status.asset, status.upload_status)
+            ```
         """
         refs = _checks.instances("refs", refs, (AssetRef, VideoAssetRef))
         for ref in refs:
@@ -693,10 +694,11 @@ class MediaAI(Resource):
         once by every run. The journal is opened when the iteration starts (a synchronous
         read of the file): ``JournalError`` if it is another batch's or another run holds it.
 
-        Example::
-
+        Examples:
+            ```python
             async for result in client.media_ai.ingest("ws", 7, bucket="in", keys=keys):
                 print(result.key, "ok" if result.ok else result.error or result.stage)
+            ```
         """
         if not isinstance(index, bool | IndexOptions):
             raise TypeError(f"index must be a bool or IndexOptions, got {type(index).__name__}")

@@ -1,10 +1,12 @@
 """Waiting for many things at once: the one engine every wait of the client runs on.
 
 ``Wait`` steps every target until its step returns a final result, and yields each result as
-soon as it lands::
+soon as it lands:
 
-    async for status in poll(refs, fetch, lambda s: s.terminal, concurrency=64, interval=2.0):
-        ...
+```python
+async for status in poll(refs, fetch, lambda s: s.terminal, concurrency=64, interval=2.0):
+    ...
+```
 
 ``MediaAI.wait_for_imports``, ``wait_for_indexes``, ``import_assets`` and ``ingest``,
 ``VodStation.wait_for_encodings`` and ``watch_encoding_statuses``, and
@@ -408,10 +410,11 @@ def poll(
     result as soon as it lands. A ``Wait`` whose step is one ``fetch``; the options
     (``WaitOptions``, by keyword) are ``Wait``'s (see the module docstring).
 
-    Example::
-
+    Examples:
+        ```python
         async for status in poll(refs, client.media_ai.import_status_of, lambda s: s.terminal):
             print(status.asset, status.upload_status)
+        ```
 
     Raises (while iterating): ``PollingError`` at the end if some targets failed (unless
     ``return_exceptions``); ``PollTimeoutError`` when ``timeout`` passed first;

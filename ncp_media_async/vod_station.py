@@ -1,11 +1,13 @@
 """VOD Station: categories and encoding options, submitting files and awaiting their encodings,
 encoding statuses and statistics, channels and their events, callbacks.
 
-A pipeline submits files and waits for exactly those encodings::
+A pipeline submits files and waits for exactly those encodings:
 
-    jobs = await client.vod_station.add_files(13814, bucket="in", paths=["a.mp4", "b.mp4"])
-    async for job in client.vod_station.wait_for_encodings(jobs, interval=5.0):
-        print(job.input_path, [(o.output_type, o.status, o.link) for o in job.outputs])
+```python
+jobs = await client.vod_station.add_files(13814, bucket="in", paths=["a.mp4", "b.mp4"])
+async for job in client.vod_station.wait_for_encodings(jobs, interval=5.0):
+    print(job.input_path, [(o.output_type, o.status, o.link) for o in job.outputs])
+```
 
 or receives the service's callbacks (``parse_callback``) in a web app of its own.
 """
@@ -145,11 +147,12 @@ class VodStation(Resource):
         list once. What stays open is ``find_jobs``' own limit: an input the service took but
         does not list yet when the call looks is sent again.
 
-        Example::
-
+        Examples:
+            ```python
             jobs = await client.vod_station.add_files(13814, bucket="in", paths=["a.mp4"])
             async for job in client.vod_station.wait_for_encodings(jobs, timeout=3600):
                 print(job.input_path, job.succeeded, job.links)
+            ```
         """
         number = _checks.whole("category_id", category_id)
         if urls is not None and (bucket is not None or paths is not None):
