@@ -78,9 +78,9 @@ else:
 
 
 #: Compact and ASCII-only: every str (lone surrogates of undecodable file names too) stays on
-#: one line. Kept, not rebuilt per call as ``json.dumps(..., separators=...)`` would.
+#: one line. Kept, not rebuilt per call as ``json.dumps(..., separators=...)`` would (``loads``
+#: without options uses one kept decoder already).
 _ENCODER: Final = json.JSONEncoder(separators=(",", ":"))
-_DECODER: Final = json.JSONDecoder()
 
 
 def _dumps(record: Mapping[str, Any]) -> bytes:
@@ -90,7 +90,7 @@ def _dumps(record: Mapping[str, Any]) -> bytes:
 def _parse(line: bytes) -> Any:
     """What a whole line holds, or ``None`` when it is torn (no newline) or not JSON."""
     try:
-        return _DECODER.decode(line.decode()) if line.endswith(b"\n") else None
+        return json.loads(line.decode()) if line.endswith(b"\n") else None
     except (ValueError, RecursionError):
         return None
 

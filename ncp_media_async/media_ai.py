@@ -98,9 +98,6 @@ from .records import (
 
 __all__ = ["IndexOptionValues", "IndexOptions", "MediaAI"]
 
-#: When NCP removes the ``video-assets`` endpoints.
-REMOVAL: Final = "January 2027"
-
 T = TypeVar("T")
 IfRunning = Literal["raise", "wait"]
 #: Where a batch imports: workspace, project id, bucket.
@@ -116,7 +113,7 @@ _CLOCK_SLACK: Final = 2 * _defaults.CLOCK_SKEW_THRESHOLD
 def _deprecated(what: str, instead: str = "use AssetRef (same ids) instead") -> None:
     """A ``DeprecationWarning`` for ``what``, once per process."""
     message = f"{what} uses Media Intelligence's video-assets endpoints, which NCP removes in"
-    warnings.warn(f"{message} {REMOVAL}; {instead}", DeprecationWarning, stacklevel=3)
+    warnings.warn(f"{message} January 2027; {instead}", DeprecationWarning, stacklevel=3)
 
 
 # -- analysis options -------------------------------------------------------------------------
