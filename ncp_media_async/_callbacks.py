@@ -1,14 +1,14 @@
 """What the services' callbacks share before each reads its own fields: the body, bounded and
 decoded. ``live_station.parse_callback`` and ``vod_station.parse_callback`` build on it, and refuse
-what is not theirs with ``refusal``."""
+what is not theirs with ``refusal`` (``_converter``'s, re-exported here)."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
+from ._converter import refusal
 from ._transport import strict_json_loads
 from .errors import ResponseError, excerpt
 
@@ -65,13 +65,3 @@ def _texts(data: Any) -> Iterator[str]:
             stack += [*item, *item.values()]
         elif isinstance(item, list):
             stack += item
-
-
-def refusal(message: str, data: Any) -> ResponseError:
-    """``ResponseError(message)`` for a callback that decoded to ``data`` but is not one the
-    service sends; its excerpt shows ``data`` as short text (whatever it holds)."""
-    try:
-        text = json.dumps(data, ensure_ascii=False)[:1000]
-    except (TypeError, ValueError, RecursionError):
-        text = f"<{type(data).__name__}>"
-    return ResponseError(message, excerpt=excerpt(text))

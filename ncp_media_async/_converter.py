@@ -345,8 +345,15 @@ def _explain(body: Any, type_: Any, path: str) -> str:
     return f"{path}: unexpected value"  # the fast converter failed where the detailed one did not
 
 
+def refusal(message: str, data: Any) -> ResponseError:
+    """``ResponseError(message)`` for a decoded body that is not what was expected (a callback
+    that is not the service's, a response of the wrong shape); its excerpt shows ``data`` as
+    short text, whatever it holds and however deep it nests."""
+    return ResponseError(message, excerpt=excerpt(_show(data)))
+
+
 def _fail(reason: str, raw: Any) -> ResponseError:
-    return ResponseError(f"unexpected response body: {reason}", excerpt=excerpt(_show(raw)))
+    return refusal(f"unexpected response body: {reason}", raw)
 
 
 # -- the helpers the resources call -----------------------------------------------------------

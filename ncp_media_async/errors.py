@@ -446,7 +446,9 @@ def _parse_body(body: bytes) -> tuple[str | None, str | None, str | None]:
     Gateway and VOD Station: ``{"error": {"errorCode": "200", "message", "details"}}`` (older
     VOD pages: an integer under ``code``); Live Station: the same envelope with a numeric
     ``errorCode`` and ``errorName``; Media Intelligence: ``{"code": "10001", "message"}`` at top
-    level (its overview names the object ``responseError``, so that wrapper is read too).
+    level (its overview names the object ``responseError``, so that wrapper is read too). An
+    object without either wrapper is read as the envelope itself, so a bare ``{"message": ...}``
+    (a proxy's, say) gives its message.
     """
     try:
         data = json.loads(body)
@@ -454,14 +456,10 @@ def _parse_body(body: bytes) -> tuple[str | None, str | None, str | None]:
         return None, None, None
     if not isinstance(data, dict):
         return None, None, None
-    err = next((e for e in (data.get("error"), data.get("responseError")) if type(e) is dict), None)
-    if err is not None:
-        code = err.get("errorCode", err.get("code"))
-        details = _text(err.get("details")) or _text(err.get("errorName"))
-        return _text(code), _text(err.get("message")), details
-    if "code" in data:
-        return _text(data.get("code")), _text(data.get("message")), None
-    return None, None, None
+    err = next((e for e in (data.get("error"), data.get("responseError")) if type(e) is dict), data)
+    code = err.get("errorCode", err.get("code"))
+    details = _text(err.get("details")) or _text(err.get("errorName"))
+    return _text(code), _text(err.get("message")), details
 
 
 def error_class(status: int, code: str | None) -> type[ApiError]:

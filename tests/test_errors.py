@@ -85,6 +85,12 @@ def test_media_ai_dialect() -> None:
     assert (e.code, e.message) == ("10001", "Invalid Request")
 
 
+def test_a_bare_message_without_a_code_is_the_message() -> None:
+    e = err(403, {"message": "Forbidden by policy", "details": "ip not allowed"})
+    assert type(e) is ncp.PermissionDeniedError
+    assert (e.code, e.message, e.details) == (None, "Forbidden by policy", "ip not allowed")
+
+
 @pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
 def test_html_error_pages_are_classified_by_status(status: int) -> None:
     e = err(status, b"<html><body><h1>502 Bad Gateway</h1></body></html>")
