@@ -157,7 +157,8 @@ class BackoffGate:
         return max(0.0, self._open_at - self._clock())
 
     def trip(self, delay: float) -> None:
-        """Close the gate for ``delay`` seconds from now (never shortens a longer closure)."""
+        """Close the gate for ``delay`` seconds from now (never shortens a longer closure; 0
+        changes nothing)."""
         self._open_at = max(self._open_at, self._clock() + delay)
 
     async def admit(self, deadline: float | None = None) -> bool:

@@ -474,8 +474,7 @@ class Transport:
                     jittered=next(delays),
                     resigned=resigned,
                 )
-                if decision.gate:
-                    self.gate.trip(decision.gate)
+                self.gate.trip(decision.gate)  # 0: no 429, the gate stays as it is
                 retry_in = None if decision.action is Action.RAISE else decision.delay
                 self._report(request, attempt, answer, retry_in)
                 if decision.action is Action.RAISE:
