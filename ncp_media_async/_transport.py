@@ -604,9 +604,7 @@ class Transport:
             self.otel.attempt(request, attempt, status, elapsed_ms / 1000.0, error)
         path = request.url.raw_path
         outcome = error.args[0] if status is None and error else status
-        logger.debug(
-            "%s %s -> %s (attempt %d, %.1f ms)", request.method, path, outcome, attempt, elapsed_ms
-        )
+        logger.debug("%s -> %s (attempt %d, %.1f ms)", request.label, outcome, attempt, elapsed_ms)
         if (hook := self.config.on_attempt) is not None:
             text = None if error is None else str(error)
             hook(AttemptEvent(request.service.name, request.method, path, attempt, status,
