@@ -39,10 +39,9 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     """
     if not value:
         return None
-    text = value.strip()
     try:
-        seconds = float(text)
+        seconds = float(value)  # surrounding white space is ignored, by both parsers
     except ValueError:
-        when = parse_http_date(text)
+        when = parse_http_date(value)
         return None if when is None else max(0.0, when - now)
     return seconds if math.isfinite(seconds) and seconds >= 0 else None

@@ -65,9 +65,8 @@ def _check_shared(instance: Any, attribute: attrs.Attribute[Any], value: Any) ->
 
 def _check_name(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     # Every white space but " " is unprintable.
-    if not (isinstance(value, str) and 0 < len(value) <= 200 and value.isprintable()) or (
-        " " in value
-    ):
+    printable = isinstance(value, str) and 0 < len(value) <= 200 and value.isprintable()
+    if not printable or " " in value:
         raise ValueError(
             f"name must be 1 to 200 printable characters without spaces, got {value!r}"
         )

@@ -19,7 +19,7 @@ from __future__ import annotations
 import enum
 import random
 from collections.abc import Iterator
-from typing import Final, Protocol
+from typing import TYPE_CHECKING, Final
 
 import attrs
 import backoff
@@ -36,6 +36,9 @@ from .errors import (
     ResponseError,
     TransportError,
 )
+
+if TYPE_CHECKING:
+    from ._transport import Request
 
 #: HTTP statuses that are transient whatever their body says: request timeout, throttling, and
 #: the gateway's or a proxy's 500/502/503/504. Any other 5xx (501 Not Implemented, 505, ...) is a
@@ -154,7 +157,8 @@ class BackoffGate:
         return max(0.0, self._open_at - self._clock())
 
     def trip(self, delay: float) -> None:
-        """Close the gate for ``delay`` seconds from now (never shortens a longer closure)."""
+        """Close the gate for ``delay`` seconds from now (never shortens a longer closure; 0
+        changes nothing)."""
         self._open_at = max(self._open_at, self._clock() + delay)
 
     async def admit(self, deadline: float | None = None) -> bool:
@@ -200,15 +204,6 @@ class Outcome:
     skewed: bool = False
 
 
-class Sendable(Protocol):
-    """What ``decide`` reads of a request (``_transport.Request``)."""
-
-    @property
-    def idempotent(self) -> bool: ...
-    @property
-    def deadline(self) -> float | None: ...
-
-
 @attrs.frozen
 class Decision:
     """``action``, the ``delay`` in seconds before a retry, and ``gate``: seconds to close the
@@ -223,7 +218,7 @@ class Decision:
 def decide(
     outcome: Outcome,
     attempt: int,
-    request: Sendable,
+    request: Request,
     policy: RetryPolicy,
     *,
     now: float,

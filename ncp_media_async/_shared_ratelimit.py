@@ -23,7 +23,6 @@ round trip, in arrival order. The storage and the connection handling are redis-
 from __future__ import annotations
 
 import asyncio
-import logging
 import math
 import os
 import secrets
@@ -32,9 +31,8 @@ from typing import Any, Final, cast
 
 from . import _defaults
 from ._ratelimit import Pacer, RateLimit, mask_url
+from ._transport import logger
 from .errors import ClientClosedError, ConfigurationError, SharedLimitError, shorten
-
-logger: Final = logging.getLogger("ncp_media_async")
 
 #: Prefix of the Redis keys of a shared limit: ``KEY_PREFIX + account + ":" + name`` holds the
 #: next free slot (epoch microseconds, Redis' clock) and the rate, as ``"<slot> <rate>"``; the

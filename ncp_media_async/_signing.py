@@ -42,12 +42,6 @@ def string_to_sign(method: str, path_and_query: str, timestamp: str, access_key:
     return f"{method} {path_and_query}\n{timestamp}\n{access_key}"
 
 
-def sign(secret_key: str, message: str) -> str:
-    """base64(HMAC-SHA256(secret_key, message)) as ASCII text."""
-    digest = hmac.new(secret_key.encode(), message.encode(), hashlib.sha256).digest()
-    return base64.b64encode(digest).decode("ascii")
-
-
 class Signer:
     """Signs requests for one key pair, with the HMAC key schedule computed once.
 

@@ -474,8 +474,7 @@ class Transport:
                     jittered=next(delays),
                     resigned=resigned,
                 )
-                if decision.gate:
-                    self.gate.trip(decision.gate)
+                self.gate.trip(decision.gate)  # 0: no 429, the gate stays as it is
                 retry_in = None if decision.action is Action.RAISE else decision.delay
                 self._report(request, attempt, answer, retry_in)
                 if decision.action is Action.RAISE:
@@ -605,9 +604,7 @@ class Transport:
             self.otel.attempt(request, attempt, status, elapsed_ms / 1000.0, error)
         path = request.url.raw_path
         outcome = error.args[0] if status is None and error else status
-        logger.debug(
-            "%s %s -> %s (attempt %d, %.1f ms)", request.method, path, outcome, attempt, elapsed_ms
-        )
+        logger.debug("%s -> %s (attempt %d, %.1f ms)", request.label, outcome, attempt, elapsed_ms)
         if (hook := self.config.on_attempt) is not None:
             text = None if error is None else str(error)
             hook(AttemptEvent(request.service.name, request.method, path, attempt, status,

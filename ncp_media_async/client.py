@@ -62,9 +62,7 @@ class Credentials:
 
     def __repr__(self) -> str:
         shown = self.access_key[:4] + "…" if len(self.access_key) > 4 else "…"
-        return f"Credentials(access_key={shown!r}, secret_key=<hidden>)"
-
-    __str__ = __repr__
+        return f"Credentials(access_key={shown!r}, secret_key=<hidden>)"  # ``str`` too
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Credentials:

@@ -23,7 +23,8 @@ POLICY = RetryPolicy(max_retries=3, retry_after_cap=30.0)
 
 @attrs.frozen
 class Call:
-    """What ``decide`` reads of a request (``_retry.Sendable``)."""
+    """What ``decide`` reads of a request (a ``_transport.Request``'s ``idempotent`` and
+    ``deadline``)."""
 
     idempotent: bool = True
     deadline: float | None = None
