@@ -45,6 +45,7 @@ import random
 import re
 import socket
 from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import aiohttp
@@ -208,7 +209,9 @@ class AttemptEvent:
 class _Answer(Generic[T]):
     """What one attempt gave: a value, or an error with what ``decide`` needs (``status``: the
     HTTP status, ``None`` when no answer came; ``sent`` is False only when the request certainly
-    did not leave; ``timed_out``: no answer came in time). ``date`` is the raw ``Date`` header."""
+    did not leave; ``timed_out``: no answer came in time). ``date`` is the raw ``Date`` header.
+    ``connected``: whether the attempt got a connection, as the client's own session tells
+    (``_CONNECTED``); ``None`` through a caller's session, which cannot tell."""
 
     started: float  # the client's ``monotonic`` time when it began
     value: T | None = None
@@ -217,6 +220,21 @@ class _Answer(Generic[T]):
     sent: bool = True
     date: str | None = None
     timed_out: bool = False
+    connected: bool | None = None
+
+
+async def _mark_connected(_: object, context: SimpleNamespace, __: object) -> None:
+    if isinstance(context.trace_request_ctx, _Answer):
+        context.trace_request_ctx.connected = True
+
+
+#: The client's own session marks each attempt's ``_Answer`` once it has a connection (a new
+#: one or one from the pool): an attempt whose time ran out before, queued behind
+#: ``max_connections`` busy ones, certainly sent nothing, and a write is then reported unsent,
+#: not of unknown outcome.
+_CONNECTED: Final = aiohttp.TraceConfig()
+_CONNECTED.on_connection_create_end.append(_mark_connected)
+_CONNECTED.on_connection_reuseconn.append(_mark_connected)
 
 
 class _HostClock:
@@ -329,7 +347,7 @@ class Transport:
         if self._session is None:  # created on first use, inside the running loop (aiohttp's rule)
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self.config.max_connections),
-                trace_configs=list(self.config.trace_configs or ()) or None,
+                trace_configs=[_CONNECTED, *(self.config.trace_configs or ())],
             )
         elif not self._owns_session and self._session.closed:
             raise ClientClosedError("the aiohttp session given to this MediaClient is closed")
@@ -502,7 +520,7 @@ class Transport:
     async def _attempt(
         self, request: Request, parse: Callable[[Any], T], offset: float, attempt: int
     ) -> _Answer[T]:
-        answer = _Answer[T](self.monotonic())
+        answer = _Answer[T](self.monotonic(), connected=False if self._owns_session else None)
         service, config = request.service, self.config
         stamp = int((config.clock() + offset) * 1000)
         signed = self._signer.headers(request.method, request.url.raw_path_qs, stamp)
@@ -530,6 +548,7 @@ class Transport:
                 raise_for_status=False,
                 auto_decompress=True,
                 skip_auto_headers=("Content-Type",),
+                trace_request_ctx=answer,
             ) as resp:
                 success = 200 <= resp.status < 300
                 limit = config.max_body_size
@@ -539,15 +558,17 @@ class Transport:
                 if not complete:
                     resp.close()  # unread bytes remain: the connection cannot be reused
         except (aiohttp.ClientError, TimeoutError) as exc:
-            # Not sent when the connection was never made. ``ClientClosedError`` when
-            # ``close()`` broke it (unless a write may have been sent).
-            answer.sent = not isinstance(
+            # Not sent when the connection was never made (or never came from the pool).
+            # ``ClientClosedError`` when ``close()`` broke it (unless a write may have been sent).
+            answer.sent = answer.connected is not False and not isinstance(
                 exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError
             )
             if self.closed and (request.idempotent or not answer.sent):
                 raise ClientClosedError("the MediaClient was closed during the call") from None
             what, transient = _describe(exc, service.host)
             answer.timed_out = isinstance(exc, TimeoutError)
+            if answer.timed_out and answer.connected is False:
+                what += "; no connection was ready in time, the request was not sent"
             cls = RequestTimeoutError if answer.timed_out else TransportError
             if answer.sent and not request.idempotent:
                 cls = OutcomeUnknownError

@@ -184,3 +184,33 @@ async def test_close_during_a_wait_for_60_imports_raises_one_client_closed_error
                 await waiting
     assert type(info.value) is ncp.ClientClosedError, repr(info.value)
     assert got == []
+
+
+async def test_a_write_whose_time_runs_out_waiting_for_a_pooled_connection_is_unsent() -> None:
+    """``max_connections=1``, the one connection taken by a request that is never answered, and
+    an ``add_files`` queued behind it until its deadline: it never got a connection, so it is
+    unsent, raised as the request's timeout (nothing was submitted), where 1.0 before this test
+    said ``uncertain`` (an ``AddFilesError`` holding an ``OutcomeUnknownError``)."""
+
+    async def handler(request: web.Request, before: int) -> web.StreamResponse:
+        if before == 0:
+            return web.json_response({"content": {}})  # the host answered once
+        return await hang_until_cancelled()
+
+    deadline = 0.5  # seconds, for the write: the only real waiting of the test
+    async with hostile(handler) as server:
+        retry = ncp.RetryPolicy(deadline=deadline, initial_delay=0.001, max_delay=0.01)
+        async with server.client(max_connections=1, retry=retry) as client:
+            await client.vod_station.status_statistics()
+            session = client._transport._get_session()
+            held = asyncio.ensure_future(session.get(f"{server.url}/held"))  # no time limit
+            try:
+                await until(lambda: len(server.seen) == 2)
+                with pytest.raises(ncp.TransportError) as caught:
+                    await client.vod_station.add_files(7, bucket="in", paths=["a.mp4"])
+            finally:
+                held.cancel()
+                await asyncio.gather(held, return_exceptions=True)
+    assert type(caught.value) is ncp.RequestTimeoutError, caught.value
+    assert "no connection was ready in time, the request was not sent" in str(caught.value)
+    assert len(server.seen) == 2  # the write never reached the server
