@@ -45,7 +45,6 @@ import random
 import re
 import socket
 from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import aiohttp
@@ -210,8 +209,7 @@ class _Answer(Generic[T]):
     """What one attempt gave: a value, or an error with what ``decide`` needs (``status``: the
     HTTP status, ``None`` when no answer came; ``sent`` is False only when the request certainly
     did not leave; ``timed_out``: no answer came in time). ``date`` is the raw ``Date`` header.
-    ``connected``: whether the attempt got a connection, as the client's own session tells
-    (``_CONNECTED``); ``None`` through a caller's session, which cannot tell."""
+    """
 
     started: float  # the client's ``monotonic`` time when it began
     value: T | None = None
@@ -220,21 +218,6 @@ class _Answer(Generic[T]):
     sent: bool = True
     date: str | None = None
     timed_out: bool = False
-    connected: bool | None = None
-
-
-async def _mark_connected(_: object, context: SimpleNamespace, __: object) -> None:
-    if isinstance(context.trace_request_ctx, _Answer):
-        context.trace_request_ctx.connected = True
-
-
-#: The client's own session marks each attempt's ``_Answer`` once it has a connection (a new
-#: one or one from the pool): an attempt whose time ran out before, queued behind
-#: ``max_connections`` busy ones, certainly sent nothing, and a write is then reported unsent,
-#: not of unknown outcome.
-_CONNECTED: Final = aiohttp.TraceConfig()
-_CONNECTED.on_connection_create_end.append(_mark_connected)
-_CONNECTED.on_connection_reuseconn.append(_mark_connected)
 
 
 class _HostClock:
@@ -326,6 +309,10 @@ class Transport:
         self._signer = signer
         self.config = config
         self.policy = config.retry_policy
+        #: One attempt's timeout, made once (an attempt whose call has less time left gets less).
+        self._timeout = aiohttp.ClientTimeout(
+            total=config.timeout, sock_connect=config.connect_timeout
+        )
         self._session = session
         self._owns_session = session is None
         self._loads = config.json_loads or default_json_loads()
@@ -347,7 +334,7 @@ class Transport:
         if self._session is None:  # created on first use, inside the running loop (aiohttp's rule)
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self.config.max_connections),
-                trace_configs=[_CONNECTED, *(self.config.trace_configs or ())],
+                trace_configs=list(self.config.trace_configs or ()) or None,
             )
         elif not self._owns_session and self._session.closed:
             raise ClientClosedError("the aiohttp session given to this MediaClient is closed")
@@ -473,7 +460,8 @@ class Transport:
                     probe = False
                     host.release(wake=not answer.timed_out)
                 if (error := answer.error) is None:
-                    host.learn(answer.date, offset, self.config.clock(), rejected=False)
+                    if answer.date != host.last_date:  # a new second of the gateway's clock
+                        host.learn(answer.date, offset, self.config.clock(), rejected=False)
                     self._report(request, attempt, answer, None)
                     return answer.value  # type: ignore[return-value]
                 last = error
@@ -520,7 +508,8 @@ class Transport:
     async def _attempt(
         self, request: Request, parse: Callable[[Any], T], offset: float, attempt: int
     ) -> _Answer[T]:
-        answer = _Answer[T](self.monotonic(), connected=False if self._owns_session else None)
+        # Not ``_Answer[T](...)``: a subscripted class costs a typing call per attempt.
+        answer: _Answer[T] = _Answer(self.monotonic())
         service, config = request.service, self.config
         stamp = int((config.clock() + offset) * 1000)
         signed = self._signer.headers(request.method, request.url.raw_path_qs, stamp)
@@ -531,8 +520,11 @@ class Transport:
             headers["Content-Type"] = service.content_type
         # The call's deadline, when nearer than one attempt's timeout, gives the attempt less.
         left = math.inf if request.deadline is None else request.deadline - self.monotonic()
-        total = min(config.timeout, max(left, 0.001))
-        timeout = aiohttp.ClientTimeout(total=total, sock_connect=config.connect_timeout)
+        timeout = self._timeout
+        if left < config.timeout:
+            timeout = aiohttp.ClientTimeout(
+                total=max(left, 0.001), sock_connect=config.connect_timeout
+            )
         try:
             # No redirects: a signature is only valid for the path it was made for. The status
             # is read here whatever a caller-owned session's ``raise_for_status`` says, and
@@ -548,7 +540,6 @@ class Transport:
                 raise_for_status=False,
                 auto_decompress=True,
                 skip_auto_headers=("Content-Type",),
-                trace_request_ctx=answer,
             ) as resp:
                 success = 200 <= resp.status < 300
                 limit = config.max_body_size
@@ -558,17 +549,15 @@ class Transport:
                 if not complete:
                     resp.close()  # unread bytes remain: the connection cannot be reused
         except (aiohttp.ClientError, TimeoutError) as exc:
-            # Not sent when the connection was never made (or never came from the pool).
-            # ``ClientClosedError`` when ``close()`` broke it (unless a write may have been sent).
-            answer.sent = answer.connected is not False and not isinstance(
+            # Not sent when the connection was never made. ``ClientClosedError`` when
+            # ``close()`` broke it (unless a write may have been sent).
+            answer.sent = not isinstance(
                 exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError
             )
             if self.closed and (request.idempotent or not answer.sent):
                 raise ClientClosedError("the MediaClient was closed during the call") from None
             what, transient = _describe(exc, service.host)
             answer.timed_out = isinstance(exc, TimeoutError)
-            if answer.timed_out and answer.connected is False:
-                what += "; no connection was ready in time, the request was not sent"
             cls = RequestTimeoutError if answer.timed_out else TransportError
             if answer.sent and not request.idempotent:
                 cls = OutcomeUnknownError
@@ -618,15 +607,21 @@ class Transport:
         self, request: Request, attempt: int, answer: _Answer[Any], retry_in: float | None
     ) -> None:
         """One DEBUG line per attempt, the ``on_attempt`` hook, and OpenTelemetry's span and
-        histogram point (``_otel``)."""
+        histogram point (``_otel``); nothing at all when none of them listens."""
+        hook, debug = self.config.on_attempt, logger.isEnabledFor(logging.DEBUG)
+        if hook is None and not debug and self.otel is None:
+            return
         status, error = answer.status, answer.error
         elapsed_ms = (self.monotonic() - answer.started) * 1000.0
         if self.otel is not None:
             self.otel.attempt(request, attempt, status, elapsed_ms / 1000.0, error)
         path = request.url.raw_path
         outcome = error.args[0] if status is None and error else status
-        logger.debug("%s -> %s (attempt %d, %.1f ms)", request.label, outcome, attempt, elapsed_ms)
-        if (hook := self.config.on_attempt) is not None:
+        if debug:
+            logger.debug(
+                "%s -> %s (attempt %d, %.1f ms)", request.label, outcome, attempt, elapsed_ms
+            )
+        if hook is not None:
             text = None if error is None else str(error)
             hook(AttemptEvent(request.service.name, request.method, path, attempt, status,
                               elapsed_ms, text, retry_in))  # fmt: skip

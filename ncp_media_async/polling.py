@@ -183,7 +183,9 @@ class Wait(Generic[E]):
         return_exceptions: yield ``PollFailure`` items instead of raising ``PollingError``.
         what: what a target is, for messages (``"asset"``: "3 of 60 assets failed").
         pending: what a timeout names as pending (default: the targets not reported yet).
-        clock: seconds, monotonic; sleep: an async sleep in seconds; rng: the jitter's source.
+        clock: the wait's clock (monotonic, in seconds).
+        sleep: the wait's sleep (an async function of seconds).
+        rng: the source of the jitter.
     """
 
     def __init__(
