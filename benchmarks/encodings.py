@@ -48,12 +48,13 @@ async def _wait(
         walks += 1
         await asyncio.sleep(seconds)
 
-    async with ncp.MediaClient(creds, endpoints=ncp.Endpoints.at(url)) as client:
+    # The client's sleep: every pause of the wait (between walks) goes through it.
+    async with ncp.MediaClient(creds, endpoints=ncp.Endpoints.at(url), sleep=sleep) as client:
         jobs = await _submit(client, count)
         done = 0
         with measure() as m:
             async for job in client.vod_station.wait_for_encodings(
-                jobs, interval=INTERVAL, page_size=page_size, prefetch=4, sleep=sleep
+                jobs, interval=INTERVAL, page_size=page_size, prefetch=4
             ):
                 done += job.succeeded
     return m[0], walks, done
