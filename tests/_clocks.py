@@ -27,3 +27,20 @@ class Recorder:
         if self.advancing:
             self.now += seconds
         await asyncio.sleep(0)
+
+
+class FakeTime:
+    """A monotonic clock (call it: seconds) that moves only when someone sleeps, every sleep
+    recorded. Its sleep takes no loop turn, so a step that never sleeps completes without
+    suspending (``at_once`` in ``test_decide``)."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds

@@ -10,6 +10,7 @@ from typing import Any
 
 import attrs
 import pytest
+from _clocks import FakeTime
 
 import ncp_media_async as ncp
 from ncp_media_async._ratelimit import Pacer, RateLimit
@@ -150,20 +151,6 @@ def test_decide_is_pure() -> None:
 
 # -- admission steps: refuse at once what would end past the deadline -------------------------
 
-
-class FakeTime:
-    """A monotonic clock that moves only when someone sleeps; every sleep recorded."""
-
-    def __init__(self) -> None:
-        self.now = NOW
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def at_once(step: Coroutine[Any, Any, bool]) -> bool:

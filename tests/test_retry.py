@@ -9,24 +9,10 @@ import re
 from typing import Any
 
 import pytest
+from _clocks import FakeTime
 
 import ncp_media_async as ncp
 from ncp_media_async._retry import BackoffGate, RetryPolicy, Verdict, classify
-
-
-class FakeTime:
-    """A monotonic clock that only moves when someone sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def test_ceilings_double_from_initial_delay_up_to_max() -> None:
