@@ -6,9 +6,9 @@ short loop:
 
 ```text
 while True:
-    for step in (host clock, 429 gate, rate limit):   # admission: wait, or give up
+    for step in (host clock, 429 gate, rate limit, pool):   # admission: wait, or give up
         await step.admit(request.deadline)
-    outcome = await self._attempt(...)                # sign, send, read, decode
+    outcome = await self._attempt(...)                # sign, send, read, decode (pool released)
     decision = decide(outcome, attempt, request, policy)   # pure: retry, re-sign or raise
 ```
 
@@ -20,12 +20,12 @@ on, False when the wait would end past the call's deadline, so the request is no
   request rejected, not fifty;
 * the 429 gate (``_retry.BackoffGate``): after a 429 every request of the client waits;
 * the rate limit (``_ratelimit``), when the client has one;
-* then the connection pool: aiohttp's connector, ``max_connections`` wide.
+* the connection pool (``_Pool``), ``max_connections`` attempts at once, on the client's own
+  session (a caller's session queues in its own connector).
 
 Every wait of a call (an admission step, a back-off) goes through ``Transport.pause``, which
 ``close()`` ends: the call then raises ``ClientClosedError`` (``OutcomeUnknownError`` for a write
-that may have reached the server), as does one waiting for a pooled connection. Nothing is
-retried after ``close()``.
+that may have reached the server). Nothing is retried after ``close()``.
 
 The URL is encoded once (each path segment escaped exactly once) and signed as the exact
 ``path?query`` that goes on the wire, sent as a ``yarl.URL(..., encoded=True)`` so aiohttp cannot
@@ -295,6 +295,46 @@ class _HostClock:
         return True
 
 
+class _Pool:
+    """The connection pool's admission step, on the client's own session: at most
+    ``max_connections`` attempts at once, the others queued here, in the call's time, rather
+    than in aiohttp's connector. So a call whose deadline passes while it waits for a connection
+    is known unsent (a write in aiohttp's queue would time out as if it may have been sent), and
+    ``close()`` ends the wait with ``ClientClosedError``. A slot is held from admission to the
+    end of the attempt (``release``)."""
+
+    refusal: Final = "no pooled connection came free before the call's deadline"
+
+    def __init__(self, transport: Transport, size: int) -> None:
+        self._transport = transport
+        self.slots = asyncio.Semaphore(size)
+
+    async def admit(self, deadline: float | None) -> bool:
+        transport, slots = self._transport, self.slots
+        if not slots.locked():
+            return await slots.acquire()  # free: taken without suspending
+        left = None if deadline is None else deadline - transport.monotonic()
+        taking = asyncio.ensure_future(slots.acquire())
+        try:  # in the loop's time, as the host clock's hold
+            await asyncio.wait(
+                (taking, transport.closing()), timeout=left, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            taking.cancel()  # a slot it got before the cancel is given back by ``acquire``
+        got = taking.done() and not taking.cancelled()
+        if got and (
+            transport.closed or (deadline is not None and transport.monotonic() >= deadline)
+        ):
+            slots.release()  # too late: not sent with no time left
+            got = False
+        if transport.closed:
+            raise ClientClosedError("the MediaClient was closed while the call waited")
+        return got
+
+    def release(self) -> None:
+        self.slots.release()
+
+
 class Transport:
     """The single place that talks HTTP. Created by ``MediaClient`` from its ``Config``.
 
@@ -320,7 +360,9 @@ class Transport:
         self._rng = config.rng or random.Random()
         self.gate = BackoffGate(config.monotonic, self.pause)
         self.pacer = make_pacer(config.rate_limit, config.monotonic, self.pause, signer.access_key)
-        self._steps = (self.gate,) if self.pacer is None else (self.gate, self.pacer)
+        self.pool = _Pool(self, config.max_connections) if session is None else None
+        steps = (self.gate, self.pacer, self.pool)
+        self._steps = tuple(step for step in steps if step is not None)
         self._hosts: dict[str, _HostClock] = {}
         self.closed = False  # whether close() was called
         self._closing: asyncio.Future[None] | None = None  # done once close() is called
@@ -343,7 +385,7 @@ class Transport:
 
     def concurrency(self, wanted: int, what: str) -> int:
         """``wanted`` concurrent requests, capped at the connection limit (with a warning):
-        more would only queue inside aiohttp's connector, costing CPU for nothing."""
+        more would only queue for a connection, costing CPU for nothing."""
         limit = self.config.max_connections
         if not self._owns_session:  # the caller's connector: 0 when unlimited (or closed)
             limit = getattr(self._session and self._session.connector, "limit", 0)
@@ -455,7 +497,11 @@ class Transport:
                         )  # fmt: skip
                 attempt += 1
                 offset = host.offset
-                answer = await self._attempt(request, parse, offset, attempt)
+                try:
+                    answer = await self._attempt(request, parse, offset, attempt)
+                finally:
+                    if self.pool is not None:
+                        self.pool.release()
                 if probe:
                     probe = False
                     host.release(wake=not answer.timed_out)

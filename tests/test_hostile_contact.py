@@ -19,8 +19,10 @@ import pytest
 from _hostile_server import FAST, hang_until_cancelled, hostile
 from _live import until
 from aiohttp import web
+from yarl import URL
 
 import ncp_media_async as ncp
+from ncp_media_async._transport import Request
 
 # -- issue 16, item 9: unsent is not uncertain ---------------------------------------------------
 
@@ -147,8 +149,8 @@ async def test_close_under_calls_waiting_for_a_pooled_connection_raises_client_c
                 vod.start_channel("vs-1"),
             )
         ]
-        connector = client._transport._session.connector  # type: ignore[union-attr]
-        await until(lambda: sum(map(len, connector._waiters.values())) == len(waiting))
+        pool = client._transport.pool.slots  # type: ignore[union-attr]
+        await until(lambda: len(pool._waiters or ()) == len(waiting))  # type: ignore[attr-defined]
         await client.close()
         async with asyncio.timeout(10):
             outcomes = await asyncio.gather(held, *waiting, return_exceptions=True)
@@ -186,18 +188,12 @@ async def test_close_during_a_wait_for_60_imports_raises_one_client_closed_error
     assert got == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known defect: aiohttp's total timeout does not say whether it fired in the pool's "
-    "queue; an aiohttp trace that tells cost 10-15 % of a call's CPU (see the CHANGELOG)",
-)
 async def test_a_write_whose_time_runs_out_waiting_for_a_pooled_connection_is_unsent() -> None:
-    """``max_connections=1``, the one connection taken by a request that is never answered, and
-    an ``add_files`` queued behind it until its deadline: it never got a connection, so it is
-    unsent, raised as the request's timeout (nothing was submitted); 1.0 says ``uncertain`` (an
-    ``AddFilesError`` holding an ``OutcomeUnknownError``): safe, as the journal or ``find_jobs``
-    then looks before sending again, but not exact. Strict ``xfail``: the marker goes the day
-    it passes."""
+    """``max_connections=1``, the one connection taken by a read that is never answered (and has
+    no deadline), and an ``add_files`` queued behind it until its deadline: it never got a
+    connection, so it is unsent (nothing was submitted, nothing to reconcile). 1.0.0 said
+    ``uncertain`` (an ``AddFilesError`` holding an ``OutcomeUnknownError``): the call waited in
+    aiohttp's queue, whose timeout does not say whether the request went."""
 
     async def handler(request: web.Request, before: int) -> web.StreamResponse:
         if before == 0:
@@ -207,10 +203,12 @@ async def test_a_write_whose_time_runs_out_waiting_for_a_pooled_connection_is_un
     deadline = 0.5  # seconds, for the write: the only real waiting of the test
     async with hostile(handler) as server:
         retry = ncp.RetryPolicy(deadline=deadline, initial_delay=0.001, max_delay=0.01)
-        async with server.client(max_connections=1, retry=retry) as client:
+        async with server.client(max_connections=1, retry=retry, timeout=60) as client:
             await client.vod_station.status_statistics()
-            session = client._transport._get_session()
-            held = asyncio.ensure_future(session.get(f"{server.url}/held"))  # no time limit
+            transport, service = client._transport, client.vod_station._service
+            url = URL(f"{service.base_url}/status/status-statistic", encoded=True)
+            read = transport.send(Request("GET", service, url), lambda body: body)  # no deadline
+            held = asyncio.ensure_future(read)
             try:
                 await until(lambda: len(server.seen) == 2)
                 with pytest.raises(ncp.TransportError) as caught:
@@ -218,6 +216,7 @@ async def test_a_write_whose_time_runs_out_waiting_for_a_pooled_connection_is_un
             finally:
                 held.cancel()
                 await asyncio.gather(held, return_exceptions=True)
-    assert type(caught.value) is ncp.RequestTimeoutError, caught.value
+    assert type(caught.value) is ncp.TransportError, repr(caught.value)
     assert "the request was not sent" in str(caught.value)
+    assert "no pooled connection" in str(caught.value) and caught.value.attempts == 0
     assert len(server.seen) == 2  # the write never reached the server
