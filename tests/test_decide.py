@@ -15,7 +15,7 @@ from _clocks import FakeTime
 import ncp_media_async as ncp
 from ncp_media_async._ratelimit import Pacer, RateLimit
 from ncp_media_async._retry import Action, BackoffGate, Decision, Outcome, RetryPolicy, decide
-from ncp_media_async._transport import _HostClock
+from ncp_media_async._transport import _HostClock, _Pool
 
 NOW = 1000.0
 JITTERED = 0.5  # this retry's full-jitter draw
@@ -152,7 +152,6 @@ def test_decide_is_pure() -> None:
 # -- admission steps: refuse at once what would end past the deadline -------------------------
 
 
-
 def at_once(step: Coroutine[Any, Any, bool]) -> bool:
     """The value of an admission that completes without suspending (no wait of any kind, not
     even a loop turn); fails the test if it would have waited."""
@@ -186,15 +185,20 @@ async def test_the_429_gate_refuses_at_once_when_it_opens_past_the_deadline() ->
     assert at_once(gate.admit(deadline=NOW)) is True  # open: at once, whatever the deadline
 
 
+def _unreachable(time: FakeTime, **options: Any) -> ncp.MediaClient:
+    """A client on fake time whose host no request reaches (the steps are tested alone)."""
+    return ncp.MediaClient(
+        ncp.Credentials("AK", "SK"), endpoints=ncp.Endpoints.at("http://127.0.0.1:9"),
+        monotonic=time, sleep=time.sleep, connect_timeout=30.0, **options,
+    )  # fmt: skip
+
+
 async def test_the_host_clock_holds_behind_its_probe_and_refuses_a_passed_deadline() -> None:
     """Until a host has answered once, its requests wait behind the first (the calibration
     probe); one whose deadline has come is refused at once, and once the host answered every
     request goes at once."""
     time = FakeTime()
-    client = ncp.MediaClient(
-        ncp.Credentials("AK", "SK"), endpoints=ncp.Endpoints.at("http://127.0.0.1:9"),
-        monotonic=time, sleep=time.sleep, connect_timeout=30.0,
-    )  # fmt: skip
+    client = _unreachable(time)
     host = _HostClock(client._transport)
     assert at_once(host.admit(NOW + 1.0)) is True  # the probe: goes at once
     assert at_once(host.admit(NOW)) is False  # held, with its deadline come: refused at once
@@ -212,13 +216,48 @@ async def test_the_host_clock_holds_behind_its_probe_and_refuses_a_passed_deadli
 
 async def test_closing_the_client_ends_a_held_request() -> None:
     time = FakeTime()
-    client = ncp.MediaClient(
-        ncp.Credentials("AK", "SK"), endpoints=ncp.Endpoints.at("http://127.0.0.1:9"),
-        monotonic=time, sleep=time.sleep, connect_timeout=30.0,
-    )  # fmt: skip
+    client = _unreachable(time)
     host = _HostClock(client._transport)
     assert at_once(host.admit(None)) is True
     held = asyncio.ensure_future(host.admit(None))
+    for _ in range(3):
+        await asyncio.sleep(0)
+    await client.close()
+    with pytest.raises(ncp.ClientClosedError):
+        await asyncio.wait_for(held, 5.0)
+
+
+async def test_the_pool_admits_max_connections_at_once_and_refuses_a_passed_deadline() -> None:
+    """``max_connections`` attempts at once (a free slot is taken without suspending); one more
+    waits for a slot in the loop's time, never a sleep, goes when one is released, and is
+    refused (nothing held) when its deadline has come by the time a slot is free."""
+    time = FakeTime()
+    client = _unreachable(time, max_connections=2)
+    pool = client._transport.pool
+    assert isinstance(pool, _Pool)
+    assert at_once(pool.admit(None)) is True
+    assert at_once(pool.admit(NOW - 5.0)) is True  # free: the other steps own the deadline
+    held = asyncio.ensure_future(pool.admit(None))
+    late = asyncio.ensure_future(pool.admit(NOW + 1.0))
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert not held.done() and not late.done()
+    pool.release()
+    assert await asyncio.wait_for(held, 5.0) is True  # the first in line gets the slot
+    time.now = NOW + 1.0  # ``late``'s deadline comes before a slot does
+    pool.release()
+    assert await asyncio.wait_for(late, 5.0) is False
+    assert at_once(pool.admit(None)) is True  # the slot ``late`` got and gave back
+    assert time.slept == []
+    await client.close()
+
+
+async def test_closing_the_client_ends_a_wait_for_a_pooled_connection() -> None:
+    time = FakeTime()
+    client = _unreachable(time, max_connections=1)
+    pool = client._transport.pool
+    assert pool is not None and at_once(pool.admit(None)) is True
+    held = asyncio.ensure_future(pool.admit(None))
     for _ in range(3):
         await asyncio.sleep(0)
     await client.close()

@@ -76,6 +76,16 @@ async def slow_redis(server: RedisServer, delay: list[float]) -> AsyncIterator[P
         await proxy.wait_closed()
 
 
+def _client(server: EmulatorServer, proxy: Proxy, name: str, time: Recorder) -> ncp.MediaClient:
+    """A client of the emulator at 1,000 requests a second, shared through ``proxy``'s Redis,
+    on the ``time`` recorder's clock."""
+    limit = ncp.RateLimit.per_second(1000, shared=proxy.url, name=name)
+    return ncp.MediaClient(
+        server.credentials, endpoints=ncp.Endpoints.at(server.url), rate_limit=limit,
+        monotonic=time.monotonic, sleep=time.sleep,
+    )  # fmt: skip
+
+
 async def test_a_queue_for_the_pooled_redis_connections_is_no_redis_outage(
     redis_server: RedisServer, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -85,13 +95,9 @@ async def test_a_queue_for_the_pooled_redis_connections_is_no_redis_outage(
     async with (
         slow_redis(redis_server, [DELAY]) as proxy,
         EmulatorServer(Emulator(Scenario.empty())) as server,
+        _client(server, proxy, name, time) as client,
     ):
-        limit = ncp.RateLimit.per_second(1000, shared=proxy.url, name=name)
-        async with ncp.MediaClient(
-            server.credentials, endpoints=ncp.Endpoints.at(server.url), rate_limit=limit,
-            monotonic=time.monotonic, sleep=time.sleep,
-        ) as client:  # fmt: skip
-            await asyncio.gather(*(client.vod_station.status_statistics() for _ in range(80)))
+        await asyncio.gather(*(client.vod_station.status_statistics() for _ in range(80)))
     assert server.emulator.stats.total_requests == 80
     assert "cannot be reached" not in caplog.text  # every command was answered in 0.15 s
 
@@ -106,16 +112,12 @@ async def test_calls_queued_behind_a_redis_that_stops_answering_do_not_ask_it_ag
     async with (
         slow_redis(redis_server, delay) as proxy,
         EmulatorServer(Emulator(Scenario.empty())) as server,
+        _client(server, proxy, name, time) as client,
     ):
-        limit = ncp.RateLimit.per_second(1000, shared=proxy.url, name=name)
-        async with ncp.MediaClient(
-            server.credentials, endpoints=ncp.Endpoints.at(server.url), rate_limit=limit,
-            monotonic=time.monotonic, sleep=time.sleep,
-        ) as client:  # fmt: skip
-            await client.vod_station.status_statistics()  # one connection, shared
-            delay[0] = 60.0  # Redis answers no more (within the test)
-            await asyncio.gather(*(client.vod_station.status_statistics() for _ in range(40)))
-            # The first 8 (the pool's size) asked Redis; the 32 queued behind them did not
-            # open connections of their own to wait out the timeout again, 8 at a time.
-            assert len(proxy.writers) == 2 * _defaults.SHARED_LIMIT_CONNECTIONS
+        await client.vod_station.status_statistics()  # one connection, shared
+        delay[0] = 60.0  # Redis answers no more (within the test)
+        await asyncio.gather(*(client.vod_station.status_statistics() for _ in range(40)))
+        # The first 8 (the pool's size) asked Redis; the 32 queued behind them did not
+        # open connections of their own to wait out the timeout again, 8 at a time.
+        assert len(proxy.writers) == 2 * _defaults.SHARED_LIMIT_CONNECTIONS
     assert server.emulator.stats.total_requests == 41  # the 40 paced alone, once Redis failed
