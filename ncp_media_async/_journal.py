@@ -47,7 +47,6 @@ import queue
 import sys
 import threading
 from collections.abc import Mapping
-from types import MappingProxyType
 from typing import IO, Any, Final, Self
 
 from .errors import JournalError
@@ -203,9 +202,9 @@ class Journal(contextlib.AbstractAsyncContextManager["Journal"]):
     @property
     def entries(self) -> Mapping[str, Mapping[str, Any]]:
         """What the journal says of each key, in the order keys first appeared: the fields of
-        its records merged in order, and ``"event"``, the name of its last record. Read-only;
-        includes records not yet on disk."""
-        return MappingProxyType(self._entries)
+        its records merged in order, and ``"event"``, the name of its last record. Includes
+        records not yet on disk; a live view, read-only by its type (``record`` changes it)."""
+        return self._entries
 
     async def record(self, key: str, event: str, *, durable: bool = False, **fields: Any) -> None:
         """Append a record ``{"key": key, "event": event, **fields}`` and merge it into

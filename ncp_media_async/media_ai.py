@@ -75,7 +75,7 @@ from ._ingest import IngestKey
 from ._journal import Journal
 from ._resource import PAGE_NUM, Resource
 from ._retry import Verdict, classify
-from .errors import ConflictError, NcpError, PollTimeoutError, ResponseError
+from .errors import ConflictError, NcpError, PollTimeoutError
 from .pagination import Pager
 from .polling import AGAIN, DONE, Again, E, PollFailure, Results, only
 from .records import (
@@ -228,23 +228,25 @@ def _result(kind: type[T]) -> Callable[[Any], T]:
     return functools.partial(structure_media_ai_result, type_=kind)
 
 
+def _field(body: Any, name: str, kind: Any) -> Any:
+    """``result[name]`` of ``{"code": "0", "result": {...}}``, read as a ``kind`` (``ResponseError``
+    naming ``$.result.<name>`` when it is missing or of another type)."""
+    result = media_ai_result(body)
+    value = result.get(name) if isinstance(result, dict) else None
+    return structure(value, kind, f"$.result.{name}")
+
+
 def _projects(body: Any) -> list[Project]:
     """``{"totalCount": N, "result": {"projects": [...]}}``: ``totalCount`` is documented beside
     ``result``; read from inside ``result`` too, and not needed (see ``MediaAI.projects``)."""
-    result = media_ai_result(body)
-    items = result.get("projects") if isinstance(result, dict) else None
-    if not isinstance(items, list):
-        raise ResponseError("unexpected response body: $.result.projects: expected an array")
+    items = _field(body, "projects", tuple[Any, ...])
     return [structure(item, Project, f"$.result.projects[{i}]") for i, item in enumerate(items)]
 
 
 def _created(body: Any, workspace: str, project_id: str, key: str) -> AssetRef:
-    """The ``assetId`` of an import request's answer, as a ref that remembers its ``key``."""
-    result = media_ai_result(body)
-    asset_id = result.get("assetId") if isinstance(result, dict) else None
-    if isinstance(asset_id, bool) or not isinstance(asset_id, int | str) or not str(asset_id):
-        raise ResponseError("unexpected response body: $.result.assetId: expected an asset id")
-    return AssetRef(workspace, project_id, str(asset_id), key=key)
+    """The ``assetId`` of an import request's answer (an integer, or its text), as a ref that
+    remembers its ``key``."""
+    return AssetRef(workspace, project_id, _field(body, "assetId", int), key=key)
 
 
 def _index(body: Any, asset: AssetRef) -> Index:
@@ -550,10 +552,8 @@ class MediaAI(Resource):
     async def index_status(self, ref: AssetRef) -> IndexStatus:
         """``GET …/assets/{asset_id}/index/status``: the state of the asset's latest analysis
         (``BEFORE_ANALYZE`` for one never analysed), with ``asset`` set to ``ref``."""
-        return await self._get(
-            (*_asset_path(ref), "index", "status"),
-            lambda body: attrs.evolve(structure_media_ai_result(body, IndexStatus), asset=ref),
-        )
+        path = (*_asset_path(ref), "index", "status")
+        return attrs.evolve(await self._get(path, _result(IndexStatus)), asset=ref)
 
     def wait_for_indexes(
         self,
