@@ -353,7 +353,6 @@ class VodStation(Resource):
             max_failures=max_failures, return_exceptions=return_exceptions, jitter=0.0,
         )  # fmt: skip
         expected: dict[int, int | None] = {}  # outputs per input of each category, once read
-        templates: dict[int | None, tuple[int, ...]] = {}  # filled by ``_outputs_of``
         latest = {job: job for job in batch}  # each job with the rows last found for it
 
         async def step(due: list[EncodingJob]) -> dict[EncodingJob, EncodingJob | Again | NcpError]:
@@ -364,7 +363,7 @@ class VodStation(Resource):
             for category in dict.fromkeys(job.category_id for job in due):
                 if category not in expected:
                     try:
-                        expected[category] = await self._outputs_of(category, templates)
+                        expected[category] = await self._outputs_of(category)
                     except NcpError as exc:
                         outcomes.update((job, exc) for job in due if job.category_id == category)
             ready = [job for job in due if job not in outcomes]
@@ -386,21 +385,15 @@ class VodStation(Resource):
 
         return wait.run_together(batch, step)
 
-    async def _outputs_of(
-        self, category_id: int, templates: dict[int | None, tuple[int, ...]]
-    ) -> int | None:
+    async def _outputs_of(self, category_id: int) -> int | None:
         """How many outputs each input of ``category_id`` gets: its encoding options, or its
-        template's; ``None`` when the category names neither. ``templates`` caches the
-        templates: read once, the first time a category needs them (the ``None`` key marks
-        them read)."""
+        template's (the templates are read for it); ``None`` when the category names neither."""
         category = await self.category(category_id)
         if category.encoding_options:
             return len(category.encoding_options)
         if category.encoding_option_template_id is None:
             return None
-        if not templates:
-            listed = await self.encoding_option_templates()
-            templates |= {None: (), **{t.id: t.encoding_option_ids for t in listed}}
+        templates = {t.id: t.encoding_option_ids for t in await self.encoding_option_templates()}
         return len(templates.get(category.encoding_option_template_id, ())) or None
 
     # -- encoding statuses and statistics -------------------------------------------------------
