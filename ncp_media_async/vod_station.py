@@ -193,9 +193,8 @@ class VodStation(Resource):
             contextlib.nullcontext() if journal is None
             else Journal.open(journal, "add_files", {"category": number, "bucket": bucket})
         ) as book:  # fmt: skip
-            jobs = [] if book is None else await self._resumed(book, number, bucket, inputs)
-            known = {job.input_path for job in jobs}
-            left = [item for item in inputs if item not in known]
+            jobs = {} if book is None else await self._resumed(book, number, bucket, inputs)
+            left = [item for item in inputs if item not in jobs]
             for start in range(0, len(left), size):
                 chunk, later = left[start : start + size], left[start + size :]
                 # Now by the gateway's clock, as far as the client has learnt it.
@@ -217,34 +216,34 @@ class VodStation(Resource):
                     # This request's inputs go in the list its fate names; the later ones
                     # were not sent (an unsent chunk joins them: the key given last wins).
                     raise AddFilesError(
-                        category_id=number, jobs=jobs, since=since, error=exc,
+                        category_id=number, jobs=[*jobs.values()], since=since, error=exc,
                         **{"unsent": later, fate: [*chunk, *later] if fate == "unsent" else chunk},
                     ) from exc  # fmt: skip
                 for item, file_id in zip(chunk, ids, strict=True):
-                    jobs.append(_job(file_id, number, item, bucket, since))
+                    jobs[item] = _job(file_id, number, item, bucket, since)
                     if book is not None:
                         await book.record(item, "submitted", file=file_id)
-        order = {item: n for n, item in enumerate(inputs)}
-        return sorted(jobs, key=lambda job: order[job.input_path])
+        return [jobs[item] for item in inputs]
 
     async def _resumed(
         self, book: Journal, category_id: int, bucket: str | None, inputs: list[str]
-    ) -> list[EncodingJob]:
+    ) -> dict[str, EncodingJob]:
         """The jobs of ``inputs`` that ``book`` says were submitted, and those whose request's
-        fate it leaves unknown that ``find_jobs`` finds (recorded as submitted, without id)."""
-        jobs, doubt = [], {}
+        fate it leaves unknown that ``find_jobs`` finds (recorded as submitted, without id), by
+        input."""
+        jobs, doubt = {}, {}
         for item in inputs:
             entry = book.entries.get(item, {})
             if entry.get("event") == "submitted":
                 at = datetime.fromtimestamp(entry["at"], UTC)
-                jobs.append(_job(entry["file"], category_id, item, bucket, at, from_journal=True))
+                jobs[item] = _job(entry["file"], category_id, item, bucket, at, from_journal=True)
             elif entry:
                 doubt[item] = entry["at"]
         if doubt:
             since = datetime.fromtimestamp(min(doubt.values()), UTC)
             for job in await self.find_jobs(category_id, doubt, since=since, bucket=bucket):
                 await book.record(job.input_path, "submitted", file=None)
-                jobs.append(attrs.evolve(job, outputs=(), ambiguous=False))
+                jobs[job.input_path] = attrs.evolve(job, outputs=(), ambiguous=False)
         return jobs
 
     async def find_jobs(
