@@ -83,25 +83,7 @@ class EventResult(OpenStrEnum):
 
 
 @attrs.frozen
-class _Output:
-    """What the status list and the encoding callbacks both say of one output file."""
-
-    status: EncodingState | None = None
-    category_id: int | None = None
-    category_name: str | None = None
-    file_path: str | None = None
-    output_type: str | None = None
-    link: str | None = None
-
-    @property
-    def terminal(self) -> bool:
-        """Whether this output's encoding finished (see ``EncodingState.terminal``); an output
-        without a ``status`` or with an unknown one counts as not finished."""
-        return self.status is not None and self.status.terminal
-
-
-@attrs.frozen
-class EncodingStatus(_Output):
+class EncodingStatus:
     """One output file of a VOD Station encoding (``GET /api/v2/status``).
 
     ``output_total_size`` is in bytes; ``percent`` is 0-100; ``last_work_time`` is aware (the API
@@ -109,9 +91,21 @@ class EncodingStatus(_Output):
     has none (the page marks it optional); ``terminal`` then says the output is not finished.
     """
 
+    status: EncodingState | None = None
+    category_id: int | None = None
+    category_name: str | None = None
+    file_path: str | None = None
+    output_type: str | None = None
+    link: str | None = None
     output_total_size: int | None = None
     last_work_time: datetime | None = None
     percent: float | None = None
+
+    @property
+    def terminal(self) -> bool:
+        """Whether this output's encoding finished (see ``EncodingState.terminal``); an output
+        without a ``status`` or with an unknown one counts as not finished."""
+        return self.status is not None and self.status.terminal
 
     @property
     def output_key(self) -> tuple[int | None, str | None, str | None]:
@@ -449,7 +443,7 @@ class VodChannel:
 
 
 @attrs.frozen
-class EncodingCallback(_Output):
+class EncodingCallback:
     """A category (encoding) callback: one output of one job changed state.
 
     The service POSTs one per encoding option and state: a three-option category sends three
@@ -458,11 +452,17 @@ class EncodingCallback(_Output):
     path, yet their example carries what looks like the output's path: treat it as opaque.
     ``link`` (the output file's URL) comes only with ``COMPLETE``. Delivery is not documented
     (retries, order, duplicates): use ``key`` to drop repeats and read ``status`` as the latest
-    only if it moves forward. The fields it shares with ``EncodingStatus`` come first.
+    only if it moves forward.
     """
 
     file_id: int | None = None
     encoding_option_id: int | None = None
+    status: EncodingState | None = None
+    category_id: int | None = None
+    category_name: str | None = None
+    file_path: str | None = None
+    output_type: str | None = None
+    link: str | None = None
 
     @property
     def key(self) -> tuple[int | None, int | None, str | None]:
@@ -470,6 +470,11 @@ class EncodingCallback(_Output):
         same key."""
         status = None if self.status is None else self.status.value
         return (self.file_id, self.encoding_option_id, status)
+
+    @property
+    def terminal(self) -> bool:
+        """Whether this output's encoding finished (see ``EncodingState.terminal``)."""
+        return self.status is not None and self.status.terminal
 
 
 @attrs.frozen
