@@ -482,23 +482,20 @@ class VodStation(Resource):
         async def step(_: object) -> object:
             """One walk: ``emit`` the statuses that are new or changed since the walk before."""
             nonlocal unfinished, walking
-            before = {key: counts.copy() for key, counts in seen.items()}  # left to match
             now: _Counts = {}  # its keys: the keys this walk reached
             found: list[Hashable] = []
             walking = (found, now)
             async with contextlib.aclosing(aiter(rows)) as walk:  # a new walk each time
                 async for status in walk:
-                    key, state = status.output_key, status.status
-                    snapshot = (None if state is None else state.value, status.percent)
-                    now.setdefault(key, Counter())[snapshot] += 1
-                    left = before.get(key)
-                    if left is not None and left[snapshot] > 0:
-                        left[snapshot] -= 1  # as it was
-                    else:
+                    key, snapshot = status.output_key, (status.status, status.percent)
+                    counts = now.setdefault(key, Counter())
+                    counts[snapshot] += 1
+                    # New or changed: more such statuses under its key than the walk before had.
+                    if key not in seen or counts[snapshot] > seen[key][snapshot]:
                         await wait.emit(status)
-                    if state is None or not state.terminal:
+                    if not status.terminal:
                         found.append(key)
-            seen.update(now)
+            seen.update(now)  # only now: while it walks, ``seen`` is the walk before's
             unfinished = found
             return AGAIN if unfinished else DONE
 
