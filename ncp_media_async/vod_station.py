@@ -464,15 +464,16 @@ class VodStation(Resource):
         # last seen.
         seen: _Counts = {}
         unfinished: list[Hashable] = []  # as the last complete walk found them
-        #: The keys the walk under way (or the last one) found unfinished, and the keys it reached.
-        walking: tuple[list[Hashable], _Counts] = ([], {})
+        #: The walk under way (or the last one): its counts (its keys: the keys it reached), and
+        #: the keys it found unfinished.
+        now: _Counts = {}
+        found: list[Hashable] = []
 
         def pending() -> tuple[Hashable, ...]:
             """The output keys found unfinished: by this walk so far (a timeout may stop one
             under way) and, for keys it has not reached yet, by the walk before (between walks:
             by the last walk, which reached every key it found)."""
-            found, reached = walking
-            return (*found, *(key for key in unfinished if key not in reached))
+            return (*found, *(key for key in unfinished if key not in now))
 
         wait = self._wait(
             "watch_encoding_statuses", "encoding", interval=interval, timeout=timeout,
@@ -481,10 +482,8 @@ class VodStation(Resource):
 
         async def step(_: object) -> object:
             """One walk: ``emit`` the statuses that are new or changed since the walk before."""
-            nonlocal unfinished, walking
-            now: _Counts = {}  # its keys: the keys this walk reached
-            found: list[Hashable] = []
-            walking = (found, now)
+            nonlocal unfinished, now, found
+            now, found = {}, []
             async with contextlib.aclosing(aiter(rows)) as walk:  # a new walk each time
                 async for status in walk:
                     key, snapshot = status.output_key, (status.status, status.percent)
