@@ -359,12 +359,11 @@ class VodStation(Resource):
             be read fails its jobs), then one walk of the status list from the earliest
             submission of the jobs due."""
             outcomes: dict[EncodingJob, EncodingJob | Again | NcpError] = {}
-            for category in dict.fromkeys(job.category_id for job in due):
-                if category not in expected:
-                    try:
-                        expected[category] = await self._outputs_of(category)
-                    except NcpError as exc:
-                        outcomes.update((job, exc) for job in due if job.category_id == category)
+            for category in {job.category_id for job in due} - expected.keys():
+                try:
+                    expected[category] = await self._outputs_of(category)
+                except NcpError as exc:
+                    outcomes.update((job, exc) for job in due if job.category_id == category)
             ready = [job for job in due if job not in outcomes]
             if not ready:
                 return outcomes
