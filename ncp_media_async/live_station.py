@@ -301,13 +301,11 @@ def _structure_upload(body: Any) -> RecordUpload:
     content = body.get("content") if isinstance(body, dict) else None
     if isinstance(content, dict):
         uploaded = content.get("uploadedRecords")
-        if uploaded is None:
-            uploaded = []
-        elif isinstance(uploaded, dict) and uploaded.keys() & _UPLOADED_FIELDS:
-            uploaded = [uploaded]  # one record
-        elif isinstance(uploaded, dict):  # a map of records keyed by record id
-            uploaded = list(keyed(uploaded).values())
-        body = {**body, "content": {**content, "uploadedRecords": uploaded}}
+        if isinstance(uploaded, dict):  # one record, or a map of records keyed by record id
+            one = uploaded.keys() & _UPLOADED_FIELDS
+            uploaded = [uploaded] if one else list(keyed(uploaded).values())
+        content = {**content, "uploadedRecords": [] if uploaded is None else uploaded}
+        body = {**body, "content": content}
     return structure_content(body, RecordUpload)
 
 
