@@ -25,22 +25,21 @@ _UNSAFE: Final = re.compile("[\x00\ud800-\udfff]")
 
 def callback_json(body: Any, service: str, what: str) -> Any:
     """The decoded JSON of a callback ``body``: ``bytes``/``bytearray``/``memoryview`` (UTF-8,
-    at most ``MAX_CALLBACK_BYTES``, measured before anything is copied) and ``str`` (at most as
-    many characters) are decoded, a ``Mapping`` becomes a ``dict``, anything else is returned as
+    at most ``MAX_CALLBACK_BYTES``, measured before anything is copied; a ``memoryview`` read
+    as its bytes, so a non-contiguous one is a ``TypeError``) and ``str`` (at most as many
+    characters) are decoded, a ``Mapping`` becomes a ``dict``, anything else is returned as
     it is (for the caller to refuse). ``ResponseError`` with an excerpt for a body too long, not
     UTF-8 (UTF-16 included), not JSON (nesting too deep included), or holding a NUL character or
     a lone surrogate (raw or as a ``\\u`` escape: text that fails later, on ``.encode()`` or in
     a database); ``service`` and ``what`` (``"an event"``) name the callback in the message."""
     if not isinstance(body, bytes | bytearray | memoryview | str):
         return dict(body) if isinstance(body, Mapping) else body
-    view = body if isinstance(body, str) else memoryview(body)  # a view copies nothing
-    size = len(view) if isinstance(view, str) else view.nbytes
-    if size > MAX_CALLBACK_BYTES:
-        head = view[:1024] if isinstance(view, str) or view.ndim == 1 else ""
+    view = body if isinstance(body, str) else memoryview(body).cast("B")  # a view copies nothing
+    if len(view) > MAX_CALLBACK_BYTES:
         raise ResponseError(
-            f"{service} callback of {size:,} bytes, more than {what} can be "
+            f"{service} callback of {len(view):,} bytes, more than {what} can be "
             f"({MAX_CALLBACK_BYTES:,})",
-            excerpt=excerpt(head if isinstance(head, str) else bytes(head)),
+            excerpt=excerpt(view[:1024] if isinstance(view, str) else bytes(view[:1024])),
         )
     raw = view if isinstance(view, str) else bytes(view)
     try:

@@ -84,13 +84,10 @@ class LiveStation(Resource):
         (undocumented). Each item carries every channel field, stream keys hidden (see
         ``Channel``).
         """
-        query: list[tuple[str, str | int]] = []
         if status is not None:
-            status = _checks.member(ChannelStatus, status, "status", _CHANNEL_FILTERS)
-            query.append(("channelStatus", status.value))
-        for param, text in (("channelName", name), ("id", channel_id)):
-            if text is not None:
-                query.append((param, _checks.text(param, text)))
+            status = _checks.member(ChannelStatus, status, "status", _CHANNEL_FILTERS).value
+        given = {"channelStatus": status, "channelName": name, "id": channel_id}
+        query = [(key, _checks.text(key, text)) for key, text in given.items() if text is not None]
         return self._list(
             ("channels",), Channel, query, page_size, start_page, max_items, prefetch,
             max_page_size=MAX_CHANNEL_PAGE_SIZE,
@@ -304,13 +301,11 @@ def _structure_upload(body: Any) -> RecordUpload:
     content = body.get("content") if isinstance(body, dict) else None
     if isinstance(content, dict):
         uploaded = content.get("uploadedRecords")
-        if uploaded is None:
-            uploaded = []
-        elif isinstance(uploaded, dict) and uploaded.keys() & _UPLOADED_FIELDS:
-            uploaded = [uploaded]  # one record
-        elif isinstance(uploaded, dict):  # a map of records keyed by record id
-            uploaded = list(keyed(uploaded).values())
-        body = {**body, "content": {**content, "uploadedRecords": uploaded}}
+        if isinstance(uploaded, dict):  # one record, or a map of records keyed by record id
+            one = uploaded.keys() & _UPLOADED_FIELDS
+            uploaded = [uploaded] if one else list(keyed(uploaded).values())
+        content = {**content, "uploadedRecords": [] if uploaded is None else uploaded}
+        body = {**body, "content": content}
     return structure_content(body, RecordUpload)
 
 

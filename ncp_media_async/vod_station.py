@@ -193,9 +193,8 @@ class VodStation(Resource):
             contextlib.nullcontext() if journal is None
             else Journal.open(journal, "add_files", {"category": number, "bucket": bucket})
         ) as book:  # fmt: skip
-            jobs = [] if book is None else await self._resumed(book, number, bucket, inputs)
-            known = {job.input_path for job in jobs}
-            left = [item for item in inputs if item not in known]
+            jobs = {} if book is None else await self._resumed(book, number, bucket, inputs)
+            left = [item for item in inputs if item not in jobs]
             for start in range(0, len(left), size):
                 chunk, later = left[start : start + size], left[start + size :]
                 # Now by the gateway's clock, as far as the client has learnt it.
@@ -217,34 +216,34 @@ class VodStation(Resource):
                     # This request's inputs go in the list its fate names; the later ones
                     # were not sent (an unsent chunk joins them: the key given last wins).
                     raise AddFilesError(
-                        category_id=number, jobs=jobs, since=since, error=exc,
+                        category_id=number, jobs=[*jobs.values()], since=since, error=exc,
                         **{"unsent": later, fate: [*chunk, *later] if fate == "unsent" else chunk},
                     ) from exc  # fmt: skip
                 for item, file_id in zip(chunk, ids, strict=True):
-                    jobs.append(_job(file_id, number, item, bucket, since))
+                    jobs[item] = _job(file_id, number, item, bucket, since)
                     if book is not None:
                         await book.record(item, "submitted", file=file_id)
-        order = {item: n for n, item in enumerate(inputs)}
-        return sorted(jobs, key=lambda job: order[job.input_path])
+        return [jobs[item] for item in inputs]
 
     async def _resumed(
         self, book: Journal, category_id: int, bucket: str | None, inputs: list[str]
-    ) -> list[EncodingJob]:
+    ) -> dict[str, EncodingJob]:
         """The jobs of ``inputs`` that ``book`` says were submitted, and those whose request's
-        fate it leaves unknown that ``find_jobs`` finds (recorded as submitted, without id)."""
-        jobs, doubt = [], {}
+        fate it leaves unknown that ``find_jobs`` finds (recorded as submitted, without id), by
+        input."""
+        jobs, doubt = {}, {}
         for item in inputs:
             entry = book.entries.get(item, {})
             if entry.get("event") == "submitted":
                 at = datetime.fromtimestamp(entry["at"], UTC)
-                jobs.append(_job(entry["file"], category_id, item, bucket, at, from_journal=True))
+                jobs[item] = _job(entry["file"], category_id, item, bucket, at, from_journal=True)
             elif entry:
                 doubt[item] = entry["at"]
         if doubt:
             since = datetime.fromtimestamp(min(doubt.values()), UTC)
             for job in await self.find_jobs(category_id, doubt, since=since, bucket=bucket):
                 await book.record(job.input_path, "submitted", file=None)
-                jobs.append(attrs.evolve(job, outputs=(), ambiguous=False))
+                jobs[job.input_path] = attrs.evolve(job, outputs=(), ambiguous=False)
         return jobs
 
     async def find_jobs(
@@ -353,7 +352,6 @@ class VodStation(Resource):
             max_failures=max_failures, return_exceptions=return_exceptions, jitter=0.0,
         )  # fmt: skip
         expected: dict[int, int | None] = {}  # outputs per input of each category, once read
-        templates: dict[int | None, tuple[int, ...]] = {}  # filled by ``_outputs_of``
         latest = {job: job for job in batch}  # each job with the rows last found for it
 
         async def step(due: list[EncodingJob]) -> dict[EncodingJob, EncodingJob | Again | NcpError]:
@@ -361,12 +359,11 @@ class VodStation(Resource):
             be read fails its jobs), then one walk of the status list from the earliest
             submission of the jobs due."""
             outcomes: dict[EncodingJob, EncodingJob | Again | NcpError] = {}
-            for category in dict.fromkeys(job.category_id for job in due):
-                if category not in expected:
-                    try:
-                        expected[category] = await self._outputs_of(category, templates)
-                    except NcpError as exc:
-                        outcomes.update((job, exc) for job in due if job.category_id == category)
+            for category in {job.category_id for job in due} - expected.keys():
+                try:
+                    expected[category] = await self._outputs_of(category)
+                except NcpError as exc:
+                    outcomes.update((job, exc) for job in due if job.category_id == category)
             ready = [job for job in due if job not in outcomes]
             if not ready:
                 return outcomes
@@ -386,21 +383,15 @@ class VodStation(Resource):
 
         return wait.run_together(batch, step)
 
-    async def _outputs_of(
-        self, category_id: int, templates: dict[int | None, tuple[int, ...]]
-    ) -> int | None:
+    async def _outputs_of(self, category_id: int) -> int | None:
         """How many outputs each input of ``category_id`` gets: its encoding options, or its
-        template's; ``None`` when the category names neither. ``templates`` caches the
-        templates: read once, the first time a category needs them (the ``None`` key marks
-        them read)."""
+        template's (the templates are read for it); ``None`` when the category names neither."""
         category = await self.category(category_id)
         if category.encoding_options:
             return len(category.encoding_options)
         if category.encoding_option_template_id is None:
             return None
-        if not templates:
-            listed = await self.encoding_option_templates()
-            templates |= {None: (), **{t.id: t.encoding_option_ids for t in listed}}
+        templates = {t.id: t.encoding_option_ids for t in await self.encoding_option_templates()}
         return len(templates.get(category.encoding_option_template_id, ())) or None
 
     # -- encoding statuses and statistics -------------------------------------------------------
@@ -472,15 +463,16 @@ class VodStation(Resource):
         # last seen.
         seen: _Counts = {}
         unfinished: list[Hashable] = []  # as the last complete walk found them
-        #: The keys the walk under way (or the last one) found unfinished, and the keys it reached.
-        walking: tuple[list[Hashable], _Counts] = ([], {})
+        #: The walk under way (or the last one): its counts (its keys: the keys it reached), and
+        #: the keys it found unfinished.
+        now: _Counts = {}
+        found: list[Hashable] = []
 
         def pending() -> tuple[Hashable, ...]:
             """The output keys found unfinished: by this walk so far (a timeout may stop one
             under way) and, for keys it has not reached yet, by the walk before (between walks:
             by the last walk, which reached every key it found)."""
-            found, reached = walking
-            return (*found, *(key for key in unfinished if key not in reached))
+            return (*found, *(key for key in unfinished if key not in now))
 
         wait = self._wait(
             "watch_encoding_statuses", "encoding", interval=interval, timeout=timeout,
@@ -489,24 +481,19 @@ class VodStation(Resource):
 
         async def step(_: object) -> object:
             """One walk: ``emit`` the statuses that are new or changed since the walk before."""
-            nonlocal unfinished, walking
-            before = {key: counts.copy() for key, counts in seen.items()}  # left to match
-            now: _Counts = {}  # its keys: the keys this walk reached
-            found: list[Hashable] = []
-            walking = (found, now)
+            nonlocal unfinished, now, found
+            now, found = {}, []
             async with contextlib.aclosing(aiter(rows)) as walk:  # a new walk each time
                 async for status in walk:
-                    key, state = status.output_key, status.status
-                    snapshot = (None if state is None else state.value, status.percent)
-                    now.setdefault(key, Counter())[snapshot] += 1
-                    left = before.get(key)
-                    if left is not None and left[snapshot] > 0:
-                        left[snapshot] -= 1  # as it was
-                    else:
+                    key, snapshot = status.output_key, (status.status, status.percent)
+                    counts = now.setdefault(key, Counter())
+                    counts[snapshot] += 1
+                    # New or changed: more such statuses under its key than the walk before had.
+                    if key not in seen or counts[snapshot] > seen[key][snapshot]:
                         await wait.emit(status)
-                    if state is None or not state.terminal:
+                    if not status.terminal:
                         found.append(key)
-            seen.update(now)
+            seen.update(now)  # only now: while it walks, ``seen`` is the walk before's
             unfinished = found
             return AGAIN if unfinished else DONE
 
