@@ -487,13 +487,14 @@ class MediaAI(Resource):
             ```
         """
         refs = _checks.instances("refs", refs, (AssetRef, VideoAssetRef))
-        for ref in refs:
-            _import_status_path(ref)  # an empty or dot id: ValueError now, not mid-batch
-            if isinstance(ref, VideoAssetRef):
-                _deprecated("a VideoAssetRef")
+        # Each path made once, not once per poll: an empty or dot id is a ValueError now.
+        paths = {ref: _import_status_path(ref) for ref in refs}
+        if any(isinstance(ref, VideoAssetRef) for ref in refs):
+            _deprecated("a VideoAssetRef")
 
         async def step(ref: AssetRef | VideoAssetRef) -> ImportStatus | Again:
-            status = await self._import_status(ref)
+            parse = functools.partial(structure_import_status, asset=ref)
+            status = await self._get(paths[ref], parse)
             return status if status.terminal else AGAIN
 
         return self._wait(
