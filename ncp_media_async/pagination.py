@@ -102,6 +102,8 @@ from collections import deque
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from typing import Final, Generic, TypeVar
 
+import attrs
+
 from . import _checks, _defaults
 from .errors import ResponseError
 from .records import Page
@@ -173,6 +175,7 @@ def repeated_head(previous: Sequence[T], items: Sequence[T], grown: int) -> int:
     return 0
 
 
+@attrs.define(eq=False, kw_only=True)
 class Pager(Generic[T]):
     """An async iterable over every item of a paginated list. See the module docstring.
 
@@ -195,28 +198,19 @@ class Pager(Generic[T]):
         prefetch: page requests in flight at once after the first page (1: one after another).
     """
 
-    def __init__(
-        self,
-        fetch: FetchPage[T],
-        *,
-        page_size: int = _defaults.PAGE_SIZE,
-        start_page: int = 1,
-        max_items: int | None = None,
-        prefetch: int = 1,
-        min_page_size: int = 1,
-        max_page_size: int = _defaults.MAX_PAGE_SIZE,
-    ) -> None:
-        self.page_size = validate_page_size(page_size, min_page_size, max_page_size)
-        self._fetch, self._min_page_size = fetch, min_page_size
-        self.start_page = _checks.count("start_page", start_page, 1)
-        self.max_items = None if max_items is None else _checks.count("max_items", max_items)
-        self.prefetch = _checks.count("prefetch", prefetch, 1)
+    _fetch: FetchPage[T] = attrs.field(repr=False, kw_only=False)
+    page_size: int = attrs.field(default=_defaults.PAGE_SIZE)
+    start_page: int = attrs.field(default=1, validator=_checks.field(_checks.count, 1))
+    max_items: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(_checks.field(_checks.count))
+    )
+    prefetch: int = attrs.field(default=1, validator=_checks.field(_checks.count, 1))
+    _min_page_size: int = attrs.field(default=1, repr=False)
+    _max_page_size: int = attrs.field(default=_defaults.MAX_PAGE_SIZE, repr=False)
 
-    def __repr__(self) -> str:
-        return (
-            f"Pager(page_size={self.page_size}, start_page={self.start_page}, "
-            f"max_items={self.max_items}, prefetch={self.prefetch})"
-        )
+    @page_size.validator
+    def _check_page_size(self, attribute: attrs.Attribute[int], value: int) -> None:
+        validate_page_size(value, self._min_page_size, self._max_page_size)
 
     async def __aiter__(self) -> AsyncGenerator[T, None]:
         async with contextlib.aclosing(self.pages()) as pages:
