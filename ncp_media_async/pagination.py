@@ -250,8 +250,7 @@ class Pager(Generic[T]):
         finally:
             for task in inflight:
                 task.cancel()
-            if inflight:
-                await asyncio.gather(*inflight, return_exceptions=True)
+            await asyncio.gather(*inflight, return_exceptions=True)  # done at once when empty
 
     async def _page(self, page_no: int, size: int) -> Page[T]:
         """Page ``page_no`` as asked for: numbered by the walk, whatever number ``fetch`` put
@@ -280,9 +279,6 @@ class _Walk(Generic[T]):
             self.cap = page_cap(self.start, page.total, self.size)
         served = page.items
         previous, self.previous = self.previous, page
-        if not served:
-            self.ended = True
-            return ()
         grown = 0
         if previous is not None and previous.total is not None and page.total is not None:
             grown = page.total - previous.total
@@ -295,7 +291,7 @@ class _Walk(Generic[T]):
         self.given += len(items)
         reach = (page.page_no - 1) * self.size + len(served)  # items up to this page's end
         last = len(served) < self.size if page.total is None else reach >= page.total
-        self.ended = self.ended or last
+        self.ended = self.ended or last or not served  # an empty page ends the walk too
         if not self.ended and self.cap is not None and page.page_no >= self.cap:
             logger.warning(
                 "list walk stopped at its hard cap, page %d (twice the pages the first total "
