@@ -255,8 +255,7 @@ class Pager(Generic[T]):
     async def _page(self, page_no: int, size: int) -> Page[T]:
         """Page ``page_no`` as asked for: numbered by the walk, whatever number ``fetch`` put
         on it (a dialect that echoes the server's own, 0-based say, cannot skew the walk)."""
-        page = await self._fetch(page_no, size)
-        return Page(page.items, page_no, page.page_size, page.total)
+        return attrs.evolve(await self._fetch(page_no, size), page_no=page_no)
 
 
 class _Walk(Generic[T]):
