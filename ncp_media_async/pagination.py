@@ -196,6 +196,9 @@ class Pager(Generic[T]):
         start_page: the first page number (1-based), in pages of the size the server serves.
         max_items: stop after this many items (``None``: all).
         prefetch: page requests in flight at once after the first page (1: one after another).
+        min_page_size: the smallest ``page_size`` the service takes (a shorter first page is
+            not read as its cap below it).
+        max_page_size: the largest ``page_size`` the service takes.
     """
 
     _fetch: FetchPage[T] = attrs.field(repr=False, kw_only=False)
