@@ -189,16 +189,16 @@ class Pager(Generic[T]):
         first_50 = await client.media_ai.assets("ws", 7, max_items=50).to_list()
         ```
 
-    Args:
-        fetch: fetches one page, ``(page_no, page_size) -> Page``.
-        page_size: items per request (``pageSizeNo``), checked against ``min_page_size`` and
-            ``max_page_size``; a server that serves fewer is then asked for what it serves.
-        start_page: the first page number (1-based), in pages of the size the server serves.
-        max_items: stop after this many items (``None``: all).
-        prefetch: page requests in flight at once after the first page (1: one after another).
-        min_page_size: the smallest ``page_size`` the service takes (a shorter first page is
-            not read as its cap below it).
-        max_page_size: the largest ``page_size`` the service takes.
+    Its arguments (all but ``fetch`` by keyword):
+
+    * ``fetch``: fetches one page, ``(page_no, page_size) -> Page``;
+    * ``page_size``: items per request (``pageSizeNo``), checked against ``min_page_size`` and
+      ``max_page_size``; a server that serves fewer is then asked for what it serves;
+    * ``start_page``: the first page number (1-based), in pages of the size the server serves;
+    * ``max_items``: stop after this many items (``None``: all);
+    * ``prefetch``: page requests in flight at once after the first page (1: one after another);
+    * ``min_page_size``: the smallest ``page_size`` the service takes (a shorter first page is
+      not read as its cap below it); ``max_page_size``: the largest.
     """
 
     _fetch: FetchPage[T] = attrs.field(repr=False, kw_only=False)
