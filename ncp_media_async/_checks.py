@@ -103,15 +103,13 @@ def http_url(name: str, value: object) -> str:
 
 
 def instances(name: str, values: Any, kind: type[T] | tuple[type[T], ...]) -> list[T]:
-    """A collection of ``kind`` objects as a list, in order, each listed once."""
+    """A collection of ``kind`` objects (bools are not ints: ``expect``) as a list, in order,
+    each listed once; the first item of another type is named by its index (``refs[2]``)."""
     if isinstance(values, str | bytes | bytearray) or not isinstance(values, Iterable):
         raise TypeError(f"{name} must be a collection, not {type(values).__name__}")
-    items = list(dict.fromkeys(values))
-    for item in items:
-        if not isinstance(item, kind):
-            names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
-            raise TypeError(f"{name} must hold {names} objects, got {type(item).__name__}")
-    return items
+    names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+    items = [expect(f"{name}[{i}]", item, kind, names) for i, item in enumerate(values)]
+    return list(dict.fromkeys(items))
 
 
 def segment(name: str, value: Any) -> str:

@@ -18,13 +18,9 @@ def parse_http_date(value: str | None) -> float | None:
     (``Date: Fri, 31 Dec 99999 ...`` raises ``OverflowError`` or ``ValueError`` deep inside
     ``email.utils``; here it is simply not a date).
     """
-    if not value:
-        return None
     try:
-        when = parsedate_to_datetime(value)
-        if when.tzinfo is None:
-            return None
-        return when.timestamp()
+        when = parsedate_to_datetime(value or "")  # ``""`` (no date) raises ``ValueError``
+        return None if when.tzinfo is None else when.timestamp()
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
 

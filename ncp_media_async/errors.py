@@ -76,16 +76,9 @@ class NcpError(Exception):
     """Root of every exception this package raises on purpose."""
 
     def __reduce__(self) -> Any:
-        # Pickled whole (every attribute) and rebuilt without ``__init__``, whose arguments
-        # are keyword-only and not all kept.
-        return (_rebuild, (type(self), self.args, self.__dict__))
-
-
-def _rebuild(cls: type[NcpError], args: tuple[Any, ...], state: dict[str, Any]) -> NcpError:
-    err = cls.__new__(cls)
-    Exception.__init__(err, *args)
-    err.__dict__.update(state)
-    return err
+        # Pickled whole (every attribute, ``args`` too) and rebuilt without ``__init__``, whose
+        # arguments are keyword-only and not all kept.
+        return (type(self).__new__, (type(self),), {**self.__dict__, "args": self.args})
 
 
 class ApiError(NcpError):

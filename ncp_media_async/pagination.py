@@ -102,6 +102,8 @@ from collections import deque
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from typing import Final, Generic, TypeVar
 
+import attrs
+
 from . import _checks, _defaults
 from .errors import ResponseError
 from .records import Page
@@ -173,6 +175,7 @@ def repeated_head(previous: Sequence[T], items: Sequence[T], grown: int) -> int:
     return 0
 
 
+@attrs.define(eq=False, kw_only=True)
 class Pager(Generic[T]):
     """An async iterable over every item of a paginated list. See the module docstring.
 
@@ -186,37 +189,31 @@ class Pager(Generic[T]):
         first_50 = await client.media_ai.assets("ws", 7, max_items=50).to_list()
         ```
 
-    Args:
-        fetch: fetches one page, ``(page_no, page_size) -> Page``.
-        page_size: items per request (``pageSizeNo``), checked against ``min_page_size`` and
-            ``max_page_size``; a server that serves fewer is then asked for what it serves.
-        start_page: the first page number (1-based), in pages of the size the server serves.
-        max_items: stop after this many items (``None``: all).
-        prefetch: page requests in flight at once after the first page (1: one after another).
+    Its arguments (all but ``fetch`` by keyword):
+
+    * ``fetch``: fetches one page, ``(page_no, page_size) -> Page``;
+    * ``page_size``: items per request (``pageSizeNo``), checked against ``min_page_size`` and
+      ``max_page_size``; a server that serves fewer is then asked for what it serves;
+    * ``start_page``: the first page number (1-based), in pages of the size the server serves;
+    * ``max_items``: stop after this many items (``None``: all);
+    * ``prefetch``: page requests in flight at once after the first page (1: one after another);
+    * ``min_page_size``: the smallest ``page_size`` the service takes (a shorter first page is
+      not read as its cap below it); ``max_page_size``: the largest.
     """
 
-    def __init__(
-        self,
-        fetch: FetchPage[T],
-        *,
-        page_size: int = _defaults.PAGE_SIZE,
-        start_page: int = 1,
-        max_items: int | None = None,
-        prefetch: int = 1,
-        min_page_size: int = 1,
-        max_page_size: int = _defaults.MAX_PAGE_SIZE,
-    ) -> None:
-        self.page_size = validate_page_size(page_size, min_page_size, max_page_size)
-        self._fetch, self._min_page_size = fetch, min_page_size
-        self.start_page = _checks.count("start_page", start_page, 1)
-        self.max_items = None if max_items is None else _checks.count("max_items", max_items)
-        self.prefetch = _checks.count("prefetch", prefetch, 1)
+    _fetch: FetchPage[T] = attrs.field(repr=False, kw_only=False)
+    page_size: int = attrs.field(default=_defaults.PAGE_SIZE)
+    start_page: int = attrs.field(default=1, validator=_checks.field(_checks.count, 1))
+    max_items: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(_checks.field(_checks.count))
+    )
+    prefetch: int = attrs.field(default=1, validator=_checks.field(_checks.count, 1))
+    _min_page_size: int = attrs.field(default=1, repr=False)
+    _max_page_size: int = attrs.field(default=_defaults.MAX_PAGE_SIZE, repr=False)
 
-    def __repr__(self) -> str:
-        return (
-            f"Pager(page_size={self.page_size}, start_page={self.start_page}, "
-            f"max_items={self.max_items}, prefetch={self.prefetch})"
-        )
+    @page_size.validator
+    def _check_page_size(self, attribute: attrs.Attribute[int], value: int) -> None:
+        validate_page_size(value, self._min_page_size, self._max_page_size)
 
     async def __aiter__(self) -> AsyncGenerator[T, None]:
         async with contextlib.aclosing(self.pages()) as pages:
@@ -256,14 +253,12 @@ class Pager(Generic[T]):
         finally:
             for task in inflight:
                 task.cancel()
-            if inflight:
-                await asyncio.gather(*inflight, return_exceptions=True)
+            await asyncio.gather(*inflight, return_exceptions=True)  # done at once when empty
 
     async def _page(self, page_no: int, size: int) -> Page[T]:
         """Page ``page_no`` as asked for: numbered by the walk, whatever number ``fetch`` put
         on it (a dialect that echoes the server's own, 0-based say, cannot skew the walk)."""
-        page = await self._fetch(page_no, size)
-        return Page(page.items, page_no, page.page_size, page.total)
+        return attrs.evolve(await self._fetch(page_no, size), page_no=page_no)
 
 
 class _Walk(Generic[T]):
@@ -286,9 +281,6 @@ class _Walk(Generic[T]):
             self.cap = page_cap(self.start, page.total, self.size)
         served = page.items
         previous, self.previous = self.previous, page
-        if not served:
-            self.ended = True
-            return ()
         grown = 0
         if previous is not None and previous.total is not None and page.total is not None:
             grown = page.total - previous.total
@@ -301,7 +293,7 @@ class _Walk(Generic[T]):
         self.given += len(items)
         reach = (page.page_no - 1) * self.size + len(served)  # items up to this page's end
         last = len(served) < self.size if page.total is None else reach >= page.total
-        self.ended = self.ended or last
+        self.ended = self.ended or last or not served  # an empty page ends the walk too
         if not self.ended and self.cap is not None and page.page_no >= self.cap:
             logger.warning(
                 "list walk stopped at its hard cap, page %d (twice the pages the first total "
