@@ -326,14 +326,12 @@ class MediaClient:
         session: aiohttp.ClientSession | None = None,
         **options: Unpack[ClientOptions],
     ) -> None:
-        self.credentials = credentials if credentials is not None else Credentials.from_env()
-        if not isinstance(self.credentials, Credentials):
-            raise TypeError("credentials must be a Credentials object")
-        self.endpoints = endpoints if endpoints is not None else Endpoints.from_env()
-        if not isinstance(self.endpoints, Endpoints):
-            raise TypeError("endpoints must be an Endpoints object")
-        if session is not None and not isinstance(session, aiohttp.ClientSession):
-            raise TypeError("session must be an aiohttp.ClientSession")
+        creds = Credentials.from_env() if credentials is None else credentials
+        self.credentials = _checks.expect("credentials", creds, Credentials, "a Credentials object")
+        where = Endpoints.from_env() if endpoints is None else endpoints
+        self.endpoints = _checks.expect("endpoints", where, Endpoints, "an Endpoints object")
+        if session is not None:
+            _checks.expect("session", session, aiohttp.ClientSession, "an aiohttp.ClientSession")
         self.config = Config(**options)
         signer = Signer(self.credentials.access_key, self.credentials.secret_key)
         self._transport = Transport(signer, self.config, session)
