@@ -28,16 +28,17 @@ if TYPE_CHECKING:
     from ._transport import AttemptEvent
 
 
-def check_header_value(name: str, value: object) -> str:
-    """``value`` if it can travel in an HTTP header: non-empty text without control characters
-    (a CR or LF would let a value forge headers). Else ``ConfigurationError``."""
+@_checks.field
+def check_header_value(name: str, value: object) -> None:
+    """An attrs validator: the value must be able to travel in an HTTP header, as non-empty text
+    without control characters (a CR or LF would let a value forge headers). Else
+    ``ConfigurationError``."""
     if not isinstance(value, str) or not value:
         raise ConfigurationError(f"{name} must be a non-empty string")
     if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value) or not value.isascii():
         raise ConfigurationError(
             f"{name} must be printable ASCII without CR, LF or other control characters"
         )
-    return value
 
 
 _seconds = _checks.field(_checks.seconds, positive=True)
@@ -85,9 +86,7 @@ class Config:
     max_body_size: int = attrs.field(
         default=_defaults.MAX_BODY_SIZE, validator=_checks.field(_checks.count, 1024)
     )
-    region_code: str | None = attrs.field(
-        default=None, validator=optional(_checks.field(check_header_value))
-    )
+    region_code: str | None = attrs.field(default=None, validator=optional(check_header_value))
     rate_limit: RateLimit | None = attrs.field(
         default=None, validator=optional(instance_of(RateLimit))
     )

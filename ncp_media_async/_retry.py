@@ -238,11 +238,10 @@ def decide(
     """
     if outcome.skewed and not resigned:
         return Decision(Action.RESIGN)
-    error = outcome.error
-    delay = policy.delay_for(error, jittered)
+    delay = policy.delay_for(outcome.error, jittered)
     gate = delay if outcome.status == 429 else 0.0
     if (
-        classify(error) is not Verdict.TRANSIENT
+        classify(outcome.error) is not Verdict.TRANSIENT
         or attempt > policy.max_retries
         or (not request.idempotent and outcome.sent and outcome.status != 429)
         or (request.deadline is not None and now + delay >= request.deadline)

@@ -94,7 +94,8 @@ class SharedPacer(Pacer):
         self, limit: RateLimit, clock: _defaults.Clock, sleep: _defaults.Sleep, account: str
     ) -> None:
         super().__init__(limit, clock, sleep)
-        self._url = url = cast(str, limit.shared)  # make_pacer makes one for a shared limit
+        url = cast(str, limit.shared)  # make_pacer makes one for a shared limit
+        self._what = f"{limit.name!r} at {mask_url(url)}"  # what the log lines name
         try:  # a missing extra fails when the client is built
             import redis.asyncio
             import redis.asyncio.retry
@@ -171,12 +172,12 @@ class SharedPacer(Pacer):
                 logger.warning(
                     "shared rate limit %s: Redis cannot be reached (%s); %s until Redis answers "
                     "again",
-                    self._what(), self._down, then,
+                    self._what, self._down, then,
                 )  # fmt: skip
             return await self._alone(deadline)
         if self._down is not None:
             self._down = None
-            logger.info("shared rate limit %s: Redis answers again; sharing resumed", self._what())
+            logger.info("shared rate limit %s: Redis answers again; sharing resumed", self._what)
         if wait is None:
             return False
         if wait > 0:
@@ -188,7 +189,7 @@ class SharedPacer(Pacer):
         ``SharedLimitError`` with ``fallback="fail"``."""
         if self.limit.fallback == "fail":
             raise SharedLimitError(
-                f"shared rate limit {self._what()}: Redis cannot be reached ({self._down}); "
+                f"shared rate limit {self._what}: Redis cannot be reached ({self._down}); "
                 "not sending (fallback='fail')"
             )
         return await super().admit(deadline)
@@ -221,13 +222,10 @@ class SharedPacer(Pacer):
             logger.warning(
                 "shared rate limit %s: the next slot in Redis was unreadable, not written by "
                 "this library or further ahead than %s can produce; reset",
-                self._what(), self._rate,
+                self._what, self._rate,
             )  # fmt: skip
         self._participants = int(count)
         return None if wait_us < 0 else int(wait_us) / 1_000_000
-
-    def _what(self) -> str:
-        return f"{self.limit.name!r} at {mask_url(self._url)}"
 
     async def close(self) -> None:
         """Close the Redis connections. Idempotent; the pacer cannot be used afterwards."""

@@ -57,7 +57,7 @@ class Credentials:
         ```
     """
 
-    access_key: str = attrs.field(validator=[_check_key, _checks.field(check_header_value)])
+    access_key: str = attrs.field(validator=[_check_key, check_header_value])
     secret_key: str = attrs.field(validator=_check_key)
 
     def __repr__(self) -> str:
@@ -163,7 +163,8 @@ def check_base_url(name: str, value: object) -> str:
     return value
 
 
-_check_optional_url: _checks.Validator = attrs.validators.optional(_checks.field(check_base_url))
+#: A base URL, or ``None`` for a service the zone does not offer.
+_base_url: _checks.Validator = attrs.validators.optional(_checks.field(check_base_url))
 
 
 def _check_prefix(instance: Any, attribute: attrs.Attribute[str], value: Any) -> None:
@@ -201,21 +202,15 @@ class Endpoints:
     here, when the client is built (``check_base_url``).
     """
 
-    vod_station: str | None = attrs.field(
-        default=_defaults.VOD_STATION_URL, validator=_check_optional_url
-    )
-    live_station: str | None = attrs.field(
-        default=_defaults.LIVE_STATION_URL, validator=_check_optional_url
-    )
-    media_ai: str | None = attrs.field(
-        default=_defaults.MEDIA_AI_URL, validator=_check_optional_url
-    )
+    vod_station: str | None = attrs.field(default=_defaults.VOD_STATION_URL, validator=_base_url)
+    live_station: str | None = attrs.field(default=_defaults.LIVE_STATION_URL, validator=_base_url)
+    media_ai: str | None = attrs.field(default=_defaults.MEDIA_AI_URL, validator=_base_url)
     zone: str = "public"
     live_station_prefix: str = attrs.field(
         default=_defaults.LIVE_STATION_PREFIX, validator=_check_prefix
     )
     live_station_region: str = attrs.field(
-        default=_defaults.REGION_CODE, validator=_checks.field(check_header_value)
+        default=_defaults.REGION_CODE, validator=check_header_value
     )
 
     @classmethod
@@ -326,14 +321,12 @@ class MediaClient:
         session: aiohttp.ClientSession | None = None,
         **options: Unpack[ClientOptions],
     ) -> None:
-        self.credentials = credentials if credentials is not None else Credentials.from_env()
-        if not isinstance(self.credentials, Credentials):
-            raise TypeError("credentials must be a Credentials object")
-        self.endpoints = endpoints if endpoints is not None else Endpoints.from_env()
-        if not isinstance(self.endpoints, Endpoints):
-            raise TypeError("endpoints must be an Endpoints object")
-        if session is not None and not isinstance(session, aiohttp.ClientSession):
-            raise TypeError("session must be an aiohttp.ClientSession")
+        creds = Credentials.from_env() if credentials is None else credentials
+        self.credentials = _checks.expect("credentials", creds, Credentials, "a Credentials object")
+        where = Endpoints.from_env() if endpoints is None else endpoints
+        self.endpoints = _checks.expect("endpoints", where, Endpoints, "an Endpoints object")
+        if session is not None:
+            _checks.expect("session", session, aiohttp.ClientSession, "an aiohttp.ClientSession")
         self.config = Config(**options)
         signer = Signer(self.credentials.access_key, self.credentials.secret_key)
         self._transport = Transport(signer, self.config, session)
