@@ -4,8 +4,9 @@ connections. A batch of more concurrent calls than that queued on its own pool, 
 machine the end of the queue passed the second: the client logged "Redis cannot be reached" and
 paced alone at its share, while Redis answered every command in time.
 
-Here Redis answers each command 0.15 s late (a proxy in between), far inside the second, and 80
-calls start at once: the last ones wait ten round trips for a connection. And the other way
+Here Redis answers each command 0.1 s late (a proxy in between), with 2 s allowed for an answer
+(20 times the delay, so that a loaded machine's slow turns do not look like an outage), and 240
+calls start at once: the last ones wait thirty round trips (3 s) for a connection. And the other way
 round: behind a Redis that never answers, the calls queued for a connection do not each wait
 their own second once the first ones have failed.
 """
@@ -28,7 +29,9 @@ import ncp_media_async as ncp
 from ncp_media_async import _defaults
 from ncp_media_async.testing import Emulator, EmulatorServer, Scenario
 
-DELAY = 0.15  # seconds added to each answer of Redis
+DELAY = 0.1  # seconds added to each answer of Redis
+TIMEOUT = 2.0  # seconds allowed for each answer (``_defaults.SHARED_LIMIT_REDIS_TIMEOUT``)
+CALLS = 240  # 30 rounds of the 8 pooled connections: 3 s of queue, past ``TIMEOUT``
 
 
 @attrs.frozen
@@ -87,8 +90,10 @@ def _client(server: EmulatorServer, proxy: Proxy, name: str, time: Recorder) -> 
 
 
 async def test_a_queue_for_the_pooled_redis_connections_is_no_redis_outage(
-    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(_defaults, "SHARED_LIMIT_REDIS_TIMEOUT", TIMEOUT)
+    assert CALLS // _defaults.SHARED_LIMIT_CONNECTIONS * DELAY > TIMEOUT  # the queue outlasts it
     caplog.set_level(logging.INFO, logger="ncp_media_async")
     name = f"test-{uuid.uuid4().hex[:12]}"
     time = Recorder()
@@ -97,9 +102,9 @@ async def test_a_queue_for_the_pooled_redis_connections_is_no_redis_outage(
         EmulatorServer(Emulator(Scenario.empty())) as server,
         _client(server, proxy, name, time) as client,
     ):
-        await asyncio.gather(*(client.vod_station.status_statistics() for _ in range(80)))
-    assert server.emulator.stats.total_requests == 80
-    assert "cannot be reached" not in caplog.text  # every command was answered in 0.15 s
+        await asyncio.gather(*(client.vod_station.status_statistics() for _ in range(CALLS)))
+    assert server.emulator.stats.total_requests == CALLS
+    assert "cannot be reached" not in caplog.text  # every command was answered in 0.1 s
 
 
 async def test_calls_queued_behind_a_redis_that_stops_answering_do_not_ask_it_again(
