@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import random
 from collections import Counter
+from collections.abc import AsyncGenerator, Callable
 from typing import Literal
 
 import pytest
@@ -19,6 +20,7 @@ from ncp_media_async.polling import (
     Wait,
     poll,
     schedule,
+    sweep,
 )
 
 
@@ -73,8 +75,9 @@ async def test_every_target_reaches_terminal_once_and_is_never_polled_again() ->
     rng = random.Random(3)
     polls = {f"t{i}": rng.randint(1, 5) for i in range(500)}
     targets = Targets(polls)
-    got = [r async for r in poll(polls, targets.fetch, targets.terminal,
-                                 concurrency=16, interval=0)]
+    got = [
+        r async for r in poll(polls, targets.fetch, targets.terminal, concurrency=16, interval=0)
+    ]
     assert sorted(t for t, _ in got) == sorted(polls)
     assert targets.fetches == Counter(polls)
     assert not targets.after_terminal
@@ -93,8 +96,18 @@ async def test_results_are_yielded_as_they_land_not_at_the_end() -> None:
 async def test_interval_spaces_polls_of_one_target() -> None:
     clock = VirtualTime()
     targets = Targets({"a": 4})
-    got = [r async for r in poll(["a"], targets.fetch, targets.terminal, interval=2.0,
-                                 jitter=0.0, clock=clock, sleep=clock.sleep)]
+    got = [
+        r
+        async for r in poll(
+            ["a"],
+            targets.fetch,
+            targets.terminal,
+            interval=2.0,
+            jitter=0.0,
+            clock=clock,
+            sleep=clock.sleep,
+        )
+    ]
     assert got == [("a", 4)]
     assert clock.now == pytest.approx(6.0, abs=0.01)
 
@@ -114,8 +127,17 @@ async def test_failures_do_not_stop_the_others_and_are_reported() -> None:
 async def test_return_exceptions_yields_failures_inline() -> None:
     boom = ncp.ServerError("down", status=503)
     targets = Targets({"a": 1, "flaky": 1}, fail={"flaky": boom})
-    got = [r async for r in poll(["a", "flaky"], targets.fetch, targets.terminal, interval=0,
-                                 max_failures=3, return_exceptions=True)]
+    got = [
+        r
+        async for r in poll(
+            ["a", "flaky"],
+            targets.fetch,
+            targets.terminal,
+            interval=0,
+            max_failures=3,
+            return_exceptions=True,
+        )
+    ]
     assert ("a", 1) in got
     assert PollFailure("flaky", boom) in got
     assert targets.fetches["flaky"] == 3  # transient: retried up to max_failures
@@ -136,8 +158,17 @@ async def test_the_poller_and_the_transport_share_one_classifier(
     error: ncp.NcpError, fetches: int
 ) -> None:
     targets = Targets({"x": 1}, fail={"x": error})
-    got = [r async for r in poll(["x"], targets.fetch, targets.terminal, interval=0,
-                                 max_failures=3, return_exceptions=True)]
+    got = [
+        r
+        async for r in poll(
+            ["x"],
+            targets.fetch,
+            targets.terminal,
+            interval=0,
+            max_failures=3,
+            return_exceptions=True,
+        )
+    ]
     assert got == [PollFailure("x", error)]
     assert targets.fetches["x"] == fetches
 
@@ -146,8 +177,9 @@ async def test_authentication_error_stops_the_batch_at_once() -> None:
     denied = ncp.AuthenticationError("bad key", status=401)
     targets = Targets({f"t{i}": 100 for i in range(50)}, fail={"t0": denied})
     with pytest.raises(ncp.AuthenticationError):
-        async for _ in poll(targets.polls, targets.fetch, targets.terminal, concurrency=4,
-                            interval=0):
+        async for _ in poll(
+            targets.polls, targets.fetch, targets.terminal, concurrency=4, interval=0
+        ):
             pass
     assert sum(targets.fetches.values()) < 50 * 100
     assert _other_tasks() == []
@@ -158,8 +190,15 @@ async def test_timeout_names_the_pending_targets() -> None:
     targets = Targets({"quick": 1, "never": 10**9})
     got = []
     with pytest.raises(PollTimeoutError) as info:
-        async for r in poll(["quick", "never"], targets.fetch, targets.terminal, interval=1.0,
-                            timeout=5.0, clock=clock, sleep=clock.sleep):
+        async for r in poll(
+            ["quick", "never"],
+            targets.fetch,
+            targets.terminal,
+            interval=1.0,
+            timeout=5.0,
+            clock=clock,
+            sleep=clock.sleep,
+        ):
             got.append(r)
     assert got == [("quick", 1)]
     assert info.value.pending == ("never",)
@@ -170,8 +209,9 @@ async def test_cancelling_the_consumer_leaves_no_task() -> None:
     targets = Targets({f"t{i}": 10**9 for i in range(100)})
 
     async def consume() -> None:
-        async for _ in poll(targets.polls, targets.fetch, targets.terminal, concurrency=10,
-                            interval=0.001):
+        async for _ in poll(
+            targets.polls, targets.fetch, targets.terminal, concurrency=10, interval=0.001
+        ):
             pass
 
     task = asyncio.create_task(consume())
@@ -223,8 +263,18 @@ async def test_a_due_step_goes_before_a_target_not_started() -> None:
 async def test_targets_start_while_the_others_pause() -> None:
     clock = VirtualTime()
     steps = Steps(2)
-    got = [r async for r in schedule(["a", "b", "c"], steps.step, concurrency=1, interval=10.0,
-                                     jitter=0.0, clock=clock, sleep=clock.sleep)]
+    got = [
+        r
+        async for r in schedule(
+            ["a", "b", "c"],
+            steps.step,
+            concurrency=1,
+            interval=10.0,
+            jitter=0.0,
+            clock=clock,
+            sleep=clock.sleep,
+        )
+    ]
     assert steps.order == ["a", "b", "c", "a", "b", "c"]
     assert got == ["a", "b", "c"]
     assert clock.now == pytest.approx(10.0, abs=0.01)
@@ -233,8 +283,12 @@ async def test_targets_start_while_the_others_pause() -> None:
 async def test_again_names_its_own_delay() -> None:
     clock = VirtualTime()
     steps = Steps(3, delay=4.0)
-    got = [r async for r in schedule(["a"], steps.step, interval=100.0, jitter=0.0,
-                                     clock=clock, sleep=clock.sleep)]
+    got = [
+        r
+        async for r in schedule(
+            ["a"], steps.step, interval=100.0, jitter=0.0, clock=clock, sleep=clock.sleep
+        )
+    ]
     assert got == ["a"]
     assert clock.now == pytest.approx(8.0, abs=0.01)
 
@@ -249,8 +303,12 @@ async def test_max_failures_one_never_repeats_a_failed_step() -> None:
             raise boom
         return target
 
-    got = [r async for r in schedule(["x", "y"], write, max_failures=1, interval=0,
-                                     return_exceptions=True)]
+    got = [
+        r
+        async for r in schedule(
+            ["x", "y"], write, max_failures=1, interval=0, return_exceptions=True
+        )
+    ]
     assert sorted(map(str, got)) == sorted([str(PollFailure("x", boom)), "y"])
     assert calls == {"x": 1, "y": 1}
 
@@ -331,3 +389,121 @@ async def test_cancelling_the_consumer_while_the_batch_shuts_down_is_not_swallow
     with pytest.raises(asyncio.CancelledError):
         await task
     assert task.cancelled()
+
+
+# -- sweep: one list walked again and again ------------------------------------------------------
+
+
+class Walks:
+    """A list walked by ``sweep``: ``rounds[n]`` is what walk ``n`` yields (the last one again
+    after the end); ``fail[n]`` what walk ``n`` raises after its items instead of ending."""
+
+    def __init__(self, rounds: list[list[str]], fail: dict[int, Exception] | None = None):
+        self.rounds, self.fail = rounds, fail or {}
+        self.walks = 0
+        self.closed = 0  # walks whose generator was closed (ended, broken off or failed)
+
+    async def walk(self) -> AsyncGenerator[str, None]:
+        n, self.walks = self.walks, self.walks + 1
+        try:
+            for item in self.rounds[min(n, len(self.rounds) - 1)]:
+                await asyncio.sleep(0)
+                yield item
+            if n in self.fail:
+                raise self.fail[n]
+        finally:
+            self.closed += 1
+
+    def finished_after(self, walks: int) -> Callable[[], bool]:
+        return lambda: self.walks >= walks
+
+
+async def test_sweep_walks_again_after_each_interval_until_finished() -> None:
+    """Every item of every walk, in order; ``interval`` seconds from the end of one walk to the
+    start of the next (none before the first, none after the last)."""
+    clock, slept = VirtualTime(), []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        await clock.sleep(seconds)
+
+    walks = Walks([["a", "b"], ["b"], ["c", "d"]])
+    got = [item async for item in sweep(walks.walk, walks.finished_after(3), interval=4.0,
+                                        clock=clock, sleep=sleep)]  # fmt: skip
+    assert got == ["a", "b", "b", "c", "d"]
+    assert (walks.walks, walks.closed) == (3, 3)
+    assert slept == [4.0, 4.0]
+
+
+async def test_sweep_gives_each_item_as_it_lands() -> None:
+    """The consumer has a walk's first item while that walk is still under way."""
+    taken = asyncio.Event()
+
+    async def walk() -> AsyncGenerator[str, None]:
+        yield "first"
+        await taken.wait()  # the walk goes on only once the consumer has the first item
+        yield "second"
+
+    stream = sweep(walk, lambda: True, interval=0)
+    async with asyncio.timeout(10):
+        assert await anext(stream) == "first"
+        taken.set()
+        assert [item async for item in stream] == ["second"]
+
+
+async def test_sweep_times_out_naming_what_is_still_pending() -> None:
+    clock = VirtualTime()
+    walks = Walks([["x"]])
+    with pytest.raises(PollTimeoutError) as info:
+        async for _ in sweep(walks.walk, lambda: False, interval=10.0, timeout=25.0,
+                             pending=lambda: ("x", "y"), what="encoding",
+                             clock=clock, sleep=clock.sleep):  # fmt: skip
+            pass
+    assert info.value.pending == ("x", "y")
+    assert str(info.value) == "2 encodings still unfinished after 25 s"
+    assert walks.walks == 3  # at 0, 10 and 20 s: the next would start at 30
+    assert clock.now == pytest.approx(25.0, abs=0.01)
+
+
+async def test_sweep_walks_again_after_a_transient_failure_up_to_max_failures() -> None:
+    clock = VirtualTime()
+    unavailable = ncp.ServerError("unavailable", status=503)
+    walks = Walks([["a"]], fail={0: unavailable, 1: unavailable, 2: unavailable})
+    got = []
+    with pytest.raises(ncp.ServerError) as info:  # raised as is: not a PollingError
+        async for item in sweep(walks.walk, lambda: True, interval=1.0, max_failures=3,
+                                clock=clock, sleep=clock.sleep):  # fmt: skip
+            got.append(item)
+    assert info.value is unavailable
+    assert walks.walks == 3 and got == ["a", "a", "a"]
+
+    walks = Walks([["a"]], fail={0: unavailable})  # once: walked again, and then finished
+    got = [item async for item in sweep(walks.walk, lambda: True, interval=1.0,
+                                        clock=clock, sleep=clock.sleep)]  # fmt: skip
+    assert (got, walks.walks) == (["a", "a"], 2)
+
+
+async def test_sweep_raises_a_permanent_failure_at_once() -> None:
+    missing = ncp.NotFoundError("no such category", status=404)
+    walks = Walks([[]], fail={0: missing})
+    with pytest.raises(ncp.NotFoundError):
+        async for _ in sweep(walks.walk, lambda: True, interval=0, max_failures=5):
+            pass
+    assert walks.walks == 1
+
+
+async def test_breaking_out_of_a_sweep_closes_the_walk_under_way() -> None:
+    walks = Walks([["a", "b", "c"]])
+    stream = sweep(walks.walk, lambda: False, interval=0)
+    assert await anext(stream) == "a"
+    await stream.aclose()
+    assert walks.closed == walks.walks == 1
+    assert _other_tasks() == []
+
+
+@pytest.mark.parametrize("kwargs", [{"interval": -1.0}, {"timeout": -1.0}, {"max_failures": 0}])
+def test_sweep_checks_its_options_before_anything_runs(kwargs: dict[str, float]) -> None:
+    walks = Walks([["a"]])
+    with pytest.raises(ValueError):
+        sweep(walks.walk, lambda: True, **kwargs)  # type: ignore[arg-type]
+    assert walks.walks == 0
