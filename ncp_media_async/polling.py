@@ -334,9 +334,7 @@ class Wait(Generic[E]):
 
     def _finish(self, target: Any, kind: str, value: Any) -> None:
         self._left.discard(target)
-        self._outbox.put_nowait((kind, target, value))
-        if not self._left:
-            self._wake(len(self._idle))
+        self._outbox.put_nowait((kind, target, value))  # the last one: idle workers are cancelled
 
     def _wake(self, n: int) -> None:
         for _ in range(min(n, len(self._idle))):

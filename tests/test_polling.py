@@ -253,6 +253,29 @@ class Steps:
         return target
 
 
+@pytest.mark.parametrize(
+    "script",
+    [["again", "503", "done"], ["503", "again", "503", "done"]],
+    ids=["again-then-failure", "failure-again-failure"],
+)
+async def test_a_step_that_moved_on_resets_the_failures_in_a_row(script: list[str]) -> None:
+    """``max_failures`` counts failures *in a row*: a step that returned ``Again`` in between
+    (the target moved on) starts the count afresh, so two failures apart never add up to 2."""
+    script = list(script)
+
+    async def step(target: str) -> str | Again:
+        await asyncio.sleep(0)
+        match script.pop(0):
+            case "again":
+                return AGAIN
+            case "503":
+                raise ncp.ServerError("unavailable", status=503)
+        return target
+
+    got = [r async for r in schedule(["a"], step, max_failures=2, interval=0)]
+    assert got == ["a"] and script == []
+
+
 async def test_a_due_step_goes_before_a_target_not_started() -> None:
     steps = Steps(3)
     got = [r async for r in schedule(["a", "b", "c"], steps.step, concurrency=1, interval=0)]
