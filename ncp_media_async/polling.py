@@ -330,15 +330,12 @@ class Wait(Generic[E]):
         spread = pause * self.jitter
         due = self.clock() + pause + (self.rng.uniform(-spread, spread) if spread else 0.0)
         heapq.heappush(self._heap, (due, next(self._seq), target, failures))
-        self._wake(1)
+        if self._idle:  # wake one idle worker for it (a waiter is cancelled only with its worker)
+            self._idle.pop().set_result(None)
 
     def _finish(self, target: Any, kind: str, value: Any) -> None:
         self._left.discard(target)
         self._outbox.put_nowait((kind, target, value))  # the last one: idle workers are cancelled
-
-    def _wake(self, n: int) -> None:
-        for _ in range(min(n, len(self._idle))):
-            self._idle.pop().set_result(None)  # a waiter is cancelled only with its worker
 
     def _next(self, waiting: bool = True) -> tuple[float, int, Any, int] | None:
         """The next step to take: (due time, tie, target, failures in a row), or ``None`` when
