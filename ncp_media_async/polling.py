@@ -222,7 +222,6 @@ class Wait(Generic[E]):
         self._targets: list[Any] = []
         self._started = 0  # targets[:started] have been stepped at least once
         self._left: set[Any] = set()  # targets whose final result or failure is not known yet
-        self._idle: list[asyncio.Future[None]] = []
         self._deadline = math.inf  # on ``clock``, once running with a timeout
         #: The wait's OpenTelemetry span, set by ``Resource._wait`` (``_otel``).
         self.trace: WaitSpan | None = None
@@ -330,12 +329,10 @@ class Wait(Generic[E]):
         spread = pause * self.jitter
         due = self.clock() + pause + (self.rng.uniform(-spread, spread) if spread else 0.0)
         heapq.heappush(self._heap, (due, next(self._seq), target, failures))
-        if self._idle:  # wake one idle worker for it (a waiter is cancelled only with its worker)
-            self._idle.pop().set_result(None)
 
     def _finish(self, target: Any, kind: str, value: Any) -> None:
         self._left.discard(target)
-        self._outbox.put_nowait((kind, target, value))  # the last one: idle workers are cancelled
+        self._outbox.put_nowait((kind, target, value))
 
     def _next(self, waiting: bool = True) -> tuple[float, int, Any, int] | None:
         """The next step to take: (due time, tie, target, failures in a row), or ``None`` when
@@ -353,15 +350,16 @@ class Wait(Generic[E]):
     async def _work(self, step: Callable[[Any], Awaitable[Any]], together: bool) -> None:
         """One worker: take the next step, pause until it is due, take it, settle what it gave.
         ``together`` (the one worker of ``run_together``): take every step due with it, and
-        give ``step`` their targets at once."""
+        give ``step`` their targets at once.
+
+        A worker that finds every target left in other workers' hands ends: targets never
+        multiply, and the worker that settles one is free to take it again, so no target ever
+        waits for a worker."""
         try:
             while self._left:
                 taken = self._next()
-                if taken is None:  # everything left is being stepped: wait for a worker's return
-                    waiter = asyncio.get_running_loop().create_future()
-                    self._idle.append(waiter)
-                    await waiter
-                    continue
+                if taken is None:  # every target left is another worker's, never to be more
+                    return
                 due, _, target, failures = taken
                 if not await self._pause_until(due):
                     return

@@ -530,3 +530,22 @@ def test_sweep_checks_its_options_before_anything_runs(kwargs: dict[str, float])
     with pytest.raises(ValueError):
         sweep(walks.walk, lambda: True, **kwargs)  # type: ignore[arg-type]
     assert walks.walks == 0
+
+
+async def test_run_together_serves_only_the_targets_that_are_due() -> None:
+    """A step of ``run_together`` gets the targets due at once, not one due later: ``a`` looked
+    at again after 1 s, ``b`` after 10 s, each in a step of its own."""
+    clock = VirtualTime()
+    batches: list[list[str]] = []
+
+    async def step(due: list[str]) -> dict[str, str | Again]:
+        batches.append(due)
+        if len(batches) == 1:
+            return {"a": Again(1.0), "b": Again(10.0)}
+        return dict.fromkeys(due, "done")
+
+    wait: Wait[Literal[False]] = Wait(jitter=0.0, clock=clock, sleep=clock.sleep)
+    got = [r async for r in wait.run_together(["a", "b"], step)]
+    assert got == ["done", "done"]
+    assert batches == [["a", "b"], ["a"], ["b"]]
+    assert clock.now == pytest.approx(10.0, abs=0.01)
