@@ -549,3 +549,19 @@ async def test_run_together_serves_only_the_targets_that_are_due() -> None:
     assert got == ["done", "done"]
     assert batches == [["a", "b"], ["a"], ["b"]]
     assert clock.now == pytest.approx(10.0, abs=0.01)
+
+
+async def test_a_target_a_together_step_leaves_out_is_looked_at_again() -> None:
+    """``run_together``: a target missing from the step's answer is ``AGAIN``, never a result."""
+    clock = VirtualTime()
+    batches: list[list[str]] = []
+
+    async def step(due: list[str]) -> dict[str, str | Again]:
+        batches.append(due)
+        return {"a": "done"} if len(batches) == 1 else dict.fromkeys(due, "later")
+
+    wait: Wait[Literal[False]] = Wait(interval=3.0, jitter=0.0, clock=clock, sleep=clock.sleep)
+    got = [r async for r in wait.run_together(["a", "b"], step)]
+    assert got == ["done", "later"]
+    assert batches == [["a", "b"], ["b"]]
+    assert clock.now == pytest.approx(3.0, abs=0.01)
