@@ -36,6 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "ncp_media_async"
 DEFAULT_MODULES = ("_signing", "pagination")
 EQUIVALENT_FILE = Path(__file__).resolve().parent / "equivalent.toml"
+#: The pytest plugin that rebuilds, in each test, what a mutated module builds at import
+#: (``rebuild.py``: a mutant in a function that only ran at import would otherwise never run).
+REBUILD_PLUGIN = Path(__file__).resolve().parent / "rebuild.py"
 # mutmut copies the README, the examples and the docs site on into its mutants tree
 # (``also_copy``): the tests run the README's blocks, the examples' workers and ``mkdocs build``.
 COPIED = (PACKAGE, "tests", "pyproject.toml", "README.md", "examples", "mkdocs.yml", "docs")
@@ -137,7 +140,9 @@ def load_judgments(path: Path = EQUIVALENT_FILE) -> dict[tuple[str, tuple[str, .
 
 
 def prepare(workdir: Path) -> None:
-    """Copy what the suite needs into ``workdir`` (no caches, no virtualenv)."""
+    """Copy what the suite needs into ``workdir`` (no caches, no virtualenv), and the rebuild
+    plugin to the root of mutmut's tree (``mutants/conftest.py``: mutmut adds to that folder,
+    it does not empty it), where pytest loads it in every run mutmut makes."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".hypothesis")
     for name in COPIED:
         source = ROOT / name
@@ -145,6 +150,8 @@ def prepare(workdir: Path) -> None:
             shutil.copytree(source, workdir / name, ignore=ignore)
         else:
             shutil.copy2(source, workdir / name)
+    (workdir / "mutants").mkdir()
+    shutil.copy2(REBUILD_PLUGIN, workdir / "mutants" / "conftest.py")
 
 
 def run_mutmut(modules: Sequence[str], jobs: int) -> None:
