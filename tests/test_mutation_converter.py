@@ -1,0 +1,65 @@
+"""Tests for the mutants of ``_converter`` that lived once every mutant ran (in a mutation run,
+``mutation/rebuild.py`` builds the hooks made at import again, by the mutant under test). Each
+asserts the value or the words of the message that the mutant changes:
+
+* an array of enum members (each item read by its own type's hook, with that type);
+* what a wrong value is said to be (``got text``, ``got 1``), and the excerpt of a body that is
+  not an object.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import attrs
+import pytest
+
+import ncp_media_async as ncp
+from ncp_media_async._converter import structure, structure_content
+from ncp_media_async.records import OpenStrEnum
+
+
+class _Shade(OpenStrEnum):
+    DARK = "DARK"
+    LIGHT = "LIGHT"
+
+
+@attrs.frozen
+class _Palette:
+    """A record with an array of enum members and a flag (no record of the library has the
+    first yet: the hooks are general)."""
+
+    shades: tuple[_Shade, ...] = ()
+    matte: bool | None = None
+
+
+def test_an_array_of_enum_members_reads_each_item_as_its_type() -> None:
+    palette = structure({"shades": ["DARK", "LIGHT", "NEON"]}, _Palette)
+    assert palette.shades == (_Shade.DARK, _Shade.LIGHT, "NEON")
+    assert palette.shades[0] is _Shade.DARK
+    assert all(isinstance(s, _Shade) for s in palette.shades)
+    assert not palette.shades[2].known
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"shades": "DARK"}, "$.shades: expected an array, got text"),
+        ({"shades": {"DARK": 1}}, "$.shades: expected an array, got an object"),
+        ({"matte": 1}, "$.matte: expected a boolean, got 1"),
+        ({"matte": "yes"}, "$.matte: expected a boolean, got 'yes'"),
+    ],
+)
+def test_a_wrong_value_is_named_by_what_it_is(body: dict[str, Any], message: str) -> None:
+    with pytest.raises(ncp.ResponseError, match=re.escape(message)):
+        structure(body, _Palette)
+
+
+def test_a_body_without_content_is_shown_in_the_excerpt() -> None:
+    with pytest.raises(ncp.ResponseError) as info:
+        structure_content({"contnet": {"matte": True}}, _Palette)
+    assert info.value.args[0] == (
+        "unexpected response body: expected an object with a 'content' field"
+    )
+    assert info.value.excerpt == "{'contnet': {'matte': True}}"
