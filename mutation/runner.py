@@ -154,14 +154,28 @@ def prepare(workdir: Path) -> None:
     shutil.copy2(REBUILD_PLUGIN, workdir / "mutants" / "conftest.py")
 
 
-def run_mutmut(modules: Sequence[str], jobs: int) -> None:
-    """``mutmut run`` in the current directory, mutating only ``modules``."""
+def kept_modules(workdir: Path) -> list[str]:
+    """The modules a kept directory's run mutated (each has mutmut's ``.meta`` file)."""
+    tree = workdir / "mutants"
+    return sorted(str(p.relative_to(tree)).removesuffix(".meta") for p in tree.rglob("*.py.meta"))
+
+
+def refresh_tests(workdir: Path) -> None:
+    """The work tree's tests, new ones included, copied over a kept directory's two copies."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for target in (workdir / "tests", workdir / "mutants" / "tests"):
+        shutil.copytree(ROOT / "tests", target, ignore=ignore, dirs_exist_ok=True)
+
+
+def run_mutmut(modules: Sequence[str], jobs: int, mutants: Sequence[str] = ()) -> None:
+    """``mutmut run`` in the current directory, mutating only ``modules``; only ``mutants``
+    (their names) when given."""
     from mutmut import configuration
     from mutmut.__main__ import cli
 
     configuration.config().only_mutate = list(modules)
     try:
-        cli.main(["run", "--max-children", str(jobs)], standalone_mode=False)
+        cli.main(["run", "--max-children", str(jobs), *mutants], standalone_mode=False)
     except SystemExit as stop:  # mutmut exits on a red clean run
         if stop.code not in (0, None):
             raise
@@ -254,32 +268,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--markdown", type=Path, help="update this results file (RESULTS.md)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
+    parser.add_argument(
+        "--again", type=Path, metavar="DIR",
+        help="in DIR, a directory kept by --keep: copy the work tree's tests in and run again "
+        "only the mutants not caught there (the modules are DIR's; DIR is kept)",
+    )
     args = parser.parse_args(argv)
-    modules = library_modules() if args.all else [module_path(m) for m in args.modules]
     markdown = args.markdown.resolve() if args.markdown else None
     judgments = load_judgments()
 
-    workdir = Path(tempfile.mkdtemp(prefix="ncp-mutation-"))
+    if args.again:
+        workdir = args.again.resolve()
+        modules = kept_modules(workdir)
+    else:
+        workdir = Path(tempfile.mkdtemp(prefix="ncp-mutation-"))
+        modules = library_modules() if args.all else [module_path(m) for m in args.modules]
     here = Path.cwd()
     try:
-        prepare(workdir)
-        os.chdir(workdir)
+        if args.again:
+            refresh_tests(workdir)
+            os.chdir(workdir)
+            again = [s.name for r in collect(modules, {}) for s in r.survivors]
+        else:
+            prepare(workdir)
+            os.chdir(workdir)
+            again = []
         started = time.monotonic()
-        run_mutmut(modules, args.jobs)
+        if again or not args.again:
+            run_mutmut(modules, args.jobs, again)
         wall = time.monotonic() - started
         results = collect(modules, judgments)
     finally:
         os.chdir(here)
-        if args.keep:
+        if args.keep or args.again:
             print(f"mutation: scratch directory kept: {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
 
+    what = f"{len(again)} mutants not caught before run again" if args.again else "the run"
     run = (
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC · mutmut {version('mutmut')} · "
         f"{platform.python_implementation()} {platform.python_version()} · "
         f"{os.cpu_count()} CPUs, {args.jobs} jobs · modules in the run: "
-        f"{', '.join(modules)} · wall time of the run: {wall:.0f} s"
+        f"{', '.join(modules)} · wall time of {what}: {wall:.0f} s"
     )
     sections = {r.path: section(r, run) for r in results}
     print()

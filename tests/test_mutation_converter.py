@@ -4,12 +4,15 @@ asserts the value or the words of the message that the mutant changes:
 
 * an array of enum members (each item read by its own type's hook, with that type);
 * what a wrong value is said to be (``got text``, ``got 1``), and the excerpt of a body that is
-  not an object.
+  not an object;
+* epoch times sent as text, ``epoch_auto``'s bound (10^11 is still seconds), and the message of
+  an epoch time out of range (an integer too large even for a float included).
 """
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -18,6 +21,7 @@ import pytest
 import ncp_media_async as ncp
 from ncp_media_async._converter import structure, structure_content
 from ncp_media_async.records import OpenStrEnum
+from ncp_media_async.records._base import wire_field
 
 
 class _Shade(OpenStrEnum):
@@ -63,3 +67,46 @@ def test_a_body_without_content_is_shown_in_the_excerpt() -> None:
         "unexpected response body: expected an object with a 'content' field"
     )
     assert info.value.excerpt == "{'contnet': {'matte': True}}"
+
+
+@attrs.frozen
+class _Times:
+    """A record with each ``kind`` of epoch time (no record of the library uses ``epoch_auto``
+    at present)."""
+
+    s: datetime | None = wire_field(kind="epoch_s")  # noqa: RUF009 (an attrs field)
+    ms: datetime | None = wire_field(kind="epoch_ms")  # noqa: RUF009
+    auto: datetime | None = wire_field(kind="epoch_auto")  # noqa: RUF009
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def test_epoch_times_sent_as_text_read_as_numbers() -> None:
+    times = structure({"s": "1584952615", "ms": "1584952615250", "auto": "1584952615"}, _Times)
+    at = datetime(2020, 3, 23, 8, 36, 55, tzinfo=UTC)
+    assert times == _Times(at, at + timedelta(milliseconds=250), at)
+
+
+def test_epoch_auto_reads_milliseconds_only_above_10_to_the_11() -> None:
+    assert structure({"auto": 10**11}, _Times).auto == EPOCH + timedelta(seconds=10**11)
+    assert structure({"auto": 10**11 + 1}, _Times).auto == EPOCH + timedelta(
+        milliseconds=10**11 + 1
+    )
+    assert structure({"auto": -(10**11) - 1}, _Times).auto == EPOCH - timedelta(
+        milliseconds=10**11 + 1
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (10**20, "100000000000000000000"),
+        (10**400, "100000000000000000...0000000000000000000"),  # beyond a float: no OverflowError
+    ],
+)
+def test_an_epoch_time_out_of_range_says_so(value: int, shown: str) -> None:
+    message = f"unexpected response body: $.s: epoch time out of range: {shown}"
+    with pytest.raises(ncp.ResponseError) as info:
+        structure({"s": value}, _Times)
+    assert info.value.args[0] == message
