@@ -2,9 +2,12 @@
 ``mutation/rebuild.py`` builds the hooks made at import again, by the mutant under test). Each
 asserts the value or the words of the message that the mutant changes:
 
+* an integer sent as a whole float (``3.0``), ``""`` as ``None`` in an optional number, a time's
+  own offset kept, a fixed-size tuple read item by item by its own types;
 * an array of enum members (each item read by its own type's hook, with that type);
 * what a wrong value is said to be (``got text``, ``got 1``), and the excerpt of a body that is
   not an object;
+* how the problems of one body are joined, and when the ones past three are counted;
 * epoch times sent as text, ``epoch_auto``'s bound (10^11 is still seconds), and the message of
   an epoch time out of range (an integer too large even for a float included).
 """
@@ -36,6 +39,32 @@ class _Palette:
 
     shades: tuple[_Shade, ...] = ()
     matte: bool | None = None
+    gloss: float | None = None
+    tint: int | None = None
+    pair: tuple[int, str] | None = None
+    at: datetime | None = None
+
+
+def test_an_integer_sent_as_a_whole_float_reads_as_an_int() -> None:
+    tint = structure({"tint": 3.0}, _Palette).tint
+    assert tint == 3 and type(tint) is int
+    with pytest.raises(ncp.ResponseError, match=re.escape("$.tint: expected an integer, got 3.5")):
+        structure({"tint": 3.5}, _Palette)
+
+
+def test_an_empty_text_is_none_in_an_optional_number() -> None:
+    assert structure({"tint": "", "gloss": ""}, _Palette) == _Palette()
+
+
+def test_a_time_with_an_offset_keeps_it() -> None:
+    at = structure({"at": "2025-08-19T08:08:03+00:00"}, _Palette).at
+    assert at == datetime(2025, 8, 19, 8, 8, 3, tzinfo=UTC)
+    assert at is not None and at.utcoffset() == timedelta(0)
+
+
+def test_a_fixed_size_tuple_reads_each_item_by_its_own_type() -> None:
+    """Only ``tuple[X, ...]`` is an array of ``X``s; ``tuple[int, str]`` is cattrs' own."""
+    assert structure({"pair": [1, "one"]}, _Palette).pair == (1, "one")
 
 
 def test_an_array_of_enum_members_reads_each_item_as_its_type() -> None:
@@ -53,6 +82,8 @@ def test_an_array_of_enum_members_reads_each_item_as_its_type() -> None:
         ({"shades": {"DARK": 1}}, "$.shades: expected an array, got an object"),
         ({"matte": 1}, "$.matte: expected a boolean, got 1"),
         ({"matte": "yes"}, "$.matte: expected a boolean, got 'yes'"),
+        ({"gloss": "high"}, "$.gloss: expected a number, got 'high'"),
+        ({"shades": ["DARK", None]}, "$.shades: expected text, got null"),  # (no index)
     ],
 )
 def test_a_wrong_value_is_named_by_what_it_is(body: dict[str, Any], message: str) -> None:
@@ -110,3 +141,20 @@ def test_an_epoch_time_out_of_range_says_so(value: int, shown: str) -> None:
     with pytest.raises(ncp.ResponseError) as info:
         structure({"s": value}, _Times)
     assert info.value.args[0] == message
+
+
+def test_three_problems_are_listed_and_a_fourth_is_counted() -> None:
+    three = {"matte": 1, "gloss": "high", "tint": "low"}
+    listed = (
+        "unexpected response body: $.matte: expected a boolean, got 1; "
+        "$.gloss: expected a number, got 'high'; $.tint: expected an integer, got 'low'"
+    )
+    with pytest.raises(ncp.ResponseError) as info:
+        structure(three, _Palette)
+    assert info.value.args[0] == listed
+    with pytest.raises(ncp.ResponseError) as info:
+        structure({"shades": "DARK", **three}, _Palette)
+    assert info.value.args[0] == (
+        "unexpected response body: $.shades: expected an array, got text; "
+        "$.matte: expected a boolean, got 1; $.gloss: expected a number, got 'high' (and 1 more)"
+    )
