@@ -65,6 +65,8 @@ def test_a_time_with_an_offset_keeps_it() -> None:
 def test_a_fixed_size_tuple_reads_each_item_by_its_own_type() -> None:
     """Only ``tuple[X, ...]`` is an array of ``X``s; ``tuple[int, str]`` is cattrs' own."""
     assert structure({"pair": [1, "one"]}, _Palette).pair == (1, "one")
+    with pytest.raises(ncp.ResponseError, match=re.escape("$.pair[1]: expected text, got a num")):
+        structure({"pair": [1, 2]}, _Palette)  # cattrs' own iterables name the item
 
 
 def test_an_array_of_enum_members_reads_each_item_as_its_type() -> None:
