@@ -160,11 +160,26 @@ def kept_modules(workdir: Path) -> list[str]:
     return sorted(str(p.relative_to(tree)).removesuffix(".meta") for p in tree.rglob("*.py.meta"))
 
 
-def refresh_tests(workdir: Path) -> None:
-    """The work tree's tests, new ones included, copied over a kept directory's two copies."""
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for target in (workdir / "tests", workdir / "mutants" / "tests"):
-        shutil.copytree(ROOT / "tests", target, ignore=ignore, dirs_exist_ok=True)
+def refresh(workdir: Path, modules: Sequence[str], jobs: int) -> None:
+    """The work tree's library and tests copied over a kept directory (both copies: the source
+    and mutmut's tree, but for the mutated modules), then those mutated again where they changed:
+    mutmut gives the functions that changed new mutants, with no result, and keeps the results
+    of the others (run from the kept directory)."""
+    from mutmut import configuration
+    from mutmut.__main__ import create_mutants
+
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".hypothesis")
+    mutated = {ROOT / m for m in modules}
+
+    def ignore_mutated(folder: str, names: list[str]) -> set[str]:
+        return set(ignore(folder, names)) | {n for n in names if Path(folder) / n in mutated}
+
+    for name in (PACKAGE, "tests"):
+        shutil.copytree(ROOT / name, workdir / name, ignore=ignore, dirs_exist_ok=True)
+        shutil.copytree(ROOT / name, workdir / "mutants" / name, ignore=ignore_mutated,
+                        dirs_exist_ok=True)  # fmt: skip
+    configuration.config().only_mutate = list(modules)
+    create_mutants(jobs)
 
 
 def run_mutmut(modules: Sequence[str], jobs: int, mutants: Sequence[str] = ()) -> None:
@@ -270,8 +285,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
     parser.add_argument(
         "--again", type=Path, metavar="DIR",
-        help="in DIR, a directory kept by --keep: copy the work tree's tests in and run again "
-        "only the mutants not caught there (the modules are DIR's; DIR is kept)",
+        help="in DIR, a directory kept by --keep: copy the work tree's library and tests in and "
+        "run only the mutants not caught there nor judged equivalent, and those of the "
+        "functions changed since (the modules are DIR's; DIR is kept)",
     )
     args = parser.parse_args(argv)
     markdown = args.markdown.resolve() if args.markdown else None
@@ -286,9 +302,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     here = Path.cwd()
     try:
         if args.again:
-            refresh_tests(workdir)
             os.chdir(workdir)
-            again = [s.name for r in collect(modules, {}) for s in r.survivors]
+            refresh(workdir, modules, args.jobs)
+            again = [s.name for r in collect(modules, judgments) for s in r.survivors if not s.why]
         else:
             prepare(workdir)
             os.chdir(workdir)
@@ -305,7 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             shutil.rmtree(workdir, ignore_errors=True)
 
-    what = f"{len(again)} mutants not caught before run again" if args.again else "the run"
+    what = f"the {len(again)} mutants run again" if args.again else "the run"
     run = (
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC · mutmut {version('mutmut')} · "
         f"{platform.python_implementation()} {platform.python_version()} · "

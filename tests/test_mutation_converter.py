@@ -6,7 +6,7 @@ asserts the value or the words of the message that the mutant changes:
   own offset kept, a fixed-size tuple read item by item by its own types;
 * an array of enum members (each item read by its own type's hook, with that type);
 * what a wrong value is said to be (``got text``, ``got 1``), and the excerpt of a body that is
-  not an object;
+  not an object (or a record list that is not a map), and a value cattrs' own hooks refuse;
 * how the problems of one body are joined, and when the ones past three are counted;
 * epoch times sent as text, ``epoch_auto``'s bound (10^11 is still seconds), and the message of
   an epoch time out of range (an integer too large even for a float included).
@@ -22,7 +22,7 @@ import attrs
 import pytest
 
 import ncp_media_async as ncp
-from ncp_media_async._converter import structure, structure_content
+from ncp_media_async._converter import structure, structure_content, structure_records
 from ncp_media_async.records import OpenStrEnum
 from ncp_media_async.records._base import wire_field
 
@@ -43,6 +43,7 @@ class _Palette:
     tint: int | None = None
     pair: tuple[int, str] | None = None
     at: datetime | None = None
+    counts: dict[str, int] | None = None
 
 
 def test_an_integer_sent_as_a_whole_float_reads_as_an_int() -> None:
@@ -86,6 +87,8 @@ def test_an_array_of_enum_members_reads_each_item_as_its_type() -> None:
         ({"matte": "yes"}, "$.matte: expected a boolean, got 'yes'"),
         ({"gloss": "high"}, "$.gloss: expected a number, got 'high'"),
         ({"shades": ["DARK", None]}, "$.shades: expected text, got null"),  # (no index)
+        ({"counts": {"a": "x"}}, "$.counts['a']: expected an integer, got 'x'"),
+        ({"counts": [1]}, "$.counts: unexpected value (AttributeError)"),  # cattrs' own hook
     ],
 )
 def test_a_wrong_value_is_named_by_what_it_is(body: dict[str, Any], message: str) -> None:
@@ -143,6 +146,16 @@ def test_an_epoch_time_out_of_range_says_so(value: int, shown: str) -> None:
     with pytest.raises(ncp.ResponseError) as info:
         structure({"s": value}, _Times)
     assert info.value.args[0] == message
+
+
+def test_a_record_list_that_is_not_an_object_is_refused_and_shown() -> None:
+    body = {"content": {"recordList": ["1", "2"]}}
+    with pytest.raises(ncp.ResponseError) as info:
+        structure_records(body)
+    assert info.value.args[0] == (
+        "unexpected response body: expected 'content.recordList' to be an object keyed by record id"
+    )
+    assert info.value.excerpt == "{'content': {'recordList': ['1', '2']}}"
 
 
 def test_three_problems_are_listed_and_a_fourth_is_counted() -> None:
