@@ -24,7 +24,7 @@ import pytest
 import ncp_media_async as ncp
 from ncp_media_async._converter import structure, structure_content, structure_records
 from ncp_media_async.records import OpenStrEnum
-from ncp_media_async.records._base import wire_field
+from ncp_media_async.records._base import local_field, wire_field
 
 
 class _Shade(OpenStrEnum):
@@ -57,6 +57,22 @@ def test_an_empty_text_is_none_in_an_optional_number() -> None:
     assert structure({"tint": "", "gloss": ""}, _Palette) == _Palette()
 
 
+def test_a_value_of_any_type_of_the_converter_structures_alone() -> None:
+    assert structure("DARK", _Shade) is _Shade.DARK
+
+
+@attrs.frozen
+class _Framed:
+    """A field the client fills in (``local_field``) before one read off the wire."""
+
+    frame: str | None = local_field()
+    frame_width: int | None = None
+
+
+def test_a_field_the_client_fills_in_is_skipped_wherever_it_sits() -> None:
+    assert structure({"frame": "oak", "frameWidth": 3}, _Framed) == _Framed(None, 3)
+
+
 def test_a_time_with_an_offset_keeps_it() -> None:
     at = structure({"at": "2025-08-19T08:08:03+00:00"}, _Palette).at
     assert at == datetime(2025, 8, 19, 8, 8, 3, tzinfo=UTC)
@@ -86,6 +102,7 @@ def test_an_array_of_enum_members_reads_each_item_as_its_type() -> None:
         ({"matte": 1}, "$.matte: expected a boolean, got 1"),
         ({"matte": "yes"}, "$.matte: expected a boolean, got 'yes'"),
         ({"gloss": "high"}, "$.gloss: expected a number, got 'high'"),
+        ({"gloss": 10**5000}, "$.gloss: expected a number, got <a number>"),  # repr refuses it
         ({"shades": ["DARK", None]}, "$.shades: expected text, got null"),  # (no index)
         ({"counts": {"a": "x"}}, "$.counts['a']: expected an integer, got 'x'"),
         ({"counts": [1]}, "$.counts: unexpected value (AttributeError)"),  # cattrs' own hook
