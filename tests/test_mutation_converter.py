@@ -22,7 +22,12 @@ import attrs
 import pytest
 
 import ncp_media_async as ncp
-from ncp_media_async._converter import structure, structure_content, structure_records
+from ncp_media_async._converter import (
+    structure,
+    structure_content,
+    structure_records,
+    structure_statistics,
+)
 from ncp_media_async.records import OpenStrEnum
 from ncp_media_async.records._base import local_field, wire_field
 
@@ -173,6 +178,15 @@ def test_a_record_list_that_is_not_an_object_is_refused_and_shown() -> None:
         "unexpected response body: expected 'content.recordList' to be an object keyed by record id"
     )
     assert info.value.excerpt == "{'content': {'recordList': ['1', '2']}}"
+
+
+@pytest.mark.parametrize("content", [{"waiting": "x"}, [{"waiting": "x"}]])
+def test_a_bad_count_of_statistics_is_named_under_content(content: Any) -> None:
+    with pytest.raises(ncp.ResponseError) as info:
+        structure_statistics({"content": content})
+    assert info.value.args[0] == (
+        "unexpected response body: $.content.waiting: expected an integer, got 'x'"
+    )
 
 
 def test_three_problems_are_listed_and_a_fourth_is_counted() -> None:
