@@ -25,6 +25,7 @@ import ncp_media_async as ncp
 from ncp_media_async._converter import (
     structure,
     structure_content,
+    structure_list,
     structure_records,
     structure_statistics,
 )
@@ -64,6 +65,15 @@ def test_an_empty_text_is_none_in_an_optional_number() -> None:
 
 def test_a_value_of_any_type_of_the_converter_structures_alone() -> None:
     assert structure("DARK", _Shade) is _Shade.DARK
+    assert structure_list({"content": ["LIGHT"], "total": 1}, _Shade) == ([_Shade.LIGHT], 1)
+
+
+def test_a_page_whose_content_is_not_an_array_says_what_it_is() -> None:
+    body = {"content": "none", "total": 0}
+    with pytest.raises(ncp.ResponseError) as info:
+        structure_list(body, _Palette)
+    assert info.value.args[0] == "unexpected response body: $.content: expected an array, got text"
+    assert info.value.excerpt == "{'content': 'none', 'total': 0}"
 
 
 @attrs.frozen
@@ -198,6 +208,7 @@ def test_three_problems_are_listed_and_a_fourth_is_counted() -> None:
     with pytest.raises(ncp.ResponseError) as info:
         structure(three, _Palette)
     assert info.value.args[0] == listed
+    assert info.value.excerpt == "{'gloss': 'high', 'matte': 1, 'tint': 'low'}"  # keys sorted
     with pytest.raises(ncp.ResponseError) as info:
         structure({"shades": "DARK", **three}, _Palette)
     assert info.value.args[0] == (
