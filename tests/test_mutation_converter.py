@@ -76,6 +76,16 @@ def test_a_page_whose_content_is_not_an_array_says_what_it_is() -> None:
     assert info.value.excerpt == "{'content': 'none', 'total': 0}"
 
 
+def test_a_page_whose_total_is_not_a_number_says_so() -> None:
+    body = {"content": [], "total": "many"}
+    with pytest.raises(ncp.ResponseError) as info:
+        structure_list(body, _Palette)
+    assert info.value.args[0] == (
+        "unexpected response body: $.total: expected an integer, got 'many'"
+    )
+    assert info.value.excerpt == "{'content': [], 'total': 'many'}"
+
+
 @attrs.frozen
 class _Framed:
     """A field the client fills in (``local_field``) before one read off the wire."""
