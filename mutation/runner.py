@@ -304,7 +304,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.again:
             os.chdir(workdir)
             refresh(workdir, modules, args.jobs)
-            again = [s.name for r in collect(modules, judgments) for s in r.survivors if not s.why]
+            again = [
+                s.name
+                for r in collect(modules, judgments)
+                for s in r.survivors
+                if not s.why or s.status == "not checked"
+            ]
         else:
             prepare(workdir)
             os.chdir(workdir)
