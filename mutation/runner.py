@@ -36,6 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "ncp_media_async"
 DEFAULT_MODULES = ("_signing", "pagination")
 EQUIVALENT_FILE = Path(__file__).resolve().parent / "equivalent.toml"
+#: The pytest plugin that rebuilds, in each test, what a mutated module builds at import
+#: (``rebuild.py``: a mutant in a function that only ran at import would otherwise never run).
+REBUILD_PLUGIN = Path(__file__).resolve().parent / "rebuild.py"
 # mutmut copies the README, the examples and the docs site on into its mutants tree
 # (``also_copy``): the tests run the README's blocks, the examples' workers and ``mkdocs build``.
 COPIED = (PACKAGE, "tests", "pyproject.toml", "README.md", "examples", "mkdocs.yml", "docs")
@@ -137,7 +140,9 @@ def load_judgments(path: Path = EQUIVALENT_FILE) -> dict[tuple[str, tuple[str, .
 
 
 def prepare(workdir: Path) -> None:
-    """Copy what the suite needs into ``workdir`` (no caches, no virtualenv)."""
+    """Copy what the suite needs into ``workdir`` (no caches, no virtualenv), and the rebuild
+    plugin to the root of mutmut's tree (``mutants/conftest.py``: mutmut adds to that folder,
+    it does not empty it), where pytest loads it in every run mutmut makes."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".hypothesis")
     for name in COPIED:
         source = ROOT / name
@@ -145,16 +150,47 @@ def prepare(workdir: Path) -> None:
             shutil.copytree(source, workdir / name, ignore=ignore)
         else:
             shutil.copy2(source, workdir / name)
+    (workdir / "mutants").mkdir()
+    shutil.copy2(REBUILD_PLUGIN, workdir / "mutants" / "conftest.py")
 
 
-def run_mutmut(modules: Sequence[str], jobs: int) -> None:
-    """``mutmut run`` in the current directory, mutating only ``modules``."""
+def kept_modules(workdir: Path) -> list[str]:
+    """The modules a kept directory's run mutated (each has mutmut's ``.meta`` file)."""
+    tree = workdir / "mutants"
+    return sorted(str(p.relative_to(tree)).removesuffix(".meta") for p in tree.rglob("*.py.meta"))
+
+
+def refresh(workdir: Path, modules: Sequence[str], jobs: int) -> None:
+    """The work tree's library and tests copied over a kept directory (both copies: the source
+    and mutmut's tree, but for the mutated modules), then those mutated again where they changed:
+    mutmut gives the functions that changed new mutants, with no result, and keeps the results
+    of the others (run from the kept directory)."""
+    from mutmut import configuration
+    from mutmut.__main__ import create_mutants
+
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".hypothesis")
+    mutated = {ROOT / m for m in modules}
+
+    def ignore_mutated(folder: str, names: list[str]) -> set[str]:
+        return set(ignore(folder, names)) | {n for n in names if Path(folder) / n in mutated}
+
+    for name in (PACKAGE, "tests"):
+        shutil.copytree(ROOT / name, workdir / name, ignore=ignore, dirs_exist_ok=True)
+        shutil.copytree(ROOT / name, workdir / "mutants" / name, ignore=ignore_mutated,
+                        dirs_exist_ok=True)  # fmt: skip
+    configuration.config().only_mutate = list(modules)
+    create_mutants(jobs)
+
+
+def run_mutmut(modules: Sequence[str], jobs: int, mutants: Sequence[str] = ()) -> None:
+    """``mutmut run`` in the current directory, mutating only ``modules``; only ``mutants``
+    (their names) when given."""
     from mutmut import configuration
     from mutmut.__main__ import cli
 
     configuration.config().only_mutate = list(modules)
     try:
-        cli.main(["run", "--max-children", str(jobs)], standalone_mode=False)
+        cli.main(["run", "--max-children", str(jobs), *mutants], standalone_mode=False)
     except SystemExit as stop:  # mutmut exits on a red clean run
         if stop.code not in (0, None):
             raise
@@ -247,32 +283,55 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--markdown", type=Path, help="update this results file (RESULTS.md)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
+    parser.add_argument(
+        "--again", type=Path, metavar="DIR",
+        help="in DIR, a directory kept by --keep: copy the work tree's library and tests in and "
+        "run only the mutants not caught there nor judged equivalent, and those of the "
+        "functions changed since (the modules are DIR's; DIR is kept)",
+    )
     args = parser.parse_args(argv)
-    modules = library_modules() if args.all else [module_path(m) for m in args.modules]
     markdown = args.markdown.resolve() if args.markdown else None
     judgments = load_judgments()
 
-    workdir = Path(tempfile.mkdtemp(prefix="ncp-mutation-"))
+    if args.again:
+        workdir = args.again.resolve()
+        modules = kept_modules(workdir)
+    else:
+        workdir = Path(tempfile.mkdtemp(prefix="ncp-mutation-"))
+        modules = library_modules() if args.all else [module_path(m) for m in args.modules]
     here = Path.cwd()
     try:
-        prepare(workdir)
-        os.chdir(workdir)
+        if args.again:
+            os.chdir(workdir)
+            refresh(workdir, modules, args.jobs)
+            again = [
+                s.name
+                for r in collect(modules, judgments)
+                for s in r.survivors
+                if not s.why or s.status == "not checked"
+            ]
+        else:
+            prepare(workdir)
+            os.chdir(workdir)
+            again = []
         started = time.monotonic()
-        run_mutmut(modules, args.jobs)
+        if again or not args.again:
+            run_mutmut(modules, args.jobs, again)
         wall = time.monotonic() - started
         results = collect(modules, judgments)
     finally:
         os.chdir(here)
-        if args.keep:
+        if args.keep or args.again:
             print(f"mutation: scratch directory kept: {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
 
+    what = f"the {len(again)} mutants run again" if args.again else "the run"
     run = (
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC · mutmut {version('mutmut')} · "
         f"{platform.python_implementation()} {platform.python_version()} · "
         f"{os.cpu_count()} CPUs, {args.jobs} jobs · modules in the run: "
-        f"{', '.join(modules)} · wall time of the run: {wall:.0f} s"
+        f"{', '.join(modules)} · wall time of {what}: {wall:.0f} s"
     )
     sections = {r.path: section(r, run) for r in results}
     print()

@@ -321,17 +321,15 @@ def _problems(exc: BaseException, path: str) -> Iterator[str]:
     if not isinstance(exc, cattrs.ClassValidationError | cattrs.IterableValidationError):
         yield f"{path}: {_reason(exc)}"
         return
-    names: dict[str, str] = {}
-    if isinstance(exc, cattrs.ClassValidationError) and attrs.has(exc.cl):
-        names = {a.name: _wire_names(a)[0] for a in attrs.fields(exc.cl)}
-    with_notes, without_notes = exc.group_exceptions()
+    # cattrs notes every exception it groups (the generated structure functions of records, its
+    # own iterables), so ``group_exceptions`` leaves none without a note.
+    with_notes, _ = exc.group_exceptions()
     for inner, note in with_notes:
-        if isinstance(note, AttributeValidationNote):
-            yield from _problems(inner, f"{path}.{names.get(note.name, note.name)}")
+        if isinstance(note, AttributeValidationNote):  # of a record: ``exc.cl`` is its class
+            name = _wire_names(attrs.fields_dict(exc.cl)[note.name])[0]
+            yield from _problems(inner, f"{path}.{name}")
         else:  # an ``IterableValidationNote`` (``group_exceptions`` pairs no other kind)
             yield from _problems(inner, f"{path}[{note.index!r}]")
-    for inner in without_notes:
-        yield from _problems(inner, path)
 
 
 def _explain(body: Any, type_: Any, path: str) -> str:
