@@ -38,10 +38,11 @@ from opentelemetry.sdk.metrics.export import (
 )
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+from yarl import URL
 
 import ncp_media_async as ncp
 from ncp_media_async._otel import Otel
-from ncp_media_async._transport import telemetry
+from ncp_media_async._transport import Request, telemetry
 from ncp_media_async.vod_station import VodStation
 
 from ._common import EmulatorProcess, Measure, Options, Report, Table, measure, run_async
@@ -198,7 +199,8 @@ def _alone(reps: int) -> dict[str, float]:
                 ncp.Credentials("AK", "SK"), endpoints=ncp.Endpoints.at("http://127.0.0.1:9")
             ) as client:
                 transport, vod = client._transport, client.vod_station
-                request = transport.request(vod._service, "GET", "/api/v2/status/status-statistic")
+                url = URL(vod._service.base_url + "/status/status-statistic", encoded=True)
+                request = Request("GET", vod._service, url)
                 unwrapped = inspect.unwrap(VodStation.status_statistics)
                 costs = {}
                 for variant in (NO_API, API):
@@ -208,8 +210,12 @@ def _alone(reps: int) -> dict[str, float]:
                     gate = best(
                         lambda: otel is not None and otel.live and transport.gate.closed_for  # noqa: B023
                     )
-                    attempt = 0.0 if otel is None else best(
-                        lambda: otel.attempt(request, 1, 200, 0.001, None)  # noqa: B023
+                    attempt = (
+                        0.0
+                        if otel is None
+                        else best(
+                            lambda: otel.attempt(request, 1, 200, 0.001, None)  # noqa: B023
+                        )
                     )
                     costs[variant] = wrapped - bare + gate + attempt
                 return costs
