@@ -565,3 +565,59 @@ async def test_a_target_a_together_step_leaves_out_is_looked_at_again() -> None:
     assert got == ["done", "later"]
     assert batches == [["a", "b"], ["b"]]
     assert clock.now == pytest.approx(3.0, abs=0.01)
+
+
+# -- what a wait says ----------------------------------------------------------------------------
+
+
+def test_a_wait_runs_once() -> None:
+    wait: Wait[Literal[False]] = Wait()
+    steps = Steps(1)
+    wait.run(["a"], steps.step)
+    with pytest.raises(RuntimeError, match=r"^a Wait runs once$"):
+        wait.run(["b"], steps.step)
+
+
+async def test_messages_count_targets_in_the_singular_and_the_plural() -> None:
+    clock = VirtualTime()
+    targets = Targets({"only": 10**9})
+    with pytest.raises(PollTimeoutError, match=r"^1 of 1 target still unfinished after 5 s$"):
+        async for _ in poll(["only"], targets.fetch, targets.terminal, interval=1.0,
+                            timeout=5.0, clock=clock, sleep=clock.sleep):  # fmt: skip
+            pass
+    targets = Targets({"only": 1}, fail={"only": ncp.NotFoundError("gone", status=404)})
+    with pytest.raises(ncp.PollingError) as info:
+        async for _ in poll(["only"], targets.fetch, targets.terminal):
+            pass
+    assert str(info.value) == "1 of 1 target failed: only: HTTP 404: gone"
+
+
+SHOWN = "t0: HTTP 404: gone, t1: HTTP 404: gone, t2: HTTP 404: gone"
+
+
+@pytest.mark.parametrize(
+    ("count", "message"),
+    [
+        (3, f"3 of 3 targets failed: {SHOWN}"),
+        (4, f"4 of 4 targets failed: {SHOWN} ..."),
+    ],
+)
+async def test_a_polling_error_shows_the_first_three_failures(count: int, message: str) -> None:
+    names = [f"t{i}" for i in range(count)]
+    gone = ncp.NotFoundError("gone", status=404)
+    targets = Targets(dict.fromkeys(names, 1), fail=dict.fromkeys(names, gone))
+    with pytest.raises(ncp.PollingError) as info:  # one at a time: they fail in order
+        async for _ in poll(names, targets.fetch, targets.terminal, concurrency=1):
+            pass
+    assert str(info.value) == message
+    assert list(info.value.failures) == names
+
+
+async def test_a_sweep_counts_items_unless_told_what_they_are() -> None:
+    clock = VirtualTime()
+    walks = Walks([["x"]])
+    with pytest.raises(PollTimeoutError, match=r"^2 items still unfinished after 3 s$"):
+        async for _ in sweep(walks.walk, lambda: False, interval=10.0, timeout=3.0,
+                             pending=lambda: ("x", "y"), clock=clock,
+                             sleep=clock.sleep):  # fmt: skip
+            pass
