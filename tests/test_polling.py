@@ -343,13 +343,20 @@ async def test_max_failures_one_never_repeats_a_failed_step() -> None:
         {"interval": -1},
         {"interval": float("nan")},
         {"timeout": 0},
+        {"timeout": -1},
         {"jitter": 1.5},
+        {"jitter": 1.0},
+        {"jitter": -0.5},
         {"max_failures": 0},
     ],
 )
 def test_options_are_validated_before_anything_runs(kwargs: dict[str, float]) -> None:
-    with pytest.raises(ValueError):
+    """Refused before anything runs, by a message that names the option."""
+    [(name, value)] = kwargs.items()
+    with pytest.raises(ValueError, match=rf"^{name}\b") as info:
         poll(["a"], Targets({"a": 1}).fetch, lambda r: True, **kwargs)  # type: ignore[arg-type]
+    if name == "jitter" and value >= 1:
+        assert str(info.value) == f"jitter must be a fraction below 1, got {value}"
 
 
 @pytest.mark.parametrize(
