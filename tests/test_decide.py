@@ -214,14 +214,18 @@ async def test_the_host_clock_holds_behind_its_probe_and_refuses_a_passed_deadli
     await client.close()
 
 
-async def test_closing_the_client_ends_a_held_request() -> None:
+@pytest.mark.parametrize("step", ["host clock", "pool"])
+async def test_closing_the_client_ends_a_held_request(step: str) -> None:
+    """A request held by the host clock (behind the probe) or by the pool (no slot free, with
+    ``max_connections=1``) ends with ``ClientClosedError`` at ``close()``."""
     time = FakeTime()
-    client = _unreachable(time)
-    host = _HostClock(client._transport)
-    assert at_once(host.admit(None)) is True
-    held = asyncio.ensure_future(host.admit(None))
+    client = _unreachable(time, max_connections=1)
+    holder = _HostClock(client._transport) if step == "host clock" else client._transport.pool
+    assert holder is not None and at_once(holder.admit(None)) is True  # the first goes
+    held = asyncio.ensure_future(holder.admit(None))
     for _ in range(3):
         await asyncio.sleep(0)
+    assert not held.done()
     await client.close()
     with pytest.raises(ncp.ClientClosedError):
         await asyncio.wait_for(held, 5.0)
@@ -250,16 +254,3 @@ async def test_the_pool_admits_max_connections_at_once_and_refuses_a_passed_dead
     assert at_once(pool.admit(None)) is True  # the slot ``late`` got and gave back
     assert time.slept == []
     await client.close()
-
-
-async def test_closing_the_client_ends_a_wait_for_a_pooled_connection() -> None:
-    time = FakeTime()
-    client = _unreachable(time, max_connections=1)
-    pool = client._transport.pool
-    assert pool is not None and at_once(pool.admit(None)) is True
-    held = asyncio.ensure_future(pool.admit(None))
-    for _ in range(3):
-        await asyncio.sleep(0)
-    await client.close()
-    with pytest.raises(ncp.ClientClosedError):
-        await asyncio.wait_for(held, 5.0)

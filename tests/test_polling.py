@@ -75,9 +75,8 @@ async def test_every_target_reaches_terminal_once_and_is_never_polled_again() ->
     rng = random.Random(3)
     polls = {f"t{i}": rng.randint(1, 5) for i in range(500)}
     targets = Targets(polls)
-    got = [
-        r async for r in poll(polls, targets.fetch, targets.terminal, concurrency=16, interval=0)
-    ]
+    got = [r async for r in poll(polls, targets.fetch, targets.terminal,
+                                 concurrency=16, interval=0)]
     assert sorted(t for t, _ in got) == sorted(polls)
     assert targets.fetches == Counter(polls)
     assert not targets.after_terminal
@@ -96,18 +95,8 @@ async def test_results_are_yielded_as_they_land_not_at_the_end() -> None:
 async def test_interval_spaces_polls_of_one_target() -> None:
     clock = VirtualTime()
     targets = Targets({"a": 4})
-    got = [
-        r
-        async for r in poll(
-            ["a"],
-            targets.fetch,
-            targets.terminal,
-            interval=2.0,
-            jitter=0.0,
-            clock=clock,
-            sleep=clock.sleep,
-        )
-    ]
+    got = [r async for r in poll(["a"], targets.fetch, targets.terminal, interval=2.0,
+                                 jitter=0.0, clock=clock, sleep=clock.sleep)]
     assert got == [("a", 4)]
     assert clock.now == pytest.approx(6.0, abs=0.01)
 
@@ -127,17 +116,8 @@ async def test_failures_do_not_stop_the_others_and_are_reported() -> None:
 async def test_return_exceptions_yields_failures_inline() -> None:
     boom = ncp.ServerError("down", status=503)
     targets = Targets({"a": 1, "flaky": 1}, fail={"flaky": boom})
-    got = [
-        r
-        async for r in poll(
-            ["a", "flaky"],
-            targets.fetch,
-            targets.terminal,
-            interval=0,
-            max_failures=3,
-            return_exceptions=True,
-        )
-    ]
+    got = [r async for r in poll(["a", "flaky"], targets.fetch, targets.terminal, interval=0,
+                                 max_failures=3, return_exceptions=True)]
     assert ("a", 1) in got
     assert PollFailure("flaky", boom) in got
     assert targets.fetches["flaky"] == 3  # transient: retried up to max_failures
@@ -158,17 +138,8 @@ async def test_the_poller_and_the_transport_share_one_classifier(
     error: ncp.NcpError, fetches: int
 ) -> None:
     targets = Targets({"x": 1}, fail={"x": error})
-    got = [
-        r
-        async for r in poll(
-            ["x"],
-            targets.fetch,
-            targets.terminal,
-            interval=0,
-            max_failures=3,
-            return_exceptions=True,
-        )
-    ]
+    got = [r async for r in poll(["x"], targets.fetch, targets.terminal, interval=0,
+                                 max_failures=3, return_exceptions=True)]
     assert got == [PollFailure("x", error)]
     assert targets.fetches["x"] == fetches
 
@@ -177,9 +148,8 @@ async def test_authentication_error_stops_the_batch_at_once() -> None:
     denied = ncp.AuthenticationError("bad key", status=401)
     targets = Targets({f"t{i}": 100 for i in range(50)}, fail={"t0": denied})
     with pytest.raises(ncp.AuthenticationError):
-        async for _ in poll(
-            targets.polls, targets.fetch, targets.terminal, concurrency=4, interval=0
-        ):
+        async for _ in poll(targets.polls, targets.fetch, targets.terminal, concurrency=4,
+                            interval=0):
             pass
     assert sum(targets.fetches.values()) < 50 * 100
     assert _other_tasks() == []
@@ -190,15 +160,8 @@ async def test_timeout_names_the_pending_targets() -> None:
     targets = Targets({"quick": 1, "never": 10**9})
     got = []
     with pytest.raises(PollTimeoutError) as info:
-        async for r in poll(
-            ["quick", "never"],
-            targets.fetch,
-            targets.terminal,
-            interval=1.0,
-            timeout=5.0,
-            clock=clock,
-            sleep=clock.sleep,
-        ):
+        async for r in poll(["quick", "never"], targets.fetch, targets.terminal, interval=1.0,
+                            timeout=5.0, clock=clock, sleep=clock.sleep):
             got.append(r)
     assert got == [("quick", 1)]
     assert info.value.pending == ("never",)
@@ -209,9 +172,8 @@ async def test_cancelling_the_consumer_leaves_no_task() -> None:
     targets = Targets({f"t{i}": 10**9 for i in range(100)})
 
     async def consume() -> None:
-        async for _ in poll(
-            targets.polls, targets.fetch, targets.terminal, concurrency=10, interval=0.001
-        ):
+        async for _ in poll(targets.polls, targets.fetch, targets.terminal, concurrency=10,
+                            interval=0.001):
             pass
 
     task = asyncio.create_task(consume())
@@ -286,18 +248,8 @@ async def test_a_due_step_goes_before_a_target_not_started() -> None:
 async def test_targets_start_while_the_others_pause() -> None:
     clock = VirtualTime()
     steps = Steps(2)
-    got = [
-        r
-        async for r in schedule(
-            ["a", "b", "c"],
-            steps.step,
-            concurrency=1,
-            interval=10.0,
-            jitter=0.0,
-            clock=clock,
-            sleep=clock.sleep,
-        )
-    ]
+    got = [r async for r in schedule(["a", "b", "c"], steps.step, concurrency=1, interval=10.0,
+                                     jitter=0.0, clock=clock, sleep=clock.sleep)]
     assert steps.order == ["a", "b", "c", "a", "b", "c"]
     assert got == ["a", "b", "c"]
     assert clock.now == pytest.approx(10.0, abs=0.01)
@@ -306,12 +258,8 @@ async def test_targets_start_while_the_others_pause() -> None:
 async def test_again_names_its_own_delay() -> None:
     clock = VirtualTime()
     steps = Steps(3, delay=4.0)
-    got = [
-        r
-        async for r in schedule(
-            ["a"], steps.step, interval=100.0, jitter=0.0, clock=clock, sleep=clock.sleep
-        )
-    ]
+    got = [r async for r in schedule(["a"], steps.step, interval=100.0, jitter=0.0,
+                                     clock=clock, sleep=clock.sleep)]
     assert got == ["a"]
     assert clock.now == pytest.approx(8.0, abs=0.01)
 
@@ -326,12 +274,8 @@ async def test_max_failures_one_never_repeats_a_failed_step() -> None:
             raise boom
         return target
 
-    got = [
-        r
-        async for r in schedule(
-            ["x", "y"], write, max_failures=1, interval=0, return_exceptions=True
-        )
-    ]
+    got = [r async for r in schedule(["x", "y"], write, max_failures=1, interval=0,
+                                     return_exceptions=True)]
     assert sorted(map(str, got)) == sorted([str(PollFailure("x", boom)), "y"])
     assert calls == {"x": 1, "y": 1}
 
