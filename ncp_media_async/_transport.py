@@ -23,8 +23,8 @@ on, False when the wait would end past the call's deadline, so the request is no
 * the connection pool (``_Pool``), ``max_connections`` attempts at once, on the client's own
   session (a caller's session queues in its own connector).
 
-Every wait of a call (an admission step, a back-off) goes through ``Transport.pause``, which
-``close()`` ends: the call then raises ``ClientClosedError`` (``OutcomeUnknownError`` for a write
+Every wait of a call (an admission step, a back-off) goes through ``Transport.hold`` (a pause
+to inject: ``Transport.pause``, which holds on the injected sleep), which ``close()`` ends: the call then raises ``ClientClosedError`` (``OutcomeUnknownError`` for a write
 that may have reached the server). Nothing is retried after ``close()``.
 
 The URL is encoded once (each path segment escaped exactly once) and signed as the exact
@@ -251,11 +251,7 @@ class _HostClock:
         left = math.inf if deadline is None else deadline - transport.monotonic()
         hold = min(config.connect_timeout, config.timeout, left)
         if hold > 0:  # in the loop's time: the hold is for an answer, not a pause to inject
-            await asyncio.wait(
-                (self.probe, transport.closing()), timeout=hold, return_when=asyncio.FIRST_COMPLETED
-            )
-            if transport.closed:
-                raise ClientClosedError("the MediaClient was closed while the call waited")
+            await transport.hold(self.probe, hold)
         return deadline is None or transport.monotonic() < deadline
 
     def release(self, *, wake: bool = True) -> None:
@@ -316,19 +312,13 @@ class _Pool:
         left = None if deadline is None else deadline - transport.monotonic()
         taking = asyncio.ensure_future(slots.acquire())
         try:  # in the loop's time, as the host clock's hold
-            await asyncio.wait(
-                (taking, transport.closing()), timeout=left, return_when=asyncio.FIRST_COMPLETED
-            )
+            await transport.hold(taking, left)
         finally:
             taking.cancel()  # a slot it got before the cancel is given back by ``acquire``
         got = taking.done() and not taking.cancelled()
-        if got and (
-            transport.closed or (deadline is not None and transport.monotonic() >= deadline)
-        ):
+        if got and deadline is not None and transport.monotonic() >= deadline:
             slots.release()  # too late: not sent with no time left
             got = False
-        if transport.closed:
-            raise ClientClosedError("the MediaClient was closed while the call waited")
         return got
 
     def release(self) -> None:
@@ -422,12 +412,21 @@ class Transport:
         every back-off and pacing wait of the client, and every wait's interval."""
         sleeper = asyncio.ensure_future(self.config.sleep(seconds))
         try:
-            await asyncio.wait((sleeper, self.closing()), return_when=asyncio.FIRST_COMPLETED)
+            await self.hold(sleeper)
         finally:
             sleeper.cancel()
+        sleeper.result()  # an injected sleep that failed says so
+
+    async def hold(self, waiting: asyncio.Future[Any], seconds: float | None = None) -> None:
+        """Wait until ``waiting`` is done, at most ``seconds`` of the loop's time (``None``: no
+        limit), leaving it as it is; ``close()`` ends the wait with ``ClientClosedError``. The
+        one way every wait of the client (``pause``, the host clock's, the pool's) ends at
+        ``close()``."""
+        await asyncio.wait(
+            (waiting, self.closing()), timeout=seconds, return_when=asyncio.FIRST_COMPLETED
+        )
         if self.closed:
             raise ClientClosedError("the MediaClient was closed while the call waited")
-        sleeper.result()  # an injected sleep that failed says so
 
     def clock_offset(self, host: str | None = None) -> float:
         """Seconds the gateway's clock at ``host`` is ahead of the local one (0 until learnt);
