@@ -24,8 +24,9 @@ on, False when the wait would end past the call's deadline, so the request is no
   session (a caller's session queues in its own connector).
 
 Every wait of a call (an admission step, a back-off) goes through ``Transport.hold`` (a pause
-to inject: ``Transport.pause``, which holds on the injected sleep), which ``close()`` ends: the call then raises ``ClientClosedError`` (``OutcomeUnknownError`` for a write
-that may have reached the server). Nothing is retried after ``close()``.
+to inject through ``Transport.pause``, which holds on the injected sleep), which ``close()``
+ends: the call then raises ``ClientClosedError`` (``OutcomeUnknownError`` for a write that may
+have reached the server). Nothing is retried after ``close()``.
 
 The URL is encoded once (each path segment escaped exactly once) and signed as the exact
 ``path?query`` that goes on the wire, sent as a ``yarl.URL(..., encoded=True)`` so aiohttp cannot
