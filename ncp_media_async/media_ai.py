@@ -57,7 +57,7 @@ import functools
 import os
 import time
 import warnings
-from collections.abc import AsyncGenerator, Callable, Iterable, Mapping
+from collections.abc import AsyncGenerator, Callable, Coroutine, Iterable, Mapping
 from typing import Any, Final, Literal, TypedDict, TypeVar, Unpack, cast
 
 import attrs
@@ -451,9 +451,13 @@ class MediaAI(Resource):
             _deprecated("a VideoAssetRef")
         return await self._import_status(ref)
 
-    async def _import_status(self, ref: AssetRef | VideoAssetRef) -> ImportStatus:
+    def _import_status(
+        self, ref: AssetRef | VideoAssetRef, path: tuple[str, ...] | None = None
+    ) -> Coroutine[Any, Any, ImportStatus]:
+        """The import-status request of ``ref`` (the transport's coroutine, as ``_get``'s), on
+        ``path`` when the caller made it already (``wait_for_imports``: once per asset)."""
         parse = functools.partial(structure_import_status, asset=ref)
-        return await self._get(_import_status_path(ref), parse)
+        return self._get(path or _import_status_path(ref), parse)
 
     def wait_for_imports(
         self,
@@ -493,8 +497,7 @@ class MediaAI(Resource):
             _deprecated("a VideoAssetRef")
 
         async def step(ref: AssetRef | VideoAssetRef) -> ImportStatus | Again:
-            parse = functools.partial(structure_import_status, asset=ref)
-            status = await self._get(paths[ref], parse)
+            status = await self._import_status(ref, paths[ref])
             return status if status.terminal else AGAIN
 
         return self._wait(
