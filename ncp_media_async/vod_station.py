@@ -353,6 +353,7 @@ class VodStation(Resource):
         )  # fmt: skip
         expected: dict[int, int | None] = {}  # outputs per input of each category, once read
         latest = {job: job for job in batch}  # each job with the rows last found for it
+        templates: dict[int | None, tuple[int, ...]] = {}  # filled by ``_outputs_of``
 
         async def step(due: list[EncodingJob]) -> dict[EncodingJob, EncodingJob | Again | NcpError]:
             """Serves every job due at once: the categories not read yet (a category that cannot
@@ -361,7 +362,7 @@ class VodStation(Resource):
             outcomes: dict[EncodingJob, EncodingJob | Again | NcpError] = {}
             for category in {job.category_id for job in due} - expected.keys():
                 try:
-                    expected[category] = await self._outputs_of(category)
+                    expected[category] = await self._outputs_of(category, templates)
                 except NcpError as exc:
                     outcomes.update((job, exc) for job in due if job.category_id == category)
             ready = [job for job in due if job not in outcomes]
@@ -383,15 +384,21 @@ class VodStation(Resource):
 
         return wait.run_together(batch, step)
 
-    async def _outputs_of(self, category_id: int) -> int | None:
+    async def _outputs_of(
+        self, category_id: int, templates: dict[int | None, tuple[int, ...]]
+    ) -> int | None:
         """How many outputs each input of ``category_id`` gets: its encoding options, or its
-        template's (the templates are read for it); ``None`` when the category names neither."""
+        template's; ``None`` when the category names neither. ``templates`` caches the
+        templates: read once a wait, the first time a category needs them (the ``None`` key
+        marks them read)."""
         category = await self.category(category_id)
         if category.encoding_options:
             return len(category.encoding_options)
         if category.encoding_option_template_id is None:
             return None
-        templates = {t.id: t.encoding_option_ids for t in await self.encoding_option_templates()}
+        if not templates:
+            listed = await self.encoding_option_templates()
+            templates |= {None: (), **{t.id: t.encoding_option_ids for t in listed}}
         return len(templates.get(category.encoding_option_template_id, ())) or None
 
     # -- encoding statuses and statistics -------------------------------------------------------

@@ -118,13 +118,16 @@ async def test_failed_outputs_are_terminal(vod: Vod) -> None:
 
 async def test_a_category_named_by_template_or_by_nothing(vod: Vod) -> None:
     by_template = vod.store.add_category(encoding_options=None, template_id=3)  # 4 options
+    also_by_template = vod.store.add_category(encoding_options=None, template_id=3)
     silent = vod.store.add_category(encoding_options=None)  # the emulator then makes one
     (a,) = await vod.api.add_files(by_template, bucket="in", paths=["a.mp4"])
+    (c,) = await vod.api.add_files(also_by_template, bucket="in", paths=["c.mp4"])
     (b,) = await vod.api.add_files(silent, bucket="in", paths=["b.mp4"])
-    done = {job.input_path: job for job in await wait(vod, [a, b])}
+    done = {job.input_path: job for job in await wait(vod, [a, b, c])}
     assert len(done["a.mp4"].outputs) == 4 and len(done["b.mp4"].outputs) == 1
-    assert vod.requests(Route.ENCODING_OPTION_TEMPLATES) == 1
-    assert vod.requests(Route.CATEGORY) == 2
+    assert len(done["c.mp4"].outputs) == 4
+    assert vod.requests(Route.ENCODING_OPTION_TEMPLATES) == 1  # once a wait, for both
+    assert vod.requests(Route.CATEGORY) == 3
 
 
 async def test_a_job_is_not_done_while_an_output_is_missing(vod: Vod) -> None:
