@@ -4,9 +4,10 @@ connections. A batch of more concurrent calls than that queued on its own pool, 
 machine the end of the queue passed the second: the client logged "Redis cannot be reached" and
 paced alone at its share, while Redis answered every command in time.
 
-Here Redis answers each command 0.1 s late (a proxy in between), with 2 s allowed for an answer
-(20 times the delay, so that a loaded machine's slow turns do not look like an outage), and 240
-calls start at once: the last ones wait thirty round trips (3 s) for a connection. And the other way
+Here Redis answers each command 0.1 s late (a proxy in between), with 3 s allowed for an answer
+(30 times the delay, so that a loaded machine's slow turns do not look like an outage), the
+client has 2 pooled connections, and 80 calls start at once: the last ones wait forty round
+trips (4 s) for a connection. And the other way
 round: behind a Redis that never answers, the calls queued for a connection do not each wait
 their own second once the first ones have failed.
 """
@@ -30,8 +31,9 @@ from ncp_media_async import _defaults
 from ncp_media_async.testing import Emulator, EmulatorServer, Scenario
 
 DELAY = 0.1  # seconds added to each answer of Redis
-TIMEOUT = 2.0  # seconds allowed for each answer (``_defaults.SHARED_LIMIT_REDIS_TIMEOUT``)
-CALLS = 240  # 30 rounds of the 8 pooled connections: 3 s of queue, past ``TIMEOUT``
+TIMEOUT = 3.0  # seconds allowed for each answer (``_defaults.SHARED_LIMIT_REDIS_TIMEOUT``)
+CONNECTIONS = 2  # the client's pooled Redis connections (``_defaults.SHARED_LIMIT_CONNECTIONS``)
+CALLS = 80  # 40 rounds of the pooled connections: 4 s of queue, past ``TIMEOUT``
 
 
 @attrs.frozen
@@ -93,7 +95,8 @@ async def test_a_queue_for_the_pooled_redis_connections_is_no_redis_outage(
     redis_server: RedisServer, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(_defaults, "SHARED_LIMIT_REDIS_TIMEOUT", TIMEOUT)
-    assert CALLS // _defaults.SHARED_LIMIT_CONNECTIONS * DELAY > TIMEOUT  # the queue outlasts it
+    monkeypatch.setattr(_defaults, "SHARED_LIMIT_CONNECTIONS", CONNECTIONS)
+    assert CALLS // CONNECTIONS * DELAY > TIMEOUT  # the queue outlasts it
     caplog.set_level(logging.INFO, logger="ncp_media_async")
     name = f"test-{uuid.uuid4().hex[:12]}"
     time = Recorder()
